@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages agentshape's plugin builds and tests need, once.
+set -euo pipefail
+pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "installing Debian packages: ${missing[*]}" >&2
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
