@@ -1,0 +1,83 @@
+// Package catalog locates the plugins that `make plugins` builds into
+// plugins/build, so tests, benchmarks and examples find real .wasm modules
+// without hard-coding paths.
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// BuildDirEnv overrides where built plugins are looked up.
+const BuildDirEnv = "AGENTSHAPE_PLUGIN_BUILD_DIR"
+
+// RepoRoot returns the repository root: the nearest directory at or above the
+// working directory that holds go.mod and plugins/.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("catalog: working directory: %w", err)
+	}
+	for {
+		if fileExists(filepath.Join(dir, "go.mod")) && dirExists(filepath.Join(dir, "plugins")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("catalog: no agentshape repository (go.mod + plugins/) above the working directory; run from inside the repository or set " + BuildDirEnv)
+		}
+		dir = parent
+	}
+}
+
+// BuildDir returns the directory holding built plugins (plugins/build).
+func BuildDir() (string, error) {
+	if d := os.Getenv(BuildDirEnv); d != "" {
+		return d, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "plugins", "build"), nil
+}
+
+// Path returns the path of the built plugin rel (e.g. "endpoint" or
+// "testdata/hostile/infinite-loop"; ".wasm" is added), or an error telling
+// the caller to run `make plugins` when it has not been built.
+func Path(rel string) (string, error) {
+	dir, err := BuildDir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel)+".wasm")
+	if !fileExists(p) {
+		return "", fmt.Errorf("catalog: plugin %q is not built (%s missing): run `make plugins`", rel, p)
+	}
+	return p, nil
+}
+
+// MustPath is Path for tests and benchmarks: it stops tb when the plugin is missing.
+func MustPath(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}, rel string) string {
+	tb.Helper()
+	p, err := Path(rel)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
