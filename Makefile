@@ -28,7 +28,12 @@ setup: toolchains
 	$(GO) mod download
 
 include plugins/plugins.mk
+-include plugins/assemblyscript.mk
 -include contracts/contracts.mk
+
+ifneq ($(wildcard plugins/assemblyscript.mk),)
+plugins: plugins-as
+endif
 
 ## vet: formatting and static checks
 vet:
