@@ -1,0 +1,55 @@
+# Pact contracts (owned by contracts/), included by the top-level Makefile.
+#
+#   make setup-pact     install libpact_ffi 0.5.8 once, verified (npm pack + pinned integrity)
+#   make contracts      consumer tests -> contracts/pacts/, provider verification, schema cross-check
+#   make publish-pacts  publish contracts/pacts/*.json to a Pact Broker (only when PACT_BROKER_BASE_URL is set)
+#
+# Only the contract tests link libpact_ffi (cgo); everything else builds with CGO_ENABLED=0.
+
+.PHONY: setup-pact contracts contracts-consumer contracts-provider contracts-crosscheck publish-pacts
+
+# Where libpact_ffi goes: the system library dir when root (the loader and pact-go's own cgo flags
+# find it there), a project-local dir otherwise. Override with `make PACT_LIB_DIR=...`.
+ifeq ($(shell id -u),0)
+PACT_LIB_DIR ?= /usr/local/lib
+else
+PACT_LIB_DIR ?= $(CURDIR)/.cache/pact/lib
+endif
+
+# Environment for every go command that links pact-go: the library dir on the link path, baked in as
+# rpath, and on the loader path (so a stale copy elsewhere cannot win).
+PACT_GO_ENV := CGO_ENABLED=1 \
+	CGO_LDFLAGS="$(strip $(CGO_LDFLAGS) -L$(PACT_LIB_DIR) -Wl,-rpath,$(PACT_LIB_DIR))" \
+	LD_LIBRARY_PATH="$(PACT_LIB_DIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}"
+
+PACT_TESTFLAGS ?= -count=1
+
+## setup-pact: libpact_ffi for the Pact tests (idempotent; the only download, never during tests)
+setup-pact:
+	@bash contracts/install-pact-ffi.sh "$(PACT_LIB_DIR)"
+
+## contracts: consumer pacts, provider verification against the emulator, schema cross-check
+contracts: contracts-consumer contracts-provider contracts-crosscheck
+
+# The consumer tests clear contracts/pacts/ themselves and write the pact file there.
+contracts-consumer: setup-pact plugins
+	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestConsumer' ./contracts/
+
+contracts-provider: setup-pact contracts-consumer
+	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestProvider' ./contracts/
+
+contracts-crosscheck: setup-pact contracts-consumer
+	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestSchemaCrossCheck' ./contracts/
+
+## publish-pacts: publish contracts/pacts/*.json to a Pact Broker (off unless PACT_BROKER_BASE_URL is set)
+publish-pacts: setup-pact
+	@if [ -z "$${PACT_BROKER_BASE_URL:-}" ]; then \
+	  echo "publish-pacts: PACT_BROKER_BASE_URL is not set; nothing published."; \
+	  echo "  To publish: PACT_BROKER_BASE_URL=https://<broker> PACT_BROKER_TOKEN=<token> make publish-pacts"; \
+	  echo "  (or PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD for basic auth). Version = git commit, branch = git branch."; \
+	  exit 0; \
+	fi; \
+	$(PACT_GO_ENV) PACT_PUBLISH=1 \
+	  PACT_CONSUMER_VERSION="$${PACT_CONSUMER_VERSION:-$$(git rev-parse HEAD)}" \
+	  PACT_CONSUMER_BRANCH="$${PACT_CONSUMER_BRANCH:-$$(git rev-parse --abbrev-ref HEAD)}" \
+	  $(GO) test $(PACT_TESTFLAGS) -run '^TestPublishPacts$$' -v ./contracts/
