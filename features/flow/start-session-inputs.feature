@@ -1,0 +1,94 @@
+@flow
+Feature: Start Session action: its inputs
+  In Flow Builder, an Action element of category "AI Agent API" named "Start Session" starts a
+  conversation with an agent. It takes three inputs (agent-api.md §6):
+
+    | Input                    | Required | Content                                                                |
+    | New Session Request Body | yes      | an Apex record of class AgentInvAction__AIAgentAPIV1_StartSessionRequest |
+    | Agent ID                 | yes      | the agent ID from the end of the agent details page URL                |
+    | Tenant Key ID            | -        | reserved for internal use                                              |
+
+  agentshape accepts the same inputs: the body in the Flow's shape, the Agent ID, and it refuses a
+  Tenant Key ID because nobody outside Salesforce may set it.
+
+  Background:
+    Given an org "acme" with Agentforce enabled
+    And the running user has the "Manage AI Agents" permission
+    And an agent "0XxAA0000000001AAA" with an active version
+
+  Rule: New Session Request Body is required and carries the session's settings
+
+    @flow:input-body
+    Scenario: A complete New Session Request Body starts a session
+      Given a New Session Request Body:
+        """json
+        {
+          "externalSessionKey": "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71",
+          "instanceConfig": {"endpoint": "https://acme.my.salesforce.com"},
+          "message": {"TextVariable": {"name": "$Context.EndUserLanguage", "text": "de"}}
+        }
+        """
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "200" output
+      And the Response Code is 200
+
+    @flow:input-body
+    Scenario: An empty New Session Request Body is refused before anything is sent
+      Given a New Session Request Body:
+        """json
+        {}
+        """
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the request is refused before sending
+      And the refusal names "externalSessionKey"
+      And the refusal names "instanceConfig"
+      And the Agent API received no Start Session request
+
+  Rule: Agent ID is required and must be an agent ID from the agent details page
+
+    @flow:input-agent-id
+    Scenario: The 18-character agent ID from the agent details page URL starts a session
+      Given a valid New Session Request Body
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "200" output
+
+    @flow:input-agent-id
+    Scenario: A value that is not an agent ID is refused before anything is sent
+      Given a valid New Session Request Body
+      When the flow runs Start Session for agent "not-an-agent"
+      Then the request is refused before sending
+      And the refusal names "agent ID"
+      And the Agent API received no Start Session request
+
+    @flow:input-agent-id
+    Scenario: An agent ID of an agent the org does not have takes the 404 Exception output
+      Given a valid New Session Request Body
+      When the flow runs Start Session for agent "0XxAA0000000009ZZZ"
+      Then the action takes the "404 Exception" output
+      And the Response Code is 404
+
+  Rule: Tenant Key ID is reserved for internal use
+
+    @flow:input-tenant-key
+    Scenario: A caller that sets the Tenant Key ID is told it is reserved
+      Given a New Session Request Body:
+        """json
+        {
+          "externalSessionKey": "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71",
+          "instanceConfig": {"endpoint": "https://acme.my.salesforce.com"},
+          "tenantKeyId": "tenant-123"
+        }
+        """
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the request is refused before sending
+      And the refusal names "tenantKeyId"
+      And the Agent API received no Start Session request
+
+    @flow:input-tenant-key @plugin
+    Scenario: A plugin that sets the Tenant Key ID is named and nothing is sent
+      Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field"
+      When agentshape starts a session for agent "0XxAA0000000001AAA"
+      Then the request is refused before sending
+      And the refusal names "tenantKeyId"
+      And the refusal blames the plugin "forbidden-field"
+      And the Agent API received no Start Session request

@@ -1,0 +1,48 @@
+@flow
+Feature: Start Session action: preconditions
+  The Start Session action only works when three things are true; otherwise it fails
+  (agent-api.md §6):
+
+    1. Agentforce is enabled in the org.
+    2. The running user has the "Manage AI Agents" permission.
+    3. The agent has an active version.
+
+  Each scenario below breaks exactly one of them and shows the output the flow takes.
+
+  Background:
+    Given an org "acme" with Agentforce enabled
+    And the running user has the "Manage AI Agents" permission
+    And an agent "0XxAA0000000001AAA" with an active version
+    And a valid New Session Request Body
+
+  Rule: Agentforce must be enabled in the org
+
+    @flow:pre-agentforce
+    Scenario: With every precondition met the session starts
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "200" output
+
+    @flow:pre-agentforce
+    Scenario: With Agentforce turned off the action fails with the 403 Exception output
+      Given Agentforce is turned off in the org
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "403 Exception" output
+      And the Response Code is 403
+
+  Rule: The running user needs the "Manage AI Agents" permission
+
+    @flow:pre-permission
+    Scenario: Without "Manage AI Agents" the action fails with the 403 Exception output
+      Given the running user lacks the "Manage AI Agents" permission
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "403 Exception" output
+      And the exception message contains "User forbidden from accessing the resource"
+
+  Rule: The agent needs an active version
+
+    @flow:pre-active-version
+    Scenario: An agent without an active version fails with the 422 Exception output
+      Given an agent "0XxAA0000000003AAA" without an active version
+      When the flow runs Start Session for agent "0XxAA0000000003AAA"
+      Then the action takes the "422 Exception" output
+      And the exception message contains "Cannot determine the active version for the agent"

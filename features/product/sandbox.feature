@@ -1,0 +1,61 @@
+@product
+Feature: Plugins run in a sandbox, within limits
+  Plugins are WebAssembly modules. They get no files, no network, no environment and no arguments;
+  the clock and randomness come from agentshape. Each call has a time limit, a memory limit and an
+  output size limit. A plugin that breaks a limit or the ABI is stopped with an error that names the
+  plugin and the cause, and the run produces no request.
+
+  Background:
+    Given the end user's context:
+      """json
+      {"agentId": "0XxAA0000000001AAA", "org": {"myDomain": "acme"}, "user": {"locale": "en_US"}}
+      """
+
+  Rule: Each call is bounded in time, memory and output size
+
+    @sandbox:limits
+    Scenario Outline: A plugin that <misbehaves> is stopped: <reason>
+      Given a pipeline of the plugins "session-key, testdata/hostile/<plugin>"
+      When the request is shaped
+      Then shaping fails because of the plugin "<plugin>"
+      And the failure is a "<reason>" error
+      And no shaped request is produced
+
+      Examples:
+        | misbehaves                | plugin        | reason          |
+        | loops forever             | infinite-loop | timeout         |
+        | keeps growing its memory  | memory-grow   | memory limit    |
+        | answers with a huge output| huge-output   | output too large|
+        | traps                     | trap          | trap            |
+
+  Rule: Only ABI v1 modules with allowed imports are loaded
+
+    @sandbox:abi
+    Scenario Outline: A module that <misbehaves> is refused at load: <reason>
+      Given a pipeline of the plugins "testdata/hostile/<plugin>"
+      When the pipeline is loaded
+      Then loading fails because of the plugin "<plugin>"
+      And the failure is a "<reason>" error
+
+      Examples:
+        | misbehaves                         | plugin         | reason |
+        | lacks the agentshape_abi_v1 marker | no-marker      | ABI    |
+        | imports a function the host lacks  | forbidden-import | ABI  |
+
+  Rule: A plugin pinned by sha256 is checked before it is compiled
+
+    @sandbox:pin
+    Scenario: A plugin whose file does not match its pinned sha256 is refused
+      Given a pipeline of the plugins "endpoint" where "endpoint" is pinned to the wrong sha256
+      When the pipeline is loaded
+      Then loading fails because of the plugin "endpoint"
+      And the failure is a "hash mismatch" error
+
+  Rule: Deterministic mode makes a run repeatable
+
+    @sandbox:deterministic
+    Scenario: The same input and seed give the same request
+      Given a pipeline of the plugins "session-key, endpoint, context-vars"
+      And deterministic mode with seed 7
+      When the request is shaped twice
+      Then both shaped requests are identical

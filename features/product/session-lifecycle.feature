@@ -1,0 +1,38 @@
+@product
+Feature: A session's life: start, send, stream, end
+  After Start Session, a conversation sends messages (each with a growing sequenceId), may stream
+  the answer as server-sent events, and ends with a reason. An ended session is gone
+  (agent-api.md §1, §8).
+
+  Background:
+    Given an org "acme" with Agentforce enabled
+    And the running user has the "Manage AI Agents" permission
+    And an agent "0XxAA0000000001AAA" with an active version
+    And a started session with agent "0XxAA0000000001AAA"
+
+  Rule: Messages are answered in order
+
+    @session:send
+    Scenario: A message gets the agent's answer
+      When the user sends the message "Where is my order?"
+      Then the agent answers with at least one message
+
+    @session:stream
+    Scenario: A streamed answer arrives as text chunks and ends the turn
+      When the user sends the message "Where is my order?" as a stream
+      Then the stream delivers at least one "TextChunk" message
+      And the stream ends with an "EndOfTurn" message
+
+  Rule: An ended session is gone
+
+    @session:end
+    Scenario: Ending a session returns a SessionEnded message
+      When the session is ended because "UserRequest"
+      Then the end is acknowledged
+
+    @session:end
+    Scenario: A message to an ended session takes the 404 Exception output
+      Given the session is ended because "UserRequest"
+      When the user sends the message "Hello?"
+      Then the outcome is "404 Exception"
+      And the exception message contains "not found"
