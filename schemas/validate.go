@@ -1,0 +1,199 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// Violation is one way a document breaks a schema.
+type Violation struct {
+	// Pointer is the RFC 6901 JSON pointer of the value at fault ("" is the
+	// whole document). For a missing member it is where the member belongs.
+	Pointer string `json:"pointer"`
+	// Field is Pointer written for people: "instanceConfig.endpoint",
+	// "variables[1].name"; "(root)" for the whole document.
+	Field string `json:"field"`
+	// Rule is the schema keyword that failed ("required", "pattern", ...),
+	// the rule name a schema gives with x-rule ("lightning-url", "reserved"),
+	// or a rule enforced in Go (RuleUniqueVariableNames).
+	Rule string `json:"rule"`
+	// Message is one line a person can act on, starting with Field.
+	Message string `json:"message"`
+	// Plugin names the plugin that last wrote Pointer, when the document
+	// was shaped by a pipeline (filled by host/shaper); "" otherwise.
+	Plugin string `json:"plugin,omitempty"`
+}
+
+// String returns the message, followed by the plugin at fault if known.
+func (v Violation) String() string {
+	if v.Plugin != "" {
+		return v.Message + " (set by plugin " + v.Plugin + ")"
+	}
+	return v.Message
+}
+
+// SyntaxError reports a document that is not well-formed JSON.
+type SyntaxError struct {
+	// Offset is the byte offset at which the problem was found.
+	Offset int64
+	// Line and Column (1-based, column in bytes) locate Offset.
+	Line, Column int
+	// Err is the decoder's description.
+	Err error
+}
+
+// Error implements error.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed JSON at byte offset %d (line %d, column %d): %v; fix the document and try again",
+		e.Offset, e.Line, e.Column, e.Err)
+}
+
+// Unwrap returns the decoder's error.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Decode parses one JSON document into the generic form the validator
+// works on (objects as map[string]any, numbers as json.Number). It rejects
+// invalid UTF-8, trailing data and malformed JSON with a *SyntaxError that
+// names the byte offset.
+func Decode(doc []byte) (any, error) {
+	if !utf8.Valid(doc) {
+		off := invalidUTF8Offset(doc)
+		return nil, syntaxErr(doc, int64(off), errors.New("invalid UTF-8"))
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, decodeErr(doc, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := dec.InputOffset()
+		if err == nil {
+			err = errors.New("unexpected data after the JSON value")
+		}
+		return nil, syntaxErr(doc, trailingOffset(doc, off), fmt.Errorf("after the JSON value: %w", err))
+	}
+	return v, nil
+}
+
+func decodeErr(doc []byte, dec *json.Decoder, err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return syntaxErr(doc, se.Offset, err)
+	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(doc)) == 0:
+		return syntaxErr(doc, int64(len(doc)), errors.New("empty document"))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return syntaxErr(doc, int64(len(doc)), errors.New("unexpected end of input (truncated document?)"))
+	default:
+		return syntaxErr(doc, dec.InputOffset(), err)
+	}
+}
+
+// trailingOffset skips the whitespace after the first value to point at the
+// first trailing byte.
+func trailingOffset(doc []byte, off int64) int64 {
+	for off < int64(len(doc)) {
+		switch doc[off] {
+		case ' ', '\t', '\r', '\n':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+func invalidUTF8Offset(doc []byte) int {
+	for i := 0; i < len(doc); {
+		r, n := utf8.DecodeRune(doc[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(doc)
+}
+
+func syntaxErr(doc []byte, off int64, err error) *SyntaxError {
+	if off < 0 {
+		off = 0
+	}
+	if off > int64(len(doc)) {
+		off = int64(len(doc))
+	}
+	line, col := 1, 1
+	for _, c := range doc[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return &SyntaxError{Offset: off, Line: line, Column: col, Err: err}
+}
+
+// Validate checks doc against the named schema and the Go rules that go with
+// it. It returns the violations (nil when doc is valid), or an error when doc
+// is not JSON (*SyntaxError) or the schema is unknown (ErrUnknownSchema).
+func Validate(name Name, doc []byte) ([]Violation, error) {
+	sch, err := schemaFor(name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := Decode(doc)
+	if err != nil {
+		return nil, fmt.Errorf("validate against %s: %w", name, err)
+	}
+	return validate(name, sch, v)
+}
+
+// ValidateValue is Validate for a document already decoded by Decode (or by
+// a json.Decoder with UseNumber). It avoids decoding twice.
+func ValidateValue(name Name, v any) ([]Violation, error) {
+	sch, err := schemaFor(name)
+	if err != nil {
+		return nil, err
+	}
+	return validate(name, sch, v)
+}
+
+func validate(name Name, sch *jsonschema.Schema, v any) ([]Violation, error) {
+	var out []Violation
+	if err := sch.Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, fmt.Errorf("validate against %s: the value is not a JSON document: %w", name, err)
+		}
+		out, err = explain(ve, v)
+		if err != nil {
+			return nil, fmt.Errorf("validate against %s: %w", name, err)
+		}
+	}
+	out = append(out, goRules(name, v)...)
+	sortViolations(out)
+	return out, nil
+}
+
+// sortViolations orders violations by pointer, then rule, then message, so
+// that output is stable (the validator visits members in map order).
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, b := vs[i], vs[j]
+		if a.Pointer != b.Pointer {
+			return a.Pointer < b.Pointer
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
