@@ -12,11 +12,13 @@
 AS_KIT      := plugins/kits/assemblyscript
 AS_STAMP    := $(AS_KIT)/node_modules/.agentshape-installed
 ASC         := $(AS_KIT)/node_modules/.bin/asc
+# --exportStart _initialize: static initialisers run from _initialize (which the
+#   host calls once per instance) instead of a wasm start section.
 # --runtime minimal: TLSF allocator + a collector the kit runs at the start of
 #   every call (nothing else is alive then), so pooled instances stay flat.
 # --use abort=...: route AssemblyScript's abort to the kit (logs, then traps),
 #   so the module imports nothing but agentshape.log and WASI.
-ASFLAGS     ?= --runtime minimal --use abort=$(AS_KIT)/assembly/host/abortHandler -O3 --noColors
+ASFLAGS     ?= --runtime minimal --exportStart _initialize --use abort=$(AS_KIT)/assembly/host/abortHandler -O3 --noColors
 AS_KIT_SRC  := $(wildcard $(AS_KIT)/assembly/*.ts)
 
 AS_EXAMPLE_ENTRIES  := $(wildcard plugins/examples/*/assembly/index.ts)
