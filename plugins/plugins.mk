@@ -1,4 +1,95 @@
-# Plugin builds (owned by plugins/): `make plugins` builds every plugin to plugins/build/.
-.PHONY: plugins
-plugins:
-	@mkdir -p plugins/build
+# plugins/plugins.mk — `make plugins` builds every plugin under plugins/ to .wasm.
+#
+# Included by the top-level Makefile; paths are relative to the repository root.
+# Nothing here names a plugin: a new plugin directory is picked up by its files.
+#
+#   plugins/examples/<name>/main.go    Go reactor  -> plugins/build/<name>.wasm
+#                                      (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared)
+#   plugins/examples/<name>/*.c        C reactor   -> plugins/build/<name>.wasm
+#                                      (clang --target=wasm32-wasi -mexec-model=reactor, C kit on the include path)
+#   plugins/testdata/**/<x>.wat        WAT         -> plugins/build/testdata/**/<x>.wasm (wat2wasm)
+#   plugins/testdata/**/<x>.c          C           -> plugins/build/testdata/**/<x>.wasm
+#
+# Test-data C files build as reactors; a file containing the marker
+# `agentshape:command` builds as a WASI command module (_start) instead.
+# AssemblyScript plugins come from plugins/assemblyscript.mk (Makefile hook).
+#
+# Builds are incremental (each .wasm depends on its sources, the kit and
+# go.mod/go.sum) and atomic (written to a temporary file, then renamed). A
+# missing toolchain stops the build with a message to run `make toolchains`.
+
+PLUGINS_BUILD  := plugins/build
+PLUGINS_GO     ?= $(GO)
+PLUGINS_CC     ?= clang
+PLUGINS_WAT2WASM ?= wat2wasm
+PLUGINS_CFLAGS ?= -O2 -Wall -Wextra -Werror
+PLUGINS_WATFLAGS ?=
+PLUGINS_WASI_TARGET ?= wasm32-wasi
+
+plugins_find = $(shell find $(1) $(2) 2>/dev/null | LC_ALL=C sort)
+
+# Go plugins: example directories with a main.go.
+PLUGINS_GO_NAMES := $(patsubst plugins/examples/%/main.go,%,$(wildcard plugins/examples/*/main.go))
+# C plugins: example directories with .c files and no main.go.
+PLUGINS_C_NAMES  := $(filter-out $(PLUGINS_GO_NAMES),$(patsubst plugins/examples/%/,%,$(sort $(dir $(wildcard plugins/examples/*/*.c)))))
+
+PLUGINS_GO_KIT   := $(call plugins_find,plugins/kits/go host/abi,-name '*.go' ! -name '*_test.go')
+PLUGINS_C_KIT    := $(wildcard plugins/kits/c/*.h)
+
+PLUGINS_TD_WAT   := $(call plugins_find,plugins/testdata,-name '*.wat')
+PLUGINS_TD_C     := $(call plugins_find,plugins/testdata,-name '*.c')
+
+PLUGINS_OUT := $(foreach n,$(PLUGINS_GO_NAMES) $(PLUGINS_C_NAMES),$(PLUGINS_BUILD)/$(n).wasm) \
+	$(patsubst plugins/testdata/%.wat,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_WAT)) \
+	$(patsubst plugins/testdata/%.c,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_C))
+
+.PHONY: plugins plugins-list plugins-clean
+## plugins: build every plugin (Go, C, WAT test data) into plugins/build
+plugins: $(PLUGINS_OUT)
+
+## plugins-list: print what `make plugins` builds
+plugins-list:
+	@printf '%s\n' $(PLUGINS_OUT)
+
+plugins-clean:
+	rm -rf $(PLUGINS_BUILD)
+
+# plugins_need TOOL: fail loudly, naming the fix, when TOOL is not installed.
+plugins_need = @command -v $(1) >/dev/null 2>&1 || { echo "plugins: '$(1)' is not installed; run \`make toolchains\` (Debian packages clang lld wasi-libc libclang-rt-dev-wasm32 wabt)" >&2; exit 1; }
+plugins_need_wasi = @printf 'int agentshape_probe;\n' | $(PLUGINS_CC) --target=$(PLUGINS_WASI_TARGET) -mexec-model=reactor -x c - -o /dev/null 2>/dev/null || \
+	{ echo "plugins: '$(PLUGINS_CC) --target=$(PLUGINS_WASI_TARGET)' cannot link a WASI reactor (wasi-libc or lld missing); run \`make toolchains\`" >&2; exit 1; }
+
+# ---- Go example plugins ------------------------------------------------
+define plugins_go_rule
+$(PLUGINS_BUILD)/$(1).wasm: $(call plugins_find,plugins/examples/$(1),-name '*.go' ! -name '*_test.go') $(PLUGINS_GO_KIT) go.mod go.sum
+	@mkdir -p $$(@D)
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(PLUGINS_GO) build -buildmode=c-shared -trimpath -o $$@.tmp ./plugins/examples/$(1)
+	@mv -f $$@.tmp $$@
+endef
+$(foreach n,$(PLUGINS_GO_NAMES),$(eval $(call plugins_go_rule,$(n))))
+
+# ---- C example plugins -------------------------------------------------
+define plugins_c_rule
+$(PLUGINS_BUILD)/$(1).wasm: $(wildcard plugins/examples/$(1)/*.c plugins/examples/$(1)/*.h) $(PLUGINS_C_KIT)
+	$(call plugins_need,$(PLUGINS_CC))
+	$(plugins_need_wasi)
+	@mkdir -p $$(@D)
+	$(PLUGINS_CC) --target=$(PLUGINS_WASI_TARGET) -mexec-model=reactor $(PLUGINS_CFLAGS) -Iplugins/kits/c -o $$@.tmp $(wildcard plugins/examples/$(1)/*.c)
+	@mv -f $$@.tmp $$@
+endef
+$(foreach n,$(PLUGINS_C_NAMES),$(eval $(call plugins_c_rule,$(n))))
+
+# ---- test data -----------------------------------------------------------
+$(PLUGINS_BUILD)/testdata/%.wasm: plugins/testdata/%.wat
+	$(call plugins_need,$(PLUGINS_WAT2WASM))
+	@mkdir -p $(@D)
+	$(PLUGINS_WAT2WASM) $(PLUGINS_WATFLAGS) -o $@.tmp $<
+	@mv -f $@.tmp $@
+
+$(PLUGINS_BUILD)/testdata/%.wasm: plugins/testdata/%.c $(PLUGINS_C_KIT)
+	$(call plugins_need,$(PLUGINS_CC))
+	$(plugins_need_wasi)
+	@mkdir -p $(@D)
+	model=reactor; grep -q 'agentshape:command' $< && model=command; \
+	$(PLUGINS_CC) --target=$(PLUGINS_WASI_TARGET) -mexec-model=$$model -O2 -Iplugins/kits/c -o $@.tmp $<
+	@mv -f $@.tmp $@
