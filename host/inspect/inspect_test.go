@@ -1,0 +1,203 @@
+package inspect_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+func inspectFile(t *testing.T, rel string, opts inspect.Options) *inspect.Report {
+	t.Helper()
+	path := catalog.MustPath(t, rel)
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := inspect.Inspect(context.Background(), bin, opts)
+	if err != nil {
+		t.Fatalf("inspect %s: %v", rel, err)
+	}
+	rep.File = path
+	return rep
+}
+
+func codes(rep *inspect.Report, sev inspect.Severity) []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Severity == sev {
+			out = append(out, f.Code)
+		}
+	}
+	return out
+}
+
+// TestFixtures runs inspection over the WAT fixtures in plugins/testdata/inspect,
+// each built to a real module by `make plugins`, and checks the verdict and
+// the finding codes each one exists to trigger.
+func TestFixtures(t *testing.T) {
+	cases := []struct {
+		name     string
+		kind     string
+		accepted bool
+		refused  []string
+		warnings []string
+		message  string // substring of some finding's message
+	}{
+		{"both-kinds", inspect.KindReactor, true, nil, []string{"both_kinds"}, "never runs _start"},
+		{"log-wrong-type", inspect.KindReactor, false, []string{"import_type"}, nil, "agentshape.log with type (i32, i32) -> (), want (i32, i32, i32) -> ()"},
+		{"env-abort", inspect.KindReactor, false, []string{"forbidden_import"}, nil, "--use abort="},
+		{"wasi-unknown", inspect.KindReactor, false, []string{"forbidden_import"}, nil, "wasi_snapshot_preview1.sock_open, which is not a wasi_snapshot_preview1 function"},
+		{"wasi-wrong-type", inspect.KindReactor, false, []string{"import_type"}, nil, "random_get with type (i32) -> (i32), want (i32, i32) -> (i32)"},
+		{"global-import", inspect.KindReactor, false, []string{"forbidden_import"}, nil, "env.__stack_pointer (a global)"},
+		{"memory-too-large", inspect.KindReactor, false, []string{"memory_too_large"}, nil, "starts at 600 pages, over the host limit of 512 pages"},
+		{"memory-max-over", inspect.KindReactor, true, nil, []string{"memory_max_over_limit"}, "up to 1000 pages"},
+		{"shape-wrong-type", inspect.KindReactor, false, []string{"export_type"}, nil, `export "shape" has type (i32, i32) -> (i32), want (i32, i32) -> (i64)`},
+		{"no-memory-export", inspect.KindReactor, false, []string{"no_memory"}, nil, `missing export "memory"`},
+		{"not-a-plugin", inspect.KindNone, false, []string{"not_a_plugin", "no_abi_marker", "missing_export", "missing_export"}, nil, "neither shape"},
+		{"command-no-marker", inspect.KindCommand, true, nil, []string{"no_abi_marker"}, "runs commands without it"},
+		{"start-section", inspect.KindReactor, true, nil, []string{"start_function"}, "start function"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := inspectFile(t, "testdata/inspect/"+tc.name, inspect.Options{})
+			if rep.Kind != tc.kind {
+				t.Errorf("kind = %q, want %q", rep.Kind, tc.kind)
+			}
+			if rep.Accepted != tc.accepted {
+				t.Errorf("accepted = %v, want %v; findings %+v", rep.Accepted, tc.accepted, rep.Findings)
+			}
+			if got := codes(rep, inspect.Refused); !slices.Equal(got, tc.refused) {
+				t.Errorf("refused codes = %v, want %v", got, tc.refused)
+			}
+			if got := codes(rep, inspect.Warning); !slices.Equal(got, tc.warnings) {
+				t.Errorf("warning codes = %v, want %v", got, tc.warnings)
+			}
+			found := false
+			for _, f := range rep.Findings {
+				found = found || strings.Contains(f.Message, tc.message)
+			}
+			if !found {
+				t.Errorf("no finding says %q: %+v", tc.message, rep.Findings)
+			}
+		})
+	}
+}
+
+// TestMemoryLimitOption checks the page limit comes from the options (the
+// manifest's limits.memoryMaxPages), not only the default.
+func TestMemoryLimitOption(t *testing.T) {
+	rep := inspectFile(t, "testdata/inspect/memory-too-large", inspect.Options{MemoryMaxPages: 1024})
+	if !rep.Accepted || len(rep.Findings) != 0 {
+		t.Fatalf("with a 1024-page limit a 600-page module is fine, got %+v", rep.Findings)
+	}
+	if rep.Memory == nil || rep.Memory.MinPages != 600 || rep.Memory.MaxPages != nil {
+		t.Fatalf("memory = %+v, want min 600 and no max", rep.Memory)
+	}
+	rep = inspectFile(t, "testdata/inspect/memory-max-over", inspect.Options{})
+	if rep.Memory == nil || rep.Memory.MaxPages == nil || *rep.Memory.MaxPages != 1000 || rep.Memory.MinPages != 1 {
+		t.Fatalf("memory = %+v, want min 1 max 1000", rep.Memory)
+	}
+}
+
+// TestKitPlugins inspects the kit benchmark plugin built with each kit: all
+// are accepted reactors declaring ABI v1 with the four ABI exports.
+func TestKitPlugins(t *testing.T) {
+	for _, kit := range []string{"go", "c", "as"} {
+		t.Run(kit, func(t *testing.T) {
+			rep := inspectFile(t, "testdata/kitbench/"+kit, inspect.Options{})
+			if !rep.Accepted || rep.Kind != inspect.KindReactor || rep.ABIVersion != 1 {
+				t.Fatalf("report = kind %s abi %d accepted %v findings %+v", rep.Kind, rep.ABIVersion, rep.Accepted, rep.Findings)
+			}
+			if len(codes(rep, inspect.Warning)) != 0 {
+				t.Errorf("kit plugins should inspect clean, got warnings %+v", rep.Findings)
+			}
+			want := map[string]string{
+				"agentshape_abi_v1": "() -> ()",
+				"alloc":             "(i32) -> (i32)",
+				"shape":             "(i32, i32) -> (i64)",
+				"memory":            "",
+			}
+			for _, e := range rep.Exports {
+				if sig, ok := want[e.Name]; ok {
+					if e.Type != sig {
+						t.Errorf("export %s type %q, want %q", e.Name, e.Type, sig)
+					}
+					delete(want, e.Name)
+				}
+			}
+			if len(want) != 0 {
+				t.Errorf("missing exports %v in %+v", want, rep.Exports)
+			}
+			for _, imp := range rep.Imports {
+				if !imp.Allowed || (imp.Module != "agentshape" && imp.Module != "wasi_snapshot_preview1") {
+					t.Errorf("import %+v", imp)
+				}
+			}
+			bin, _ := os.ReadFile(rep.File)
+			sum := sha256.Sum256(bin)
+			if rep.SHA256 != hex.EncodeToString(sum[:]) || rep.Size != len(bin) {
+				t.Errorf("sha256/size = %s/%d, want %x/%d", rep.SHA256, rep.Size, sum, len(bin))
+			}
+		})
+	}
+}
+
+// TestNotWasm feeds inspection a text file and a truncated module: both are
+// errors that say what is wrong, not a report.
+func TestNotWasm(t *testing.T) {
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join(root, "plugins", "testdata", "inspect", "both-kinds.wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inspect.Inspect(context.Background(), text, inspect.Options{}); err == nil || !strings.Contains(err.Error(), "not a WebAssembly binary") {
+		t.Fatalf("wat text: err = %v, want 'not a WebAssembly binary'", err)
+	}
+	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/kitbench/as"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = inspect.Inspect(context.Background(), bin[:len(bin)/2], inspect.Options{})
+	if err == nil || !strings.Contains(err.Error(), "past the end") {
+		t.Fatalf("truncated module: err = %v, want a 'runs past the end' error", err)
+	}
+}
+
+// TestJSONAndText checks both renderings carry the same facts.
+func TestJSONAndText(t *testing.T) {
+	rep := inspectFile(t, "testdata/inspect/env-abort", inspect.Options{})
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	for _, want := range []string{"kind", "reactor", "abi", "v1", rep.SHA256, "env.abort", "REFUSED", "refused: forbidden_import", "verdict: the host will REFUSE"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text output lacks %q:\n%s", want, text)
+		}
+	}
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back["kind"] != "reactor" || back["accepted"] != false || back["sha256"] != rep.SHA256 || back["abiVersion"].(float64) != 1 {
+		t.Fatalf("json = %s", js)
+	}
+}
