@@ -1,0 +1,502 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The admin API lives on the emulator's own (loopback) server under /__admin:
+//
+//	GET    /__admin/state            counters, current org summary, faults (State)
+//	POST   /__admin/reset            drop sessions and counters; restore the start-up org and faults
+//	GET    /__admin/org              current org (client secrets redacted)
+//	PUT    /__admin/org              replace the org (YAML or JSON body, same format as the org file);
+//	                                 faults become the new org's; sessions stay
+//	PATCH  /__admin/agents/{id}      change one agent: {"activeVersion":false,"type":"employee","replyDelay":"2s",...}
+//	PATCH  /__admin/org              change org switches: {"agentforceEnabled":false,"tokenLifetime":"1s","rateLimit":{...}|null}
+//	GET    /__admin/faults           active faults with counters
+//	PUT    /__admin/faults           replace faults: JSON array of Fault
+//	POST   /__admin/faults           add one fault: JSON Fault; answers {"id":N}
+//	DELETE /__admin/faults           remove every fault
+//	GET    /__admin/sessions         live sessions (SessionInfo list)
+//	POST   /__admin/tokens           mint a token without the secret: {"clientId":"...","lifetime":"-1s"}
+//	                                 (a negative lifetime gives an already expired token)
+//	POST   /__admin/tokens/revoke    invalidate every token issued so far
+//
+// Admin errors are {"error": "<what was wrong and what to do>"} with 400, 404 or 405.
+
+// State is the answer of GET /__admin/state.
+type State struct {
+	Org             OrgSummary       `json:"org"`
+	SessionsCreated int64            `json:"sessionsCreated"`
+	SessionsEnded   int64            `json:"sessionsEnded"`
+	SessionsExpired int64            `json:"sessionsExpired"`
+	SessionsActive  int              `json:"sessionsActive"`
+	TokensIssued    int64            `json:"tokensIssued"`
+	Requests        map[string]int64 `json:"requests"`
+	Faults          []FaultState     `json:"faults"`
+}
+
+// OrgSummary is the part of the org shown in State.
+type OrgSummary struct {
+	Name              string         `json:"name,omitempty"`
+	MyDomain          string         `json:"myDomain"`
+	AgentforceEnabled bool           `json:"agentforceEnabled"`
+	TokenLifetime     Duration       `json:"tokenLifetime"`
+	RateLimit         *RateLimit     `json:"rateLimit,omitempty"`
+	Agents            []AgentSummary `json:"agents"`
+	ClientApps        []string       `json:"clientApps"`
+}
+
+// AgentSummary is one agent in OrgSummary.
+type AgentSummary struct {
+	ID            string    `json:"id"`
+	Type          AgentType `json:"type"`
+	ActiveVersion bool      `json:"activeVersion"`
+}
+
+// State returns the emulator's counters and configuration summary.
+func (h *Handler) State() State {
+	st := h.state.Load()
+	o := st.org
+	s := State{
+		Org: OrgSummary{Name: o.Name, MyDomain: o.MyDomain, AgentforceEnabled: o.agentforceOn(),
+			TokenLifetime: o.TokenLifetime, RateLimit: o.RateLimit},
+		SessionsCreated: h.stats.created.Load(),
+		SessionsEnded:   h.stats.ended.Load(),
+		SessionsExpired: h.stats.expired.Load(),
+		SessionsActive:  h.sessions.count(),
+		TokensIssued:    h.tokens.issued.Load(),
+		Requests:        map[string]int64{},
+		Faults:          h.faults.snapshot(),
+	}
+	for i := range o.Agents {
+		a := &o.Agents[i]
+		s.Org.Agents = append(s.Org.Agents, AgentSummary{ID: a.ID, Type: a.Type, ActiveVersion: a.active()})
+	}
+	for _, a := range o.ClientApps {
+		s.Org.ClientApps = append(s.Org.ClientApps, a.ClientID)
+	}
+	for _, op := range allOps {
+		s.Requests[string(op)] = h.stats.requests[opIndex(op)].Load()
+	}
+	return s
+}
+
+// SessionsCreated is the number of sessions Start Session created since start or Reset.
+func (h *Handler) SessionsCreated() int64 { return h.stats.created.Load() }
+
+// Sessions lists the live sessions.
+func (h *Handler) Sessions() []SessionInfo {
+	all := h.sessions.all()
+	out := make([]SessionInfo, 0, len(all))
+	for _, s := range all {
+		out = append(out, s.info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out
+}
+
+// Reset drops every session and counter and restores the org and faults
+// the handler started with. Issued tokens stay valid.
+func (h *Handler) Reset() {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	h.sessions.clear()
+	h.stats.created.Store(0)
+	h.stats.ended.Store(0)
+	h.stats.expired.Store(0)
+	for i := range h.stats.requests {
+		h.stats.requests[i].Store(0)
+	}
+	h.tokens.issued.Store(0)
+	h.state.Store(newOrgState(h.initial.Clone()))
+	h.faults.set(h.initial.Faults)
+}
+
+// Org returns a copy of the current org.
+func (h *Handler) Org() *Org { return h.state.Load().org.Clone() }
+
+// SetOrg replaces the org (checked with Normalize); its faults replace the
+// active ones. Sessions are kept.
+func (h *Handler) SetOrg(org *Org) error {
+	org = org.Clone()
+	if err := org.Normalize(); err != nil {
+		return err
+	}
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	h.state.Store(newOrgState(org))
+	h.faults.set(org.Faults)
+	return nil
+}
+
+// UpdateOrg applies change to a copy of the current org and installs it if
+// it still passes Normalize. Active faults are kept.
+func (h *Handler) UpdateOrg(change func(*Org) error) error {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	org := h.state.Load().org.Clone()
+	if err := change(org); err != nil {
+		return err
+	}
+	if err := org.Normalize(); err != nil {
+		return err
+	}
+	h.state.Store(newOrgState(org))
+	return nil
+}
+
+// InjectFault adds a fault and returns its ID.
+func (h *Handler) InjectFault(f Fault) (int, error) {
+	if err := f.check(); err != nil {
+		return 0, fmt.Errorf("fault: %w", err)
+	}
+	f.Operations = append([]Operation(nil), f.Operations...)
+	return h.faults.add(f), nil
+}
+
+// SetFaults replaces every fault.
+func (h *Handler) SetFaults(faults []Fault) error {
+	for i := range faults {
+		if err := faults[i].check(); err != nil {
+			return fmt.Errorf("faults[%d]: %w", i, err)
+		}
+	}
+	h.faults.set(faults)
+	return nil
+}
+
+// ClearFaults removes every fault.
+func (h *Handler) ClearFaults() { h.faults.set(nil) }
+
+// Faults lists the active faults with their counters.
+func (h *Handler) Faults() []FaultState { return h.faults.snapshot() }
+
+// MintToken issues a token for a client app without its secret; a negative
+// lifetime gives an expired token, zero the org's tokenLifetime. apiBase is
+// the api_instance_url to report (the emulator's URL).
+func (h *Handler) MintToken(clientID string, lifetime time.Duration, apiBase string) (TokenResponse, error) {
+	st := h.state.Load()
+	app := st.apps[clientID]
+	if app == nil {
+		return TokenResponse{}, fmt.Errorf("no client app %q in the org; use one of its clientApps[].clientId", clientID)
+	}
+	if lifetime == 0 {
+		lifetime = time.Duration(st.org.TokenLifetime)
+	}
+	return h.tokens.mint(st.org, app, apiBase, h.clock(), lifetime), nil
+}
+
+// RevokeTokens invalidates every token issued so far (the next API call gets 401).
+func (h *Handler) RevokeTokens() { h.tokens.revokeAll() }
+
+const maxAdminBody = 4 << 20
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	_, _ = w.Write(b)
+}
+
+func adminJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		adminError(w, 500, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	if err != nil {
+		adminError(w, 400, "could not read the body: "+err.Error())
+		return nil, false
+	}
+	if len(b) > maxAdminBody {
+		adminError(w, 413, "admin body over 4 MiB")
+		return nil, false
+	}
+	return b, true
+}
+
+// decodeStrict decodes JSON into v rejecting unknown members.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err)
+	}
+	return nil
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	adminError(w, http.StatusMethodNotAllowed, "method not allowed; use "+allow)
+}
+
+// serveAdmin handles /__admin/...
+func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/__admin"), "/")
+	switch {
+	case p == "/state":
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		adminJSON(w, 200, h.State())
+	case p == "/reset":
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		h.Reset()
+		adminJSON(w, 200, h.State())
+	case p == "/org":
+		h.adminOrg(w, r)
+	case strings.HasPrefix(p, "/agents/"):
+		h.adminAgent(w, r, strings.TrimPrefix(p, "/agents/"))
+	case p == "/faults":
+		h.adminFaults(w, r)
+	case p == "/sessions":
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		adminJSON(w, 200, h.Sessions())
+	case p == "/tokens":
+		h.adminMint(w, r)
+	case p == "/tokens/revoke":
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		h.RevokeTokens()
+		adminJSON(w, 200, map[string]string{"revoked": "all tokens issued so far"})
+	default:
+		adminError(w, 404, "no admin endpoint "+r.URL.Path+"; see the host/emulator package doc (GET /__admin/state, POST /__admin/reset, GET|PUT|PATCH /__admin/org, PATCH /__admin/agents/{id}, GET|PUT|POST|DELETE /__admin/faults, GET /__admin/sessions, POST /__admin/tokens, POST /__admin/tokens/revoke)")
+	}
+}
+
+// orgPatch is the body of PATCH /__admin/org.
+type orgPatch struct {
+	AgentforceEnabled  *bool           `json:"agentforceEnabled"`
+	TokenLifetime      *Duration       `json:"tokenLifetime"`
+	SessionIdleTimeout *Duration       `json:"sessionIdleTimeout"`
+	RequestTimeout     *Duration       `json:"requestTimeout"`
+	RateLimit          json.RawMessage `json:"rateLimit"`
+	MyDomain           *string         `json:"myDomain"`
+}
+
+func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		adminJSON(w, 200, h.Org().Redacted())
+	case http.MethodPut:
+		b, ok := readAdminBody(w, r)
+		if !ok {
+			return
+		}
+		org, err := ParseOrg(b)
+		if err != nil {
+			adminError(w, 400, "org: "+err.Error())
+			return
+		}
+		if err := h.SetOrg(org); err != nil {
+			adminError(w, 400, "org: "+err.Error())
+			return
+		}
+		adminJSON(w, 200, h.Org().Redacted())
+	case http.MethodPatch:
+		b, ok := readAdminBody(w, r)
+		if !ok {
+			return
+		}
+		var p orgPatch
+		if err := decodeStrict(b, &p); err != nil {
+			adminError(w, 400, "org patch: "+err.Error()+" (members: agentforceEnabled, tokenLifetime, sessionIdleTimeout, requestTimeout, rateLimit, myDomain)")
+			return
+		}
+		err := h.UpdateOrg(func(o *Org) error {
+			if p.AgentforceEnabled != nil {
+				o.AgentforceEnabled = p.AgentforceEnabled
+			}
+			if p.TokenLifetime != nil {
+				o.TokenLifetime = *p.TokenLifetime
+			}
+			if p.SessionIdleTimeout != nil {
+				o.SessionIdleTimeout = *p.SessionIdleTimeout
+			}
+			if p.RequestTimeout != nil {
+				o.RequestTimeout = *p.RequestTimeout
+			}
+			if p.MyDomain != nil {
+				o.MyDomain = *p.MyDomain
+			}
+			if len(p.RateLimit) > 0 {
+				if string(p.RateLimit) == "null" {
+					o.RateLimit = nil
+				} else {
+					var rl RateLimit
+					if err := decodeStrict(p.RateLimit, &rl); err != nil {
+						return fmt.Errorf("rateLimit: %w", err)
+					}
+					o.RateLimit = &rl
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			adminError(w, 400, "org patch: "+err.Error())
+			return
+		}
+		adminJSON(w, 200, h.Org().Redacted())
+	default:
+		methodNotAllowed(w, "GET, PUT, PATCH")
+	}
+}
+
+// agentPatch is the body of PATCH /__admin/agents/{id}.
+type agentPatch struct {
+	ActiveVersion    *bool            `json:"activeVersion"`
+	Type             *AgentType       `json:"type"`
+	Greeting         *string          `json:"greeting"`
+	ReplyDelay       *Duration        `json:"replyDelay"`
+	StreamChunkDelay *Duration        `json:"streamChunkDelay"`
+	Variables        *[]AgentVariable `json:"variables"`
+}
+
+func (h *Handler) adminAgent(w http.ResponseWriter, r *http.Request, id string) {
+	if r.Method != http.MethodPatch {
+		methodNotAllowed(w, "PATCH")
+		return
+	}
+	b, ok := readAdminBody(w, r)
+	if !ok {
+		return
+	}
+	var p agentPatch
+	if err := decodeStrict(b, &p); err != nil {
+		adminError(w, 400, "agent patch: "+err.Error()+" (members: activeVersion, type, greeting, replyDelay, streamChunkDelay, variables)")
+		return
+	}
+	errNoAgent := errors.New("no agent " + id + " in the org")
+	err := h.UpdateOrg(func(o *Org) error {
+		for i := range o.Agents {
+			a := &o.Agents[i]
+			if a.ID != id {
+				continue
+			}
+			if p.ActiveVersion != nil {
+				a.ActiveVersion = p.ActiveVersion
+			}
+			if p.Type != nil {
+				a.Type = *p.Type
+			}
+			if p.Greeting != nil {
+				a.Greeting = *p.Greeting
+			}
+			if p.ReplyDelay != nil {
+				a.ReplyDelay = *p.ReplyDelay
+			}
+			if p.StreamChunkDelay != nil {
+				a.StreamChunkDelay = *p.StreamChunkDelay
+			}
+			if p.Variables != nil {
+				a.Variables = *p.Variables
+			}
+			return nil
+		}
+		return errNoAgent
+	})
+	if errors.Is(err, errNoAgent) {
+		adminError(w, 404, err.Error())
+		return
+	}
+	if err != nil {
+		adminError(w, 400, "agent patch: "+err.Error())
+		return
+	}
+	adminJSON(w, 200, h.State().Org)
+}
+
+func (h *Handler) adminFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		adminJSON(w, 200, h.Faults())
+	case http.MethodDelete:
+		h.ClearFaults()
+		adminJSON(w, 200, h.Faults())
+	case http.MethodPut:
+		b, ok := readAdminBody(w, r)
+		if !ok {
+			return
+		}
+		var fs []Fault
+		if err := decodeStrict(b, &fs); err != nil {
+			adminError(w, 400, "faults: "+err.Error()+" (send a JSON array of faults)")
+			return
+		}
+		if err := h.SetFaults(fs); err != nil {
+			adminError(w, 400, err.Error())
+			return
+		}
+		adminJSON(w, 200, h.Faults())
+	case http.MethodPost:
+		b, ok := readAdminBody(w, r)
+		if !ok {
+			return
+		}
+		var f Fault
+		if err := decodeStrict(b, &f); err != nil {
+			adminError(w, 400, "fault: "+err.Error()+" (send one JSON fault object)")
+			return
+		}
+		id, err := h.InjectFault(f)
+		if err != nil {
+			adminError(w, 400, err.Error())
+			return
+		}
+		adminJSON(w, 201, map[string]int{"id": id})
+	default:
+		methodNotAllowed(w, "GET, PUT, POST, DELETE")
+	}
+}
+
+// mintRequest is the body of POST /__admin/tokens.
+type mintRequest struct {
+	ClientID string   `json:"clientId"`
+	Lifetime Duration `json:"lifetime"`
+}
+
+func (h *Handler) adminMint(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return
+	}
+	b, ok := readAdminBody(w, r)
+	if !ok {
+		return
+	}
+	var m mintRequest
+	if err := decodeStrict(b, &m); err != nil {
+		adminError(w, 400, "token request: "+err.Error()+` (send {"clientId":"...","lifetime":"30m"})`)
+		return
+	}
+	resp, err := h.MintToken(m.ClientID, time.Duration(m.Lifetime), baseURL(r))
+	if err != nil {
+		adminError(w, 400, err.Error())
+		return
+	}
+	adminJSON(w, 200, resp)
+}

@@ -1,0 +1,725 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// APIPrefix is the path prefix of the Agent API (agent-api.md §1).
+const APIPrefix = "/einstein/ai-agent/v1"
+
+// TokenPath is the path of the OAuth token endpoint (agent-api.md §7).
+const TokenPath = "/services/oauth2/token"
+
+// Options configure a Handler or a Server.
+type Options struct {
+	// Addr is the listen address for Start, e.g. 127.0.0.1:0. Default 127.0.0.1:0.
+	Addr string
+	// Org is the org to emulate; nil means DefaultOrg().
+	Org *Org
+	// Logger receives one debug line per request (never tokens or secrets); nil discards.
+	Logger *slog.Logger
+	// Clock returns the current time for token expiry, timestamps, rate
+	// limiting and idle timeouts; nil means time.Now.
+	Clock func() time.Time
+	// AllowRemote lets Start bind a non-loopback address.
+	AllowRemote bool
+	// DisableAdmin turns the /__admin endpoints off.
+	DisableAdmin bool
+}
+
+// orgState is an immutable, indexed view of the current org.
+type orgState struct {
+	org      *Org
+	agents   map[string]*Agent
+	apps     map[string]*ClientApp
+	limiter  *limiter
+	myDomain string // lower case, no trailing slash
+}
+
+func newOrgState(org *Org) *orgState {
+	st := &orgState{org: org, agents: map[string]*Agent{}, apps: map[string]*ClientApp{},
+		limiter: newLimiter(org.RateLimit), myDomain: strings.ToLower(strings.TrimRight(org.MyDomain, "/"))}
+	for i := range org.Agents {
+		a := &org.Agents[i]
+		st.agents[a.ID] = a
+		if len(a.ID) == 18 {
+			st.agents[a.ID[:15]] = a // the 15-character form names the same agent [A]
+		}
+	}
+	for i := range org.ClientApps {
+		st.apps[org.ClientApps[i].ClientID] = &org.ClientApps[i]
+	}
+	return st
+}
+
+// Handler is the emulator as an http.Handler. It is safe for concurrent use.
+type Handler struct {
+	log     *slog.Logger
+	clock   func() time.Time
+	admin   bool
+	initial *Org
+
+	state    atomic.Pointer[orgState]
+	writeMu  sync.Mutex // serialises org changes
+	sessions *sessionStore
+	faults   faultSet
+	tokens   *tokenIssuer
+	stats    counters
+}
+
+// counters are the request and session counts shown by the admin state.
+type counters struct {
+	created, ended, expired atomic.Int64
+	requests                [len6]atomic.Int64
+}
+
+const len6 = 6
+
+func opIndex(op Operation) int {
+	switch op {
+	case OpToken:
+		return 0
+	case OpStart:
+		return 1
+	case OpSend:
+		return 2
+	case OpStream:
+		return 3
+	case OpEnd:
+		return 4
+	}
+	return 5
+}
+
+// New returns the emulator for org (nil: DefaultOrg) as an http.Handler
+// serving the token endpoint, the Agent API and the admin API.
+func New(org *Org) (*Handler, error) { return NewHandler(Options{Org: org}) }
+
+// NewHandler returns the emulator configured by opts (Addr and AllowRemote are ignored).
+func NewHandler(opts Options) (*Handler, error) {
+	org := opts.Org
+	if org == nil {
+		org = DefaultOrg()
+	}
+	org = org.Clone()
+	if err := org.Normalize(); err != nil {
+		return nil, fmt.Errorf("emulator org: %w", err)
+	}
+	h := &Handler{log: opts.Logger, clock: opts.Clock, admin: !opts.DisableAdmin, initial: org,
+		sessions: newSessionStore(), tokens: newTokenIssuer()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.clock == nil {
+		h.clock = time.Now
+	}
+	h.state.Store(newOrgState(org.Clone()))
+	h.faults.set(org.Faults)
+	return h, nil
+}
+
+// call is the per-request context.
+type call struct {
+	h      *Handler
+	w      http.ResponseWriter
+	r      *http.Request
+	st     *orgState
+	op     Operation
+	reqID  string
+	now    time.Time
+	status int
+	sid    string
+}
+
+// ServeHTTP routes a request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/__admin") && h.admin {
+		h.serveAdmin(w, r)
+		return
+	}
+	c := &call{h: h, w: w, r: r, st: h.state.Load(), reqID: newUUID(), now: h.clock()}
+	w.Header().Set("X-Request-ID", c.reqID)
+	start := time.Now()
+	var run func()
+	if p == TokenPath {
+		c.op, run = OpToken, c.serveToken
+	} else if rest, ok := strings.CutPrefix(p, APIPrefix+"/"); ok {
+		run = c.route(rest)
+	}
+	if run == nil {
+		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError",
+			message: msgNotFound + ": no Agent API operation at " + r.Method + " " + p + " (see agent-api.md §1)"})
+		return
+	}
+	if c.op == "" { // method not allowed, run writes it
+		run()
+		return
+	}
+	h.stats.requests[opIndex(c.op)].Add(1)
+	c.serve(run)
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		h.log.Debug("emulator request", "op", string(c.op), "method", r.Method, "path", p,
+			"status", c.status, "requestId", c.reqID, "sessionId", c.sid, "duration", time.Since(start))
+	}
+}
+
+// route maps an API path (after the prefix) to its operation.
+func (c *call) route(rest string) func() {
+	parts := strings.Split(rest, "/")
+	m := c.r.Method
+	allow := func(method string, op Operation, f func()) func() {
+		if m == method {
+			c.op = op
+			return f
+		}
+		return func() {
+			c.w.Header().Set("Allow", method)
+			c.writeError(&apiError{status: http.StatusMethodNotAllowed, class: "MethodNotAllowedError",
+				message: "Method " + m + " is not allowed here; use " + method})
+		}
+	}
+	switch {
+	case len(parts) == 3 && parts[0] == "agents" && parts[2] == "sessions" && parts[1] != "":
+		agentID := parts[1]
+		return allow(http.MethodPost, OpStart, func() { c.startSession(agentID) })
+	case len(parts) >= 2 && parts[0] == "sessions" && parts[1] != "":
+		c.sid = parts[1]
+		switch {
+		case len(parts) == 2:
+			return allow(http.MethodDelete, OpEnd, c.endSession)
+		case len(parts) == 3 && parts[2] == "messages":
+			return allow(http.MethodPost, OpSend, func() { c.sendMessage(false) })
+		case len(parts) == 4 && parts[2] == "messages" && parts[3] == "stream":
+			return allow(http.MethodPost, OpStream, func() { c.sendMessage(true) })
+		case len(parts) == 3 && parts[2] == "feedback":
+			return allow(http.MethodPost, OpFeedback, c.feedback)
+		}
+	}
+	return nil
+}
+
+// serve applies faults around the operation run.
+func (c *call) serve(run func()) {
+	d := c.h.faults.pick(c.op)
+	if d.latency > 0 {
+		limit := time.Duration(c.st.org.RequestTimeout)
+		wait := min(d.latency, limit)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.r.Context().Done():
+			t.Stop()
+			return
+		}
+		if d.latency >= limit {
+			c.writeError(&apiError{status: http.StatusInternalServerError, class: "RequestTimeoutException",
+				message: fmt.Sprintf("Request timed out after %s (agent-api.md §8)", limit)})
+			return
+		}
+	}
+	f := d.fire
+	if f == nil {
+		run()
+		return
+	}
+	if f.AfterProcessing {
+		// Let the request take effect, then lose or replace its answer.
+		cw := &captureWriter{header: http.Header{}}
+		real := c.w
+		c.w = cw
+		run()
+		c.w = real
+	}
+	if f.Drop {
+		c.status = 0
+		dropConnection(c.w)
+		return
+	}
+	class, msg := errorClass(f.Status)
+	if f.Message != "" {
+		msg = f.Message
+	}
+	c.writeError(&apiError{status: f.Status, class: class, message: msg, retryAfter: f.RetryAfter})
+}
+
+// dropConnection closes the client connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// captureWriter swallows an answer that an afterProcessing fault replaces.
+type captureWriter struct {
+	header http.Header
+	buf    bytes.Buffer
+}
+
+func (cw *captureWriter) Header() http.Header         { return cw.header }
+func (cw *captureWriter) Write(b []byte) (int, error) { return cw.buf.Write(b) }
+func (cw *captureWriter) WriteHeader(int)             {}
+func (cw *captureWriter) Flush()                      {}
+
+// authorize checks the bearer token (401), the rate limit (429) and the
+// org-level preconditions (403), in that order. It returns the client app.
+func (c *call) authorize() (*ClientApp, *apiError) {
+	claims, err := c.h.tokens.verify(bearer(c.r), c.now)
+	if err != nil {
+		return nil, errUnauthorized(err.Error())
+	}
+	app := c.st.apps[claims.ClientID]
+	if app == nil {
+		return nil, errUnauthorized("the token's client app no longer exists in this org; request a new token")
+	}
+	if l := c.st.limiter; l != nil {
+		if ok, ra := l.allow(c.now); !ok {
+			return nil, &apiError{status: http.StatusTooManyRequests, class: "TooManyRequestsError", message: msgTooMany, retryAfter: ra}
+		}
+	}
+	if !c.st.org.agentforceOn() {
+		return nil, errForbidden("Agentforce is not enabled in this org; turn it on in Setup (agentforceEnabled in the org file)")
+	}
+	if !app.RunAs.ManageAIAgents {
+		return nil, errForbidden("the run-as user " + app.RunAs.Username + " of client app " + app.ClientID + " lacks the Manage AI Agents permission")
+	}
+	if !hasScopes(claims.Scp, "chatbot_api", "sfap_api") {
+		return nil, errForbidden("the token lacks the chatbot_api and sfap_api scopes; add them to the client app")
+	}
+	return app, nil
+}
+
+func hasScopes(have []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// JSON shapes of the answers (agent-api.md §4).
+type link struct {
+	Href string `json:"href"`
+}
+
+type links struct {
+	Self           *link `json:"self"`
+	Messages       *link `json:"messages"`
+	MessagesStream *link `json:"messagesStream"`
+	Session        *link `json:"session"`
+	End            *link `json:"end"`
+}
+
+type informMessage struct {
+	Type            string            `json:"type"`
+	ID              string            `json:"id"`
+	FeedbackID      string            `json:"feedbackId"`
+	PlanID          string            `json:"planId"`
+	IsContentSafe   bool              `json:"isContentSafe"`
+	Message         string            `json:"message"`
+	Result          []json.RawMessage `json:"result"`
+	CitedReferences []json.RawMessage `json:"citedReferences"`
+}
+
+type sessionResponse struct {
+	SessionID string `json:"sessionId,omitempty"`
+	Links     links  `json:"_links"`
+	Messages  []any  `json:"messages"`
+}
+
+func (c *call) links(sid, agentID string) links {
+	base := baseURL(c.r) + APIPrefix
+	msgs := base + "/sessions/" + sid + "/messages"
+	return links{
+		Messages:       &link{msgs},
+		MessagesStream: &link{msgs + "/stream"},
+		Session:        &link{base + "/agents/" + agentID + "/sessions"},
+		End:            &link{base + "/sessions/" + sid},
+	}
+}
+
+func (c *call) writeJSON(status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.writeError(&apiError{status: 500, class: "HttpServerErrorException", message: "emulator could not encode its answer: " + err.Error()})
+		return
+	}
+	c.w.Header().Set("Content-Type", "application/json")
+	c.status = status
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(b)
+}
+
+// startSession handles POST /agents/{id}/sessions (agent-api.md §1, §2, §4).
+// Checks, in order: token 401, rate 429, Agentforce/permission/scopes 403,
+// agent ID form 400, Content-Type 500, size 413, body 400, endpoint 500,
+// unknown agent 404, no active version 422, bypassUser on an employee agent
+// 400, variable types 400.
+func (c *call) startSession(agentID string) {
+	app, e := c.authorize()
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	if !ValidAgentID(agentID) {
+		c.writeError(errBadRequest(agentID + " is not a valid agent ID"))
+		return
+	}
+	buf, e := readBody(c.r)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	req, e := parseStart(buf.Bytes())
+	bufPool.Put(buf)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	if ep := strings.ToLower(strings.TrimRight(strings.TrimSpace(*req.InstanceConfig.Endpoint), "/")); ep != c.st.myDomain {
+		c.writeError(&apiError{status: http.StatusInternalServerError, class: "EngineConfigLookupException",
+			message: fmt.Sprintf("EngineConfigLookupException: no org found for instanceConfig.endpoint %q; set it to the org's My Domain URL (%s)",
+				*req.InstanceConfig.Endpoint, c.st.org.MyDomain)})
+		return
+	}
+	agent := c.st.agents[agentID]
+	if agent == nil {
+		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError",
+			message: msgNotFound + ": no agent " + agentID + " in this org"})
+		return
+	}
+	if !agent.active() {
+		c.writeError(&apiError{status: http.StatusUnprocessableEntity, class: "RequestProcessingException", message: msgNoActive})
+		return
+	}
+	bypass := req.BypassUser != nil && *req.BypassUser
+	if bypass && agent.Type == EmployeeAgent {
+		c.writeError(errBadRequest(msgBadUser))
+		return
+	}
+	applied, ignored, e := applyVariables(agent, req.Variables)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	s := &session{id: newUUID(), agentID: agent.ID, clientID: app.ClientID, externalKey: *req.ExternalSessionKey,
+		bypassUser: bypass, created: c.now, variables: applied, ignored: ignored}
+	s.lastUsed.Store(c.now.UnixNano())
+	c.h.sessions.put(s)
+	c.h.stats.created.Add(1)
+	c.sid = s.id
+	c.w.Header().Set("x-session-mode", "default")
+	c.writeJSON(http.StatusOK, sessionResponse{
+		SessionID: s.id,
+		Links:     c.links(s.id, agent.ID),
+		Messages:  []any{newInform(agent.Greeting)},
+	})
+}
+
+func newInform(text string) informMessage {
+	return informMessage{Type: "Inform", ID: newUUID(), IsContentSafe: true, Message: text,
+		Result: []json.RawMessage{}, CitedReferences: []json.RawMessage{}}
+}
+
+// applyVariables splits the sent variables into applied and ignored ones
+// (agent-api.md §3): with no declared variables all are applied; otherwise
+// only declared, settable ones; a declared variable sent with another type is a 400 [A].
+func applyVariables(agent *Agent, vars []wireVariable) ([]Variable, []string, *apiError) {
+	var applied []Variable
+	var ignored []string
+	for _, v := range vars {
+		var val any
+		_ = json.Unmarshal(v.Value, &val)
+		wv := Variable{Name: *v.Name, Type: *v.Type, Value: val}
+		if len(agent.Variables) == 0 {
+			applied = append(applied, wv)
+			continue
+		}
+		var decl *AgentVariable
+		for i := range agent.Variables {
+			if agent.Variables[i].Name == wv.Name {
+				decl = &agent.Variables[i]
+				break
+			}
+		}
+		switch {
+		case decl == nil || !decl.SettableByAPI:
+			ignored = append(ignored, wv.Name)
+		case decl.Type != wv.Type:
+			return nil, nil, errBadRequest(fmt.Sprintf("Variable %q has type %q but the agent declares it as %q", wv.Name, wv.Type, decl.Type))
+		default:
+			applied = append(applied, wv)
+		}
+	}
+	return applied, ignored, nil
+}
+
+// lookup finds the session of the request (404 when unknown, ended or idle
+// too long) and marks it busy (423 when a request is already in flight).
+// The caller must call release.
+func (c *call) lookup() (*session, *apiError) {
+	s := c.h.sessions.get(c.sid)
+	if s == nil {
+		return nil, errSessionNotFound(c.sid)
+	}
+	if idle := time.Duration(c.st.org.SessionIdleTimeout); idle > 0 && c.now.Sub(time.Unix(0, s.lastUsed.Load())) > idle {
+		if c.h.sessions.remove(s.id) {
+			c.h.stats.expired.Add(1)
+		}
+		return nil, errSessionNotFound(c.sid)
+	}
+	if !s.busy.CompareAndSwap(false, true) {
+		return nil, &apiError{status: http.StatusLocked, class: "ServerBusyError", message: msgBusy}
+	}
+	s.lastUsed.Store(c.now.UnixNano())
+	return s, nil
+}
+
+// sleep waits d or until the request is cancelled; false when cancelled.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sendMessage handles POST /sessions/{sid}/messages and .../stream (agent-api.md §1).
+func (c *call) sendMessage(stream bool) {
+	if _, e := c.authorize(); e != nil {
+		c.writeError(e)
+		return
+	}
+	s, e := c.lookup()
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	defer s.busy.Store(false)
+	if stream && !acceptsEventStream(c.r.Header.Get("Accept")) {
+		c.writeError(errBadRequest("the streaming endpoint requires the header Accept: text/event-stream"))
+		return
+	}
+	buf, e := readBody(c.r)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	req, e := parseSend(buf.Bytes())
+	bufPool.Put(buf)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	agent := c.st.agents[s.agentID]
+	if agent == nil {
+		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError", message: msgNotFound + ": the session's agent " + s.agentID + " no longer exists"})
+		return
+	}
+	s.mu.Lock()
+	seq := *req.Message.SequenceID
+	if seq <= s.lastSeq {
+		last := s.lastSeq
+		s.mu.Unlock()
+		c.writeError(errBadRequest(fmt.Sprintf("message.sequenceId %d must be greater than the previous sequenceId %d", seq, last)))
+		return
+	}
+	applied, ignored, e := applyVariables(agent, req.Variables)
+	if e != nil {
+		s.mu.Unlock()
+		c.writeError(e)
+		return
+	}
+	s.lastSeq = seq
+	s.messages++
+	s.variables = mergeVariables(s.variables, applied)
+	s.ignored = append(s.ignored, ignored...)
+	s.mu.Unlock()
+
+	if !sleep(c.r.Context(), time.Duration(agent.ReplyDelay)) {
+		return
+	}
+	reply := "You said: " + *req.Message.Text
+	if !stream {
+		l := c.links(s.id, s.agentID)
+		c.writeJSON(http.StatusOK, sessionResponse{Links: l, Messages: []any{newInform(reply)}})
+		return
+	}
+	c.streamReply(reply, time.Duration(agent.StreamChunkDelay))
+}
+
+// mergeVariables sets vars over the session's variables by name.
+func mergeVariables(have, vars []Variable) []Variable {
+	for _, v := range vars {
+		replaced := false
+		for i := range have {
+			if have[i].Name == v.Name {
+				have[i] = v
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			have = append(have, v)
+		}
+	}
+	return have
+}
+
+func acceptsEventStream(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "text/event-stream") {
+			return true
+		}
+	}
+	return false
+}
+
+// sseData is the data member of a streamed event (agent-api.md §1).
+type sseData struct {
+	Timestamp     int64  `json:"timestamp"`
+	OriginEventID string `json:"originEventId"`
+	TraceID       string `json:"traceId"`
+	Offset        int    `json:"offset"`
+	Message       any    `json:"message"`
+}
+
+type textChunk struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Message string `json:"message"`
+	Offset  int    `json:"offset"`
+}
+
+type endOfTurn struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// streamReply writes the reply as server-sent events: one TEXT_CHUNK per
+// word, then INFORM with the whole text, then END_OF_TURN (agent-api.md §1;
+// framing is the standard "event:"/"data:" form, the reference leaves it open).
+func (c *call) streamReply(reply string, chunkDelay time.Duration) {
+	h := c.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	c.status = http.StatusOK
+	c.w.WriteHeader(http.StatusOK)
+	flusher, _ := c.w.(http.Flusher)
+	trace := newUUID()
+	origin := newUUID()
+	offset := 0
+	send := func(event string, msg any) {
+		b, _ := json.Marshal(sseData{Timestamp: c.h.clock().UnixMilli(), OriginEventID: origin, TraceID: trace, Offset: offset, Message: msg})
+		fmt.Fprintf(c.w, "event: %s\ndata: %s\n\n", event, b)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	words := strings.SplitAfter(reply, " ")
+	for i, wd := range words {
+		if i > 0 && !sleep(c.r.Context(), chunkDelay) {
+			return
+		}
+		send("TEXT_CHUNK", textChunk{Type: "TextChunk", ID: newUUID(), Message: wd, Offset: offset})
+		offset += len(wd)
+	}
+	send("INFORM", newInform(reply))
+	send("END_OF_TURN", endOfTurn{Type: "EndOfTurn", ID: newUUID()})
+}
+
+// endReasons maps x-session-end-reason (agent-api.md §1) to the SessionEnded reason.
+var endReasons = map[string]string{
+	"UserRequest": "ClientRequest", "Transfer": "Transfer", "Expiration": "Expiration", "Error": "Error", "Other": "Other",
+}
+
+type sessionEnded struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	Reason     string `json:"reason"`
+	FeedbackID string `json:"feedbackId"`
+}
+
+// endSession handles DELETE /sessions/{sid} (agent-api.md §1).
+func (c *call) endSession() {
+	if _, e := c.authorize(); e != nil {
+		c.writeError(e)
+		return
+	}
+	s, e := c.lookup()
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	reasonHdr := c.r.Header.Get("x-session-end-reason")
+	reason, ok := endReasons[reasonHdr]
+	if !ok {
+		s.busy.Store(false)
+		if reasonHdr == "" {
+			c.writeError(errBadRequest("Missing required header x-session-end-reason (UserRequest, Transfer, Expiration, Error or Other)"))
+		} else {
+			c.writeError(errBadRequest(fmt.Sprintf("Invalid x-session-end-reason %q: use UserRequest, Transfer, Expiration, Error or Other", reasonHdr)))
+		}
+		return
+	}
+	if c.h.sessions.remove(s.id) {
+		c.h.stats.ended.Add(1)
+	}
+	l := c.links(s.id, s.agentID)
+	c.writeJSON(http.StatusOK, sessionResponse{Links: l, Messages: []any{sessionEnded{Type: "SessionEnded", ID: newUUID(), Reason: reason}}})
+}
+
+// feedback handles POST /sessions/{sid}/feedback (agent-api.md §1): 202 as the spec says.
+func (c *call) feedback() {
+	if _, e := c.authorize(); e != nil {
+		c.writeError(e)
+		return
+	}
+	s, e := c.lookup()
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	defer s.busy.Store(false)
+	buf, e := readBody(c.r)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	_, e = parseFeedback(buf.Bytes())
+	bufPool.Put(buf)
+	if e != nil {
+		c.writeError(e)
+		return
+	}
+	c.status = http.StatusAccepted
+	c.w.WriteHeader(http.StatusAccepted)
+}

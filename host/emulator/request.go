@@ -1,0 +1,340 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// MaxBodyBytes is the largest request body the emulator reads (1 MiB); larger
+// bodies get 413 PayloadTooLargeError [A].
+const MaxBodyBytes = 1 << 20
+
+// fieldSpec lists the members an object may have; nil means "not checked".
+type fieldSpec struct {
+	fields map[string]*fieldSpec
+	items  *fieldSpec
+}
+
+// Known members of each documented body (agent-api.md §1, §2).
+var (
+	startSpec = &fieldSpec{fields: map[string]*fieldSpec{
+		"externalSessionKey":    nil,
+		"instanceConfig":        {fields: map[string]*fieldSpec{"endpoint": nil}},
+		"tz":                    nil,
+		"variables":             {items: variableSpec},
+		"featureSupport":        nil,
+		"streamingCapabilities": {fields: map[string]*fieldSpec{"chunkTypes": nil}},
+		"bypassUser":            nil,
+	}}
+	variableSpec = &fieldSpec{fields: map[string]*fieldSpec{"name": nil, "type": nil, "value": nil}}
+	sendSpec     = &fieldSpec{fields: map[string]*fieldSpec{
+		"message":   {fields: map[string]*fieldSpec{"type": nil, "sequenceId": nil, "text": nil}},
+		"variables": {items: variableSpec},
+	}}
+	feedbackSpec = &fieldSpec{fields: map[string]*fieldSpec{
+		"feedbackId": nil, "feedback": nil, "text": nil, "details": nil,
+	}}
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads a JSON request body after checking its Content-Type
+// (wrong type: 500 Unsupported Media Type, agent-api.md §8) and size.
+// The caller returns the buffer with bufPool.Put.
+func readBody(r *http.Request) (*bytes.Buffer, *apiError) {
+	ct := r.Header.Get("Content-Type")
+	mt := ct
+	if ct != "application/json" {
+		mt, _, _ = mime.ParseMediaType(ct)
+	}
+	if mt != "application/json" {
+		shown := ct
+		if shown == "" {
+			shown = "(none)"
+		}
+		return nil, &apiError{status: http.StatusInternalServerError, class: "HttpMediaTypeNotSupportedException",
+			message: "Unsupported Media Type: Content-Type " + strconv.Quote(shown) + " is not supported; send Content-Type: application/json"}
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge()
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		bufPool.Put(buf)
+		return nil, errBadRequest("could not read the request body: " + err.Error())
+	}
+	if n > MaxBodyBytes {
+		bufPool.Put(buf)
+		return nil, errTooLarge()
+	}
+	return buf, nil
+}
+
+func errTooLarge() *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, class: "PayloadTooLargeError",
+		message: fmt.Sprintf("Request body exceeds the %d-byte (1 MiB) limit; send a smaller body", MaxBodyBytes)}
+}
+
+// checkFields walks a JSON document and rejects the first member (in
+// document order) that spec does not list, with the API's text
+// `Unrecognized field "<name>"` (agent-api.md §2 "Strictness"). It also
+// rejects malformed JSON and trailing data.
+func checkFields(data []byte, spec *fieldSpec) *apiError {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errBadRequest("Required request body is missing")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	first, err := dec.Token()
+	if err != nil {
+		return malformed(err)
+	}
+	if d, ok := first.(json.Delim); !ok || d != '{' {
+		return errBadRequest("Malformed JSON request body: the body must be a JSON object")
+	}
+	if err := walkObject(dec, spec); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errBadRequest("Malformed JSON request body: unexpected data after the top-level object")
+	}
+	return nil
+}
+
+func walkObject(dec *json.Decoder, spec *fieldSpec) *apiError {
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return malformed(err)
+		}
+		key, _ := kt.(string)
+		var sub *fieldSpec
+		if spec != nil && spec.fields != nil {
+			s, known := spec.fields[key]
+			if !known {
+				return errBadRequest(`Unrecognized field "` + key + `"`)
+			}
+			sub = s
+		}
+		if err := walkValue(dec, sub); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return malformed(err)
+	}
+	return nil
+}
+
+func walkValue(dec *json.Decoder, spec *fieldSpec) *apiError {
+	t, err := dec.Token()
+	if err != nil {
+		return malformed(err)
+	}
+	d, ok := t.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch d {
+	case '{':
+		return walkObject(dec, spec)
+	case '[':
+		var items *fieldSpec
+		if spec != nil {
+			items = spec.items
+		}
+		for dec.More() {
+			if err := walkValue(dec, items); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return malformed(err)
+		}
+	}
+	return nil
+}
+
+func malformed(err error) *apiError {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errBadRequest("Malformed JSON request body: unexpected end of input")
+	}
+	return errBadRequest("Malformed JSON request body: " + err.Error())
+}
+
+// typeError describes a JSON type mismatch by field.
+func typeError(err error) *apiError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return errBadRequest(fmt.Sprintf("Invalid value for field %q: got JSON %s, expected %s", te.Field, te.Value, jsonTypeName(te.Type.String())))
+	}
+	return errBadRequest("Malformed JSON request body: " + err.Error())
+}
+
+func jsonTypeName(goType string) string {
+	switch {
+	case strings.Contains(goType, "string"):
+		return "string"
+	case strings.Contains(goType, "bool"):
+		return "boolean"
+	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
+		return "number"
+	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
+		return "array"
+	}
+	return "object"
+}
+
+// startRequest is the Start Session body (agent-api.md §2).
+type startRequest struct {
+	ExternalSessionKey *string `json:"externalSessionKey"`
+	InstanceConfig     *struct {
+		Endpoint *string `json:"endpoint"`
+	} `json:"instanceConfig"`
+	TZ                    *string        `json:"tz"`
+	Variables             []wireVariable `json:"variables"`
+	FeatureSupport        *string        `json:"featureSupport"`
+	StreamingCapabilities *struct {
+		ChunkTypes []string `json:"chunkTypes"`
+	} `json:"streamingCapabilities"`
+	BypassUser *bool `json:"bypassUser"`
+}
+
+// wireVariable is a variable as decoded from a request.
+type wireVariable struct {
+	Name  *string         `json:"name"`
+	Type  *string         `json:"type"`
+	Value json.RawMessage `json:"value"`
+}
+
+// parseStart decodes and checks a Start Session body.
+func parseStart(body []byte) (*startRequest, *apiError) {
+	if e := checkFields(body, startSpec); e != nil {
+		return nil, e
+	}
+	if e := validateSchema(schemaStartSession, body); e != nil {
+		return nil, e
+	}
+	var req startRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, typeError(err)
+	}
+	if req.ExternalSessionKey == nil || *req.ExternalSessionKey == "" {
+		return nil, errBadRequest(`Missing required field "externalSessionKey" (a UUID you choose for this conversation)`)
+	}
+	if req.InstanceConfig == nil || req.InstanceConfig.Endpoint == nil {
+		return nil, errBadRequest(`Missing required field "instanceConfig.endpoint" (the org's My Domain URL)`)
+	}
+	if fs := req.FeatureSupport; fs != nil && *fs != "Sync" && *fs != "Streaming" {
+		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "featureSupport": %q is not Sync or Streaming`, *fs))
+	}
+	if sc := req.StreamingCapabilities; sc != nil {
+		for _, ct := range sc.ChunkTypes {
+			if ct != "Text" {
+				return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "streamingCapabilities.chunkTypes": %q is not Text`, ct))
+			}
+		}
+	}
+	if e := checkVariables(req.Variables); e != nil {
+		return nil, e
+	}
+	return &req, nil
+}
+
+// checkVariables checks each variable's members (agent-api.md §3).
+func checkVariables(vars []wireVariable) *apiError {
+	for i, v := range vars {
+		if v.Name == nil || *v.Name == "" {
+			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].name"`, i))
+		}
+		if v.Type == nil {
+			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].type"`, i))
+		}
+		if !variableTypes[*v.Type] {
+			return errBadRequest(fmt.Sprintf(`Invalid value for field "variables[%d].type": %q is not one of Object, Json, Boolean, Date, DateTime, Money, Number, Text, Ref, List`, i, *v.Type))
+		}
+		if len(v.Value) == 0 || string(v.Value) == "null" {
+			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].value"`, i))
+		}
+		if c := v.Value[0]; c == '{' || c == '[' {
+			return errBadRequest(fmt.Sprintf(`Invalid value for field "variables[%d].value": expected a string`, i))
+		}
+	}
+	return nil
+}
+
+// sendRequest is the Send Message body (agent-api.md §1).
+type sendRequest struct {
+	Message *struct {
+		Type       *string `json:"type"`
+		SequenceID *int64  `json:"sequenceId"`
+		Text       *string `json:"text"`
+	} `json:"message"`
+	Variables []wireVariable `json:"variables"`
+}
+
+func parseSend(body []byte) (*sendRequest, *apiError) {
+	if e := checkFields(body, sendSpec); e != nil {
+		return nil, e
+	}
+	var req sendRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, typeError(err)
+	}
+	m := req.Message
+	switch {
+	case m == nil:
+		return nil, errBadRequest(`Missing required field "message"`)
+	case m.Type == nil:
+		return nil, errBadRequest(`Missing required field "message.type"`)
+	case *m.Type != "Text":
+		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "message.type": %q is not Text`, *m.Type))
+	case m.SequenceID == nil:
+		return nil, errBadRequest(`Missing required field "message.sequenceId"`)
+	case m.Text == nil:
+		return nil, errBadRequest(`Missing required field "message.text"`)
+	}
+	if e := checkVariables(req.Variables); e != nil {
+		return nil, e
+	}
+	return &req, nil
+}
+
+// feedbackRequest is the Submit Feedback body (agent-api.md §1).
+type feedbackRequest struct {
+	FeedbackID *string        `json:"feedbackId"`
+	Feedback   *string        `json:"feedback"`
+	Text       *string        `json:"text"`
+	Details    map[string]any `json:"details"`
+}
+
+func parseFeedback(body []byte) (*feedbackRequest, *apiError) {
+	if e := checkFields(body, feedbackSpec); e != nil {
+		return nil, e
+	}
+	var req feedbackRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, typeError(err)
+	}
+	switch {
+	case req.FeedbackID == nil || *req.FeedbackID == "":
+		return nil, errBadRequest(`Missing required field "feedbackId"`)
+	case req.Feedback == nil:
+		return nil, errBadRequest(`Missing required field "feedback"`)
+	case *req.Feedback != "GOOD" && *req.Feedback != "BAD":
+		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "feedback": %q is not GOOD or BAD`, *req.Feedback))
+	case len(req.Details) > 10:
+		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "details": %d properties, at most 10 allowed`, len(req.Details)))
+	}
+	return &req, nil
+}

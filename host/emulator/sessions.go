@@ -1,0 +1,142 @@
+package emulator
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// session is one Agent API session.
+type session struct {
+	id          string
+	agentID     string
+	clientID    string
+	externalKey string
+	bypassUser  bool
+	created     time.Time
+	busy        atomic.Bool  // a request is in flight (second one gets 423)
+	lastUsed    atomic.Int64 // unix nanoseconds
+
+	mu        sync.Mutex
+	lastSeq   int64
+	messages  int
+	variables []Variable
+	ignored   []string
+}
+
+// Variable is a variable as sent on the wire (agent-api.md §3).
+type Variable struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// SessionInfo is the admin view of a session.
+type SessionInfo struct {
+	SessionID          string     `json:"sessionId"`
+	AgentID            string     `json:"agentId"`
+	ClientID           string     `json:"clientId"`
+	ExternalSessionKey string     `json:"externalSessionKey"`
+	BypassUser         bool       `json:"bypassUser"`
+	Created            time.Time  `json:"created"`
+	Messages           int        `json:"messages"`
+	Variables          []Variable `json:"variables"`
+	IgnoredVariables   []string   `json:"ignoredVariables"`
+}
+
+func (s *session) info() SessionInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return SessionInfo{
+		SessionID: s.id, AgentID: s.agentID, ClientID: s.clientID, ExternalSessionKey: s.externalKey,
+		BypassUser: s.bypassUser, Created: s.created, Messages: s.messages,
+		Variables:        append([]Variable{}, s.variables...),
+		IgnoredVariables: append([]string{}, s.ignored...),
+	}
+}
+
+const sessionShards = 64
+
+// sessionStore is a sharded map of live sessions: no global lock on the hot path.
+type sessionStore struct {
+	shards [sessionShards]struct {
+		mu sync.RWMutex
+		m  map[string]*session
+		_  [40]byte // keep shards on separate cache lines
+	}
+}
+
+func newSessionStore() *sessionStore {
+	s := &sessionStore{}
+	for i := range s.shards {
+		s.shards[i].m = make(map[string]*session)
+	}
+	return s
+}
+
+func shardOf(id string) int {
+	var h uint32 = 2166136261
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % sessionShards)
+}
+
+func (s *sessionStore) put(ss *session) {
+	sh := &s.shards[shardOf(ss.id)]
+	sh.mu.Lock()
+	sh.m[ss.id] = ss
+	sh.mu.Unlock()
+}
+
+func (s *sessionStore) get(id string) *session {
+	sh := &s.shards[shardOf(id)]
+	sh.mu.RLock()
+	ss := sh.m[id]
+	sh.mu.RUnlock()
+	return ss
+}
+
+// remove deletes id and reports whether it was present.
+func (s *sessionStore) remove(id string) bool {
+	sh := &s.shards[shardOf(id)]
+	sh.mu.Lock()
+	_, ok := sh.m[id]
+	delete(sh.m, id)
+	sh.mu.Unlock()
+	return ok
+}
+
+func (s *sessionStore) clear() {
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		sh.m = make(map[string]*session)
+		sh.mu.Unlock()
+	}
+}
+
+func (s *sessionStore) count() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m)
+		sh.mu.RUnlock()
+	}
+	return n
+}
+
+func (s *sessionStore) all() []*session {
+	var out []*session
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		for _, ss := range sh.m {
+			out = append(out, ss)
+		}
+		sh.mu.RUnlock()
+	}
+	return out
+}
