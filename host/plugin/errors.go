@@ -1,0 +1,84 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Phase names the step of a plugin's life in which an error happened.
+type Phase string
+
+// Phases reported in *Error.
+const (
+	// PhaseLoad covers reading the module, the sha256 pin and the ABI checks
+	// of its imports and exports.
+	PhaseLoad Phase = "load"
+	// PhaseCompile is wazero compiling the module to machine code.
+	PhaseCompile Phase = "compile"
+	// PhaseInstantiate covers creating an instance and running _initialize.
+	PhaseInstantiate Phase = "instantiate"
+	// PhaseCall covers alloc, shape (or _start for commands) and copying the output.
+	PhaseCall Phase = "call"
+	// PhaseDecode covers checking that the output is a valid ABI v1 output.
+	PhaseDecode Phase = "decode"
+)
+
+// Error kinds. Every *Error carries one of them in Kind, and errors.Is(err,
+// ErrTimeout) etc. matches it.
+var (
+	// ErrTimeout: a call (or _initialize) ran past the plugin's timeout.
+	ErrTimeout = errors.New("timed out")
+	// ErrMemoryLimit: the plugin tried to grow its memory past its page limit.
+	ErrMemoryLimit = errors.New("memory limit exceeded")
+	// ErrOutputTooLarge: the output is larger than the plugin's maxOutputBytes.
+	ErrOutputTooLarge = errors.New("output too large")
+	// ErrTrap: the plugin trapped (unreachable, out-of-bounds access, stack
+	// overflow, ...) or exited with a non-zero code.
+	ErrTrap = errors.New("trapped")
+	// ErrABI: the module does not follow ABI v1 (missing or mistyped export,
+	// forbidden import, pointers outside memory, ...).
+	ErrABI = errors.New("does not follow ABI v1")
+	// ErrHashMismatch: the module's sha256 differs from the pinned one.
+	ErrHashMismatch = errors.New("sha256 mismatch")
+	// ErrBadOutput: the output is not an ABI v1 output object.
+	ErrBadOutput = errors.New("malformed output")
+	// ErrPluginRefused: the plugin answered {"error": ...}; the *abi.PluginError
+	// is in the chain (errors.As).
+	ErrPluginRefused = errors.New("refused the request")
+	// ErrInvalidModule: the bytes are not a WebAssembly module wazero can compile,
+	// or the file cannot be read.
+	ErrInvalidModule = errors.New("invalid module")
+	// ErrCanceled: the caller's context ended before the call finished.
+	ErrCanceled = errors.New("canceled")
+	// ErrClosed: the plugin or its runtime was closed.
+	ErrClosed = errors.New("closed")
+)
+
+// Error is the error every function of this package returns for a plugin
+// fault. It names the plugin, the phase and the kind of fault; Err holds the
+// cause in words a plugin author can act on.
+type Error struct {
+	// Plugin is the plugin's name (from the manifest, or the file name).
+	Plugin string
+	// Phase is the step that failed.
+	Phase Phase
+	// Kind is one of the Err* sentinels of this package.
+	Kind error
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	return fmt.Sprintf("plugin %q: %s: %v: %v", e.Plugin, e.Phase, e.Kind, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is this error's Kind.
+func (e *Error) Is(target error) bool { return target == e.Kind }
+
+func newError(plugin string, phase Phase, kind error, format string, args ...any) *Error {
+	return &Error{Plugin: plugin, Phase: phase, Kind: kind, Err: fmt.Errorf(format, args...)}
+}

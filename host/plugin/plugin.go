@@ -1,0 +1,556 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/agentshape/agentshape/host/abi"
+)
+
+// Plugin is a loaded, verified and compiled plugin. Call and Shape are safe
+// for concurrent use: a reactor serves up to Limits.PoolSize calls at once
+// from pre-initialised instances, a command runs a fresh instance per call.
+type Plugin struct {
+	name      string
+	kind      Kind
+	rt        *Runtime
+	compiled  wazero.CompiledModule
+	limits    Limits
+	config    map[string]any
+	logger    *slog.Logger
+	envPrefix []byte
+
+	sem  chan struct{}  // concurrency tokens
+	idle chan *instance // pre-initialised reactor instances
+
+	mu     sync.Mutex
+	closed bool
+	stats  PoolStats
+}
+
+// PoolStats counts what a plugin's pool did.
+type PoolStats struct {
+	// Instantiated counts instances created (including the one made at load).
+	Instantiated int
+	// Discarded counts instances thrown away after a fault.
+	Discarded int
+	// Calls counts calls made.
+	Calls int
+}
+
+// Name returns the plugin's name.
+func (p *Plugin) Name() string { return p.name }
+
+// Kind returns Reactor or Command.
+func (p *Plugin) Kind() Kind { return p.kind }
+
+// Limits returns the plugin's effective limits.
+func (p *Plugin) Limits() Limits { return p.limits }
+
+// Stats returns a snapshot of the pool's counters.
+func (p *Plugin) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Close discards the plugin's instances and compiled code. Calls in flight
+// finish; later calls fail with ErrClosed.
+func (p *Plugin) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
+	for {
+		select {
+		case inst := <-p.idle:
+			inst.close(ctx)
+			continue
+		default:
+		}
+		break
+	}
+	p.rt.forget(p)
+	return p.compiled.Close(ctx)
+}
+
+// instance is one instantiated module with its per-instance sandbox state.
+type instance struct {
+	mod         api.Module
+	mem         api.Memory
+	alloc       api.Function
+	shape       api.Function
+	guard       *memoryGuard
+	det         *detSource
+	stdout      *logWriter
+	stderr      *logWriter
+	stack       [2]uint64
+	initialized bool
+}
+
+func (i *instance) close(ctx context.Context) { _ = i.mod.Close(ctx) }
+
+// detSource is the clock and randomness of a plugin in deterministic mode:
+// restarted at each call so the same envelope gives the same output whichever
+// pooled instance serves it.
+type detSource struct {
+	seed [32]byte
+	rng  *mrand.ChaCha8
+	now  int64
+}
+
+func newDetSource(seed int64, plugin string) *detSource {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(seed))
+	d := &detSource{seed: sha256.Sum256(append(b[:], plugin...))}
+	d.rng = mrand.NewChaCha8(d.seed)
+	return d
+}
+
+func (d *detSource) reset() {
+	d.rng.Seed(d.seed)
+	d.now = 0
+}
+
+// Read implements io.Reader for random_get.
+func (d *detSource) Read(p []byte) (int, error) { return d.rng.Read(p) }
+
+// nanotime advances 1 µs per reading, from zero at every call.
+func (d *detSource) nanotime() int64 {
+	d.now += int64(time.Microsecond)
+	return d.now
+}
+
+// FixedWalltime is the wall clock plugins see in deterministic mode.
+var FixedWalltime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func fixedWalltime() (int64, int32) { return FixedWalltime.Unix(), 0 }
+
+// moduleConfig is the sandbox: no args, no env, no preopens (wazero grants
+// none unless asked), no sockets, no start functions, host clock and random.
+func (p *Plugin) moduleConfig(det *detSource) wazero.ModuleConfig {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	if det != nil {
+		return cfg.WithWalltime(fixedWalltime, sys.ClockResolution(1)).
+			WithNanotime(det.nanotime, sys.ClockResolution(1)).
+			WithRandSource(det)
+	}
+	return cfg.WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+}
+
+// callContext derives the context of one call: timeout, memory guard and logger.
+func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard) (context.Context, context.CancelFunc) {
+	l := p.logger
+	if cl, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && cl != nil {
+		l = cl.With("plugin", p.name)
+	}
+	ctx = context.WithValue(ctx, callLoggerKey{}, l)
+	if guard != nil {
+		ctx = experimental.WithMemoryAllocator(ctx, guard)
+	}
+	return context.WithTimeout(ctx, p.limits.Timeout)
+}
+
+func (p *Plugin) newGuard() *memoryGuard {
+	return &memoryGuard{limitBytes: uint64(p.limits.MemoryMaxPages) * pageSize}
+}
+
+func (p *Plugin) newDet() *detSource {
+	if !p.rt.opts.Deterministic {
+		return nil
+	}
+	return newDetSource(p.rt.opts.Seed, p.name)
+}
+
+// instantiate creates a reactor instance and runs _initialize once.
+func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
+	inst := &instance{guard: p.newGuard(), det: p.newDet()}
+	cctx, cancel := p.callContext(ctx, inst.guard)
+	defer cancel()
+	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
+	inst.stdout = &logWriter{logger: l, level: slog.LevelInfo, stream: "stdout"}
+	inst.stderr = &logWriter{logger: l, level: slog.LevelWarn, stream: "stderr"}
+	cfg := p.moduleConfig(inst.det).WithStdout(inst.stdout).WithStderr(inst.stderr)
+	if inst.det != nil {
+		inst.det.reset()
+	}
+	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
+	if err != nil {
+		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
+	}
+	inst.mod = mod
+	p.mu.Lock()
+	p.stats.Instantiated++
+	p.mu.Unlock()
+	if init := mod.ExportedFunction(abi.InitializeExport); init != nil {
+		if _, err := init.Call(cctx); err != nil {
+			inst.close(ctx)
+			return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, fmt.Errorf("_initialize: %w", err))
+		}
+	}
+	inst.stdout.flush()
+	inst.stderr.flush()
+	inst.mem = mod.ExportedMemory(abi.MemoryExport)
+	inst.alloc = mod.ExportedFunction(abi.AllocExport)
+	inst.shape = mod.ExportedFunction(abi.ShapeExport)
+	return inst, nil
+}
+
+func (p *Plugin) acquireToken(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return newError(p.name, PhaseCall, ErrCanceled, "%w", err)
+	}
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return newError(p.name, PhaseCall, ErrCanceled, "waiting for a free instance: %w", ctx.Err())
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.stats.Calls++
+	p.mu.Unlock()
+	if closed {
+		<-p.sem
+		return newError(p.name, PhaseCall, ErrClosed, "the plugin is closed; load it again")
+	}
+	return nil
+}
+
+func (p *Plugin) acquire(ctx context.Context) (*instance, error) {
+	if err := p.acquireToken(ctx); err != nil {
+		return nil, err
+	}
+	select {
+	case inst := <-p.idle:
+		return inst, nil
+	default:
+	}
+	inst, err := p.instantiate(ctx)
+	if err != nil {
+		<-p.sem
+		return nil, err
+	}
+	return inst, nil
+}
+
+// release returns a healthy instance to the pool, or discards it.
+func (p *Plugin) release(ctx context.Context, inst *instance, healthy bool) {
+	p.mu.Lock()
+	if healthy && !p.closed {
+		select {
+		case p.idle <- inst:
+			p.mu.Unlock()
+			<-p.sem
+			return
+		default:
+		}
+	}
+	if !healthy {
+		p.stats.Discarded++
+	}
+	p.mu.Unlock()
+	inst.close(ctx)
+	<-p.sem
+}
+
+// Call runs the plugin on a raw envelope (UTF-8 JSON) and returns its raw
+// output, checked to be a JSON object within Limits.MaxOutputBytes. Most
+// callers want Shape.
+func (p *Plugin) Call(ctx context.Context, envelope []byte) ([]byte, error) {
+	var out []byte
+	var err error
+	if p.kind == Command {
+		out, err = p.callCommand(ctx, envelope)
+	} else {
+		out, err = p.callReactor(ctx, envelope)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkObject(out); err != nil {
+		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
+	}
+	return out, nil
+}
+
+func checkObject(out []byte) error {
+	t := bytes.TrimLeft(out, " \t\r\n")
+	if len(t) == 0 {
+		return errors.New("output is empty; write {\"request\": {...}} or {\"error\": {...}}")
+	}
+	if t[0] != '{' || !json.Valid(t) {
+		return fmt.Errorf("output is not a JSON object (starts %q); write {\"request\": {...}} or {\"error\": {...}} as UTF-8 JSON", preview(t))
+	}
+	return nil
+}
+
+func preview(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
+	inst, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := p.callContext(ctx, nil)
+	defer cancel()
+	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
+	inst.stdout.logger, inst.stderr.logger = l, l
+	if inst.det != nil {
+		inst.det.reset()
+	}
+	out, err := p.roundTrip(ctx, cctx, inst, env)
+	inst.stdout.flush()
+	inst.stderr.flush()
+	if err != nil {
+		p.release(ctx, inst, false)
+		return nil, err
+	}
+	if cerr := checkObject(out); cerr != nil {
+		p.release(ctx, inst, false)
+		return out, nil // Call reports the decode error
+	}
+	p.release(ctx, inst, true)
+	return out, nil
+}
+
+func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []byte) ([]byte, error) {
+	if uint64(len(env)) > 1<<31 {
+		return nil, newError(p.name, PhaseCall, ErrABI, "envelope of %d bytes is too large for a 32-bit plugin", len(env))
+	}
+	st := inst.stack[:]
+	st[0] = uint64(len(env))
+	if err := inst.alloc.CallWithStack(ctx, st); err != nil {
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("alloc(%d): %w", len(env), err))
+	}
+	ptr := uint32(st[0])
+	if !inst.mem.Write(ptr, env) {
+		return nil, newError(p.name, PhaseCall, ErrABI, "alloc(%d) returned %#x, which is outside the plugin's %d-byte memory; alloc must return a pointer to size writable bytes", len(env), ptr, inst.mem.Size())
+	}
+	st[0], st[1] = uint64(ptr), uint64(len(env))
+	if err := inst.shape.CallWithStack(ctx, st); err != nil {
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("shape: %w", err))
+	}
+	outPtr, outLen := uint32(st[0]>>32), uint32(st[0])
+	if uint64(outLen) > uint64(p.limits.MaxOutputBytes) {
+		return nil, newError(p.name, PhaseCall, ErrOutputTooLarge, "output is %d bytes, over limits.maxOutputBytes %d; return a smaller request or raise the limit", outLen, p.limits.MaxOutputBytes)
+	}
+	b, ok := inst.mem.Read(outPtr, outLen)
+	if !ok {
+		return nil, newError(p.name, PhaseCall, ErrABI, "shape returned output at %#x length %d, which is outside the plugin's %d-byte memory; return (out_ptr << 32) | out_len of bytes in memory", outPtr, outLen, inst.mem.Size())
+	}
+	return bytes.Clone(b), nil
+}
+
+func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
+	if err := p.acquireToken(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-p.sem }()
+	guard := p.newGuard()
+	det := p.newDet()
+	cctx, cancel := p.callContext(ctx, guard)
+	defer cancel()
+	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
+	stdout := &cappedBuffer{max: p.limits.MaxOutputBytes}
+	stderr := &logWriter{logger: l, level: slog.LevelWarn, stream: "stderr"}
+	defer stderr.flush()
+	cfg := p.moduleConfig(det).WithStdin(bytes.NewReader(env)).WithStdout(stdout).WithStderr(stderr)
+	if det != nil {
+		det.reset()
+	}
+	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
+	if err != nil {
+		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, err)
+	}
+	p.mu.Lock()
+	p.stats.Instantiated++
+	p.mu.Unlock()
+	defer mod.Close(ctx)
+	_, err = mod.ExportedFunction(abi.StartExport).Call(cctx)
+	var ee *sys.ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 0) {
+		return nil, p.classify(ctx, PhaseCall, guard, stdout, fmt.Errorf("_start: %w", err))
+	}
+	if stdout.overflow {
+		return nil, newError(p.name, PhaseCall, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d; write a smaller request or raise the limit", p.limits.MaxOutputBytes)
+	}
+	return stdout.buf.Bytes(), nil
+}
+
+// classify turns a wazero failure into a typed *Error.
+func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, err error) *Error {
+	if guard != nil && guard.hit.Load() {
+		return newError(p.name, phase, ErrMemoryLimit, "the plugin tried to grow its memory past limits.memoryMaxPages %d (%d MiB); use less memory or raise the limit: %w", p.limits.MemoryMaxPages, p.limits.MemoryMaxPages/16, err)
+	}
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			if perr := parent.Err(); perr != nil {
+				return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
+			}
+			return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or raise the limit", p.limits.Timeout)
+		}
+		if stdout != nil && stdout.overflow {
+			return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
+		}
+		return newError(p.name, phase, ErrTrap, "the plugin exited with code %d (a Go or C runtime panic or abort exits like this; see the plugin's stderr in the log)", ee.ExitCode())
+	}
+	if stdout != nil && stdout.overflow {
+		return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
+	}
+	if strings.Contains(err.Error(), "stack overflow") {
+		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): %w", err)
+	}
+	return newError(p.name, phase, ErrTrap, "%w", err)
+}
+
+// cappedBuffer keeps at most max bytes and remembers if more were written.
+type cappedBuffer struct {
+	buf      bytes.Buffer
+	max      int
+	overflow bool
+}
+
+// Write implements io.Writer; bytes past the cap are dropped.
+func (c *cappedBuffer) Write(b []byte) (int, error) {
+	if room := c.max - c.buf.Len(); len(b) > room {
+		c.overflow = true
+		if room > 0 {
+			c.buf.Write(b[:room])
+		}
+		return len(b), nil
+	}
+	return c.buf.Write(b)
+}
+
+// logWriter turns a plugin's stdout/stderr into log lines.
+type logWriter struct {
+	logger *slog.Logger
+	level  slog.Level
+	stream string
+	line   []byte
+}
+
+// Write implements io.Writer.
+func (w *logWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			w.line = append(w.line, b...)
+			if len(w.line) >= maxLogMessage {
+				w.flush()
+			}
+			break
+		}
+		w.line = append(w.line, b[:i]...)
+		w.flush()
+		b = b[i+1:]
+	}
+	return n, nil
+}
+
+func (w *logWriter) flush() {
+	if len(w.line) == 0 {
+		return
+	}
+	w.logger.Log(context.Background(), w.level, string(w.line), "stream", w.stream)
+	w.line = w.line[:0]
+}
+
+// Shape runs the plugin on the context and the request shaped so far (nil
+// means {}) and returns the plugin's new request. A plugin that answers
+// {"error": ...} yields an *Error of kind ErrPluginRefused wrapping the
+// *abi.PluginError.
+func (p *Plugin) Shape(ctx context.Context, c abi.Context, request json.RawMessage) (json.RawMessage, error) {
+	env, err := p.Envelope(c, request)
+	if err != nil {
+		return nil, err
+	}
+	out, err := p.Call(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	return p.decodeOutput(out)
+}
+
+// Envelope encodes the input envelope the plugin receives for c and request.
+func (p *Plugin) Envelope(c abi.Context, request json.RawMessage) ([]byte, error) {
+	cj, err := json.Marshal(c)
+	if err != nil {
+		return nil, newError(p.name, PhaseCall, ErrABI, "encode context: %w", err)
+	}
+	req := bytes.TrimSpace(request)
+	if len(req) == 0 {
+		req = []byte("{}")
+	} else if req[0] != '{' || !json.Valid(req) {
+		return nil, newError(p.name, PhaseCall, ErrABI, "the request given to the plugin is not a JSON object (starts %q)", preview(req))
+	}
+	env := make([]byte, 0, len(p.envPrefix)+len(cj)+len(req)+16)
+	env = append(env, p.envPrefix...)
+	env = append(env, cj...)
+	env = append(env, `,"request":`...)
+	env = append(env, req...)
+	env = append(env, '}')
+	return env, nil
+}
+
+// decodeOutput checks an ABI v1 output: exactly one of request (an object) or
+// error ({code, message}).
+func (p *Plugin) decodeOutput(out []byte) (json.RawMessage, error) {
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(out, &o); err != nil {
+		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
+	}
+	for k := range o {
+		if k != "request" && k != "error" {
+			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has unknown member %q; the output is {\"request\": {...}} or {\"error\": {\"code\": ..., \"message\": ...}}", k)
+		}
+	}
+	reqRaw, hasReq := o["request"]
+	errRaw, hasErr := o["error"]
+	switch {
+	case hasReq && hasErr:
+		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has both \"request\" and \"error\"; return exactly one")
+	case hasErr:
+		var pe abi.PluginError
+		dec := json.NewDecoder(bytes.NewReader(errRaw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&pe); err != nil || pe.Code == "" || pe.Message == "" {
+			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"error\" must be {\"code\": non-empty string, \"message\": non-empty string}, got %s", preview(errRaw))
+		}
+		return nil, &Error{Plugin: p.name, Phase: PhaseDecode, Kind: ErrPluginRefused, Err: &pe}
+	case hasReq:
+		t := bytes.TrimSpace(reqRaw)
+		if len(t) == 0 || t[0] != '{' {
+			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"request\" must be a JSON object (the whole new request), got %s", preview(t))
+		}
+		return json.RawMessage(t), nil
+	}
+	return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has neither \"request\" nor \"error\"")
+}

@@ -1,0 +1,201 @@
+// Package plugin hosts agentshape's WebAssembly plugins on wazero: it loads,
+// verifies (sha256 pin, ABI v1 imports and exports) and compiles modules with
+// an on-disk compilation cache, keeps a bounded pool of pre-initialised
+// instances per reactor plugin, runs command plugins in a fresh instance per
+// call, and enforces per-plugin limits (memory pages, call timeout, output
+// size) inside a sandbox with no arguments, environment, files or sockets.
+//
+// Every failure is a *Error naming the plugin, the phase and the kind of
+// fault (errors.Is(err, plugin.ErrTimeout) etc.).
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/agentshape/agentshape/host/abi"
+)
+
+// RuntimeOptions configures a Runtime.
+type RuntimeOptions struct {
+	// CacheDir is where compiled plugins are cached on disk. "" means the
+	// default, DefaultCacheDir(); "-" disables the disk cache.
+	CacheDir string
+	// NoCache disables the on-disk compilation cache.
+	NoCache bool
+	// Deterministic fixes the clock plugins see and makes their randomness a
+	// stream seeded by Seed, restarted at every call.
+	Deterministic bool
+	// Seed seeds deterministic randomness.
+	Seed int64
+	// Logger receives plugin logs (agentshape.log, reactor stdout/stderr),
+	// tagged plugin=<name>. nil means slog.Default().
+	Logger *slog.Logger
+
+	// unguarded compiles without wazero's close-on-context-done checks; only
+	// for the benchmark that measures their cost. Timeouts are not enforced.
+	unguarded bool
+}
+
+// Runtime is one wazero runtime shared by every plugin of a host. It is safe
+// for concurrent use.
+type Runtime struct {
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	cacheDir string
+	opts     RuntimeOptions
+	logger   *slog.Logger
+	wasi     map[string]api.FunctionDefinition
+
+	mu      sync.Mutex
+	plugins map[*Plugin]struct{}
+	closed  bool
+}
+
+// DefaultCacheDir returns the default compilation cache directory,
+// <user cache dir>/agentshape/wazero.
+func DefaultCacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("plugin: no user cache directory (%w); set a cache dir explicitly or disable the cache", err)
+	}
+	return filepath.Join(base, "agentshape", "wazero"), nil
+}
+
+// NewRuntime creates the wazero runtime (compiler engine, close-on-context-done
+// for timeouts, on-disk compilation cache) with the WASI and agentshape host
+// modules instantiated.
+func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
+	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
+	if r.logger == nil {
+		r.logger = slog.Default()
+	}
+	cfg := wazero.NewRuntimeConfigCompiler().
+		WithCloseOnContextDone(!opts.unguarded).
+		WithCoreFeatures(api.CoreFeaturesV2)
+	if !opts.NoCache && opts.CacheDir != "-" {
+		dir := opts.CacheDir
+		if dir == "" {
+			d, err := DefaultCacheDir()
+			if err != nil {
+				return nil, err
+			}
+			dir = d
+		}
+		cache, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("plugin: compilation cache at %s: %w (choose another cache dir or disable the cache)", dir, err)
+		}
+		r.cache, r.cacheDir = cache, dir
+		cfg = cfg.WithCompilationCache(cache)
+	}
+	r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+		_ = r.Close(ctx)
+		return nil, fmt.Errorf("plugin: instantiate WASI: %w", err)
+	}
+	r.wasi = r.rt.Module(abi.WASIModule).ExportedFunctionDefinitions()
+	_, err := r.rt.NewHostModuleBuilder(abi.HostModule).
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(hostLog), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, nil).
+		WithParameterNames("level", "ptr", "len").
+		Export(abi.LogImport).
+		Instantiate(ctx)
+	if err != nil {
+		_ = r.Close(ctx)
+		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", abi.HostModule, err)
+	}
+	return r, nil
+}
+
+// CacheDir returns the compilation cache directory in use, or "" when the
+// disk cache is disabled.
+func (r *Runtime) CacheDir() string { return r.cacheDir }
+
+// Close closes every plugin loaded in the runtime, the runtime and the cache.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	ps := make([]*Plugin, 0, len(r.plugins))
+	for p := range r.plugins {
+		ps = append(ps, p)
+	}
+	r.mu.Unlock()
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, p.Close(ctx))
+	}
+	if r.rt != nil {
+		errs = append(errs, r.rt.Close(ctx))
+	}
+	if r.cache != nil {
+		errs = append(errs, r.cache.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runtime) forget(p *Plugin) {
+	r.mu.Lock()
+	delete(r.plugins, p)
+	r.mu.Unlock()
+}
+
+// loggerKey carries a per-call logger in a context.
+type loggerKey struct{}
+
+// WithLogger returns a context whose plugin calls log to l (tagged
+// plugin=<name>) instead of the runtime's logger.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// maxLogMessage caps one agentshape.log message.
+const maxLogMessage = 8 << 10
+
+// hostLog implements agentshape.log(level, ptr, len).
+func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
+	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
+	l, _ := ctx.Value(callLoggerKey{}).(*slog.Logger)
+	if l == nil {
+		l = slog.Default()
+	}
+	truncated := false
+	if n > maxLogMessage {
+		n, truncated = maxLogMessage, true
+	}
+	msg, ok := mod.Memory().Read(ptr, n)
+	if !ok {
+		l.Warn("agentshape.log called with a message outside the plugin's memory", "ptr", ptr, "len", n)
+		return
+	}
+	var lvl slog.Level
+	switch level {
+	case abi.LogDebug:
+		lvl = slog.LevelDebug
+	case abi.LogInfo:
+		lvl = slog.LevelInfo
+	case abi.LogWarn:
+		lvl = slog.LevelWarn
+	case abi.LogError:
+		lvl = slog.LevelError
+	default:
+		lvl = slog.LevelInfo
+	}
+	if truncated {
+		l.Log(ctx, lvl, string(msg), "truncated", true)
+		return
+	}
+	l.Log(ctx, lvl, string(msg))
+}
+
+// callLoggerKey carries the resolved plugin logger (already tagged) of a call.
+type callLoggerKey struct{}

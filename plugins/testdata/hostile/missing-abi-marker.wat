@@ -1,0 +1,17 @@
+;; hostile: a reactor without the agentshape_abi_v1 marker; the host refuses it
+;; at load (ErrABI) and says the marker declares ABI v1.
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "{\"request\":{\"ok\":true}}") ;; 23 bytes
+  ;; alloc: the envelope always goes to 1024 (grown into place when needed).
+  (func (export "alloc") (param $size i32) (result i32)
+    (local $end i32)
+    (local.set $end (i32.add (i32.const 1024) (local.get $size)))
+    (if (i32.gt_u (local.get $end) (i32.mul (memory.size) (i32.const 65536)))
+      (then (if (i32.eq (memory.grow (i32.sub (i32.add (i32.shr_u (local.get $end) (i32.const 16)) (i32.const 1)) (memory.size)))
+                        (i32.const -1))
+              (then unreachable))))
+    (i32.const 1024))
+  (func (export "shape") (param i32 i32) (result i64)
+    (i64.const 0x0000001000000017))
+)
