@@ -1,0 +1,174 @@
+package plugin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// hostileTimeout is the call timeout the corpus runs under; every hostile
+// plugin must end in a classified error within it plus 100 ms (issue 2).
+const hostileTimeout = 300 * time.Millisecond
+
+const hostileSlack = 100 * time.Millisecond
+
+// TestHostileCorpusCallFaults runs each hostile reactor that misbehaves
+// during a call: the call must fail with the right kind within the timeout
+// plus 100 ms, and a benign call on the same runtime must then succeed.
+func TestHostileCorpusCallFaults(t *testing.T) {
+	cases := []struct {
+		name  string
+		kind  error
+		phase plugin.Phase
+		says  string
+	}{
+		{"infinite-loop", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
+		{"memory-growth", plugin.ErrMemoryLimit, plugin.PhaseCall, "limits.memoryMaxPages 64"},
+		{"deep-recursion", plugin.ErrTrap, plugin.PhaseCall, "stack overflow"},
+		{"trap", plugin.ErrTrap, plugin.PhaseCall, "unreachable"},
+		{"out-of-bounds-output", plugin.ErrABI, plugin.PhaseCall, "outside the plugin's 65536-byte memory"},
+		{"oversize-output", plugin.ErrOutputTooLarge, plugin.PhaseCall, "2097152 bytes, over limits.maxOutputBytes 1048576"},
+		{"non-json-output", plugin.ErrBadOutput, plugin.PhaseDecode, "not a JSON object"},
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	benign := load(t, rt, "testdata/passthrough", plugin.Limits{}, nil)
+	limits := plugin.Limits{Timeout: hostileTimeout, MemoryMaxPages: 64, PoolSize: 1}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := load(t, rt, "testdata/hostile/"+c.name, limits, nil)
+			start := time.Now()
+			_, err := p.Shape(context.Background(), abi.Context{}, nil)
+			elapsed := time.Since(start)
+			var pe *plugin.Error
+			if !errors.As(err, &pe) || !errors.Is(err, c.kind) || pe.Phase != c.phase || pe.Plugin != c.name {
+				t.Fatalf("err = %v; want *plugin.Error kind %v phase %s plugin %s", err, c.kind, c.phase, c.name)
+			}
+			if !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("error %q does not say %q", err, c.says)
+			}
+			if elapsed > hostileTimeout+hostileSlack {
+				t.Fatalf("took %s to fail, over timeout %s + %s", elapsed, hostileTimeout, hostileSlack)
+			}
+			if st := p.Stats(); st.Discarded != 1 {
+				t.Fatalf("faulty instance not discarded: %+v", st)
+			}
+			if _, err := benign.Shape(context.Background(), abi.Context{}, json.RawMessage(`{"after":"`+c.name+`"}`)); err != nil {
+				t.Fatalf("benign call after %s failed: %v", c.name, err)
+			}
+		})
+	}
+}
+
+// TestHostileSamePluginRecovers drives one plugin (moody) through every
+// fault and checks that the very next benign call on the same plugin — pool of
+// one, so it must be a fresh instance — succeeds.
+func TestHostileSamePluginRecovers(t *testing.T) {
+	modes := []struct {
+		mode string
+		kind error
+	}{
+		{"loop", plugin.ErrTimeout},
+		{"grow", plugin.ErrMemoryLimit},
+		{"recurse", plugin.ErrTrap},
+		{"trap", plugin.ErrTrap},
+		{"oob", plugin.ErrABI},
+		{"big", plugin.ErrOutputTooLarge},
+		{"junk", plugin.ErrBadOutput},
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	path := catalog.MustPath(t, "testdata/hostile/moody")
+	for _, m := range modes {
+		t.Run(m.mode, func(t *testing.T) {
+			p, err := rt.Load(context.Background(), plugin.Spec{Name: "moody", Path: path,
+				Limits: plugin.Limits{Timeout: hostileTimeout, MemoryMaxPages: 64, PoolSize: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close(context.Background())
+			good, _ := p.Envelope(abi.Context{}, nil)
+			bad := []byte(strings.Replace(string(good), `"config":{}`, `"config":{"mode":"`+m.mode+`"}`, 1))
+			if _, err := p.Call(context.Background(), good); err != nil {
+				t.Fatalf("benign call before: %v", err)
+			}
+			start := time.Now()
+			_, err = p.Call(context.Background(), bad)
+			if elapsed := time.Since(start); elapsed > hostileTimeout+hostileSlack {
+				t.Fatalf("mode %s took %s, over timeout + 100 ms", m.mode, elapsed)
+			}
+			if !errors.Is(err, m.kind) {
+				t.Fatalf("mode %s: err = %v, want %v", m.mode, err, m.kind)
+			}
+			out, err := p.Call(context.Background(), good)
+			if err != nil || string(out) != `{"request":{"ok":true}}` {
+				t.Fatalf("benign call after %s: %s, %v", m.mode, out, err)
+			}
+			if st := p.Stats(); st.Instantiated != 2 || st.Discarded != 1 {
+				t.Fatalf("stats %+v: want the faulty instance discarded and one fresh instance", st)
+			}
+		})
+	}
+}
+
+// TestHostileCorpusLoadRefusals: modules that break the ABI are refused at
+// load with an error naming what is wrong.
+func TestHostileCorpusLoadRefusals(t *testing.T) {
+	cases := []struct{ name, says string }{
+		{"missing-export", `missing export "alloc"`},
+		{"missing-abi-marker", `missing export "agentshape_abi_v1"`},
+		{"unknown-import", "imports env.read_secret"},
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := rt.Load(context.Background(), plugin.Spec{Path: catalog.MustPath(t, "testdata/hostile/"+c.name)})
+			var pe *plugin.Error
+			if !errors.As(err, &pe) || !errors.Is(err, plugin.ErrABI) || pe.Phase != plugin.PhaseLoad {
+				t.Fatalf("err = %v, want ErrABI at load", err)
+			}
+			if !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("error %q does not say %q", err, c.says)
+			}
+			p := load(t, rt, "testdata/trivial", plugin.Limits{}, nil)
+			if _, err := p.Shape(context.Background(), abi.Context{}, nil); err != nil {
+				t.Fatalf("benign plugin after refusing %s: %v", c.name, err)
+			}
+		})
+	}
+}
+
+// TestHostileCorpusSandbox: plugins that try to read a file, an environment
+// variable or a socket get WASI errors, not data, and say so in their output.
+func TestHostileCorpusSandbox(t *testing.T) {
+	cases := []struct{ name, message string }{
+		// errno 8 = EBADF: there is no fd 3 (no preopened directory).
+		{"read-file", "fd_prestat_get=08 path_open=08 fd_read=08"},
+		{"read-env", "environ_count=00 args_count=00"},
+		// errno 8 = EBADF: no socket was ever handed to the plugin.
+		{"open-socket", "sock_accept=08 sock_recv=08"},
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := load(t, rt, "testdata/hostile/"+c.name, plugin.Limits{Timeout: hostileTimeout}, nil)
+			start := time.Now()
+			_, err := p.Shape(context.Background(), abi.Context{}, nil)
+			if elapsed := time.Since(start); elapsed > hostileTimeout+hostileSlack {
+				t.Fatalf("took %s", elapsed)
+			}
+			var refusal *abi.PluginError
+			if !errors.Is(err, plugin.ErrPluginRefused) || !errors.As(err, &refusal) {
+				t.Fatalf("err = %v; want the plugin to report denial (a leak answers a request)", err)
+			}
+			if refusal.Code != "denied" || refusal.Message != c.message {
+				t.Fatalf("plugin saw %q, want %q", refusal.Message, c.message)
+			}
+		})
+	}
+}
