@@ -67,7 +67,7 @@ export function randomUUID(): string {
  * (asc --use abort=...), so a failed assertion or a bad cast is logged at
  * error level and then traps, instead of importing env.abort.
  */
-export function abortHandler(message: string | null, fileName: string | null, line: u32, column: u32): void {
+export function abortHandler(message: string | null = null, fileName: string | null = null, line: u32 = 0, column: u32 = 0): void {
   let text = "abort: " + (message === null ? "(no message)" : message);
   if (fileName !== null) text += " at " + fileName + ":" + line.toString() + ":" + column.toString();
   log(Level.Error, text);
