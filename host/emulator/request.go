@@ -222,7 +222,7 @@ func parseStart(body []byte) (*startRequest, *apiError) {
 	if e := checkFields(body, startSpec); e != nil {
 		return nil, e
 	}
-	if e := validateSchema(schemaStartSession, body); e != nil {
+	if e := validateStart(body); e != nil {
 		return nil, e
 	}
 	var req startRequest

@@ -1,16 +1,50 @@
 package emulator
 
-// schemaName names a JSON Schema of the schemas package.
-type schemaName string
+import (
+	"errors"
+	"fmt"
+	"strings"
 
-const schemaStartSession schemaName = "start-session-request"
+	"github.com/agentshape/agentshape/schemas"
+)
 
-// validateSchema validates body against a schema of the schemas package and
-// returns the first violation as a 400. Until the schemas package is
-// available it accepts everything (checkFields and the typed decode still
-// apply).
-func validateSchema(name schemaName, body []byte) *apiError { return nil }
+// validateStart validates a Start Session body with the same schema the
+// shaper uses (schemas.StartSessionRequest) and returns the first violation
+// as 400 BadRequestError. Violations of instanceConfig.endpoint other than
+// its type are left to the org lookup, which answers a non-My-Domain
+// endpoint with 500 EngineConfigLookupException as the API does
+// (agent-api.md §8).
+func validateStart(body []byte) *apiError {
+	vs, err := schemas.Validate(schemas.StartSessionRequest, body)
+	if err != nil {
+		var se *schemas.SyntaxError
+		if errors.As(err, &se) {
+			return errBadRequest("Malformed JSON request body: " + se.Error())
+		}
+		return &apiError{status: 500, class: "HttpServerErrorException", message: "emulator schema failure: " + err.Error()}
+	}
+	for _, v := range vs {
+		if v.Pointer == "/instanceConfig/endpoint" && v.Rule != "type" {
+			continue
+		}
+		return errBadRequest(v.Message)
+	}
+	return nil
+}
 
 // validateOrgSchema validates an org document (as JSON) against
-// schemas/emulator-org.schema.json.
-func validateOrgSchema(doc []byte) error { return nil }
+// schemas/emulator-org.schema.json and lists every violation.
+func validateOrgSchema(doc []byte) error {
+	vs, err := schemas.Validate(schemas.EmulatorOrg, doc)
+	if err != nil {
+		return fmt.Errorf("org document: %w", err)
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	msgs := make([]string, 0, len(vs))
+	for _, v := range vs {
+		msgs = append(msgs, v.Message)
+	}
+	return fmt.Errorf("org document breaks the emulator-org schema: %s (run `agentshape emulator --print-org` for a valid example)", strings.Join(msgs, "; "))
+}
