@@ -1,0 +1,255 @@
+// Package pipeline runs an ordered list of plugins (a manifest) over the
+// Start Session request, each plugin seeing the request the previous one
+// returned, and records which plugin last set or changed every field of the
+// final request (field provenance).
+package pipeline
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/agentshape/agentshape/host/plugin"
+)
+
+// ManifestVersion is the only manifest version this host reads.
+const ManifestVersion = 1
+
+// Manifest is a parsed pipeline manifest (see schemas/pipeline-manifest.schema.json).
+type Manifest struct {
+	// Version is always 1.
+	Version int `yaml:"version"`
+	// Plugins run in this order.
+	Plugins []Entry `yaml:"plugins"`
+	// Path is the manifest file ("" when parsed from bytes).
+	Path string `yaml:"-"`
+	// Dir is the directory plugin paths are relative to.
+	Dir string `yaml:"-"`
+}
+
+// Entry is one plugin of a manifest.
+type Entry struct {
+	// Name identifies the plugin (errors, logs, provenance); default: the file name without .wasm.
+	Name string `yaml:"name"`
+	// Path is the .wasm file, relative to the manifest's directory.
+	Path string `yaml:"path"`
+	// SHA256 optionally pins the module (64 hex digits, optionally "sha256:"-prefixed).
+	SHA256 string `yaml:"sha256"`
+	// Config is passed to the plugin as plugin.config.
+	Config map[string]any `yaml:"config"`
+	// Limits override the defaults for this plugin.
+	Limits EntryLimits `yaml:"limits"`
+	// Line is the entry's line in the manifest (for messages).
+	Line int `yaml:"-"`
+}
+
+// EntryLimits are a plugin's limits as written in YAML.
+type EntryLimits struct {
+	// MemoryMaxPages caps memory in 64 KiB pages.
+	MemoryMaxPages int `yaml:"memoryMaxPages"`
+	// Timeout is a Go duration ("2s", "500ms").
+	Timeout string `yaml:"timeout"`
+	// MaxOutputBytes caps the output JSON.
+	MaxOutputBytes int `yaml:"maxOutputBytes"`
+	// PoolSize is the number of pooled instances.
+	PoolSize int `yaml:"poolSize"`
+}
+
+// ManifestError is a fault in a manifest, located by line and field.
+type ManifestError struct {
+	// File is the manifest path ("" when parsed from bytes).
+	File string
+	// Line is 1-based; 0 when unknown.
+	Line int
+	// Field is the field's path, e.g. "plugins[1].limits.timeout".
+	Field string
+	// Msg says what is wrong and what to do.
+	Msg string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+// Error implements error.
+func (e *ManifestError) Error() string {
+	var b strings.Builder
+	b.WriteString("manifest ")
+	if e.File != "" {
+		b.WriteString(e.File)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	b.WriteString(": " + e.Msg)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *ManifestError) Unwrap() error { return e.Err }
+
+// LoadManifest reads and checks a manifest file. Plugin paths are resolved
+// relative to the manifest's directory.
+func LoadManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ManifestError{File: path, Msg: fmt.Sprintf("cannot read: %v", err), Err: err}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return ParseManifest(data, path, filepath.Dir(abs))
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ParseManifest parses manifest YAML; file names the source in errors and dir
+// is the directory plugin paths are relative to.
+func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(file, data, err)
+	}
+	var m Manifest
+	if err := yaml.UnmarshalWithOptions(data, &m, yaml.DisallowUnknownField()); err != nil {
+		return nil, yamlError(file, data, err)
+	}
+	m.Path, m.Dir = file, dir
+	fail := func(field, format string, args ...any) error {
+		return &ManifestError{File: file, Line: lineOf(f, field), Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	if m.Version != ManifestVersion {
+		return nil, fail("version", "is %d; this agentshape reads manifest version %d (write `version: 1`)", m.Version, ManifestVersion)
+	}
+	if len(m.Plugins) == 0 {
+		return nil, fail("plugins", "lists no plugins; add at least one {name, path}")
+	}
+	seen := map[string]int{}
+	for i := range m.Plugins {
+		e := &m.Plugins[i]
+		at := fmt.Sprintf("plugins[%d]", i)
+		e.Line = lineOf(f, at)
+		if e.Path == "" {
+			return nil, fail(at+".path", "is required: the plugin's .wasm file, relative to the manifest")
+		}
+		if e.Name == "" {
+			e.Name = strings.TrimSuffix(filepath.Base(e.Path), ".wasm")
+		}
+		if !nameRE.MatchString(e.Name) {
+			return nil, fail(at+".name", "%q is not a plugin name: use letters, digits, '.', '_' or '-' (at most 64)", e.Name)
+		}
+		if e.Name == BaseOwner {
+			return nil, fail(at+".name", "%q is reserved for fields of the base request; choose another name", e.Name)
+		}
+		if j, dup := seen[e.Name]; dup {
+			return nil, fail(at+".name", "%q is already the name of plugins[%d]; names must be unique (set name: explicitly)", e.Name, j)
+		}
+		seen[e.Name] = i
+		if e.SHA256 != "" {
+			h := strings.TrimPrefix(strings.ToLower(e.SHA256), "sha256:")
+			if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
+				return nil, fail(at+".sha256", "%q is not 64 hex digits (sha256sum of the .wasm)", e.SHA256)
+			}
+		}
+		if _, err := e.limits(); err != nil {
+			var le *limitError
+			if errors.As(err, &le) {
+				return nil, fail(at+".limits."+le.field, "%s", le.msg)
+			}
+			return nil, err
+		}
+	}
+	return &m, nil
+}
+
+type limitError struct{ field, msg string }
+
+func (e *limitError) Error() string { return e.field + ": " + e.msg }
+
+// limits converts the YAML limits to plugin.Limits (zero = default).
+func (e *Entry) limits() (plugin.Limits, error) {
+	var l plugin.Limits
+	y := e.Limits
+	if y.MemoryMaxPages < 0 || y.MemoryMaxPages > 65536 {
+		return l, &limitError{"memoryMaxPages", fmt.Sprintf("%d is out of range 1..65536 (pages of 64 KiB)", y.MemoryMaxPages)}
+	}
+	l.MemoryMaxPages = uint32(y.MemoryMaxPages)
+	if y.Timeout != "" {
+		d, err := time.ParseDuration(y.Timeout)
+		if err != nil || d <= 0 {
+			return l, &limitError{"timeout", fmt.Sprintf("%q is not a positive duration (write e.g. 500ms or 2s)", y.Timeout)}
+		}
+		l.Timeout = d
+	}
+	if y.MaxOutputBytes < 0 {
+		return l, &limitError{"maxOutputBytes", fmt.Sprintf("%d is negative", y.MaxOutputBytes)}
+	}
+	l.MaxOutputBytes = y.MaxOutputBytes
+	if y.PoolSize < 0 {
+		return l, &limitError{"poolSize", fmt.Sprintf("%d is negative", y.PoolSize)}
+	}
+	l.PoolSize = y.PoolSize
+	return l, nil
+}
+
+// Spec returns the plugin.Spec of an entry, its path resolved against dir.
+func (e *Entry) Spec(dir string) (plugin.Spec, error) {
+	l, err := e.limits()
+	if err != nil {
+		return plugin.Spec{}, err
+	}
+	p := e.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+	}
+	return plugin.Spec{Name: e.Name, Path: p, SHA256: e.SHA256, Config: e.Config, Limits: l}, nil
+}
+
+// yamlError turns a go-yaml error into a *ManifestError with its line and
+// the text of that line.
+func yamlError(file string, data []byte, err error) error {
+	me := &ManifestError{File: file, Msg: err.Error(), Err: err}
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		me.Msg = ye.GetMessage()
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			me.Line = tk.Position.Line
+			lines := strings.Split(string(data), "\n")
+			if me.Line >= 1 && me.Line <= len(lines) {
+				me.Msg += fmt.Sprintf(" (at `%s`)", strings.TrimSpace(lines[me.Line-1]))
+			}
+		}
+	}
+	return me
+}
+
+// lineOf finds the line of a field ("plugins[1].limits.timeout") in the
+// parsed YAML, falling back to its nearest present parent; 0 if unknown.
+func lineOf(f *ast.File, field string) int {
+	for field != "" {
+		if p, err := yaml.PathString("$." + field); err == nil {
+			if n, err := p.FilterFile(f); err == nil && n != nil {
+				if tk := n.GetToken(); tk != nil && tk.Position != nil {
+					return tk.Position.Line
+				}
+			}
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return 0
+}

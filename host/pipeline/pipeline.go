@@ -1,0 +1,209 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
+)
+
+// BaseOwner owns, in a Provenance, the fields that came from the base request
+// and no plugin changed.
+const BaseOwner = "base"
+
+// Pipeline is a loaded manifest: its plugins in order. Run is safe for
+// concurrent use; the plugins' instance pools serve concurrent callers.
+type Pipeline struct {
+	plugins []*plugin.Plugin
+}
+
+// New loads every plugin of m into rt, in order. On error, the plugins
+// already loaded are closed.
+func New(ctx context.Context, rt *plugin.Runtime, m *Manifest) (*Pipeline, error) {
+	pl := &Pipeline{}
+	for i := range m.Plugins {
+		e := &m.Plugins[i]
+		spec, err := e.Spec(m.Dir)
+		if err != nil {
+			_ = pl.Close(ctx)
+			return nil, err
+		}
+		p, err := rt.Load(ctx, spec)
+		if err != nil {
+			_ = pl.Close(ctx)
+			loc := m.Path
+			if e.Line > 0 {
+				loc = fmt.Sprintf("%s:%d", loc, e.Line)
+			}
+			return nil, fmt.Errorf("manifest %s: plugins[%d] (%s): %w", loc, i, e.Name, err)
+		}
+		pl.plugins = append(pl.plugins, p)
+	}
+	return pl, nil
+}
+
+// FromPlugins builds a pipeline from already loaded plugins (they are closed
+// by Close).
+func FromPlugins(plugins ...*plugin.Plugin) *Pipeline {
+	return &Pipeline{plugins: plugins}
+}
+
+// Plugins returns the pipeline's plugins in order.
+func (pl *Pipeline) Plugins() []*plugin.Plugin { return pl.plugins }
+
+// Close closes every plugin.
+func (pl *Pipeline) Close(ctx context.Context) error {
+	var errs []error
+	for _, p := range pl.plugins {
+		errs = append(errs, p.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	// Request is the final shaped request.
+	Request json.RawMessage
+	// Provenance maps every JSON pointer of Request to the plugin that last
+	// set or changed it (BaseOwner for untouched base fields).
+	Provenance Provenance
+}
+
+// Run passes base (nil means {}) through every plugin in order, each seeing
+// the previous one's request, and returns the final request with its field
+// provenance. A plugin failure stops the run; the error wraps the *plugin.Error.
+func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage) (*Result, error) {
+	req := bytes.TrimSpace(base)
+	if len(req) == 0 {
+		req = []byte("{}")
+	}
+	prev, err := decode(req)
+	if err != nil {
+		return nil, fmt.Errorf("base request: %w (it must be a JSON object)", err)
+	}
+	if _, ok := prev.(map[string]any); !ok {
+		return nil, errors.New("base request: not a JSON object; pass an object or nothing")
+	}
+	prov := Provenance{}
+	record(nil, false, prev, "", BaseOwner, nil, prov)
+	for i, p := range pl.plugins {
+		out, err := p.Shape(ctx, c, req)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline step %d of %d: %w", i+1, len(pl.plugins), err)
+		}
+		next, err := decode(out)
+		if err != nil {
+			return nil, &plugin.Error{Plugin: p.Name(), Phase: plugin.PhaseDecode, Kind: plugin.ErrBadOutput, Err: err}
+		}
+		np := make(Provenance, len(prov))
+		record(prev, true, next, "", p.Name(), prov, np)
+		prov, prev, req = np, next, out
+	}
+	return &Result{Request: json.RawMessage(req), Provenance: prov}, nil
+}
+
+func decode(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// record walks next, writing into np the owner of every pointer: owner when
+// the value is new or changed compared with prev, else its old owner from op.
+// It returns whether the value at ptr changed.
+func record(prev any, prevOK bool, next any, ptr, owner string, op, np Provenance) bool {
+	changed := !prevOK
+	switch nv := next.(type) {
+	case map[string]any:
+		pm, isMap := prev.(map[string]any)
+		if prevOK && (!isMap || len(pm) != len(nv)) {
+			changed = true
+		}
+		for k, v := range nv {
+			pv, ok := pm[k]
+			if record(pv, ok && isMap, v, ptr+"/"+escape(k), owner, op, np) {
+				changed = true
+			}
+		}
+	case []any:
+		pa, isArr := prev.([]any)
+		if prevOK && (!isArr || len(pa) != len(nv)) {
+			changed = true
+		}
+		for i, v := range nv {
+			var pv any
+			ok := isArr && i < len(pa)
+			if ok {
+				pv = pa[i]
+			}
+			if record(pv, ok, v, ptr+"/"+strconv.Itoa(i), owner, op, np) {
+				changed = true
+			}
+		}
+	default:
+		if prevOK {
+			switch prev.(type) {
+			case map[string]any, []any:
+				changed = true
+			default:
+				changed = changed || prev != next
+			}
+		}
+	}
+	if changed || op == nil {
+		np[ptr] = owner
+	} else if o, ok := op[ptr]; ok {
+		np[ptr] = o
+	} else {
+		np[ptr] = owner
+	}
+	return changed
+}
+
+func escape(k string) string {
+	if !strings.ContainsAny(k, "~/") {
+		return k
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+// Provenance maps JSON pointers (RFC 6901; "" is the whole request) to the
+// name of the plugin that last set or changed the value there.
+type Provenance map[string]string
+
+// Owner returns the owner of ptr, or of its nearest ancestor present in the
+// request (for a pointer to a field that does not exist, e.g. a missing
+// required field, that is the plugin that last shaped its parent).
+func (p Provenance) Owner(ptr string) string {
+	for {
+		if o, ok := p[ptr]; ok {
+			return o
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return p[""]
+		}
+		ptr = ptr[:i]
+	}
+}
+
+// Pointers returns the pointers in sorted order.
+func (p Provenance) Pointers() []string {
+	out := make([]string, 0, len(p))
+	for k := range p {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

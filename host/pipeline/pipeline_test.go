@@ -1,0 +1,289 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/pipeline"
+	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+var cacheDir string
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "agentshape-pipeline-cache")
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
+func writeManifest(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "pipeline.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func newRuntime(t *testing.T) *plugin.Runtime {
+	t.Helper()
+	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
+}
+
+// examplesManifest is the three example plugins in order (agent-api.md §5:
+// instanceConfig.endpoint, variables, externalSessionKey).
+func examplesManifest(t *testing.T) string {
+	return writeManifest(t, `version: 1
+plugins:
+  - name: endpoint
+    path: `+catalog.MustPath(t, "endpoint")+`
+  - name: context-vars
+    path: `+catalog.MustPath(t, "context-vars")+`
+    limits: { timeout: 2s, poolSize: 2 }
+  - name: session-key
+    path: `+catalog.MustPath(t, "session-key")+`
+`)
+}
+
+var ctxAcme = abi.Context{
+	AgentID:        "0XxAA0000000001AAA",
+	Org:            abi.Org{MyDomain: "acme"},
+	ConversationID: "conv-1",
+	User:           abi.User{Locale: "de_DE"},
+}
+
+func TestRunShapesInOrderWithProvenance(t *testing.T) {
+	m, err := pipeline.LoadManifest(examplesManifest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := newRuntime(t)
+	pl, err := pipeline.New(context.Background(), rt, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(context.Background())
+	base := json.RawMessage(`{"bypassUser":true,"streamingCapabilities":{"chunkTypes":["Text"]}}`)
+	res, err := pl.Run(context.Background(), ctxAcme, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req map[string]any
+	if err := json.Unmarshal(res.Request, &req); err != nil {
+		t.Fatal(err)
+	}
+	if ep := req["instanceConfig"].(map[string]any)["endpoint"]; ep != "https://acme.my.salesforce.com" {
+		t.Fatalf("endpoint = %v", ep)
+	}
+	if req["bypassUser"] != true || req["externalSessionKey"] == nil || req["variables"] == nil {
+		t.Fatalf("final request lost or lacks fields: %s", res.Request)
+	}
+	want := map[string]string{
+		"/instanceConfig/endpoint":            "endpoint",
+		"/instanceConfig":                     "endpoint",
+		"/variables/0/name":                   "context-vars",
+		"/variables":                          "context-vars",
+		"/externalSessionKey":                 "session-key",
+		"/bypassUser":                         pipeline.BaseOwner,
+		"/streamingCapabilities/chunkTypes/0": pipeline.BaseOwner,
+		"":                                    "session-key",
+	}
+	for ptr, owner := range want {
+		if got := res.Provenance[ptr]; got != owner {
+			t.Errorf("provenance[%q] = %q, want %q (all: %v)", ptr, got, owner, res.Provenance)
+		}
+	}
+	// Every pointer of the final request has an owner.
+	var walk func(v any, ptr string)
+	walk = func(v any, ptr string) {
+		if _, ok := res.Provenance[ptr]; !ok {
+			t.Errorf("pointer %q has no owner", ptr)
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				walk(c, ptr+"/"+k)
+			}
+		case []any:
+			for i, c := range x {
+				b, _ := json.Marshal(i)
+				walk(c, ptr+"/"+string(b))
+			}
+		}
+	}
+	walk(req, "")
+	// Owner walks up for pointers that do not exist.
+	if o := res.Provenance.Owner("/instanceConfig/missingField"); o != "endpoint" {
+		t.Errorf("Owner of a missing child of /instanceConfig = %q, want endpoint", o)
+	}
+	if o := res.Provenance.Owner("/streamingCapabilities/nope/deeper"); o != pipeline.BaseOwner {
+		t.Errorf("Owner(/streamingCapabilities/nope/deeper) = %q, want base", o)
+	}
+	// Deterministic mode: the same inputs give the same request.
+	res2, err := pl.Run(context.Background(), ctxAcme, base)
+	if err != nil || string(res2.Request) != string(res.Request) {
+		t.Fatalf("deterministic rerun differs: %s vs %s (%v)", res2.Request, res.Request, err)
+	}
+}
+
+func TestRunConcurrently(t *testing.T) {
+	m, err := pipeline.LoadManifest(examplesManifest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			c := ctxAcme
+			c.Org.MyDomain = "org" + string(rune('a'+g))
+			for i := 0; i < 5; i++ {
+				res, err := pl.Run(context.Background(), c, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !strings.Contains(string(res.Request), "https://"+c.Org.MyDomain+".my.salesforce.com") {
+					errs <- errors.New("crossed requests: " + string(res.Request))
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestRunStopsAtAFailingPlugin(t *testing.T) {
+	path := writeManifest(t, `version: 1
+plugins:
+  - name: passthrough
+    path: `+catalog.MustPath(t, "testdata/passthrough")+`
+  - name: trap
+    path: `+catalog.MustPath(t, "testdata/hostile/trap")+`
+`)
+	m, err := pipeline.LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(context.Background())
+	_, err = pl.Run(context.Background(), abi.Context{}, nil)
+	var pe *plugin.Error
+	if !errors.As(err, &pe) || pe.Plugin != "trap" || !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "step 2 of 2") {
+		t.Fatalf("err = %v, want step 2's *plugin.Error (trap)", err)
+	}
+	if _, err := pl.Run(context.Background(), abi.Context{}, json.RawMessage(`[]`)); err == nil || !strings.Contains(err.Error(), "not a JSON object") {
+		t.Fatalf("array base: err = %v", err)
+	}
+}
+
+func TestNewNamesTheFailingEntry(t *testing.T) {
+	path := writeManifest(t, `version: 1
+plugins:
+  - path: `+catalog.MustPath(t, "testdata/passthrough")+`
+  - name: pinned
+    path: `+catalog.MustPath(t, "testdata/trivial")+`
+    sha256: `+strings.Repeat("ab", 32)+`
+`)
+	m, err := pipeline.LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Plugins[0].Name != "passthrough" {
+		t.Fatalf("default name = %q, want passthrough", m.Plugins[0].Name)
+	}
+	_, err = pipeline.New(context.Background(), newRuntime(t), m)
+	if !errors.Is(err, plugin.ErrHashMismatch) || !strings.Contains(err.Error(), "pipeline.yaml:4: plugins[1] (pinned)") {
+		t.Fatalf("err = %v, want hash mismatch naming pipeline.yaml:4 plugins[1] (pinned)", err)
+	}
+}
+
+func TestManifestErrorsNameLineAndField(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		line       int
+		field      string
+		says       string
+	}{
+		{"unknown field", "version: 1\nplugins:\n  - name: a\n    path: a.wasm\n    timeout: 2s\n", 5, "", "unknown field \"timeout\""},
+		{"bad timeout", "version: 1\nplugins:\n  - name: a\n    path: a.wasm\n    limits:\n      timeout: soon\n", 6, "plugins[0].limits.timeout", "not a positive duration"},
+		{"missing path", "version: 1\nplugins:\n  - name: a\n    path: a.wasm\n  - name: b\n    config: {x: 1}\n", 5, "plugins[1].path", "is required"},
+		{"duplicate name", "version: 1\nplugins:\n  - path: x/a.wasm\n  - path: y/a.wasm\n", 4, "plugins[1].name", "already the name of plugins[0]"},
+		{"wrong version", "version: 2\nplugins:\n  - path: a.wasm\n", 1, "version", "reads manifest version 1"},
+		{"no plugins", "version: 1\nplugins: []\n", 2, "plugins", "lists no plugins"},
+		{"bad sha", "version: 1\nplugins:\n  - path: a.wasm\n    sha256: nope\n", 4, "plugins[0].sha256", "not 64 hex digits"},
+		{"wrong type", "version: 1\nplugins:\n  - path: a.wasm\n    limits: {poolSize: many}\n", 4, "", "poolSize"},
+		{"syntax", "version: 1\nplugins:\n  - path: [a.wasm\n", 3, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := pipeline.LoadManifest(writeManifest(t, c.yaml))
+			var me *pipeline.ManifestError
+			if !errors.As(err, &me) {
+				t.Fatalf("err = %v, want *ManifestError", err)
+			}
+			if me.Line != c.line || me.Field != c.field || !strings.Contains(err.Error(), c.says) || !strings.Contains(err.Error(), "pipeline.yaml:") {
+				t.Fatalf("got line %d field %q: %v; want line %d field %q saying %q", me.Line, me.Field, err, c.line, c.field, c.says)
+			}
+		})
+	}
+}
+
+func TestManifestConfigAndLimits(t *testing.T) {
+	m, err := pipeline.ParseManifest([]byte(`version: 1
+plugins:
+  - name: cv
+    path: plugins/cv.wasm
+    config:
+      mapping:
+        tier: { variable: Tier, type: Text }
+      list: [1, two]
+    limits: { memoryMaxPages: 128, timeout: 750ms, maxOutputBytes: 4096, poolSize: 3 }
+`), "inline.yaml", "/base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := m.Plugins[0].Spec(m.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Path != filepath.Join("/base", "plugins", "cv.wasm") || spec.Limits.MemoryMaxPages != 128 || spec.Limits.Timeout.String() != "750ms" || spec.Limits.MaxOutputBytes != 4096 || spec.Limits.PoolSize != 3 {
+		t.Fatalf("spec = %+v", spec)
+	}
+	b, err := json.Marshal(spec.Config)
+	if err != nil || string(b) != `{"list":[1,"two"],"mapping":{"tier":{"type":"Text","variable":"Tier"}}}` {
+		t.Fatalf("config JSON = %s, %v", b, err)
+	}
+}
