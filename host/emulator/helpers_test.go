@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,4 +149,52 @@ func compact(s string) string {
 	var b bytes.Buffer
 	_ = json.Compact(&b, []byte(s))
 	return b.String()
+}
+
+// fakeClock is a settable clock for expiry and rate-limit tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func withClock(c *fakeClock) func(*emulator.Options) {
+	return func(o *emulator.Options) { o.Clock = c.Now }
+}
+
+// testOrg loads testdata/org.yaml (My Domain https://acme.my.salesforce.com).
+func testOrg(t testing.TB) *emulator.Org {
+	t.Helper()
+	org, err := emulator.LoadOrg("testdata/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org
+}
+
+// acmeBody is a Start Session body for testdata/org.yaml.
+func acmeBody(extra string) string {
+	return `{"externalSessionKey":"6b1a9c3e-1111-4abc-8def-0123456789ab","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}` + extra + `}`
+}
+
+func acmeToken(t testing.TB, srv *emulator.Server, id, secret string) string {
+	t.Helper()
+	r := getToken(t, srv, id, secret)
+	if r.status != 200 {
+		t.Fatalf("token for %s: %d %s", id, r.status, r.body)
+	}
+	return r.json(t)["access_token"].(string)
 }

@@ -33,15 +33,17 @@ type Variable struct {
 
 // SessionInfo is the admin view of a session.
 type SessionInfo struct {
-	SessionID          string     `json:"sessionId"`
-	AgentID            string     `json:"agentId"`
-	ClientID           string     `json:"clientId"`
-	ExternalSessionKey string     `json:"externalSessionKey"`
-	BypassUser         bool       `json:"bypassUser"`
-	Created            time.Time  `json:"created"`
-	Messages           int        `json:"messages"`
-	Variables          []Variable `json:"variables"`
-	IgnoredVariables   []string   `json:"ignoredVariables"`
+	SessionID          string    `json:"sessionId"`
+	AgentID            string    `json:"agentId"`
+	ClientID           string    `json:"clientId"`
+	ExternalSessionKey string    `json:"externalSessionKey"`
+	BypassUser         bool      `json:"bypassUser"`
+	Created            time.Time `json:"created"`
+	Messages           int       `json:"messages"`
+	// Busy reports a request in flight on the session (another one gets 423).
+	Busy             bool       `json:"busy"`
+	Variables        []Variable `json:"variables"`
+	IgnoredVariables []string   `json:"ignoredVariables"`
 }
 
 func (s *session) info() SessionInfo {
@@ -49,7 +51,7 @@ func (s *session) info() SessionInfo {
 	defer s.mu.Unlock()
 	return SessionInfo{
 		SessionID: s.id, AgentID: s.agentID, ClientID: s.clientID, ExternalSessionKey: s.externalKey,
-		BypassUser: s.bypassUser, Created: s.created, Messages: s.messages,
+		BypassUser: s.bypassUser, Created: s.created, Messages: s.messages, Busy: s.busy.Load(),
 		Variables:        append([]Variable{}, s.variables...),
 		IgnoredVariables: append([]string{}, s.ignored...),
 	}
