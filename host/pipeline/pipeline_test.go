@@ -10,10 +10,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 var cacheDir string
@@ -285,5 +288,42 @@ plugins:
 	b, err := json.Marshal(spec.Config)
 	if err != nil || string(b) != `{"list":[1,"two"],"mapping":{"tier":{"type":"Text","variable":"Tier"}}}` {
 		t.Fatalf("config JSON = %s, %v", b, err)
+	}
+}
+
+// TestManifestSchemaAgreesWithParser: manifests the parser accepts are valid
+// against schemas/pipeline-manifest.schema.json, and ones it refuses are not.
+func TestManifestSchemaAgreesWithParser(t *testing.T) {
+	good := []string{
+		"version: 1\nplugins:\n  - path: a.wasm\n",
+		"version: 1\nplugins:\n  - name: cv\n    path: a.wasm\n    sha256: sha256:" + strings.Repeat("a", 64) + "\n    config: {x: [1]}\n    limits: {memoryMaxPages: 64, timeout: 1.5s, maxOutputBytes: 10, poolSize: 1}\n",
+	}
+	bad := []string{
+		"version: 2\nplugins:\n  - path: a.wasm\n",
+		"version: 1\nplugins: []\n",
+		"version: 1\nplugins:\n  - name: a\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    limits: {timeout: soon}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    sha256: nope\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    extra: 1\n",
+	}
+	check := func(src string, wantValid bool) {
+		_, perr := pipeline.ParseManifest([]byte(src), "m.yaml", "/")
+		js, err := yaml.YAMLToJSON([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := schemas.Validate(schemas.PipelineManifest, js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (perr == nil) != wantValid || (len(v) == 0) != wantValid {
+			t.Errorf("manifest %q: parser err %v, schema violations %v; want valid=%v from both", src, perr, v, wantValid)
+		}
+	}
+	for _, s := range good {
+		check(s, true)
+	}
+	for _, s := range bad {
+		check(s, false)
 	}
 }
