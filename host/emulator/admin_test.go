@@ -1,0 +1,175 @@
+package emulator_test
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+func admin(t *testing.T, srv *emulator.Server, method, path, body string) reply {
+	t.Helper()
+	return do(t, method, srv.URL+"/__admin"+path, body, map[string]string{"Content-Type": "application/json"})
+}
+
+// The admin API counts sessions, resets, and shows state.
+func TestAdminStateAndReset(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	newSession(t, srv, tok)
+	newSession(t, srv, tok)
+	r := admin(t, srv, "GET", "/state", "")
+	var st emulator.State
+	if err := json.Unmarshal(r.body, &st); err != nil || r.status != 200 {
+		t.Fatalf("%d %v %s", r.status, err, r.body)
+	}
+	if st.SessionsCreated != 2 || st.SessionsActive != 2 || st.Requests["start"] != 2 || st.TokensIssued != 1 {
+		t.Errorf("state %+v", st)
+	}
+	if st.Org.MyDomain != emulator.DemoMyDomain || len(st.Org.Agents) != 1 || !st.Org.Agents[0].ActiveVersion {
+		t.Errorf("org summary %+v", st.Org)
+	}
+	r = admin(t, srv, "GET", "/sessions", "")
+	var ss []emulator.SessionInfo
+	if err := json.Unmarshal(r.body, &ss); err != nil || len(ss) != 2 {
+		t.Fatalf("sessions %s", r.body)
+	}
+	if r := admin(t, srv, "POST", "/reset", ""); r.status != 200 {
+		t.Fatalf("reset %d", r.status)
+	}
+	if st := srv.State(); st.SessionsCreated != 0 || st.SessionsActive != 0 {
+		t.Errorf("after reset %+v", st)
+	}
+	// Tokens survive a reset (a Pact provider state must not log the consumer out).
+	if r := startSession(t, srv, tok, agentID, startBody); r.status != 200 {
+		t.Errorf("token after reset: %d", r.status)
+	}
+	if r := admin(t, srv, "DELETE", "/state", ""); r.status != 405 {
+		t.Errorf("DELETE /state %d", r.status)
+	}
+	if r := admin(t, srv, "GET", "/nope", ""); r.status != 404 || !strings.Contains(string(r.body), "/__admin/state") {
+		t.Errorf("unknown admin path %d %s", r.status, r.body)
+	}
+}
+
+// Provider states: deactivate an agent, make it an employee agent, switch
+// Agentforce off — each visible to the API immediately (agent-api.md §5, §6, §8).
+func TestAdminOrgChanges(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	if r := admin(t, srv, "PATCH", "/agents/"+agentID, `{"activeVersion":false}`); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 422, "RequestProcessingException", "Cannot determine the active version for the agent")
+	admin(t, srv, "PATCH", "/agents/"+agentID, `{"activeVersion":true,"type":"employee"}`)
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 400, "BadRequestError", "Invalid user ID provided on start session: ")
+	if r := admin(t, srv, "PATCH", "/agents/"+agentID, `{"type":"robot"}`); r.status != 400 || !strings.Contains(string(r.body), "service or employee") {
+		t.Errorf("bad type: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, "PATCH", "/agents/0XxAA0000000009AAA", `{"activeVersion":true}`); r.status != 404 {
+		t.Errorf("unknown agent: %d", r.status)
+	}
+	if r := admin(t, srv, "PATCH", "/agents/"+agentID, `{"active":true}`); r.status != 400 || !strings.Contains(string(r.body), "active") {
+		t.Errorf("unknown member: %d %s", r.status, r.body)
+	}
+	admin(t, srv, "PATCH", "/org", `{"agentforceEnabled":false}`)
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 403, "ForbiddenError", "Agentforce")
+	// GET /org redacts secrets.
+	r := admin(t, srv, "GET", "/org", "")
+	if strings.Contains(string(r.body), emulator.DemoClientSecret) || !strings.Contains(string(r.body), "[redacted]") {
+		t.Errorf("GET /org leaks or lacks redaction: %s", r.body)
+	}
+	// PUT /org replaces the whole org (YAML), with clear errors for a bad one.
+	y, err := os.ReadFile("testdata/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := admin(t, srv, "PUT", "/org", string(y)); r.status != 200 {
+		t.Fatalf("PUT org: %d %s", r.status, r.body)
+	}
+	if st := srv.State(); st.Org.MyDomain != "https://acme.my.salesforce.com" || len(st.Org.Agents) != 3 {
+		t.Errorf("after PUT: %+v", st.Org)
+	}
+	if r := admin(t, srv, "PUT", "/org", `{"myDomain":"https://x.my.salesforce.com"}`); r.status != 400 || !strings.Contains(string(r.body), "agents") {
+		t.Errorf("bad PUT: %d %s", r.status, r.body)
+	}
+	// PATCH /org token lifetime and rate limit.
+	if r := admin(t, srv, "PATCH", "/org", `{"rateLimit":{"requestsPerSecond":0}}`); r.status != 400 {
+		t.Errorf("bad rate limit accepted: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, "PATCH", "/org", `{"tokenLifetime":"1s","rateLimit":{"requestsPerSecond":5}}`); r.status != 200 {
+		t.Errorf("patch: %d %s", r.status, r.body)
+	}
+	if st := srv.State(); st.Org.TokenLifetime.String() != "1s" || st.Org.RateLimit == nil || st.Org.RateLimit.Burst != 5 {
+		t.Errorf("after patch %+v", st.Org)
+	}
+	// Reset restores the start-up org.
+	admin(t, srv, "POST", "/reset", "")
+	if st := srv.State(); st.Org.MyDomain != emulator.DemoMyDomain || !st.Org.AgentforceEnabled {
+		t.Errorf("reset did not restore the org: %+v", st.Org)
+	}
+}
+
+// The faults endpoint: add, list, replace, clear.
+func TestAdminFaults(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	r := admin(t, srv, "POST", "/faults", `{"operations":["start"],"status":503,"count":1,"retryAfter":"2"}`)
+	if r.status != 201 || r.json(t)["id"] == nil {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 503, "ServiceUnavailable", "unavailable")
+	var fs []emulator.FaultState
+	if err := json.Unmarshal(admin(t, srv, "GET", "/faults", "").body, &fs); err != nil || len(fs) != 1 || fs[0].Fired != 1 {
+		t.Fatalf("faults %+v %v", fs, err)
+	}
+	if r := admin(t, srv, "PUT", "/faults", `[{"status":429,"count":1},{"latency":"1ms"}]`); r.status != 200 {
+		t.Fatalf("PUT %d %s", r.status, r.body)
+	}
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 429, "TooManyRequestsError", "Too many")
+	if r := admin(t, srv, "POST", "/faults", `{"status":700}`); r.status != 400 || !strings.Contains(string(r.body), "4xx or 5xx") {
+		t.Errorf("bad fault: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, "POST", "/faults", `{"status":503,"colour":"red"}`); r.status != 400 || !strings.Contains(string(r.body), "colour") {
+		t.Errorf("unknown member: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, "PUT", "/faults", `{"status":503}`); r.status != 400 {
+		t.Errorf("PUT object instead of array: %d", r.status)
+	}
+	admin(t, srv, "DELETE", "/faults", "")
+	if len(srv.Faults()) != 0 {
+		t.Error("DELETE left faults")
+	}
+	if r := startSession(t, srv, tok, agentID, startBody); r.status != 200 {
+		t.Errorf("after clear %d", r.status)
+	}
+}
+
+// Tokens minted by the admin API: usable, or already expired (provider state
+// "the token has expired").
+func TestAdminTokens(t *testing.T) {
+	srv := start(t, nil)
+	r := admin(t, srv, "POST", "/tokens", `{"clientId":"agentshape-demo"}`)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	tok := r.json(t)["access_token"].(string)
+	if r := startSession(t, srv, tok, agentID, startBody); r.status != 200 {
+		t.Errorf("minted token: %d", r.status)
+	}
+	expired := admin(t, srv, "POST", "/tokens", `{"clientId":"agentshape-demo","lifetime":"-1s"}`).json(t)["access_token"].(string)
+	wantError(t, startSession(t, srv, expired, agentID, startBody), 401, "UnauthorizedError", "expired")
+	if r := admin(t, srv, "POST", "/tokens", `{"clientId":"ghost"}`); r.status != 400 || !strings.Contains(string(r.body), "ghost") {
+		t.Errorf("unknown client: %d %s", r.status, r.body)
+	}
+	admin(t, srv, "POST", "/tokens/revoke", "")
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 401, "UnauthorizedError", "revoked")
+}
+
+// DisableAdmin turns the admin API off.
+func TestAdminDisabled(t *testing.T) {
+	srv := start(t, nil, func(o *emulator.Options) { o.DisableAdmin = true })
+	wantError(t, admin(t, srv, "GET", "/state", ""), 404, "NotFoundError", "Resource not found")
+}
