@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+// `agentshape emulator`: start it on a loopback port, get a token, start a
+// session, read the admin state, stop it.
+func TestEmulatorCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	root := newRootCmd()
+	root.SetArgs([]string{"emulator", "--addr", "127.0.0.1:0"})
+	root.SetOut(pw)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no banner: %v (%v)", err, <-done)
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "agentshape emulator listening on ")
+	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("banner %q", line)
+	}
+	go io.Copy(io.Discard, br)
+
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {emulator.DemoClientID}, "client_secret": {emulator.DemoClientSecret}}
+	resp, err := http.Post(base+emulator.TokenPath, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok emulator.TokenResponse
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || tok.AccessToken == "" {
+		t.Fatalf("token: %d", resp.StatusCode)
+	}
+	body := `{"externalSessionKey":"3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"}}`
+	req, _ := http.NewRequest("POST", base+emulator.APIPrefix+"/agents/"+emulator.DemoAgentID+"/sessions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("start session: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/__admin/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st emulator.State
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.SessionsCreated != 1 {
+		t.Errorf("admin state %+v", st)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("emulator command: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("emulator did not stop after cancel")
+	}
+	if _, err := http.Get(base + "/__admin/state"); err == nil {
+		t.Error("emulator still answers after stop")
+	}
+}
+
+// Usage errors exit 2 with a message that says what to do.
+func TestEmulatorCommandErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"emulator", "--addr", "0.0.0.0:0"}, "allow-remote"},
+		{[]string{"emulator", "--org", "/nonexistent/org.yaml"}, "--org"},
+	}
+	for _, c := range cases {
+		code, stderr := runEmulatorCLI(t, c.args)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d stderr %q, want %d mentioning %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+// --print-org prints an org file that loads back.
+func TestEmulatorPrintOrg(t *testing.T) {
+	var out bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs([]string{"emulator", "--print-org"})
+	root.SetOut(&out)
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	org, err := emulator.ParseOrg(out.Bytes())
+	if err != nil {
+		t.Fatalf("printed org does not parse: %v\n%s", err, out.String())
+	}
+	if org.Agents[0].ID != emulator.DemoAgentID || org.ClientApps[0].ClientSecret != emulator.DemoClientSecret {
+		t.Errorf("printed org %+v", org)
+	}
+}
+
+// runEmulatorCLI runs the CLI in-process as main does and returns the exit
+// code and stderr. (Tests of this package do not run in parallel.)
+func runEmulatorCLI(t *testing.T, args []string) (int, string) {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := os.Stderr
+	os.Stderr = f
+	code := run(args)
+	os.Stderr = old
+	b, _ := os.ReadFile(f.Name())
+	return code, string(b)
+}
