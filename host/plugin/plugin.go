@@ -499,6 +499,11 @@ func (p *Plugin) Shape(ctx context.Context, c abi.Context, request json.RawMessa
 	return p.decodeOutput(out)
 }
 
+// Decode checks raw output from Call as an ABI v1 output and returns its
+// request, or an *Error (ErrPluginRefused wrapping *abi.PluginError for a
+// refusal, ErrBadOutput for anything else that is not a valid output).
+func (p *Plugin) Decode(out []byte) (json.RawMessage, error) { return p.decodeOutput(out) }
+
 // Envelope encodes the input envelope the plugin receives for c and request.
 func (p *Plugin) Envelope(c abi.Context, request json.RawMessage) ([]byte, error) {
 	cj, err := json.Marshal(c)

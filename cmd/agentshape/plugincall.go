@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentshape/agentshape/host/plugin"
+)
+
+func init() { registerPlugin(newPluginCallCmd) }
+
+func newPluginCallCmd() *cobra.Command {
+	var (
+		inputPath, name string
+		configs         []string
+		timeout         time.Duration
+		memoryMaxPages  uint32
+		maxOutputBytes  int
+		rf              runtimeFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "call PLUGIN.wasm --input ENVELOPE.json",
+		Short: "Run one plugin on an envelope and print its raw output JSON",
+		Long: `call loads one plugin (reactor or command), passes it the input envelope
+({"abi":1,"plugin":{"name","config"},"context":{...},"request":{...}}, see plugins/ABI.md) and prints
+the plugin's raw output JSON on stdout.
+
+--config k=v sets plugin.config.k in the envelope (v is parsed as JSON when it is valid JSON,
+else taken as a string); the plugin name defaults to the file name.
+
+Exit codes: 0 the plugin answered {"request": ...}; 1 the plugin failed (trap, timeout, memory or
+output limit, ABI fault, malformed output) or refused ({"error": ...}; the output is still printed)
+and the error is printed on stderr; 2 bad flags or unreadable input.`,
+		Example: `  agentshape plugin call plugins/build/endpoint.wasm --input envelope.json --config myDomain=acme
+  agentshape plugin call plugin.wasm --input - --timeout 500ms --memory-max-pages 64 --deterministic < envelope.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			path := args[0]
+			if name == "" {
+				name = strings.TrimSuffix(filepath.Base(path), ".wasm")
+			}
+			raw, err := readObjectFile(inputPath, "--input")
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			env, err := applyEnvelopeFlags(raw, name, configs)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			rt, err := rf.newRuntime(ctx)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			defer rt.Close(ctx)
+			p, err := rt.Load(ctx, plugin.Spec{Name: name, Path: path, Limits: plugin.Limits{
+				Timeout: timeout, MemoryMaxPages: memoryMaxPages, MaxOutputBytes: maxOutputBytes, PoolSize: 1,
+			}})
+			if err != nil {
+				return withCode(exitFailure, err)
+			}
+			out, err := p.Call(ctx, env)
+			if err != nil {
+				return withCode(exitFailure, err)
+			}
+			if _, err := cmd.OutOrStdout().Write(append(out, '\n')); err != nil {
+				return withCode(exitFailure, err)
+			}
+			if _, err := p.Decode(out); err != nil {
+				return withCode(exitFailure, err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&inputPath, "input", "i", "", "input envelope JSON (\"-\" reads stdin)")
+	f.StringArrayVar(&configs, "config", nil, "set plugin.config.KEY=VALUE in the envelope (repeatable)")
+	f.StringVar(&name, "name", "", "plugin name (default: the file name without .wasm)")
+	f.DurationVar(&timeout, "timeout", plugin.DefaultTimeout, "per-call timeout")
+	f.Uint32Var(&memoryMaxPages, "memory-max-pages", plugin.DefaultMemoryMaxPages, "memory limit in 64 KiB pages")
+	f.IntVar(&maxOutputBytes, "max-output-bytes", plugin.DefaultMaxOutputBytes, "output size limit")
+	rf.register(f)
+	_ = cmd.MarkFlagRequired("input")
+	return cmd
+}
+
+// applyEnvelopeFlags sets plugin.name (when absent) and plugin.config keys
+// from --config. Without changes the envelope is passed through byte for byte.
+func applyEnvelopeFlags(raw json.RawMessage, name string, configs []string) ([]byte, error) {
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, fmt.Errorf("--input: %w", err)
+	}
+	var pi struct {
+		Name   *string        `json:"name"`
+		Config map[string]any `json:"config"`
+	}
+	if p, ok := env["plugin"]; ok {
+		if err := json.Unmarshal(p, &pi); err != nil {
+			return nil, fmt.Errorf("--input: \"plugin\" must be {\"name\": string, \"config\": object}: %w", err)
+		}
+	}
+	if pi.Name != nil && len(configs) == 0 {
+		return raw, nil
+	}
+	if pi.Name == nil {
+		pi.Name = &name
+	}
+	if pi.Config == nil {
+		pi.Config = map[string]any{}
+	}
+	for _, kv := range configs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, errors.New("--config " + kv + ": write KEY=VALUE")
+		}
+		var jv any
+		if err := json.Unmarshal([]byte(v), &jv); err != nil {
+			jv = v
+		}
+		pi.Config[k] = jv
+	}
+	pb, err := json.Marshal(pi)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	env["plugin"] = pb
+	return json.Marshal(env)
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// cliMu serialises in-process CLI runs: they swap os.Stdout and os.Stderr.
+var cliMu sync.Mutex
+
+// runShapeCLI runs the CLI in-process (run, as main does) and returns its exit
+// code, stdout and stderr.
+func runShapeCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	cliMu.Lock()
+	defer cliMu.Unlock()
+	dir := t.TempDir()
+	outF, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errF, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outF, errF
+	code := run(args)
+	os.Stdout, os.Stderr = oldOut, oldErr
+	read := func(f *os.File) string {
+		_, _ = f.Seek(0, io.SeekStart)
+		b, _ := io.ReadAll(f)
+		f.Close()
+		return string(b)
+	}
+	return code, read(outF), read(errF)
+}
+
+// shapeCacheDir is shared by the CLI tests so Go-guest plugins compile once.
+var shapeCacheDir = filepath.Join(os.TempDir(), "agentshape-cli-test-cache")
+
+func writeShapeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func examplePipeline(t *testing.T) string {
+	return writeShapeFile(t, "pipeline.yaml", `version: 1
+plugins:
+  - name: endpoint
+    path: `+catalog.MustPath(t, "endpoint")+`
+  - name: context-vars
+    path: `+catalog.MustPath(t, "context-vars")+`
+  - name: session-key
+    path: `+catalog.MustPath(t, "session-key")+`
+`)
+}
+
+const shapeContext = `{"agentId":"0XxAA0000000001AAA","org":{"myDomain":"acme"},"conversationId":"c-1","user":{"locale":"fr_FR"}}`
+
+func TestShapeCommandPrintsShapedRequest(t *testing.T) {
+	manifest := examplePipeline(t)
+	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
+	base := writeShapeFile(t, "base.json", `{"bypassUser":false}`)
+	code, stdout, stderr := runShapeCLI(t, "shape", "--manifest", manifest, "--context", ctxFile, "--request", base, "--deterministic", "--cache-dir", shapeCacheDir)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var req map[string]any
+	if err := json.Unmarshal([]byte(stdout), &req); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	// agent-api.md §5: instanceConfig.endpoint is the org's My Domain URL.
+	if ep := req["instanceConfig"].(map[string]any)["endpoint"]; ep != "https://acme.my.salesforce.com" || req["bypassUser"] != false || req["externalSessionKey"] == nil {
+		t.Fatalf("shaped request %s", stdout)
+	}
+	// Same inputs, --deterministic: same bytes.
+	_, again, _ := runShapeCLI(t, "shape", "--manifest", manifest, "--context", ctxFile, "--request", base, "--deterministic", "--cache-dir", shapeCacheDir)
+	if again != stdout {
+		t.Fatalf("--deterministic output differs:\n%s\n%s", stdout, again)
+	}
+
+	code, stdout, stderr = runShapeCLI(t, "shape", "-m", manifest, "-c", ctxFile, "-r", base, "--explain", "--cache-dir", shapeCacheDir)
+	if code != exitOK {
+		t.Fatalf("--explain exit %d: %s", code, stderr)
+	}
+	var ex struct {
+		Request    map[string]any    `json:"request"`
+		Provenance map[string]string `json:"provenance"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &ex); err != nil {
+		t.Fatalf("--explain output: %v\n%s", err, stdout)
+	}
+	if ex.Provenance["/instanceConfig/endpoint"] != "endpoint" || ex.Provenance["/externalSessionKey"] != "session-key" ||
+		ex.Provenance["/variables/0/value"] != "context-vars" || ex.Provenance["/bypassUser"] != "base" || ex.Request["instanceConfig"] == nil {
+		t.Fatalf("--explain provenance %v", ex.Provenance)
+	}
+}
+
+func TestShapeCommandErrors(t *testing.T) {
+	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
+	trapManifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - name: boom\n    path: "+catalog.MustPath(t, "testdata/hostile/trap")+"\n")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"missing flags", []string{"shape"}, exitUsage, `required flag(s) "context", "manifest" not set`},
+		{"bad manifest", []string{"shape", "-m", writeShapeFile(t, "bad.yaml", "version: 1\nplugins:\n  - name: a\n    paht: x.wasm\n"), "-c", ctxFile}, exitUsage, `bad.yaml:4: unknown field "paht"`},
+		{"unknown context field", []string{"shape", "-m", trapManifest, "-c", writeShapeFile(t, "c.json", `{"agent":"x"}`)}, exitUsage, `unknown field "agent"`},
+		{"base not object", []string{"shape", "-m", trapManifest, "-c", ctxFile, "-r", writeShapeFile(t, "b.json", `[1]`)}, exitUsage, "--request"},
+		{"plugin fails", []string{"shape", "-m", trapManifest, "-c", ctxFile, "--cache-dir", "-"}, exitFailure, `plugin "boom": call: trapped`},
+		{"missing plugin file", []string{"shape", "-m", writeShapeFile(t, "p.yaml", "version: 1\nplugins:\n  - path: nowhere.wasm\n"), "-c", ctxFile}, exitFailure, "build plugins with `make plugins`"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runShapeCLI(t, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.says) {
+				t.Fatalf("exit %d stderr %q; want exit %d saying %q", code, stderr, c.code, c.says)
+			}
+			if stdout != "" {
+				t.Fatalf("failure printed to stdout: %q", stdout)
+			}
+		})
+	}
+}
+
+func TestPluginCallCommand(t *testing.T) {
+	env := writeShapeFile(t, "env.json", `{"abi":1,"plugin":{"name":"endpoint","config":{}},"context":{"org":{"myDomain":"acme"}},"request":{"bypassUser":true}}`)
+	code, stdout, stderr := runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "endpoint"), "--input", env, "--cache-dir", shapeCacheDir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Request map[string]any `json:"request"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil || out.Request["instanceConfig"].(map[string]any)["endpoint"] != "https://acme.my.salesforce.com" || out.Request["bypassUser"] != true {
+		t.Fatalf("output %q (%v)", stdout, err)
+	}
+
+	// --config reaches the plugin: moody misbehaves on config mode=loop,
+	// and --timeout bounds it.
+	moody := catalog.MustPath(t, "testdata/hostile/moody")
+	code, stdout, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", env, "--config", "mode=loop", "--timeout", "200ms", "--cache-dir", "-")
+	if code != exitFailure || !strings.Contains(stderr, `plugin "moody": call: timed out`) || !strings.Contains(stderr, "200ms") || stdout != "" {
+		t.Fatalf("loop: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", env, "--config", `mode="grow"`, "--memory-max-pages", "32", "--name", "m", "--cache-dir", "-")
+	if code != exitFailure || !strings.Contains(stderr, `memory limit exceeded`) || !strings.Contains(stderr, "limits.memoryMaxPages 32") {
+		t.Fatalf("grow: exit %d stderr %q", code, stderr)
+	}
+	// A refusal prints the raw output and exits 1 with the plugin's message.
+	code, stdout, stderr = runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "testdata/hostile/read-env"), "--input", env, "--cache-dir", "-")
+	if code != exitFailure || !strings.Contains(stdout, `"code":"denied"`) || !strings.Contains(stderr, "refused the request: denied") {
+		t.Fatalf("refusal: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	// Command plugins work too; the envelope arrives on stdin.
+	code, stdout, _ = runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "testdata/command"), "--input", env, "--deterministic", "--cache-dir", "-")
+	if code != exitOK || !strings.Contains(stdout, `"command":"ran"`) {
+		t.Fatalf("command: exit %d stdout %q", code, stdout)
+	}
+	// Usage errors.
+	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", writeShapeFile(t, "x.json", "nope")); code != exitUsage || !strings.Contains(stderr, "not a JSON object") {
+		t.Fatalf("bad input: exit %d %q", code, stderr)
+	}
+	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", env, "--config", "novalue"); code != exitUsage || !strings.Contains(stderr, "KEY=VALUE") {
+		t.Fatalf("bad --config: exit %d %q", code, stderr)
+	}
+	if code, _, _ = runShapeCLI(t, "plugin", "call", "--input", env); code != exitUsage {
+		t.Fatalf("missing plugin arg: exit %d", code)
+	}
+}
