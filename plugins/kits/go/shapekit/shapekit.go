@@ -131,6 +131,12 @@ func Handle(fn ShapeFunc, input []byte) []byte {
 		if !errors.As(err, &pe) {
 			pe = &Error{Code: CodeFailed, Message: err.Error()}
 		}
+		if pe.Code == "" {
+			pe.Code = CodeFailed
+		}
+		if pe.Message == "" {
+			pe.Message = "the plugin failed without a message"
+		}
 		return encodeError(pe)
 	}
 	if req == nil {
