@@ -123,8 +123,8 @@ func TestVariables(t *testing.T) {
 		t.Fatalf("round trip: %v %v", vs, err)
 	}
 	for in, msg := range map[string]string{
-		`{"variables":{}}`:              "request.variables is an object",
-		`{"variables":[1]}`:             "request.variables[0] is a number",
+		`{"variables":{}}`:             "request.variables is an object",
+		`{"variables":[1]}`:            "request.variables[0] is a number",
 		`{"variables":[{"name":"a"}]}`: "request.variables[0].type is null",
 	} {
 		var req Request
