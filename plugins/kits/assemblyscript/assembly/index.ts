@@ -16,7 +16,10 @@
 //   }
 //
 // Build with the flags in plugins/assemblyscript.mk (ASFLAGS): --runtime
-// minimal, --use abort=<kit>/assembly/host/abortHandler, and no other imports.
+// minimal --exportStart _initialize --use abort=<kit>/assembly/host/abortHandler.
+// The module then imports only agentshape.log (and WASI random_get when
+// randomBytes/randomUUID are used) and exports memory, _initialize,
+// agentshape_abi_v1, alloc and shape.
 // The kit collects garbage at the start of every call, when nothing but the
 // previous output is alive, so a pooled instance's memory stays flat.
 
