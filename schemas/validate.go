@@ -73,8 +73,9 @@ func Decode(doc []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, decodeErr(doc, dec, err)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		off := dec.InputOffset()
+		off := end
 		if err == nil {
 			err = errors.New("unexpected data after the JSON value")
 		}
@@ -87,7 +88,8 @@ func decodeErr(doc []byte, dec *json.Decoder, err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		return syntaxErr(doc, se.Offset, err)
+		// se.Offset counts the bytes read, including the offending one.
+		return syntaxErr(doc, se.Offset-1, err)
 	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(doc)) == 0:
 		return syntaxErr(doc, int64(len(doc)), errors.New("empty document"))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

@@ -1,0 +1,231 @@
+package schemas_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/schemas"
+)
+
+// with returns the agent-api.md §2 example request with members replaced
+// (a nil value deletes the member).
+func with(t testing.TB, changes map[string]any) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(typicalRequest, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range changes {
+		if v == nil {
+			delete(doc, k)
+		} else {
+			doc[k] = v
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func endpoint(u string) map[string]any {
+	return map[string]any{"instanceConfig": map[string]any{"endpoint": u}}
+}
+
+func vars(v ...any) map[string]any { return map[string]any{"variables": v} }
+
+func variable(name, typ string, value any) map[string]any {
+	return map[string]any{"name": name, "type": typ, "value": value}
+}
+
+type failing struct {
+	name    string
+	schema  schemas.Name
+	doc     []byte
+	pointer string
+	rule    string
+	words   string // a substring the message must contain
+}
+
+// TestEachRuleFails: for every rule, a document that breaks it gives a
+// violation with the expected pointer, rule and wording.
+func TestEachRuleFails(t *testing.T) {
+	req, flow := schemas.StartSessionRequest, schemas.FlowStartSessionRequest
+	cases := []failing{
+		// start-session-request, agent-api.md §2
+		{"not an object", req, []byte(`["x"]`), "", "type", "must be a JSON object"},
+		{"key missing", req, with(t, map[string]any{"externalSessionKey": nil}), "/externalSessionKey", "required", "is required"},
+		{"key empty", req, with(t, map[string]any{"externalSessionKey": ""}), "/externalSessionKey", "minLength", "must not be empty"},
+		{"key not string", req, with(t, map[string]any{"externalSessionKey": 42}), "/externalSessionKey", "type", "must be a string"},
+		{"instanceConfig missing", req, with(t, map[string]any{"instanceConfig": nil}), "/instanceConfig", "required", "is required"},
+		{"endpoint missing", req, with(t, map[string]any{"instanceConfig": map[string]any{}}), "/instanceConfig/endpoint", "required", "My Domain URL"},
+		{"endpoint not string", req, with(t, endpoint2(7)), "/instanceConfig/endpoint", "type", "as a string"},
+		{"lightning url", req, with(t, endpoint("https://acme.lightning.force.com")), "/instanceConfig/endpoint", "lightning-url", "not a Lightning URL"},
+		{"lightning url with path", req, with(t, endpoint("https://acme-dev-ed.develop.lightning.force.com/lightning/page/home")), "/instanceConfig/endpoint", "lightning-url", "not a Lightning URL"},
+		{"setup domain", req, with(t, endpoint("https://acme.my.salesforce-setup.com")), "/instanceConfig/endpoint", "setup-url", "not a Setup URL"},
+		{"setup path", req, with(t, endpoint("https://acme.my.salesforce.com/lightning/setup/SetupOneHome/home")), "/instanceConfig/endpoint", "setup-url", "not a Setup URL"},
+		{"http", req, with(t, endpoint("http://acme.my.salesforce.com")), "/instanceConfig/endpoint", "https", "must use https"},
+		{"not my domain host", req, with(t, endpoint("https://na1.salesforce.com")), "/instanceConfig/endpoint", "my-domain-host", "EngineConfigLookupException"},
+		{"gateway as endpoint", req, with(t, endpoint("https://api.salesforce.com")), "/instanceConfig/endpoint", "my-domain-host", "My Domain"},
+		{"path", req, with(t, endpoint("https://acme.my.salesforce.com/home")), "/instanceConfig/endpoint", "bare-url", "no path"},
+		{"not a url", req, with(t, endpoint("acme")), "/instanceConfig/endpoint", "format", "absolute URL"},
+		{"instanceConfig extra", req, with(t, map[string]any{"instanceConfig": map[string]any{"endpoint": "https://acme.my.salesforce.com", "orgId": "00D"}}), "/instanceConfig/orgId", "additionalProperties", `Unrecognized field "orgId"`},
+		{"tz unknown", req, with(t, map[string]any{"tz": "Mars/Olympus_Mons"}), "/tz", "format", "IANA time zone"},
+		{"tz Local", req, with(t, map[string]any{"tz": "Local"}), "/tz", "format", "IANA time zone"},
+		{"tz empty", req, with(t, map[string]any{"tz": ""}), "/tz", "format", "IANA time zone"},
+		{"tz offset", req, with(t, map[string]any{"tz": "+02:00"}), "/tz", "format", "IANA time zone"},
+		{"tz number", req, with(t, map[string]any{"tz": 2}), "/tz", "type", "or null"},
+		{"variables object", req, with(t, map[string]any{"variables": map[string]any{}}), "/variables", "type", "must be an array or null"},
+		{"variable not object", req, with(t, vars("x")), "/variables/0", "type", `{"name", "type", "value"}`},
+		{"variable missing value", req, with(t, vars(map[string]any{"name": "a", "type": "Text"})), "/variables/0/value", "required", "is required"},
+		{"variable extra member", req, with(t, vars(map[string]any{"name": "a", "type": "Text", "value": "v", "label": "A"})), "/variables/0/label", "additionalProperties", "only name, type and value"},
+		{"variable bad name", req, with(t, vars(variable("$context.X", "Text", "v"))), "/variables/0/name", "pattern", "$Context.<Name>"},
+		{"variable name double underscore", req, with(t, vars(variable("order__Tier", "Text", "v"))), "/variables/0/name", "pattern", "single underscores"},
+		{"variable __c", req, with(t, vars(variable("$Context.Conversation_Key__c", "Text", "v"))), "/variables/0/name", "custom-field-suffix", "$Context.Conversation_Key"},
+		{"variable bad type", req, with(t, vars(variable("a", "String", "v"))), "/variables/0/type", "enum", "Object, Json, Boolean"},
+		{"variable Id type", req, with(t, vars(variable("$Context.EndUserContactId", "Id", "003"))), "/variables/0/type", "metadata-type", "Ref or Text"},
+		{"variable Currency type", req, with(t, vars(variable("amount", "Currency", "3"))), "/variables/0/type", "metadata-type", "Money"},
+		{"variable value not string", req, with(t, vars(variable("flag", "Boolean", true))), "/variables/0/value", "type", "as text"},
+		{"duplicate variable", req, with(t, vars(variable("a", "Text", "1"), variable("b", "Text", "2"), variable("a", "Text", "3"))), "/variables/2/name", schemas.RuleUniqueVariableNames, "already set at variables[0]"},
+		{"featureSupport bad", req, with(t, map[string]any{"featureSupport": "Async"}), "/featureSupport", "enum", "Sync or Streaming"},
+		{"chunkTypes bad", req, with(t, map[string]any{"streamingCapabilities": map[string]any{"chunkTypes": []any{"Audio"}}}), "/streamingCapabilities/chunkTypes/0", "const", `"Text"`},
+		{"chunkTypes repeated", req, with(t, map[string]any{"streamingCapabilities": map[string]any{"chunkTypes": []any{"Text", "Text"}}}), "/streamingCapabilities/chunkTypes", "uniqueItems", "must not repeat"},
+		{"chunkTypes not array", req, with(t, map[string]any{"streamingCapabilities": map[string]any{"chunkTypes": "Text"}}), "/streamingCapabilities/chunkTypes", "type", "must be an array"},
+		{"streamingCapabilities extra", req, with(t, map[string]any{"streamingCapabilities": map[string]any{"chunkTypes": []any{"Text"}, "voice": true}}), "/streamingCapabilities/voice", "additionalProperties", "Unrecognized field"},
+		{"bypassUser string", req, with(t, map[string]any{"bypassUser": "true"}), "/bypassUser", "type", "true or false"},
+		{"unknown userId", req, with(t, map[string]any{"userId": "005"}), "/userId", "additionalProperties", `400 Unrecognized field "userId"`},
+		{"v1.1 agentDefinition", req, with(t, map[string]any{"agentDefinition": map[string]any{}}), "/agentDefinition", "additionalProperties", "Unrecognized field"},
+		{"richContentCapabilities", req, with(t, map[string]any{"richContentCapabilities": map[string]any{}}), "/richContentCapabilities", "additionalProperties", "Unrecognized field"},
+		{"flow message on wire", req, with(t, map[string]any{"message": map[string]any{"TextVariable": map[string]any{"name": "$Context.X", "text": "t"}}}), "/message", "flow-only-field", "variables[]"},
+		{"tenantKeyId", req, with(t, map[string]any{"tenantKeyId": "abc"}), "/tenantKeyId", "reserved", "reserved for Salesforce internal use"},
+		{"TenantKeyID", req, with(t, map[string]any{"TenantKeyID": "abc"}), "/TenantKeyID", "reserved", "neither a caller nor a plugin"},
+		{"tenantKey", req, with(t, map[string]any{"tenantKey": "abc"}), "/tenantKey", "reserved", "reserved"},
+		{"tenant_key_id", req, with(t, map[string]any{"tenant_key_id": "abc"}), "/tenant_key_id", "reserved", "reserved"},
+		{"Tenant Key ID", req, with(t, map[string]any{"Tenant Key ID": "abc"}), "/Tenant Key ID", "reserved", "reserved"},
+		{"tenant key in instanceConfig", req, with(t, map[string]any{"instanceConfig": map[string]any{"endpoint": "https://acme.my.salesforce.com", "tenantKeyId": "x"}}), "/instanceConfig/tenantKeyId", "reserved", "reserved"},
+
+		// flow-start-session-request, agent-api.md §6
+		{"flow: key missing", flow, []byte(`{"instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`), "/externalSessionKey", "required", "assign externalSessionKey"},
+		{"flow: lightning", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.lightning.force.com"}}`), "/instanceConfig/endpoint", "lightning-url", "not a Lightning URL"},
+		{"flow: gateway with other path", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://api.salesforce.com/services"}}`), "/instanceConfig/endpoint", "my-domain-host", "My Domain"},
+		{"flow: TextVariable name not context", flow, flowBody(`{"name":"orderTier","text":"gold"}`), "/message/TextVariable/name", "pattern", "$Context.<Name>"},
+		{"flow: TextVariable text missing", flow, flowBody(`{"name":"$Context.EndUserLanguage"}`), "/message/TextVariable/text", "required", "is required"},
+		{"flow: TextVariable text not string", flow, flowBody(`{"name":"$Context.EndUserLanguage","text":5}`), "/message/TextVariable/text", "type", "must be a string"},
+		{"flow: TextVariable extra", flow, flowBody(`{"name":"$Context.EndUserLanguage","text":"de","type":"Text"}`), "/message/TextVariable/type", "additionalProperties", "not a recognised field"},
+		{"flow: message without TextVariable", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"message":{}}`), "/message/TextVariable", "required", "is required"},
+		{"flow: unknown member", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"agentId":"0Xx"}`), "/agentId", "additionalProperties", "AgentInvAction__AIAgentAPIV1_StartSessionRequest"},
+		{"flow: Tenant Key ID", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"Tenant Key ID":"t"}`), "/Tenant Key ID", "reserved", "reserved for Salesforce internal use"},
+		{"flow: duplicate variables", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`), "/variables/1/name", schemas.RuleUniqueVariableNames, "already set"},
+
+		// start-session-response, agent-api.md §4
+		{"response: sessionId missing", schemas.StartSessionResponse, []byte(`{"_links":{"self":null},"messages":[]}`), "/sessionId", "required", "is required"},
+		{"response: sessionId not uuid", schemas.StartSessionResponse, []byte(`{"sessionId":"abc","_links":{"self":null},"messages":[]}`), "/sessionId", "pattern", "UUID-shaped"},
+		{"response: self missing", schemas.StartSessionResponse, []byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33","_links":{},"messages":[]}`), "/_links/self", "required", "is required"},
+		{"response: message id missing", schemas.StartSessionResponse, []byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33","_links":{"self":null},"messages":[{"type":"EndOfTurn"}]}`), "/messages/0/id", "required", "is required"},
+		{"response: Inform without message", schemas.StartSessionResponse, []byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33","_links":{"self":null},"messages":[{"type":"Inform","id":"1","isContentSafe":true,"feedbackId":""}]}`), "/messages/0/message", "required", "Inform message"},
+		{"response: isContentSafe string", schemas.StartSessionResponse, []byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33","_links":{"self":null},"messages":[{"type":"Inform","id":"1","isContentSafe":"yes","feedbackId":"","message":"hi"}]}`), "/messages/0/isContentSafe", "type", "must be a boolean"},
+
+		// error-response, agent-api.md §5
+		{"error: status string", schemas.ErrorResponse, []byte(`{"status":"400","path":"p","requestId":"r","error":"BadRequestError","message":"m","timestamp":1}`), "/status", "type", "must be an integer"},
+		{"error: status out of range", schemas.ErrorResponse, []byte(`{"status":99,"path":"p","requestId":"r","error":"BadRequestError","message":"m","timestamp":1}`), "/status", "minimum", ">= 100"},
+		{"error: message missing", schemas.ErrorResponse, []byte(`{"status":400,"path":"p","requestId":"r","error":"BadRequestError","timestamp":1}`), "/message", "required", "is required"},
+		{"error: timestamp float", schemas.ErrorResponse, []byte(`{"status":400,"path":"p","requestId":"r","error":"e","message":"m","timestamp":1.5}`), "/timestamp", "type", "integer"},
+
+		// plugin ABI v1
+		{"input: abi 2", schemas.PluginInput, []byte(`{"abi":2,"plugin":{"name":"p"},"context":{},"request":{}}`), "/abi", "const", "ABI v1"},
+		{"input: context typo", schemas.PluginInput, []byte(`{"abi":1,"plugin":{"name":"p"},"context":{"agentID":"x"},"request":{}}`), "/context/agentID", "additionalProperties", "not a recognised field"},
+		{"input: bad agent id", schemas.PluginInput, []byte(`{"abi":1,"plugin":{"name":"p"},"context":{"agentId":"005xx"},"request":{}}`), "/context/agentId", "pattern", "BotDefinition"},
+		{"input: bad timezone", schemas.PluginInput, []byte(`{"abi":1,"plugin":{"name":"p"},"context":{"user":{"timezone":"CEST"}},"request":{}}`), "/context/user/timezone", "format", "IANA"},
+		{"input: org kind", schemas.PluginInput, []byte(`{"abi":1,"plugin":{"name":"p"},"context":{"org":{"kind":"scratch"}},"request":{}}`), "/context/org/kind", "enum", `"sandbox"`},
+		{"input: tenant key in request", schemas.PluginInput, []byte(`{"abi":1,"plugin":{"name":"p"},"context":{},"request":{"tenantKeyId":"t"}}`), "/request/tenantKeyId", "reserved", "reserved"},
+		{"output: neither", schemas.PluginOutput, []byte(`{}`), "", "minProperties", "neither"},
+		{"output: both", schemas.PluginOutput, []byte(`{"request":{},"error":{"code":"c","message":"m"}}`), "", "maxProperties", "not both"},
+		{"output: request not object", schemas.PluginOutput, []byte(`{"request":"{}"}`), "/request", "type", "must be a JSON object"},
+		{"output: error without message", schemas.PluginOutput, []byte(`{"error":{"code":"c"}}`), "/error/message", "required", "is required"},
+		{"output: empty code", schemas.PluginOutput, []byte(`{"error":{"code":"","message":"m"}}`), "/error/code", "minLength", "machine-readable"},
+		{"output: stray member", schemas.PluginOutput, []byte(`{"result":{}}`), "/result", "additionalProperties", "not a recognised field"},
+		{"output: plugin sets tenant key", schemas.PluginOutput, []byte(`{"request":{"externalSessionKey":"k","tenantKey":"t"}}`), "/request/tenantKey", "reserved", "neither a caller nor a plugin"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			vs, err := schemas.Validate(c.schema, c.doc)
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			for _, v := range vs {
+				if v.Pointer == c.pointer && v.Rule == c.rule {
+					if !strings.Contains(v.Message, c.words) {
+						t.Errorf("message %q does not contain %q", v.Message, c.words)
+					}
+					return
+				}
+			}
+			t.Errorf("%s: no violation at %q with rule %q; got %+v", c.doc, c.pointer, c.rule, vs)
+		})
+	}
+}
+
+func endpoint2(v any) map[string]any {
+	return map[string]any{"instanceConfig": map[string]any{"endpoint": v}}
+}
+
+func flowBody(textVariable string) []byte {
+	return []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"message":{"TextVariable":` + textVariable + `}}`)
+}
+
+// TestValidVariants: accepted forms the rules must not reject.
+func TestValidVariants(t *testing.T) {
+	req := schemas.StartSessionRequest
+	cases := map[string][]byte{
+		"sandbox My Domain":       with(t, endpoint("https://acme--uat.sandbox.my.salesforce.com")),
+		"developer My Domain":     with(t, endpoint("https://acme-dev-ed.develop.my.salesforce.com/")),
+		"gov cloud plus":          with(t, endpoint("https://acme.my.salesforce.mil")),
+		"tz null":                 with(t, map[string]any{"tz": json.RawMessage(`null`)}),
+		"tz UTC":                  with(t, map[string]any{"tz": "UTC"}),
+		"tz three parts":          with(t, map[string]any{"tz": "America/Argentina/Buenos_Aires"}),
+		"variables null":          with(t, map[string]any{"variables": json.RawMessage(`null`)}),
+		"variables empty":         with(t, map[string]any{"variables": []any{}}),
+		"every documented type":   with(t, vars(variable("a1", "Object", "{}"), variable("a2", "Json", "{}"), variable("a3", "Boolean", "true"), variable("a4", "Date", "2026-01-01"), variable("a5", "DateTime", "2026-01-01T00:00:00Z"), variable("a6", "Money", "1.00"), variable("a7", "Number", "1"), variable("a8", "Text", "t"), variable("a9", "Ref", "003000000000001AAA"), variable("b1", "List", "[]"))),
+		"context custom field":    with(t, vars(variable("$Context.Conversation_Key", "Text", "k"))),
+		"verifiedCustomerId":      with(t, vars(variable("verifiedCustomerId", "Ref", "003"))),
+		"featureSupport Sync":     with(t, map[string]any{"featureSupport": "Sync"}),
+		"non-UUID key (advised)":  with(t, map[string]any{"externalSessionKey": "conversation-42"}),
+		"bypassUser false":        with(t, map[string]any{"bypassUser": false}),
+		"no optional members":     []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`),
+		"streaming no chunkTypes": with(t, map[string]any{"streamingCapabilities": map[string]any{}}),
+	}
+	for name, doc := range cases {
+		if vs, err := schemas.Validate(req, doc); err != nil || len(vs) != 0 {
+			t.Errorf("%s: %s: %v %v", name, doc, err, vs)
+		}
+	}
+	// Tolerant response schemas accept undocumented members (agent-api.md §4, §5).
+	resp := []byte(`{"sessionId":"0c9a4b2e-5d17-7f3a-8e60-aa11bb22cc33","_links":{"self":null,"extra":{"href":"x"}},"messages":[{"type":"Brand-new","id":"1","foo":1}],"newTopLevel":true}`)
+	if vs, err := schemas.Validate(schemas.StartSessionResponse, resp); err != nil || len(vs) != 0 {
+		t.Errorf("tolerant response: %v %v", err, vs)
+	}
+}
+
+// TestAdvise: recommendations are reported separately and never as violations.
+func TestAdvise(t *testing.T) {
+	doc := with(t, map[string]any{"externalSessionKey": "conversation-42", "featureSupport": "Streaming"})
+	if vs, err := schemas.Validate(schemas.StartSessionRequest, doc); err != nil || len(vs) != 0 {
+		t.Fatalf("advice must not invalidate: %v %v", vs, err)
+	}
+	adv, err := schemas.Advise(schemas.StartSessionRequest, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]string{}
+	for _, a := range adv {
+		rules[a.Rule] = a.Pointer
+	}
+	if rules[schemas.RuleUUIDRecommended] != "/externalSessionKey" || rules[schemas.RuleDeprecated] != "/featureSupport" || len(adv) != 2 {
+		t.Errorf("advice = %+v", adv)
+	}
+	if adv, _ := schemas.Advise(schemas.StartSessionRequest, typicalRequest); len(adv) != 0 {
+		t.Errorf("typical request advice = %v", adv)
+	}
+}
