@@ -16,10 +16,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"sync"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -126,13 +129,19 @@ type Report struct {
 type Options struct {
 	// MemoryMaxPages is the host's page limit for the plugin (the manifest's
 	// limits.memoryMaxPages); 0 means the host default,
-	// plugin.DefaultMemoryMaxPages (512 pages).
+	// DefaultMemoryMaxPages (512 pages).
 	MemoryMaxPages uint32
+	// Load also loads the module into a real host (deterministic mode, no
+	// cache, default limits but MemoryMaxPages) when the static checks pass,
+	// so faults that only show when the module runs — a trapping _initialize
+	// or start function, memory the host cannot grant — are reported as a
+	// "host_load" finding. It runs the module's initialisation code, inside
+	// the host's sandbox and limits.
+	Load bool
 }
 
-// DefaultMemoryMaxPages mirrors the host's default page limit
-// (host/plugin.DefaultMemoryMaxPages); a test keeps the two equal.
-const DefaultMemoryMaxPages = 512
+// DefaultMemoryMaxPages is the host's default page limit.
+const DefaultMemoryMaxPages = plugin.DefaultMemoryMaxPages
 
 // Inspect describes the module bin. It fails only when bin is not a
 // WebAssembly binary at all or its sections cannot be decoded; every other
@@ -170,16 +179,43 @@ func Inspect(ctx context.Context, bin []byte, opts Options) (*Report, error) {
 	if err := validate(ctx, bin); err != nil {
 		c.add(Refused, "invalid_module", fmt.Sprintf("wazero cannot compile the module: %v; rebuild it with a toolchain that targets WebAssembly 2.0 (core) features only", err))
 	}
+	if opts.Load && !hasRefusal(rep.Findings) {
+		if err := loadInHost(ctx, bin, limit); err != nil {
+			c.add(Refused, "host_load", fmt.Sprintf("the host refused to load it: %v", err))
+		}
+	}
 	sort.SliceStable(rep.Findings, func(i, j int) bool {
 		return rep.Findings[i].Severity == Refused && rep.Findings[j].Severity != Refused
 	})
-	rep.Accepted = true
-	for _, f := range rep.Findings {
+	rep.Accepted = !hasRefusal(rep.Findings)
+	return rep, nil
+}
+
+func hasRefusal(fs []Finding) bool {
+	for _, f := range fs {
 		if f.Severity == Refused {
-			rep.Accepted = false
+			return true
 		}
 	}
-	return rep, nil
+	return false
+}
+
+// loadInHost loads bin the way the host does and returns its error.
+func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32) error {
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{
+		NoCache:       true,
+		Deterministic: true,
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	defer rt.Close(ctx)
+	p, err := rt.Load(ctx, plugin.Spec{Name: "inspected", Bytes: bin, Limits: plugin.Limits{MemoryMaxPages: memoryMaxPages, PoolSize: 1}})
+	if err != nil {
+		return err
+	}
+	return p.Close(ctx)
 }
 
 type checker struct {

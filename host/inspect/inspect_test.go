@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -199,5 +203,76 @@ func TestJSONAndText(t *testing.T) {
 	}
 	if back["kind"] != "reactor" || back["accepted"] != false || back["sha256"] != rep.SHA256 || back["abiVersion"].(float64) != 1 {
 		t.Fatalf("json = %s", js)
+	}
+}
+
+// TestAgreesWithHost inspects every module `make plugins` builds (examples,
+// kits, the hostile corpus, these fixtures) and loads each into the real
+// host: the static verdict must match the host's except for faults that only
+// show when the module runs (phase instantiate), and with Options.Load the
+// verdicts must match exactly.
+func TestAgreesWithHost(t *testing.T) {
+	dir, err := catalog.BuildDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".wasm") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	hostile := 0
+	for _, f := range files {
+		if strings.Contains(f, "hostile") {
+			hostile++
+		}
+	}
+	if len(files) < 20 || hostile < 10 {
+		t.Fatalf("found %d modules (%d hostile) under %s: run `make plugins`", len(files), hostile, dir)
+	}
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{NoCache: true, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		t.Run(rel, func(t *testing.T) {
+			bin, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, loadErr := rt.Load(ctx, plugin.Spec{Name: rel, Bytes: bin, Limits: plugin.Limits{PoolSize: 1}})
+			if loadErr == nil {
+				p.Close(ctx)
+			}
+			static, err := inspect.Inspect(ctx, bin, inspect.Options{})
+			if err != nil {
+				if loadErr == nil {
+					t.Fatalf("inspect failed (%v) but the host loads it", err)
+				}
+				return
+			}
+			var perr *plugin.Error
+			runtimeFault := errors.As(loadErr, &perr) && perr.Phase == plugin.PhaseInstantiate
+			if static.Accepted != (loadErr == nil || runtimeFault) {
+				t.Fatalf("static verdict accepted=%v, host load: %v; findings %+v", static.Accepted, loadErr, static.Findings)
+			}
+			full, err := inspect.Inspect(ctx, bin, inspect.Options{Load: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if full.Accepted != (loadErr == nil) {
+				t.Fatalf("verdict with Load accepted=%v, host load: %v; findings %+v", full.Accepted, loadErr, full.Findings)
+			}
+			if loadErr != nil {
+				if len(full.Findings) == 0 || full.Findings[0].Severity != inspect.Refused {
+					t.Fatalf("host refuses (%v) but no refusal is reported first: %+v", loadErr, full.Findings)
+				}
+			}
+		})
 	}
 }
