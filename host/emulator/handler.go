@@ -73,6 +73,7 @@ type Handler struct {
 	sessions *sessionStore
 	faults   faultSet
 	tokens   *tokenIssuer
+	verdicts *verdictCache
 	stats    counters
 }
 
@@ -115,7 +116,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("emulator org: %w", err)
 	}
 	h := &Handler{log: opts.Logger, clock: opts.Clock, admin: !opts.DisableAdmin, initial: org,
-		sessions: newSessionStore(), tokens: newTokenIssuer()}
+		sessions: newSessionStore(), tokens: newTokenIssuer(), verdicts: newVerdictCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -391,16 +392,16 @@ func (c *call) startSession(agentID string) {
 		c.writeError(e)
 		return
 	}
-	req, e := parseStart(buf.Bytes())
+	req, e := parseStart(buf.Bytes(), c.h.verdicts)
 	bufPool.Put(buf)
 	if e != nil {
 		c.writeError(e)
 		return
 	}
-	if ep := strings.ToLower(strings.TrimRight(strings.TrimSpace(*req.InstanceConfig.Endpoint), "/")); ep != c.st.myDomain {
+	if ep := strings.ToLower(strings.TrimRight(strings.TrimSpace(req.Endpoint), "/")); ep != c.st.myDomain {
 		c.writeError(&apiError{status: http.StatusInternalServerError, class: "EngineConfigLookupException",
 			message: fmt.Sprintf("EngineConfigLookupException: no org found for instanceConfig.endpoint %q; set it to the org's My Domain URL (%s)",
-				*req.InstanceConfig.Endpoint, c.st.org.MyDomain)})
+				req.Endpoint, c.st.org.MyDomain)})
 		return
 	}
 	agent := c.st.agents[agentID]
@@ -413,7 +414,7 @@ func (c *call) startSession(agentID string) {
 		c.writeError(&apiError{status: http.StatusUnprocessableEntity, class: "RequestProcessingException", message: msgNoActive})
 		return
 	}
-	bypass := req.BypassUser != nil && *req.BypassUser
+	bypass := req.BypassUser
 	if bypass && agent.Type == EmployeeAgent {
 		c.writeError(errBadRequest(msgBadUser))
 		return
@@ -423,7 +424,7 @@ func (c *call) startSession(agentID string) {
 		c.writeError(e)
 		return
 	}
-	s := &session{id: newUUID(), agentID: agent.ID, clientID: app.ClientID, externalKey: *req.ExternalSessionKey,
+	s := &session{id: newUUID(), agentID: agent.ID, clientID: app.ClientID, externalKey: req.ExternalSessionKey,
 		bypassUser: bypass, created: c.now, variables: applied, ignored: ignored}
 	s.lastUsed.Store(c.now.UnixNano())
 	c.h.sessions.put(s)
@@ -445,13 +446,10 @@ func newInform(text string) informMessage {
 // applyVariables splits the sent variables into applied and ignored ones
 // (agent-api.md §3): with no declared variables all are applied; otherwise
 // only declared, settable ones; a declared variable sent with another type is a 400 [A].
-func applyVariables(agent *Agent, vars []wireVariable) ([]Variable, []string, *apiError) {
+func applyVariables(agent *Agent, vars []Variable) ([]Variable, []string, *apiError) {
 	var applied []Variable
 	var ignored []string
-	for _, v := range vars {
-		var val any
-		_ = json.Unmarshal(v.Value, &val)
-		wv := Variable{Name: *v.Name, Type: *v.Type, Value: val}
+	for _, wv := range vars {
 		if len(agent.Variables) == 0 {
 			applied = append(applied, wv)
 			continue
@@ -551,7 +549,7 @@ func (c *call) sendMessage(stream bool) {
 		c.writeError(errBadRequest(fmt.Sprintf("message.sequenceId %d must be greater than the previous sequenceId %d", seq, last)))
 		return
 	}
-	applied, ignored, e := applyVariables(agent, req.Variables)
+	applied, ignored, e := applyVariables(agent, wireToVariables(req.Variables))
 	if e != nil {
 		s.mu.Unlock()
 		c.writeError(e)

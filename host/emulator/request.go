@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // MaxBodyBytes is the largest request body the emulator reads (1 MiB); larger
@@ -195,60 +197,127 @@ func jsonTypeName(goType string) string {
 	return "object"
 }
 
-// startRequest is the Start Session body (agent-api.md §2).
+// startRequest is the part of a Start Session body (agent-api.md §2) the emulator acts on.
 type startRequest struct {
-	ExternalSessionKey *string `json:"externalSessionKey"`
-	InstanceConfig     *struct {
-		Endpoint *string `json:"endpoint"`
-	} `json:"instanceConfig"`
-	TZ                    *string        `json:"tz"`
-	Variables             []wireVariable `json:"variables"`
-	FeatureSupport        *string        `json:"featureSupport"`
-	StreamingCapabilities *struct {
-		ChunkTypes []string `json:"chunkTypes"`
-	} `json:"streamingCapabilities"`
-	BypassUser *bool `json:"bypassUser"`
+	ExternalSessionKey string
+	Endpoint           string
+	BypassUser         bool
+	Variables          []Variable
 }
 
-// wireVariable is a variable as decoded from a request.
-type wireVariable struct {
-	Name  *string         `json:"name"`
-	Type  *string         `json:"type"`
-	Value json.RawMessage `json:"value"`
-}
-
-// parseStart decodes and checks a Start Session body.
-func parseStart(body []byte) (*startRequest, *apiError) {
-	if e := checkFields(body, startSpec); e != nil {
+// parseStart decodes a Start Session body once, rejects unknown members
+// with the API's text, validates it against schemas.StartSessionRequest
+// (through the verdict cache) and extracts what the emulator needs.
+func parseStart(body []byte, vc *verdictCache) (*startRequest, *apiError) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, errBadRequest("Required request body is missing")
+	}
+	v, err := schemas.Decode(body)
+	if err != nil {
+		return nil, errBadRequest("Malformed JSON request body: " + err.Error())
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, errBadRequest("Malformed JSON request body: the body must be a JSON object")
+	}
+	if name := firstUnknown(body, doc, startSpec); name != "" {
+		return nil, errBadRequest(`Unrecognized field "` + name + `"`)
+	}
+	if e := vc.validate(doc); e != nil {
 		return nil, e
 	}
-	if e := validateStart(body); e != nil {
-		return nil, e
-	}
-	var req startRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, typeError(err)
-	}
-	if req.ExternalSessionKey == nil || *req.ExternalSessionKey == "" {
+	// The schema guarantees the types below; the checks only guard against
+	// a schema that says less.
+	req := &startRequest{}
+	req.ExternalSessionKey, _ = doc["externalSessionKey"].(string)
+	if req.ExternalSessionKey == "" {
 		return nil, errBadRequest(`Missing required field "externalSessionKey" (a UUID you choose for this conversation)`)
 	}
-	if req.InstanceConfig == nil || req.InstanceConfig.Endpoint == nil {
+	ic, _ := doc["instanceConfig"].(map[string]any)
+	ep, ok := ic["endpoint"].(string)
+	if !ok {
 		return nil, errBadRequest(`Missing required field "instanceConfig.endpoint" (the org's My Domain URL)`)
 	}
-	if fs := req.FeatureSupport; fs != nil && *fs != "Sync" && *fs != "Streaming" {
-		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "featureSupport": %q is not Sync or Streaming`, *fs))
+	req.Endpoint = ep
+	if b, ok := doc["bypassUser"].(bool); ok {
+		req.BypassUser = b
 	}
-	if sc := req.StreamingCapabilities; sc != nil {
-		for _, ct := range sc.ChunkTypes {
-			if ct != "Text" {
-				return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "streamingCapabilities.chunkTypes": %q is not Text`, ct))
-			}
+	vars, _ := doc["variables"].([]any)
+	for i, it := range vars {
+		m, _ := it.(map[string]any)
+		name, _ := m["name"].(string)
+		typ, _ := m["type"].(string)
+		if name == "" || !variableTypes[typ] {
+			return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "variables[%d]": name and a documented type are required`, i))
+		}
+		req.Variables = append(req.Variables, Variable{Name: name, Type: typ, Value: m["value"]})
+	}
+	return req, nil
+}
+
+// firstUnknown returns the member of doc, at any depth, that spec does not
+// list and that comes first in the body; "" when there is none.
+func firstUnknown(body []byte, doc map[string]any, spec *fieldSpec) string {
+	var unknown []string
+	collectUnknown(doc, spec, &unknown)
+	switch len(unknown) {
+	case 0:
+		return ""
+	case 1:
+		return unknown[0]
+	}
+	best, bestAt := unknown[0], len(body)+1
+	for _, name := range unknown {
+		if at := memberOffset(body, name); at < bestAt {
+			best, bestAt = name, at
 		}
 	}
-	if e := checkVariables(req.Variables); e != nil {
-		return nil, e
+	return best
+}
+
+func collectUnknown(v any, spec *fieldSpec, out *[]string) {
+	if spec == nil {
+		return
 	}
-	return &req, nil
+	switch x := v.(type) {
+	case map[string]any:
+		if spec.fields == nil {
+			return
+		}
+		for k, child := range x {
+			sub, known := spec.fields[k]
+			if !known {
+				*out = append(*out, k)
+				continue
+			}
+			collectUnknown(child, sub, out)
+		}
+	case []any:
+		for _, e := range x {
+			collectUnknown(e, spec.items, out)
+		}
+	}
+}
+
+// memberOffset finds where "name" appears as a member name in body.
+func memberOffset(body []byte, name string) int {
+	q, _ := json.Marshal(name)
+	from := 0
+	for {
+		i := bytes.Index(body[from:], q)
+		if i < 0 {
+			return len(body)
+		}
+		at := from + i
+		j := at + len(q)
+		for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+			j++
+		}
+		if j < len(body) && body[j] == ':' {
+			return at
+		}
+		from = at + 1
+	}
 }
 
 // checkVariables checks each variable's members (agent-api.md §3).
@@ -337,4 +406,22 @@ func parseFeedback(body []byte) (*feedbackRequest, *apiError) {
 		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "details": %d properties, at most 10 allowed`, len(req.Details)))
 	}
 	return &req, nil
+}
+
+// wireToVariables converts checked wire variables.
+func wireToVariables(vars []wireVariable) []Variable {
+	out := make([]Variable, 0, len(vars))
+	for _, v := range vars {
+		var val any
+		_ = json.Unmarshal(v.Value, &val)
+		out = append(out, Variable{Name: *v.Name, Type: *v.Type, Value: val})
+	}
+	return out
+}
+
+// wireVariable is a variable as decoded from a Send Message request.
+type wireVariable struct {
+	Name  *string         `json:"name"`
+	Type  *string         `json:"type"`
+	Value json.RawMessage `json:"value"`
 }

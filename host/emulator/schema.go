@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,13 +13,9 @@ import (
 // its type are left to the org lookup, which answers a non-My-Domain
 // endpoint with 500 EngineConfigLookupException as the API does
 // (agent-api.md §8).
-func validateStart(body []byte) *apiError {
-	vs, err := schemas.Validate(schemas.StartSessionRequest, body)
+func validateStartValue(doc map[string]any) *apiError {
+	vs, err := schemas.ValidateValue(schemas.StartSessionRequest, doc)
 	if err != nil {
-		var se *schemas.SyntaxError
-		if errors.As(err, &se) {
-			return errBadRequest("Malformed JSON request body: " + se.Error())
-		}
 		return &apiError{status: 500, class: "HttpServerErrorException", message: "emulator schema failure: " + err.Error()}
 	}
 	for _, v := range vs {

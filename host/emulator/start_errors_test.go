@@ -146,3 +146,22 @@ func TestRoutingErrors(t *testing.T) {
 		t.Error("routing errors created a session")
 	}
 }
+
+// The schema verdict cache never turns an invalid body valid: after a valid
+// body is cached, bodies of the same shape with an empty session key or a
+// non-string variable value are still refused (agent-api.md §2, §3).
+func TestVerdictCacheKeepsRefusing(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	valid := `{"externalSessionKey":"@K@","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"variables":[{"name":"orderTier","type":"Text","value":"@V@"}]}`
+	for _, k := range []string{"a", "b"} {
+		if r := startSession(t, srv, tok, agentID, strings.NewReplacer("@K@", k, "@V@", k).Replace(valid)); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	wantError(t, startSession(t, srv, tok, agentID, strings.NewReplacer(`"@K@"`, `""`, "@V@", "x").Replace(valid)), 400, "BadRequestError", "externalSessionKey")
+	wantError(t, startSession(t, srv, tok, agentID, strings.NewReplacer("@K@", "c", `"@V@"`, `7`).Replace(valid)), 400, "BadRequestError", "must be a string")
+	if r := startSession(t, srv, tok, agentID, strings.NewReplacer("@K@", "d", "@V@", "").Replace(valid)); r.status != 200 {
+		t.Fatalf("empty variable value: %d %s", r.status, r.body)
+	}
+}

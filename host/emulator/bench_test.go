@@ -1,0 +1,166 @@
+package emulator_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+// BenchmarkHandlerStartSession measures the handler alone (no network):
+// the emulator's own CPU cost per Start Session, against a baseline handler
+// that only writes a fixed JSON answer, measured in the same run.
+func BenchmarkHandlerStartSession(b *testing.B) {
+	h, err := emulator.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := h.MintToken(emulator.DemoClientID, time.Hour, "http://127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	newReq := func() *http.Request {
+		r := httptest.NewRequest("POST", emulator.APIPrefix+"/agents/"+agentID+"/sessions", strings.NewReader(startBody))
+		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	baseline := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33"}`))
+	})
+	measure := func(hd http.Handler, n int) time.Duration {
+		start := time.Now()
+		for range n {
+			w := httptest.NewRecorder()
+			hd.ServeHTTP(w, newReq())
+			if w.Code != 200 {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	d := measure(h, b.N)
+	b.StopTimer()
+	base := measure(baseline, b.N)
+	b.ReportMetric(float64(d)/float64(base), "x_baseline")
+}
+
+// BenchmarkStartSessionLoopback measures Start Session throughput and
+// latency through a real loopback server at 1, 16 and 64 concurrent callers
+// (raw net/http clients with a pre-fetched token), and the same load on a
+// baseline server whose handler only answers a fixed JSON body, in the same
+// run: x_baseline is emulator time / baseline time.
+func BenchmarkStartSessionLoopback(b *testing.B) {
+	for _, conc := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("callers=%d", conc), func(b *testing.B) {
+			srv := start(b, nil)
+			tok := token(b, srv)
+			emuURL := srv.URL + emulator.APIPrefix + "/agents/" + agentID + "/sessions"
+			baseURL := startBaseline(b)
+			client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}}
+			warm := load(b, client, emuURL, tok, conc, 200)
+			_ = warm
+			_ = load(b, client, baseURL, tok, conc, 200)
+			b.ResetTimer()
+			lat := load(b, client, emuURL, tok, conc, b.N)
+			b.StopTimer()
+			baseLat := load(b, client, baseURL, tok, conc, b.N)
+			b.ReportMetric(float64(b.N)/lat.wall.Seconds(), "sessions/s")
+			b.ReportMetric(lat.pct(50).Seconds()*1e3, "p50_ms")
+			b.ReportMetric(lat.pct(99).Seconds()*1e3, "p99_ms")
+			b.ReportMetric(lat.wall.Seconds()/baseLat.wall.Seconds(), "x_baseline")
+			if got := srv.SessionsCreated(); got < int64(b.N) {
+				b.Fatalf("created %d sessions for %d requests", got, b.N)
+			}
+		})
+	}
+}
+
+type latencies struct {
+	wall time.Duration
+	all  []time.Duration
+}
+
+func (l latencies) pct(p int) time.Duration {
+	if len(l.all) == 0 {
+		return 0
+	}
+	return l.all[min(len(l.all)-1, len(l.all)*p/100)]
+}
+
+// load sends n Start Session requests from conc goroutines.
+func load(b *testing.B, client *http.Client, u, tok string, conc, n int) latencies {
+	b.Helper()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var all []time.Duration
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, n/conc+1)
+			for next.Add(1) <= int64(n) {
+				req, _ := http.NewRequest("POST", u, strings.NewReader(startBody))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Store(err.Error())
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if resp.StatusCode != 200 {
+					failed.Store(resp.Status)
+					return
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	if f := failed.Load(); f != nil {
+		b.Fatalf("load: %v", f)
+	}
+	slices.Sort(all)
+	return latencies{wall: wall, all: all}
+}
+
+// startBaseline serves a handler that reads the body and answers a fixed
+// JSON document: the cost of net/http on loopback alone.
+func startBaseline(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"sessionId":"0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33"}`))
+	})}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return "http://" + ln.Addr().String()
+}
