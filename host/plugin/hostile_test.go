@@ -17,7 +17,7 @@ import (
 // plugin must end in a classified error within it plus 100 ms (issue 2).
 const hostileTimeout = 300 * time.Millisecond
 
-const hostileSlack = 100 * time.Millisecond
+const hostileSlack = 100 * time.Millisecond * raceSlowdown
 
 // TestHostileCorpusCallFaults runs each hostile reactor that misbehaves
 // during a call: the call must fail with the right kind within the timeout
@@ -53,7 +53,7 @@ func TestHostileCorpusCallFaults(t *testing.T) {
 			if !strings.Contains(err.Error(), c.says) {
 				t.Fatalf("error %q does not say %q", err, c.says)
 			}
-			if elapsed > hostileTimeout+hostileSlack {
+			if elapsed > (hostileTimeout+hostileSlack)*raceSlowdown {
 				t.Fatalf("took %s to fail, over timeout %s + %s", elapsed, hostileTimeout, hostileSlack)
 			}
 			if st := p.Stats(); st.Discarded != 1 {
@@ -99,7 +99,7 @@ func TestHostileSamePluginRecovers(t *testing.T) {
 			}
 			start := time.Now()
 			_, err = p.Call(context.Background(), bad)
-			if elapsed := time.Since(start); elapsed > hostileTimeout+hostileSlack {
+			if elapsed := time.Since(start); elapsed > (hostileTimeout+hostileSlack)*raceSlowdown {
 				t.Fatalf("mode %s took %s, over timeout + 100 ms", m.mode, elapsed)
 			}
 			if !errors.Is(err, m.kind) {
@@ -159,7 +159,7 @@ func TestHostileCorpusSandbox(t *testing.T) {
 			p := load(t, rt, "testdata/hostile/"+c.name, plugin.Limits{Timeout: hostileTimeout}, nil)
 			start := time.Now()
 			_, err := p.Shape(context.Background(), abi.Context{}, nil)
-			if elapsed := time.Since(start); elapsed > hostileTimeout+hostileSlack {
+			if elapsed := time.Since(start); elapsed > (hostileTimeout+hostileSlack)*raceSlowdown {
 				t.Fatalf("took %s", elapsed)
 			}
 			var refusal *abi.PluginError

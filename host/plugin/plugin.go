@@ -95,19 +95,24 @@ func (p *Plugin) Close(ctx context.Context) error {
 
 // instance is one instantiated module with its per-instance sandbox state.
 type instance struct {
-	mod         api.Module
-	mem         api.Memory
-	alloc       api.Function
-	shape       api.Function
-	guard       *memoryGuard
-	det         *detSource
-	stdout      *logWriter
-	stderr      *logWriter
-	stack       [2]uint64
-	initialized bool
+	mod    api.Module
+	mem    api.Memory
+	alloc  api.Function
+	shape  api.Function
+	guard  *memoryGuard
+	det    *detSource
+	stdout *logWriter
+	stderr *logWriter
+	stack  [2]uint64
+	cctx   *callCtx
 }
 
-func (i *instance) close(ctx context.Context) { _ = i.mod.Close(ctx) }
+func (i *instance) close(ctx context.Context) {
+	_ = i.mod.Close(ctx)
+	if i.cctx != nil {
+		i.cctx.timer.Stop()
+	}
+}
 
 // detSource is the clock and randomness of a plugin in deterministic mode:
 // restarted at each call so the same envelope gives the same output whichever
@@ -157,13 +162,18 @@ func (p *Plugin) moduleConfig(det *detSource) wazero.ModuleConfig {
 	return cfg.WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
 }
 
+// callLogger is the logger of one call: the caller's (WithLogger) or the
+// runtime's, tagged plugin=<name>.
+func (p *Plugin) callLogger(ctx context.Context) *slog.Logger {
+	if cl, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && cl != nil {
+		return cl.With("plugin", p.name)
+	}
+	return p.logger
+}
+
 // callContext derives the context of one call: timeout, memory guard and logger.
 func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard) (context.Context, context.CancelFunc) {
-	l := p.logger
-	if cl, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && cl != nil {
-		l = cl.With("plugin", p.name)
-	}
-	ctx = context.WithValue(ctx, callLoggerKey{}, l)
+	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx))
 	if guard != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, guard)
 	}
@@ -183,7 +193,7 @@ func (p *Plugin) newDet() *detSource {
 
 // instantiate creates a reactor instance and runs _initialize once.
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
-	inst := &instance{guard: p.newGuard(), det: p.newDet()}
+	inst := &instance{guard: p.newGuard(), det: p.newDet(), cctx: newCallCtx()}
 	cctx, cancel := p.callContext(ctx, inst.guard)
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
@@ -315,9 +325,18 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := p.callContext(ctx, nil)
-	defer cancel()
-	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
+	l := p.callLogger(ctx)
+	var cctx context.Context
+	if ctx.Done() == nil {
+		// Fast path: the caller can never cancel, so only our deadline matters.
+		inst.cctx.begin(ctx, l, p.limits.Timeout)
+		defer inst.cctx.end()
+		cctx = inst.cctx
+	} else {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
+		defer cancel()
+	}
 	inst.stdout.logger, inst.stderr.logger = l, l
 	if inst.det != nil {
 		inst.det.reset()

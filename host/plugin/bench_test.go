@@ -1,0 +1,191 @@
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// envelope1K is a realistic envelope of about 1 KiB.
+func envelope1K(b *testing.B, p *Plugin) []byte {
+	b.Helper()
+	c := abi.Context{
+		AgentID: "0XxAA0000000001AAA", Channel: "web", ConversationID: "web-chat-2026-11-28-000042",
+		Org:  abi.Org{MyDomain: "example-co", Kind: "production"},
+		User: abi.User{Locale: "de_DE", Timezone: "Europe/Berlin", Attributes: map[string]any{"tier": "gold", "contactId": "003AA000004Tb7mYAC", "note": strings.Repeat("x", 420)}},
+	}
+	req := []byte(`{"externalSessionKey":"5e2e64ff-5de8-5d75-9ad4-8d8736f2db6d","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"streamingCapabilities":{"chunkTypes":["Text"]},"bypassUser":true,"variables":[{"name":"$Context.EndUserLanguage","type":"Text","value":"de_DE"}]}`)
+	env, err := p.Envelope(c, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(env) < 1000 || len(env) > 1100 {
+		b.Fatalf("envelope is %d bytes, want ~1 KiB", len(env))
+	}
+	return env
+}
+
+func benchRuntime(b *testing.B, unguarded bool) *Runtime {
+	b.Helper()
+	rt, err := NewRuntime(context.Background(), RuntimeOptions{CacheDir: "-", unguarded: unguarded})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = rt.Close(context.Background()) })
+	return rt
+}
+
+func benchLoad(b *testing.B, rt *Runtime, rel string) *Plugin {
+	b.Helper()
+	p, err := rt.Load(context.Background(), Spec{Path: catalog.MustPath(b, rel), Limits: Limits{PoolSize: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// rawRoundTrip is the baseline: the same ABI steps done directly on wazero —
+// alloc, write the envelope, shape, copy the output — with nothing else.
+type rawRoundTrip struct {
+	rt    wazero.Runtime
+	alloc func(context.Context, ...uint64) ([]uint64, error)
+	shape func(context.Context, ...uint64) ([]uint64, error)
+	mem   interface {
+		Write(uint32, []byte) bool
+		Read(uint32, uint32) ([]byte, bool)
+	}
+}
+
+func newRaw(b *testing.B, rel string, closeOnDone bool) *rawRoundTrip {
+	b.Helper()
+	ctx := context.Background()
+	bin, err := os.ReadFile(catalog.MustPath(b, rel))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone))
+	b.Cleanup(func() { _ = rt.Close(ctx) })
+	mod, err := rt.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &rawRoundTrip{rt: rt, alloc: mod.ExportedFunction("alloc").Call, shape: mod.ExportedFunction("shape").Call, mem: mod.Memory()}
+}
+
+func (r *rawRoundTrip) call(ctx context.Context, env []byte) ([]byte, error) {
+	res, err := r.alloc(ctx, uint64(len(env)))
+	if err != nil {
+		return nil, err
+	}
+	ptr := uint32(res[0])
+	r.mem.Write(ptr, env)
+	res, err = r.shape(ctx, uint64(ptr), uint64(len(env)))
+	if err != nil {
+		return nil, err
+	}
+	out, _ := r.mem.Read(uint32(res[0]>>32), uint32(res[0]))
+	return bytes.Clone(out), nil
+}
+
+// timeLoop runs f n times and returns the mean time per call.
+func timeLoop(b *testing.B, n int, f func() error) time.Duration {
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start) / time.Duration(n)
+}
+
+// BenchmarkABIRoundTrip: a 1 KiB envelope through the trivial reactor via
+// Plugin.Call (pool, timeout, memory guard, output checks) vs the same ABI
+// steps as raw wazero api.Function.Call on the same module. Reported:
+// host-ns/op, raw-ns/op (same runtime config: close-on-context-done on),
+// rawunguarded-ns/op, and the ratios (target host/raw ≤ 1.5).
+func BenchmarkABIRoundTrip(b *testing.B) {
+	ctx := context.Background()
+	p := benchLoad(b, benchRuntime(b, false), "testdata/trivial")
+	env := envelope1K(b, p)
+	raw := newRaw(b, "testdata/trivial", true)
+	rawU := newRaw(b, "testdata/trivial", false)
+	// warm up
+	for i := 0; i < 1000; i++ {
+		_, _ = p.Call(ctx, env)
+		_, _ = raw.call(ctx, env)
+		_, _ = rawU.call(ctx, env)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	host := timeLoop(b, b.N, func() error { _, err := p.Call(ctx, env); return err })
+	b.StopTimer()
+	base := timeLoop(b, b.N, func() error { _, err := raw.call(ctx, env); return err })
+	baseU := timeLoop(b, b.N, func() error { _, err := rawU.call(ctx, env); return err })
+	b.ReportMetric(float64(host.Nanoseconds()), "host-ns/op")
+	b.ReportMetric(float64(base.Nanoseconds()), "raw-ns/op")
+	b.ReportMetric(float64(baseU.Nanoseconds()), "rawunguarded-ns/op")
+	b.ReportMetric(float64(host)/float64(base), "host/raw")
+	b.ReportMetric(float64(host)/float64(baseU), "host/rawunguarded")
+}
+
+// BenchmarkTimeoutEnforcement: a Go-guest plugin (the endpoint example,
+// built with GOOS=wasip1 -buildmode=c-shared) shaping a 1 KiB envelope, with
+// wazero's close-on-context-done compiled in (the default, which is what makes
+// per-call timeouts work) vs compiled without it (timeouts not enforceable).
+// Reported: guarded-ns/op, unguarded-ns/op and guarded/unguarded (target ≤ 2).
+func BenchmarkTimeoutEnforcement(b *testing.B) {
+	ctx := context.Background()
+	guarded := benchLoad(b, benchRuntime(b, false), "endpoint")
+	unguarded := benchLoad(b, benchRuntime(b, true), "endpoint")
+	env := envelope1K(b, guarded)
+	for i := 0; i < 200; i++ {
+		_, _ = guarded.Call(ctx, env)
+		_, _ = unguarded.Call(ctx, env)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	g := timeLoop(b, b.N, func() error { _, err := guarded.Call(ctx, env); return err })
+	b.StopTimer()
+	u := timeLoop(b, b.N, func() error { _, err := unguarded.Call(ctx, env); return err })
+	b.ReportMetric(float64(g.Nanoseconds()), "guarded-ns/op")
+	b.ReportMetric(float64(u.Nanoseconds()), "unguarded-ns/op")
+	b.ReportMetric(float64(g)/float64(u), "guarded/unguarded")
+}
+
+// BenchmarkLoad: loading (compile + first instance) the endpoint Go-guest
+// plugin with an empty compilation cache vs a warm on-disk cache, as the CLI
+// does on its first and second start. Reported: cold-ms, warm-ms, cold/warm.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	path := catalog.MustPath(b, "endpoint")
+	loadOnce := func(dir string) time.Duration {
+		start := time.Now()
+		rt, err := NewRuntime(ctx, RuntimeOptions{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rt.Load(ctx, Spec{Path: path, Limits: Limits{PoolSize: 1}}); err != nil {
+			b.Fatal(err)
+		}
+		d := time.Since(start)
+		_ = rt.Close(ctx)
+		return d
+	}
+	var cold, warm time.Duration
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		cold += loadOnce(dir)
+		warm += loadOnce(dir)
+	}
+	b.ReportMetric(float64(cold.Milliseconds())/float64(b.N), "cold-ms")
+	b.ReportMetric(float64(warm.Microseconds())/1000/float64(b.N), "warm-ms")
+	b.ReportMetric(float64(cold)/float64(warm), "cold/warm")
+}
