@@ -172,3 +172,37 @@ func TestHostileCorpusSandbox(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileCommands: command plugins are held to the same limits; a benign
+// command on the same runtime keeps working.
+func TestHostileCommands(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	benign := load(t, rt, "testdata/command", plugin.Limits{}, nil)
+	env, _ := benign.Envelope(abi.Context{}, nil)
+	for _, c := range []struct {
+		name string
+		kind error
+	}{
+		{"command-loop", plugin.ErrTimeout},
+		{"command-grow", plugin.ErrMemoryLimit},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := load(t, rt, "testdata/hostile/"+c.name, plugin.Limits{Timeout: hostileTimeout, MemoryMaxPages: 32}, nil)
+			if p.Kind() != plugin.Command {
+				t.Fatalf("kind %v, want command", p.Kind())
+			}
+			start := time.Now()
+			_, err := p.Call(context.Background(), env)
+			if elapsed := time.Since(start); elapsed > (hostileTimeout+hostileSlack)*raceSlowdown {
+				t.Fatalf("took %s", elapsed)
+			}
+			var pe *plugin.Error
+			if !errors.As(err, &pe) || !errors.Is(err, c.kind) || pe.Plugin != c.name {
+				t.Fatalf("err = %v, want %v", err, c.kind)
+			}
+			if _, err := benign.Call(context.Background(), env); err != nil {
+				t.Fatalf("benign command after %s: %v", c.name, err)
+			}
+		})
+	}
+}
