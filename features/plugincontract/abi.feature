@@ -14,8 +14,8 @@ Feature: Plugin contract: the module speaks ABI v1
       Then every module exports what its kind requires
 
     @contract:abi-marker
-    Scenario: Every module carries the agentshape_abi_v1 marker
-      Then every module exports the ABI marker
+    Scenario: Every reactor carries the agentshape_abi_v1 marker (a WASI command declares itself by _start)
+      Then every reactor exports the ABI marker
 
   Rule: A module imports nothing but the host's log function and WASI
 

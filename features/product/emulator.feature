@@ -48,7 +48,7 @@ Feature: The Agent API emulator
 
   Rule: `agentshape start` uses the emulator when no org is configured
 
-    @emulator:embedded
+    @emulator:embedded @wip
     Scenario: Without org credentials, start talks to the embedded emulator and says so
       Given no Salesforce credentials in the environment
       And a pipeline of the plugins "session-key, endpoint, context-vars"

@@ -22,11 +22,11 @@ Feature: Plugins run in a sandbox, within limits
       And no shaped request is produced
 
       Examples:
-        | misbehaves                | plugin        | reason          |
-        | loops forever             | infinite-loop | timeout         |
-        | keeps growing its memory  | memory-grow   | memory limit    |
-        | answers with a huge output| huge-output   | output too large|
-        | traps                     | trap          | trap            |
+        | misbehaves                  | plugin          | reason           |
+        | loops forever               | infinite-loop   | timeout          |
+        | keeps growing its memory    | memory-growth   | memory limit     |
+        | answers with a huge output  | oversize-output | output too large |
+        | traps                       | trap            | trap             |
 
   Rule: Only ABI v1 modules with allowed imports are loaded
 
@@ -38,9 +38,9 @@ Feature: Plugins run in a sandbox, within limits
       And the failure is a "<reason>" error
 
       Examples:
-        | misbehaves                         | plugin         | reason |
-        | lacks the agentshape_abi_v1 marker | no-marker      | ABI    |
-        | imports a function the host lacks  | forbidden-import | ABI  |
+        | misbehaves                         | plugin             | reason |
+        | lacks the agentshape_abi_v1 marker | missing-abi-marker | ABI    |
+        | imports a function the host lacks  | unknown-import     | ABI    |
 
   Rule: A plugin pinned by sha256 is checked before it is compiled
 

@@ -29,7 +29,7 @@ Feature: Shaping the request with plugins
     Scenario: A later plugin overrides what an earlier one wrote
       Given a pipeline of the plugins "session-key, endpoint, endpoint as endpoint-eu" where "endpoint-eu" has the configuration:
         """json
-        {"myDomain": "acme-eu"}
+        {"myDomain": "acme-eu", "override": true}
         """
       When the request is shaped
       Then the shaped request has "instanceConfig.endpoint" equal to "https://acme-eu.my.salesforce.com"
@@ -51,7 +51,7 @@ Feature: Shaping the request with plugins
     Scenario: The endpoint plugin builds a sandbox My Domain URL from its configuration
       Given a pipeline of the plugins "session-key, endpoint" where "endpoint" has the configuration:
         """json
-        {"myDomain": "acme", "kind": "sandbox", "sandbox": "uat"}
+        {"myDomain": "acme", "kind": "sandbox", "sandbox": "uat", "override": true}
         """
       When the request is shaped
       Then the shaped request has "instanceConfig.endpoint" equal to "https://acme--uat.sandbox.my.salesforce.com"
@@ -60,7 +60,7 @@ Feature: Shaping the request with plugins
     Scenario: The same conversation keeps the same session key
       Given a pipeline of the plugins "session-key, endpoint" where "session-key" has the configuration:
         """json
-        {"stable": true}
+        {"mode": "conversation"}
         """
       When the request is shaped twice
       Then both shaped requests have the same "externalSessionKey"
@@ -71,7 +71,7 @@ Feature: Shaping the request with plugins
     Scenario: The endpoint plugin refuses a Lightning URL and says which URL to use
       Given a pipeline of the plugins "session-key, endpoint" where "endpoint" has the configuration:
         """json
-        {"myDomain": "https://acme.lightning.force.com"}
+        {"myDomain": "https://acme.lightning.force.com", "override": true}
         """
       When the request is shaped
       Then shaping fails because the plugin "endpoint" refused
