@@ -1,9 +1,12 @@
 package emulator_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
@@ -70,4 +73,41 @@ func TestNewHandler(t *testing.T) {
 	if h.State().Org.MyDomain != emulator.DemoMyDomain {
 		t.Error("New(nil) is not the default org")
 	}
+}
+
+// Logs never carry tokens or client secrets, even at debug level.
+func TestLogsCarryNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := start(t, nil, func(o *emulator.Options) { o.Logger = logger })
+	tok := token(t, srv)
+	newSession(t, srv, tok)
+	getToken(t, srv, emulator.DemoClientID, "wrong-secret-value")
+	wantError(t, startSession(t, srv, tok+"x", agentID, startBody), 401, "UnauthorizedError", "missing or invalid")
+	logs := buf.String()
+	if !strings.Contains(logs, "op=start") || !strings.Contains(logs, "status=200") {
+		t.Fatalf("no request log lines:\n%s", logs)
+	}
+	for _, secret := range []string{tok, tok[strings.LastIndexByte(tok, '.')+1:], emulator.DemoClientSecret, "wrong-secret-value"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain a secret %q", secret)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

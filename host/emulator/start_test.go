@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
@@ -92,5 +94,47 @@ func TestStartSessionHappyPath(t *testing.T) {
 	ss := srv.Sessions()
 	if len(ss) != 1 || ss[0].SessionID != sid || len(ss[0].Variables) != 2 || ss[0].ExternalSessionKey != "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71" {
 		t.Errorf("sessions = %+v", ss)
+	}
+}
+
+// Concurrent Start Sessions each create exactly one session with a unique ID.
+func TestConcurrentStarts(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	const workers, each = 32, 40
+	ids := make(chan string, workers*each)
+	errs := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				r := startSession(t, srv, tok, agentID, startBody)
+				if r.status != 200 {
+					errs <- string(r.body)
+					return
+				}
+				var m struct{ SessionID string }
+				_ = json.Unmarshal(r.body, &m)
+				ids <- m.SessionID
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	seen := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("session ID %s issued twice", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != workers*each || srv.SessionsCreated() != workers*each || srv.State().SessionsActive != workers*each {
+		t.Errorf("%d IDs, %d created, state %+v", len(seen), srv.SessionsCreated(), srv.State())
 	}
 }
