@@ -123,11 +123,11 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 		idle:     make(chan *instance, limits.PoolSize),
 	}
 	p.envPrefix = envelopePrefix(name, cfgJSON)
-	if p.kind, err = checkExports(compiled.ExportedFunctions(), compiled.ExportedMemories()); err != nil {
+	if err := r.checkImportTypes(compiled.ImportedFunctions()); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, newError(name, PhaseLoad, ErrABI, "%w", err)
 	}
-	if err := r.checkImportTypes(compiled.ImportedFunctions()); err != nil {
+	if p.kind, err = checkExports(compiled.ExportedFunctions(), compiled.ExportedMemories()); err != nil {
 		_ = compiled.Close(ctx)
 		return nil, newError(name, PhaseLoad, ErrABI, "%w", err)
 	}

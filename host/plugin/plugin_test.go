@@ -326,3 +326,41 @@ func TestClosedPlugin(t *testing.T) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
+
+// wasmWithImport hand-assembles a module with one type ()->() and one import.
+func wasmWithImport(module, name string, kind byte, desc ...byte) []byte {
+	str := func(s string) []byte { return append([]byte{byte(len(s))}, s...) }
+	imp := append(append(append([]byte{1}, str(module)...), str(name)...), kind)
+	imp = append(imp, desc...)
+	b := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
+	b = append(b, 1, 4, 1, 0x60, 0, 0) // type section: () -> ()
+	b = append(b, 2, byte(len(imp)))   // import section
+	return append(b, imp...)
+}
+
+func TestLoadRefusesForbiddenImportsAndOversizeMemory(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	cases := []struct {
+		name string
+		bin  []byte
+		says string
+	}{
+		{"unknown wasi function", wasmWithImport("wasi_snapshot_preview1", "sock_open_everything", 0, 0), "imports wasi_snapshot_preview1.sock_open_everything, which is not a wasi_snapshot_preview1 function this host provides"},
+		{"imported memory", wasmWithImport("env", "memory", 2, 0, 1), "imports env.memory (a memory)"},
+		{"agentshape non-log", wasmWithImport("agentshape", "exec", 0, 0), "imports agentshape.exec (a function)"},
+		{"wrong log type", wasmWithImport("agentshape", "log", 0, 0), "imports agentshape.log with type () -> (), want (i32, i32, i32) -> ()"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := rt.Load(context.Background(), plugin.Spec{Name: "x", Bytes: c.bin})
+			if !errors.Is(err, plugin.ErrABI) || !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("err = %v, want ErrABI saying %q", err, c.says)
+			}
+		})
+	}
+	// oversize-output declares 40 initial pages: over a 16-page limit at load.
+	_, err := rt.Load(context.Background(), plugin.Spec{Path: catalog.MustPath(t, "testdata/hostile/oversize-output"), Limits: plugin.Limits{MemoryMaxPages: 16}})
+	if !errors.Is(err, plugin.ErrMemoryLimit) || !strings.Contains(err.Error(), "starts at 40 pages, over limits.memoryMaxPages 16") {
+		t.Fatalf("err = %v, want ErrMemoryLimit at load", err)
+	}
+}
