@@ -11,26 +11,6 @@ import (
 	"time"
 )
 
-// The admin API lives on the emulator's own (loopback) server under /__admin:
-//
-//	GET    /__admin/state            counters, current org summary, faults (State)
-//	POST   /__admin/reset            drop sessions and counters; restore the start-up org and faults
-//	GET    /__admin/org              current org (client secrets redacted)
-//	PUT    /__admin/org              replace the org (YAML or JSON body, same format as the org file);
-//	                                 faults become the new org's; sessions stay
-//	PATCH  /__admin/agents/{id}      change one agent: {"activeVersion":false,"type":"employee","replyDelay":"2s",...}
-//	PATCH  /__admin/org              change org switches: {"agentforceEnabled":false,"tokenLifetime":"1s","rateLimit":{...}|null}
-//	GET    /__admin/faults           active faults with counters
-//	PUT    /__admin/faults           replace faults: JSON array of Fault
-//	POST   /__admin/faults           add one fault: JSON Fault; answers {"id":N}
-//	DELETE /__admin/faults           remove every fault
-//	GET    /__admin/sessions         live sessions (SessionInfo list)
-//	POST   /__admin/tokens           mint a token without the secret: {"clientId":"...","lifetime":"-1s"}
-//	                                 (a negative lifetime gives an already expired token)
-//	POST   /__admin/tokens/revoke    invalidate every token issued so far
-//
-// Admin errors are {"error": "<what was wrong and what to do>"} with 400, 404 or 405.
-
 // State is the answer of GET /__admin/state.
 type State struct {
 	Org             OrgSummary       `json:"org"`

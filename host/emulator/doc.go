@@ -1,21 +1,91 @@
 // Package emulator is an in-process and stand-alone emulator of the Salesforce
 // Agentforce Agent API (v1) and the OAuth 2.0 client-credentials token
-// endpoint that guards it.
+// endpoint that guards it. The reference is agent-api.md; sections are cited
+// as §N. Where the reference is silent the emulator's choice is marked [A].
 //
 // One loopback HTTP server answers:
 //
-//	POST   /services/oauth2/token                              client credentials (agent-api.md §7)
-//	POST   /einstein/ai-agent/v1/agents/{id}/sessions          Start Session (§1, §2, §4)
-//	POST   /einstein/ai-agent/v1/sessions/{sid}/messages       Send Message, synchronous (§1)
+//	POST   /services/oauth2/token                               client credentials (§7)
+//	POST   /einstein/ai-agent/v1/agents/{id}/sessions           Start Session (§1, §2, §4)
+//	POST   /einstein/ai-agent/v1/sessions/{sid}/messages        Send Message, synchronous (§1)
 //	POST   /einstein/ai-agent/v1/sessions/{sid}/messages/stream Send Message, server-sent events (§1)
-//	DELETE /einstein/ai-agent/v1/sessions/{sid}                End Session (§1)
-//	POST   /einstein/ai-agent/v1/sessions/{sid}/feedback       Submit Feedback (§1)
-//	       /__admin/...                                        admin API (state, reset, org, faults, tokens)
+//	DELETE /einstein/ai-agent/v1/sessions/{sid}                 End Session, x-session-end-reason required (§1)
+//	POST   /einstein/ai-agent/v1/sessions/{sid}/feedback        Submit Feedback, 202 (§1)
+//	       /__admin/...                                         admin API (below)
 //
-// The org the emulator pretends to be (My Domain, agents, client apps, rate
-// limit, token lifetime, faults) comes from an org file (YAML or JSON, schema
-// schemas/emulator-org.schema.json) or from DefaultOrg. Every documented error
-// of agent-api.md §5 and §8 is reproduced with the documented status, error
-// class and message; where the reference is silent the emulator's choice is
-// marked [A] in the doc comments and in ADMIN.md-style docs of this package.
+// The org (My Domain, Agentforce on/off, agents, client apps, rate limit,
+// token lifetime, faults) comes from an org file (YAML or JSON, schema
+// schemas/emulator-org.schema.json, loaded by LoadOrg) or from DefaultOrg.
+//
+// # Behaviours
+//
+// Every error answer is the documented body {status, path, requestId, error,
+// message, timestamp} with requestId echoed in X-Request-ID (§5). Start
+// Session checks, in this order:
+//
+//	401 UnauthorizedError     token missing, malformed, not issued here, revoked or expired (§5)
+//	429 TooManyRequestsError  over the org's rateLimit; Retry-After in seconds [A] (§5)
+//	403 ForbiddenError        Agentforce off, run-as user without Manage AI Agents, or token
+//	                          without chatbot_api/sfap_api (§6, §7; 403 is the emulator's choice [A])
+//	400 BadRequestError       "<id> is not a valid agent ID" (§5)
+//	500                       "Unsupported Media Type" for a Content-Type other than application/json (§8)
+//	413 PayloadTooLargeError  body over 1 MiB [A]
+//	400 BadRequestError       malformed JSON; `Unrecognized field "<name>"` for the first unknown member
+//	                          in document order, at any depth (§2 Strictness); then the first
+//	                          violation of schemas.StartSessionRequest
+//	500 EngineConfigLookupException  instanceConfig.endpoint is not the org's My Domain (§8)
+//	404 NotFoundError         no such agent (§5)
+//	422 RequestProcessingException   "Cannot determine the active version for the agent" (§5)
+//	400 BadRequestError       "Invalid user ID provided on start session: " — bypassUser true on an
+//	                          employee agent (§8)
+//	400 BadRequestError       a declared variable sent with another type [A]
+//	200                       sessionId, _links (self null, messages, messagesStream, session, end),
+//	                          one greeting Inform; header x-session-mode: default (§4)
+//
+// Session operations answer 404 NotFoundException "V6Session not found for
+// sessionId: <id>" for unknown, ended or idle-expired sessions (§8) and 423
+// ServerBusyError while another request on the same session is in flight
+// (§5, §8). Variables (§3): with no declared variables every variable sent
+// is applied; otherwise declared settableByApi ones are applied and the rest
+// ignored, as the live API silently ignores read-only ones.
+//
+// The streaming endpoint requires Accept: text/event-stream (400 otherwise
+// [A]) and sends one TEXT_CHUNK event per word, then INFORM, then
+// END_OF_TURN, each as "event: NAME\ndata: {timestamp, originEventId,
+// traceId, offset, message}\n\n", flushed as produced (§1; framing [A]).
+//
+// # Faults
+//
+// A Fault (org file "faults", Handler.InjectFault, or the admin API) adds
+// latency, answers an error burst (next Count requests get Status with the
+// documented body for it, optional Retry-After), or drops the connection;
+// with AfterProcessing the request takes effect first (the session exists,
+// the answer is lost). Latency at or over the org's requestTimeout (120 s
+// by default) answers 500 (§8).
+//
+// # Admin API
+//
+// On the same server, unless Options.DisableAdmin:
+//
+//	GET    /__admin/state            counters (sessionsCreated, ...), org summary, faults (State)
+//	POST   /__admin/reset            drop sessions and counters; restore the start-up org and faults
+//	GET    /__admin/org              current org (client secrets redacted)
+//	PUT    /__admin/org              replace the org (YAML or JSON, as the org file); sessions stay
+//	PATCH  /__admin/org              {"agentforceEnabled":false,"tokenLifetime":"1s","rateLimit":{...}|null,...}
+//	PATCH  /__admin/agents/{id}      {"activeVersion":false,"type":"employee","replyDelay":"2s",...}
+//	GET    /__admin/faults           active faults with seen/fired counters
+//	PUT    /__admin/faults           replace faults (JSON array of Fault)
+//	POST   /__admin/faults           add one fault (JSON Fault); answers {"id":N}
+//	DELETE /__admin/faults           remove every fault
+//	GET    /__admin/sessions         live sessions (SessionInfo)
+//	POST   /__admin/tokens           mint a token without the secret: {"clientId":"...","lifetime":"-1s"}
+//	POST   /__admin/tokens/revoke    invalidate every token issued so far
+//
+// Admin errors are {"error": "..."} with 400, 404, 405 or 413.
+//
+// # Safety
+//
+// Start refuses non-loopback addresses unless Options.AllowRemote. Access
+// tokens are HMAC-signed JWT-shaped strings with a per-process key; neither
+// tokens nor client secrets reach a log or an error answer.
 package emulator

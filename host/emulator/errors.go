@@ -80,7 +80,7 @@ func errorClass(status int) (class, msg string) {
 	return "HttpStatus" + strconv.Itoa(status), http.StatusText(status)
 }
 
-// writeAPIError writes e as the documented error body, echoing requestID in
+// writeError writes e as the documented error body, echoing requestID in
 // the X-Request-ID header (set by the caller) and the body.
 func (c *call) writeError(e *apiError) {
 	h := c.w.Header()

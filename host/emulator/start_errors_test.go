@@ -129,6 +129,10 @@ func TestStartSessionVariablesAndIDForms(t *testing.T) {
 	if strings.Join(s.IgnoredVariables, ",") != "verifiedCustomerId,undeclared" {
 		t.Errorf("ignored %v", s.IgnoredVariables)
 	}
+	// agent-api.md §8: bypassUser false works on an employee agent.
+	if r := startSession(t, srv, tok, "0XxAA0000000002AAA", acmeBody(`,"bypassUser":false`)); r.status != 200 {
+		t.Errorf("employee agent, bypassUser false: %d %s", r.status, r.body)
+	}
 }
 
 // agent-api.md §1: wrong methods and unknown paths answer with the error body.
