@@ -1,0 +1,506 @@
+package contracts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pact-foundation/pact-go/v2/consumer"
+	"github.com/pact-foundation/pact-go/v2/matchers"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/host/pipeline"
+	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/schemas"
+)
+
+// m is shorthand for a JSON object with matchers.
+type m = map[string]any
+
+// Example values shown in the pact where a matcher accepts any value of the form.
+const (
+	exampleRequestID = "5f0e8d7c-6b5a-4e3d-8c2b-1a0f9e8d7c6b"
+	exampleMillis    = 1764324000000
+	exampleKey       = "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71"
+)
+
+// TestConsumer records the contract: every interaction is driven by the real agentshape client
+// (host/agentapi) against the Pact mock server and asserts the Flow-style outcome it returns
+// (agent-api.md §6). contracts/pacts/ is cleared first so that interactions removed from the tests
+// disappear from the pact instead of lingering from earlier runs.
+func TestConsumer(t *testing.T) {
+	if err := clearPacts(); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("token request", testTokenRequest)
+	t.Run("start session 200 with the example pipeline", testStartSessionPipeline)
+	for _, c := range startSessionErrorCases() {
+		t.Run("start session "+c.name, func(t *testing.T) { testStartSessionError(t, c) })
+	}
+	t.Run("send message", testSendMessage)
+	t.Run("end session", testEndSession)
+
+	// The pact file exists and holds exactly the interactions above: a reviewer sees every change.
+	raw, err := os.ReadFile(filepath.Join(pactDir, pactFile))
+	if err != nil {
+		t.Fatalf("pact file not written: %v", err)
+	}
+	var pact struct {
+		Interactions []struct {
+			Description string `json:"description"`
+		} `json:"interactions"`
+		Metadata struct {
+			PactSpecification struct {
+				Version string `json:"version"`
+			} `json:"pactSpecification"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(raw, &pact); err != nil {
+		t.Fatalf("pact file is not JSON: %v", err)
+	}
+	if want := 3 + len(startSessionErrorCases()) + 1; len(pact.Interactions) != want {
+		t.Errorf("pact has %d interactions, want %d (token, start 200, %d start errors, send, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
+	}
+	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
+		t.Errorf("pact specification %q, want V4", v)
+	}
+}
+
+// clearPacts removes the pact files of earlier runs.
+func clearPacts() error {
+	if err := os.MkdirAll(pactDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", pactDir, err)
+	}
+	old, err := filepath.Glob(filepath.Join(pactDir, "*.json"))
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("clear %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
+// addTokenInteraction declares the client-credentials token request (agent-api.md §7) that
+// precedes every Agent API call of a fresh client.
+func addTokenInteraction(p *consumer.V4HTTPMockProvider) {
+	p.AddInteraction().
+		Given(stateClientApp).
+		UponReceiving("a client credentials token request").
+		WithRequest("POST", tokenPath, func(b *consumer.V4RequestBuilder) {
+			b.Header("Content-Type", matchers.S("application/x-www-form-urlencoded"))
+			b.Body("application/x-www-form-urlencoded",
+				[]byte("grant_type=client_credentials&client_id="+clientID+"&client_secret="+clientSecret))
+		}).
+		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.JSONBody(m{
+				"access_token":     matchers.Like(exampleToken),
+				"token_type":       "Bearer",
+				"instance_url":     matchers.Regex(myDomain, myDomainRe),
+				"api_instance_url": matchers.Like("https://api.salesforce.com"),
+				"scope":            matchers.Regex("api chatbot_api sfap_api", agentScopesRe),
+				"issued_at":        matchers.Regex("1764324000000", epochMillisRe),
+			})
+		})
+}
+
+// newClient returns the real agentshape client pointed at the mock server, with retries off so
+// that each interaction is hit exactly as declared.
+func newClient(t *testing.T, cfg consumer.MockServerConfig) *agentapi.Client {
+	t.Helper()
+	base := fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port)
+	c, err := agentapi.New(agentapi.Config{
+		MyDomain:     myDomain,
+		TokenURL:     base + tokenPath,
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
+		APIBaseURL:   base,
+		Timeout:      10 * time.Second,
+		Retry:        agentapi.RetryPolicy{MaxAttempts: 1},
+	})
+	if err != nil {
+		t.Fatalf("agentapi.New: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func testTokenRequest(t *testing.T) {
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		src, err := oauth.NewSource(oauth.Config{
+			TokenURL:     fmt.Sprintf("http://%s:%d%s", cfg.Host, cfg.Port, tokenPath),
+			ClientID:     clientID,
+			ClientSecret: clientSecret,
+		})
+		if err != nil {
+			return err
+		}
+		tok, err := src.Token(context.Background())
+		if err != nil {
+			return fmt.Errorf("token: %w", err)
+		}
+		if tok.AccessToken != exampleToken || tok.InstanceURL != myDomain || !strings.Contains(tok.Scope, "chatbot_api") {
+			return fmt.Errorf("token = {instance %q, scope %q}, want the answer's values", tok.InstanceURL, tok.Scope)
+		}
+		if want := time.UnixMilli(exampleMillis); !tok.IssuedAt.Equal(want) {
+			return fmt.Errorf("issued at %v, want %v from issued_at", tok.IssuedAt, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shapeExampleRequest runs the real example pipeline (plugins/examples/pipeline.yaml, built by
+// `make plugins`) over plugins/examples/context.json and returns the shaped body and agent ID.
+func shapeExampleRequest(t *testing.T) (json.RawMessage, string) {
+	t.Helper()
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fail with the fix when the plugins are missing, before loading the manifest.
+	for _, name := range []string{"endpoint", "session-key", "context-vars", "timezone"} {
+		if _, err := catalog.Path(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	man, err := pipeline.LoadManifest(filepath.Join(root, "plugins", "examples", "pipeline.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	pl, err := pipeline.New(ctx, rt, man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pl.Close(ctx) })
+	raw, err := os.ReadFile(filepath.Join(root, "plugins", "examples", "context.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actx abi.Context
+	if err := json.Unmarshal(raw, &actx); err != nil {
+		t.Fatalf("context.json: %v", err)
+	}
+	res, err := pl.Run(ctx, actx, nil)
+	if err != nil {
+		t.Fatalf("pipeline: %v", err)
+	}
+	vs, err := schemas.Validate(schemas.StartSessionRequest, res.Request)
+	if err != nil || len(vs) > 0 {
+		t.Fatalf("shaped request does not validate (err %v): %+v\n%s", err, vs, res.Request)
+	}
+	return res.Request, actx.AgentID
+}
+
+// pipelineBody is what the example pipeline must send (agent-api.md §2, §3): the names and types
+// of the variables and the fixed members exactly, the values that depend on the user by type.
+func pipelineBody() m {
+	variable := func(name, typ string, value string) m {
+		return m{"name": name, "type": typ, "value": matchers.Like(value)}
+	}
+	return m{
+		"externalSessionKey": matchers.Regex(exampleKey, uuidRe),
+		"instanceConfig":     m{"endpoint": matchers.Regex(myDomain, myDomainRe)},
+		"tz":                 matchers.Like("Europe/Berlin"),
+		"variables": []any{
+			variable("$Context.EndUserLanguage", "Text", "de_DE"),
+			variable("orderTier", "Text", "gold"),
+			variable("isVip", "Boolean", "true"),
+			variable("openOrders", "Number", "2"),
+			variable("$Context.EndUserContactId", "Ref", "003AA000004Tb7mYAC"),
+		},
+		"streamingCapabilities": m{"chunkTypes": []any{"Text"}},
+		"bypassUser":            true,
+	}
+}
+
+// startRequest declares a Start Session request (agent-api.md §1) for agent id with body.
+func startRequest(id string, body any) (consumer.Method, string, consumer.V4RequestBuilderFunc) {
+	return "POST", apiPath + "/agents/" + id + "/sessions", func(b *consumer.V4RequestBuilder) {
+		b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+		b.Header("Content-Type", matchers.S("application/json"))
+		b.JSONBody(body)
+	}
+}
+
+func testStartSessionPipeline(t *testing.T) {
+	body, id := shapeExampleRequest(t)
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	method, path, req := startRequest(agentID, pipelineBody())
+	p.AddInteraction().
+		Given(stateActive).
+		UponReceiving("a Start Session request shaped by the example pipeline").
+		WithRequest(method, path, req).
+		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.JSONBody(m{
+				"sessionId": matchers.Regex(exampleSessionID, uuidRe),
+				"_links": m{
+					"self":     nil,
+					"messages": m{"href": matchers.Regex("https://api.salesforce.com"+apiPath+"/sessions/"+exampleSessionID+"/messages", `^.*/sessions/[^/]+/messages$`)},
+					"end":      m{"href": matchers.Regex("https://api.salesforce.com"+apiPath+"/sessions/"+exampleSessionID, `^.*/sessions/[^/]+$`)},
+				},
+				"messages": matchers.EachLike(m{
+					"type":          matchers.Regex("Inform", `^Inform$`),
+					"id":            matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+					"message":       matchers.Like("Hi, I'm an AI assistant. How can I help you?"),
+					"isContentSafe": matchers.Like(true),
+					"feedbackId":    matchers.Like(""),
+				}, 1),
+			})
+		})
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		out, err := newClient(t, cfg).StartSession(context.Background(), id, body)
+		if err != nil {
+			return fmt.Errorf("StartSession: %w", err)
+		}
+		if out.Output != agentapi.OutputOK || out.ResponseCode != 200 || out.Session == nil {
+			return fmt.Errorf("outcome %q (%d), session %v; want the 200 output with a session", out.Output, out.ResponseCode, out.Session)
+		}
+		if out.Session.SessionID != exampleSessionID || len(out.Session.Messages) != 1 || out.Session.Messages[0].Type != "Inform" || out.Session.Messages[0].Message == "" {
+			return fmt.Errorf("session = %+v, want the session ID and the greeting", out.Session)
+		}
+		if out.Attempts != 1 {
+			return fmt.Errorf("%d attempts, want 1", out.Attempts)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startErrorCase is one documented non-200 outcome of Start Session (agent-api.md §5, §6).
+type startErrorCase struct {
+	name        string // subtest name
+	description string // the interaction's description
+	state       string
+	agentID     string
+	body        m // the request as the client sends it (matchers allowed)
+	status      int
+	class       string // error class, exact
+	message     any    // message matcher
+	wantOutput  string // Flow output (agent-api.md §6)
+	wantAttempt int    // HTTP requests the call takes
+}
+
+// validBody is a Start Session body that passes every check before the one a case is about.
+func validBody(endpoint any) m {
+	return m{
+		"externalSessionKey":    matchers.Regex(exampleKey, uuidRe),
+		"instanceConfig":        m{"endpoint": endpoint},
+		"streamingCapabilities": m{"chunkTypes": []any{"Text"}},
+		"bypassUser":            true,
+	}
+}
+
+func startSessionErrorCases() []startErrorCase {
+	withUserID := validBody(myDomain)
+	withUserID["userId"] = "005AA0000000001AAA" // absent from the v1 schema (agent-api.md §2 Strictness)
+	return []startErrorCase{
+		{name: "400 unknown field", description: "a Start Session request with the unknown field userId",
+			state: stateActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError",
+			message: matchers.Regex(`Unrecognized field "userId"`, `^.*Unrecognized field "userId".*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
+		{name: "401 expired token", description: "a Start Session request with an expired access token",
+			state: stateExpired, agentID: agentID, body: validBody(myDomain), status: 401, class: "UnauthorizedError",
+			message: matchers.Regex("Access bearer token is missing or invalid", `^Access bearer token is missing or invalid.*$`), wantOutput: agentapi.Output401, wantAttempt: 2},
+		{name: "403 forbidden", description: "a Start Session request by a user without Manage AI Agents",
+			state: stateForbidden, agentID: agentID, body: validBody(myDomain), status: 403, class: "ForbiddenError",
+			message: matchers.Regex("User forbidden from accessing the resource", `^User forbidden from accessing the resource.*$`), wantOutput: agentapi.Output403, wantAttempt: 1},
+		{name: "404 unknown agent", description: "a Start Session request for an agent that does not exist",
+			state: stateNoAgent, agentID: unknownAgentID, body: validBody(myDomain), status: 404, class: "NotFoundError",
+			message: matchers.Regex("Resource not found", `^Resource not found.*$`), wantOutput: agentapi.Output404, wantAttempt: 1},
+		{name: "422 no active version", description: "a Start Session request for an agent without an active version",
+			state: stateNoActive, agentID: agentID, body: validBody(myDomain), status: 422, class: "RequestProcessingException",
+			message: matchers.Regex("Cannot determine the active version for the agent", `^Cannot determine the active version for the agent.*$`), wantOutput: agentapi.Output422, wantAttempt: 1},
+		{name: "423 busy", description: "a Start Session request while the API is busy",
+			state: stateBusy, agentID: agentID, body: validBody(myDomain), status: 423, class: "ServerBusyError",
+			message: matchers.Regex("Server is busy and cannot process the request at this time", `^Server is busy and cannot process the request at this time.*$`), wantOutput: agentapi.Output423, wantAttempt: 1},
+		{name: "429 rate limited", description: "a Start Session request over the rate limit",
+			state: stateRateLimit, agentID: agentID, body: validBody(myDomain), status: 429, class: "TooManyRequestsError",
+			message: matchers.Regex("Too many requests for the server to handle", `^Too many requests for the server to handle.*$`), wantOutput: agentapi.Output429, wantAttempt: 1},
+		{name: "503 unavailable", description: "a Start Session request while the API is unavailable",
+			state: stateDown, agentID: agentID, body: validBody(myDomain), status: 503, class: "ServiceUnavailable",
+			message: matchers.Like("Service is unavailable possibly because Apex/Flow calls timed out"), wantOutput: agentapi.Output503, wantAttempt: 1},
+		{name: "500 endpoint not My Domain", description: "a Start Session request whose endpoint is not the org's My Domain",
+			state: stateActive, agentID: agentID, body: validBody(otherDomain), status: 500, class: "EngineConfigLookupException",
+			message: matchers.Like("EngineConfigLookupException"), wantOutput: agentapi.OutputDefault, wantAttempt: 1},
+	}
+}
+
+// exampleValue replaces every matcher in v by its example value: the body the client sends.
+func exampleValue(v any) any {
+	switch x := v.(type) {
+	case matchers.Matcher:
+		return exampleValue(x.GetValue())
+	case m:
+		out := m{}
+		for k, e := range x {
+			out[k] = exampleValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = exampleValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+func testStartSessionError(t *testing.T, c startErrorCase) {
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	method, path, req := startRequest(c.agentID, c.body)
+	p.AddInteraction().
+		Given(c.state).
+		UponReceiving(c.description).
+		WithRequest(method, path, req).
+		WillRespondWith(c.status, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.Header("X-Request-ID", matchers.Regex(exampleRequestID, uuidRe))
+			b.JSONBody(m{
+				"status":    c.status,
+				"path":      matchers.Like(path),
+				"requestId": matchers.Regex(exampleRequestID, uuidRe),
+				"error":     c.class,
+				"message":   c.message,
+				"timestamp": matchers.Integer(exampleMillis),
+			})
+		})
+	body, err := json.Marshal(exampleValue(c.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		out, err := newClient(t, cfg).StartSession(context.Background(), c.agentID, body)
+		var apiErr *agentapi.APIError
+		if !errors.As(err, &apiErr) {
+			return fmt.Errorf("StartSession error %v, want an *agentapi.APIError", err)
+		}
+		if out == nil || out.Output != c.wantOutput || out.ResponseCode != c.status {
+			return fmt.Errorf("outcome %+v, want output %q with response code %d", out, c.wantOutput, c.status)
+		}
+		if apiErr.Status != c.status || apiErr.Class != c.class || apiErr.RequestID != exampleRequestID {
+			return fmt.Errorf("APIError{Status %d, Class %q, RequestID %q}, want %d %q %q", apiErr.Status, apiErr.Class, apiErr.RequestID, c.status, c.class, exampleRequestID)
+		}
+		wantMsg, _ := exampleValue(c.message).(string)
+		if out.Message != wantMsg || out.ErrorBody == nil || out.ErrorBody.Status != c.status || len(out.RawBody) == 0 {
+			return fmt.Errorf("outcome message %q, error body %+v; want %q and the decoded body", out.Message, out.ErrorBody, wantMsg)
+		}
+		if out.Attempts != c.wantAttempt {
+			return fmt.Errorf("%d attempts, want %d", out.Attempts, c.wantAttempt)
+		}
+		if retry := agentapi.IsRetryable(err); retry != (c.status == 423 || c.status == 429 || c.status == 503) {
+			return fmt.Errorf("IsRetryable = %v for %d (agent-api.md §5: only 423/429/503 are retried)", retry, c.status)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sessionPath matches a path below /sessions/{sessionId} (agent-api.md §1) for any session ID; the
+// example holds exampleSessionID, which the provider test replaces by the session its state created.
+func sessionPath(suffix string) matchers.Matcher {
+	return matchers.Regex(apiPath+"/sessions/"+exampleSessionID+suffix, "^"+regexp.QuoteMeta(apiPath)+"/sessions/[^/]+"+regexp.QuoteMeta(suffix)+"$")
+}
+
+func testSendMessage(t *testing.T) {
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	p.AddInteraction().
+		Given(stateSession).
+		UponReceiving("a synchronous Send Message request").
+		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
+			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("Content-Type", matchers.S("application/json"))
+			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": matchers.Integer(1), "text": matchers.Like("Where is my order?")}})
+		}).
+		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.JSONBody(m{
+				"messages": matchers.EachLike(m{
+					"type":    matchers.Like("Inform"),
+					"id":      matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+					"message": matchers.Like("Your order ships tomorrow."),
+				}, 1),
+			})
+		})
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		out, err := newClient(t, cfg).SendMessage(context.Background(), exampleSessionID, agentapi.TextMessage(1, "Where is my order?"))
+		if err != nil {
+			return fmt.Errorf("SendMessage: %w", err)
+		}
+		if out.Output != agentapi.OutputOK || out.Messages == nil || len(out.Messages.Messages) != 1 || out.Messages.Messages[0].Message != "Your order ships tomorrow." {
+			return fmt.Errorf("outcome %+v, want 200 with the agent's reply", out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testEndSession(t *testing.T) {
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	p.AddInteraction().
+		Given(stateSession).
+		UponReceiving("an End Session request by the user").
+		WithRequestPathMatcher("DELETE", sessionPath(""), func(b *consumer.V4RequestBuilder) {
+			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("x-session-end-reason", matchers.S("UserRequest"))
+		}).
+		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.JSONBody(m{
+				"messages": []any{m{
+					"type":   "SessionEnded",
+					"id":     matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+					"reason": "ClientRequest",
+				}},
+			})
+		})
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		out, err := newClient(t, cfg).EndSession(context.Background(), exampleSessionID, agentapi.EndUserRequest)
+		if err != nil {
+			return fmt.Errorf("EndSession: %w", err)
+		}
+		if out.Output != agentapi.OutputOK || out.Messages == nil || len(out.Messages.Messages) != 1 ||
+			out.Messages.Messages[0].Type != "SessionEnded" || out.Messages.Messages[0].Reason != "ClientRequest" {
+			return fmt.Errorf("outcome %+v, want 200 with a SessionEnded message, reason ClientRequest", out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
