@@ -43,12 +43,14 @@ func TestLanguageAndMappings(t *testing.T) {
 		map[string]any{"attribute": "contactId", "name": "$Context.EndUserContactId", "type": "Ref"},
 		map[string]any{"attribute": "cart", "name": "cart", "type": "Json"},
 		map[string]any{"attribute": "since", "name": "customerSince", "type": "Date"},
+		map[string]any{"attribute": "lastSeen", "name": "lastSeen", "type": "DateTime"},
 		map[string]any{"attribute": "missing", "name": "notThere", "type": "Text"},
 		map[string]any{"from": "channel", "name": "channel", "type": "Text"},
 	))
 	c := abi.Context{Channel: "web", User: abi.User{Locale: "de-DE", Attributes: map[string]any{
 		"tier": "gold", "isVip": true, "openOrders": 2.5, "contactId": "003AA000004Tb7mYAC",
 		"cart": map[string]any{"items": []any{"HB-42"}}, "since": "2019-04-01",
+		"lastSeen": "2026-11-28T09:15:00.5+01:00",
 	}}}
 	base := `{"variables":[{"name":"orderTier","type":"Text","value":"bronze"},{"name":"keepMe","type":"Text","value":"x"},{"name":"keepMe","type":"Text","value":"y"}],"tz":"UTC"}`
 	req := examplerun.MustShape(t, p, c, base)
@@ -62,6 +64,7 @@ func TestLanguageAndMappings(t *testing.T) {
 		{"$Context.EndUserContactId", "Ref", "003AA000004Tb7mYAC"},
 		{"cart", "Json", `{"items":["HB-42"]}`},
 		{"customerSince", "Date", "2019-04-01"},
+		{"lastSeen", "DateTime", "2026-11-28T09:15:00.5+01:00"},
 		{"channel", "Text", "web"},
 	}
 	if len(got) != len(want) {
@@ -104,7 +107,8 @@ func TestLocaleForms(t *testing.T) {
 // TestRefusals: wrong config and wrongly typed values are refused, naming the
 // entry and what to do (agent-api.md §3 types and naming rules).
 func TestRefusals(t *testing.T) {
-	ctx := abi.Context{User: abi.User{Attributes: map[string]any{"tier": "gold", "n": "lots", "flag": "yes"}}}
+	ctx := abi.Context{User: abi.User{Attributes: map[string]any{"tier": "gold", "n": "lots", "flag": "yes",
+		"feb30": "2026-02-30", "noon": "2026-11-28 12:00:00", "cart": map[string]any{"a": 1}}}}
 	for _, tc := range []struct {
 		name string
 		cfg  map[string]any
@@ -122,6 +126,9 @@ func TestRefusals(t *testing.T) {
 		{"not a list", map[string]any{"variables": "tier"}, "", "bad_config", "config.variables must be a list"},
 		{"required missing", mapping(map[string]any{"attribute": "contactId", "name": "x", "type": "Ref", "required": true}), "", "missing_context", "context.user.attributes.contactId"},
 		{"number", mapping(map[string]any{"attribute": "n", "name": "x", "type": "Number"}), "", "bad_value", `"lots"; a Number variable needs a number`},
+		{"impossible date", mapping(map[string]any{"attribute": "feb30", "name": "x", "type": "Date"}), "", "bad_value", "needs YYYY-MM-DD"},
+		{"not RFC 3339", mapping(map[string]any{"attribute": "noon", "name": "x", "type": "DateTime"}), "", "bad_value", "needs RFC 3339"},
+		{"object as List", mapping(map[string]any{"attribute": "cart", "name": "x", "type": "List"}), "", "bad_value", "a List variable needs an array"},
 		{"boolean", mapping(map[string]any{"attribute": "flag", "name": "x", "type": "Boolean"}), "", "bad_value", "needs true or false"},
 		{"bad existing variables", nil, `{"variables":[{"name":"a","type":"Text","value":1}]}`, "bad_request", "request.variables[0].value is a number"},
 	} {

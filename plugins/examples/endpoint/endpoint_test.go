@@ -73,6 +73,9 @@ func TestEndpointRefusals(t *testing.T) {
 		{"experience site", "https://acme.my.site.com", "not_my_domain", "Setup → My Domain"},
 		{"http", "http://acme.my.salesforce.com", "bad_url", "use https://acme.my.salesforce.com"},
 		{"query", "https://acme.my.salesforce.com/?x=1", "bad_url", "use https://acme.my.salesforce.com"},
+		{"user part", "https://me@acme.my.salesforce.com", "bad_url", "use https://acme.my.salesforce.com"},
+		{"port", "https://acme.my.salesforce.com:8443", "bad_url", "use https://acme.my.salesforce.com"},
+		{"not a host", "https://acme my.salesforce.com", "bad_url", "is not a URL or host name"},
 		{"bad name", "acme_corp", "bad_my_domain", "letters, digits and single hyphens"},
 		{"unknown kind", "acme", "bad_kind", "production, sandbox, developer, government"},
 	} {

@@ -33,13 +33,9 @@
 package contextvars
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"regexp"
+	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/agentshape/agentshape/plugins/kits/go/shapekit"
 )
@@ -95,7 +91,7 @@ func Shape(env shapekit.Envelope) (shapekit.Request, error) {
 		}
 		val, err := Encode(m.Type, raw)
 		if err != nil {
-			return nil, shapekit.Refuse("bad_value", "config.variables[%d] (%s): %s %v", i, m.Name, where, err)
+			return nil, shapekit.Refuse("bad_value", "config.variables[%d] (%s): %s %s", i, m.Name, where, err)
 		}
 		set = append(set, shapekit.Variable{Name: m.Name, Type: m.Type, Value: val})
 	}
@@ -126,10 +122,17 @@ func source(c shapekit.Context, m Mapping) (any, string, bool) {
 	return v, "context." + m.From, v != ""
 }
 
-var (
-	customName  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	contextName = regexp.MustCompile(`^\$Context\.[A-Za-z][A-Za-z0-9_]*$`)
-)
+// apiName reports whether s is an API name: a letter, then letters, digits
+// and underscores.
+func apiName(s string) bool {
+	for i, c := range s {
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // ParseMappings reads and checks config.variables.
 func ParseMappings(cfg shapekit.Config) ([]Mapping, error) {
@@ -150,14 +153,14 @@ func ParseMappings(cfg shapekit.Config) ([]Mapping, error) {
 			dst *string
 		}{{"attribute", &m.Attribute}, {"from", &m.From}, {"name", &m.Name}, {"type", &m.Type}} {
 			if *f.dst, err = c.String(f.key, ""); err != nil {
-				return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %v", i, err.(*shapekit.Error).Message)
+				return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %s", i, err.(*shapekit.Error).Message)
 			}
 		}
 		if m.Required, err = c.Bool("required", false); err != nil {
-			return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %v", i, err.(*shapekit.Error).Message)
+			return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %s", i, err.(*shapekit.Error).Message)
 		}
 		if err := m.check(); err != nil {
-			return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %v", i, err)
+			return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.variables[%d]: %s", i, err)
 		}
 		out = append(out, m)
 	}
@@ -167,121 +170,182 @@ func ParseMappings(cfg shapekit.Config) ([]Mapping, error) {
 func (m Mapping) check() error {
 	switch {
 	case (m.Attribute == "") == (m.From == ""):
-		return fmt.Errorf("set exactly one of attribute (a key of context.user.attributes) or from (a context field)")
+		return errors.New("set exactly one of attribute (a key of context.user.attributes) or from (a context field)")
 	case m.From != "" && contextFields[m.From] == nil:
-		return fmt.Errorf("from %q is not one of agentId, channel, conversationId, org.myDomain, user.locale, user.timezone", m.From)
+		return errors.New("from " + strconv.Quote(m.From) + " is not one of agentId, channel, conversationId, org.myDomain, user.locale, user.timezone")
 	case m.Name == "":
-		return fmt.Errorf("name is missing: give the variable's API name")
+		return errors.New("name is missing: give the variable's API name")
 	case strings.HasPrefix(m.Name, "$Context.") && strings.HasSuffix(m.Name, "__c"):
-		return fmt.Errorf("name %q: context variables drop the __c suffix of custom fields (agent-api.md §3): use %q",
-			m.Name, strings.TrimSuffix(m.Name, "__c"))
-	case !customName.MatchString(m.Name) && !contextName.MatchString(m.Name):
-		return fmt.Errorf("name %q is not an API name: use a custom variable's name (e.g. orderTier) or $Context.<Name>", m.Name)
+		return errors.New("name " + strconv.Quote(m.Name) + ": context variables drop the __c suffix of custom fields (agent-api.md §3): use " +
+			strconv.Quote(strings.TrimSuffix(m.Name, "__c")))
+	case !apiName(m.Name) && !(strings.HasPrefix(m.Name, "$Context.") && apiName(strings.TrimPrefix(m.Name, "$Context."))):
+		return errors.New("name " + strconv.Quote(m.Name) + " is not an API name: use a custom variable's name (e.g. orderTier) or $Context.<Name>")
 	case m.Type == "Id":
-		return fmt.Errorf("type Id is a Metadata API type, not a wire type (agent-api.md §3): use Ref or Text")
+		return errors.New("type Id is a Metadata API type, not a wire type (agent-api.md §3): use Ref or Text")
 	case m.Type == "Currency":
-		return fmt.Errorf("type Currency is a Metadata API type, not a wire type (agent-api.md §3): use Money")
+		return errors.New("type Currency is a Metadata API type, not a wire type (agent-api.md §3): use Money")
 	case !shapekit.ValidVariableType(m.Type):
-		return fmt.Errorf("type %q is not one of %s (agent-api.md §3)", m.Type, strings.Join(shapekit.VariableTypes, ", "))
+		return errors.New("type " + strconv.Quote(m.Type) + " is not one of " + strings.Join(shapekit.VariableTypes, ", ") + " (agent-api.md §3)")
 	}
 	return nil
 }
 
-var localeForm = regexp.MustCompile(`^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$`)
-
 // SalesforceLocale turns a BCP 47 or Salesforce locale ("de-DE", "de_DE",
-// "de") into Salesforce form ("de_DE", "de").
+// "de", "es-419") into Salesforce form ("de_DE", "de", "es_419").
 func SalesforceLocale(loc string) (string, error) {
-	m := localeForm.FindStringSubmatch(loc)
-	if m == nil {
+	lang, region, _ := strings.Cut(strings.ReplaceAll(loc, "-", "_"), "_")
+	okLang := len(lang) >= 2 && len(lang) <= 3 && isAll(lang, isLetter)
+	okRegion := region == "" || len(region) == 2 && isAll(region, isLetter) || len(region) == 3 && isAll(region, isDigit)
+	if !okLang || !okRegion {
 		return "", shapekit.Refuse("bad_locale",
 			"context.user.locale %q is not a locale: use a language with an optional region, e.g. \"de_DE\", \"de-DE\" or \"de\"", loc)
 	}
-	if m[2] == "" {
-		return strings.ToLower(m[1]), nil
+	if region == "" {
+		return strings.ToLower(lang), nil
 	}
-	return strings.ToLower(m[1]) + "_" + strings.ToUpper(m[2]), nil
+	return strings.ToLower(lang) + "_" + strings.ToUpper(region), nil
+}
+
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+
+func isAll(s string, pred func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !pred(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validDate checks YYYY-MM-DD with a real month and day (leap years included).
+func validDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !isAll(s[0:4], isDigit) || !isAll(s[5:7], isDigit) || !isAll(s[8:10], isDigit) {
+		return false
+	}
+	y, _ := strconv.Atoi(s[0:4])
+	m, _ := strconv.Atoi(s[5:7])
+	d, _ := strconv.Atoi(s[8:10])
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days[2] = 29
+	}
+	return m >= 1 && m <= 12 && d >= 1 && d <= days[m]
+}
+
+// validDateTime checks RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM).
+func validDateTime(s string) bool {
+	if len(s) < 20 || !validDate(s[:10]) || (s[10] != 'T' && s[10] != 't') {
+		return false
+	}
+	clock := s[11:19]
+	if clock[2] != ':' || clock[5] != ':' || !isAll(clock[0:2], isDigit) || !isAll(clock[3:5], isDigit) || !isAll(clock[6:8], isDigit) {
+		return false
+	}
+	h, _ := strconv.Atoi(clock[0:2])
+	mi, _ := strconv.Atoi(clock[3:5])
+	sec, _ := strconv.Atoi(clock[6:8])
+	if h > 23 || mi > 59 || sec > 60 {
+		return false
+	}
+	rest := s[19:]
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && isDigit(rest[i]) {
+			i++
+		}
+		if i == 1 {
+			return false
+		}
+		rest = rest[i:]
+	}
+	if rest == "Z" || rest == "z" {
+		return true
+	}
+	if len(rest) != 6 || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':' || !isAll(rest[1:3], isDigit) || !isAll(rest[4:6], isDigit) {
+		return false
+	}
+	oh, _ := strconv.Atoi(rest[1:3])
+	om, _ := strconv.Atoi(rest[4:6])
+	return oh <= 23 && om <= 59
 }
 
 // Encode renders a context value as the string value of a variable of type t.
 func Encode(t string, v any) (string, error) {
+	fail := func(msg string) (string, error) { return "", errors.New(msg) }
 	switch t {
 	case "Text", "Ref":
 		switch x := v.(type) {
 		case string:
 			return x, nil
-		case json.Number:
-			return x.String(), nil
+		case shapekit.Number:
+			return string(x), nil
 		case bool:
 			return strconv.FormatBool(x), nil
 		}
-		return "", fmt.Errorf("is %s; a %s variable needs a string", describe(v), t)
+		return fail("is " + describe(v) + "; a " + t + " variable needs a string")
 	case "Boolean":
 		switch x := v.(type) {
 		case bool:
 			return strconv.FormatBool(x), nil
 		case string:
-			if b, err := strconv.ParseBool(x); err == nil && (x == "true" || x == "false") {
-				return strconv.FormatBool(b), nil
+			if x == "true" || x == "false" {
+				return x, nil
 			}
 		}
-		return "", fmt.Errorf("is %s; a Boolean variable needs true or false", describe(v))
+		return fail("is " + describe(v) + "; a Boolean variable needs true or false")
 	case "Number", "Money":
 		var s string
 		switch x := v.(type) {
-		case json.Number:
-			s = x.String()
+		case shapekit.Number:
+			s = string(x)
 		case string:
 			s = strings.TrimSpace(x)
 		default:
-			return "", fmt.Errorf("is %s; a %s variable needs a number", describe(v), t)
+			return fail("is " + describe(v) + "; a " + t + " variable needs a number")
 		}
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "", fmt.Errorf("is %q; a %s variable needs a number", s, t)
+			return fail("is " + strconv.Quote(s) + "; a " + t + " variable needs a number")
 		}
 		return s, nil
 	case "Date":
-		s, ok := v.(string)
-		if _, err := time.Parse(time.DateOnly, s); !ok || err != nil {
-			return "", fmt.Errorf("is %s; a Date variable needs YYYY-MM-DD", describe(v))
+		if s, ok := v.(string); ok && validDate(s) {
+			return s, nil
 		}
-		return s, nil
+		return fail("is " + describe(v) + "; a Date variable needs YYYY-MM-DD")
 	case "DateTime":
-		s, ok := v.(string)
-		if _, err := time.Parse(time.RFC3339, s); !ok || err != nil {
-			return "", fmt.Errorf("is %s; a DateTime variable needs RFC 3339, e.g. 2026-01-02T15:04:05Z", describe(v))
+		if s, ok := v.(string); ok && validDateTime(s) {
+			return s, nil
 		}
-		return s, nil
+		return fail("is " + describe(v) + "; a DateTime variable needs RFC 3339, e.g. 2026-01-02T15:04:05Z")
 	case "Object", "Json", "List":
 		if s, ok := v.(string); ok && t == "Json" {
-			if !json.Valid([]byte(s)) {
-				return "", fmt.Errorf("is a string that is not JSON; a Json variable needs JSON")
+			if !shapekit.ValidJSON([]byte(s)) {
+				return fail("is a string that is not JSON; a Json variable needs JSON")
 			}
 			return s, nil
 		}
 		switch v.(type) {
 		case map[string]any:
 			if t == "List" {
-				return "", fmt.Errorf("is an object; a List variable needs an array")
+				return fail("is an object; a List variable needs an array")
 			}
 		case []any:
 			if t == "Object" {
-				return "", fmt.Errorf("is an array; an Object variable needs an object")
+				return fail("is an array; an Object variable needs an object")
 			}
 		default:
 			if t != "Json" {
-				return "", fmt.Errorf("is %s; an %s variable needs JSON", describe(v), t)
+				return fail("is " + describe(v) + "; an " + t + " variable needs JSON")
 			}
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return "", fmt.Errorf("cannot be encoded as JSON: %w", err)
+		b, err := shapekit.EncodeJSON(v)
+		if err != nil {
+			return fail("cannot be encoded as JSON: " + err.Error())
 		}
-		return strings.TrimSuffix(buf.String(), "\n"), nil
+		return string(b), nil
 	}
-	return "", fmt.Errorf("has unknown type %q", t)
+	return fail("has unknown type " + strconv.Quote(t))
 }
 
 func describe(v any) string {
@@ -290,14 +354,16 @@ func describe(v any) string {
 		return strconv.Quote(x)
 	case nil:
 		return "null"
-	case bool, json.Number:
-		return fmt.Sprint(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case shapekit.Number:
+		return string(x)
 	case []any:
 		return "an array"
 	case map[string]any:
 		return "an object"
 	}
-	return fmt.Sprintf("%T", v)
+	return "an unsupported value"
 }
 
 // Merge returns existing with set applied: a name already present keeps its

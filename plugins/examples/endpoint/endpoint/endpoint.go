@@ -36,8 +36,6 @@
 package endpoint
 
 import (
-	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/agentshape/agentshape/plugins/kits/go/shapekit"
@@ -174,17 +172,57 @@ const (
 	setupMilSuffix    = ".my.salesforce-setup.mil"
 )
 
-func fromURL(raw string, allowOtherHosts bool) (string, error) {
-	s := raw
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
+// parsedURL is the part of a URL the plugin looks at. The plugin parses URLs
+// itself (net/url would add half a megabyte to the module).
+type parsedURL struct {
+	scheme, user, host, port, path string
+	query, fragment                bool
+}
+
+// parseURL splits "scheme://[user@]host[:port][/path][?query][#fragment]";
+// a missing scheme means https.
+func parseURL(raw string) (parsedURL, bool) {
+	var u parsedURL
+	rest := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		u.scheme, rest = strings.ToLower(raw[:i]), raw[i+3:]
+	} else {
+		u.scheme = "https"
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		u.fragment, rest = true, rest[:i]
+	}
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		u.query, rest = true, rest[:i]
+	}
+	authority := rest
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		authority, u.path = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		u.user, authority = authority[:i], authority[i+1:]
+	}
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 {
+		authority, u.port = authority[:i], authority[i+1:]
+		if u.port == "" || strings.Trim(u.port, "0123456789") != "" {
+			return u, false
+		}
+	}
+	u.host = strings.ToLower(authority)
+	if u.host == "" || strings.Trim(u.host, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" ||
+		strings.HasPrefix(u.host, ".") || strings.HasSuffix(u.host, ".") || strings.Contains(u.host, "..") {
+		return u, false
+	}
+	return u, true
+}
+
+func fromURL(raw string, allowOtherHosts bool) (string, error) {
+	u, ok := parseURL(raw)
+	if !ok {
 		return "", shapekit.Refuse("bad_url", "%q is not a URL or host name; pass e.g. \"https://acme.my.salesforce.com\"", raw)
 	}
-	host := strings.ToLower(u.Hostname())
-	path := strings.ToLower(u.EscapedPath())
+	host := u.host
+	path := strings.ToLower(u.path)
 
 	// Wrong kinds of Salesforce URL first: these messages name the right URL.
 	switch {
@@ -222,19 +260,19 @@ func fromURL(raw string, allowOtherHosts bool) (string, error) {
 	}
 	clean := "https://" + host
 	switch {
-	case u.Scheme != "https":
+	case u.scheme != "https":
 		return "", shapekit.Refuse("bad_url", "%q does not use https: use %s", raw, clean)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || (path != "" && path != "/"):
+	case u.user != "" || u.query || u.fragment || (path != "" && path != "/"):
 		return "", shapekit.Refuse("bad_url", "%q has a path, query, fragment or user part; instanceConfig.endpoint is the bare My Domain URL: use %s", raw, clean)
-	case u.Port() != "" && !allowOtherHosts:
+	case u.port != "" && !allowOtherHosts:
 		return "", shapekit.Refuse("bad_url", "%q names a port; use %s", raw, clean)
 	}
-	if u.Port() != "" {
-		clean += ":" + u.Port()
+	if u.port != "" {
+		clean += ":" + u.port
 	}
 	return clean, nil
 }
 
 func refuseWith(code, raw, what, host string) error {
-	return shapekit.Refuse(code, "%q is %s, not the org's My Domain URL: use %s", raw, what, fmt.Sprintf("https://%s", host))
+	return shapekit.Refuse(code, "%q is %s, not the org's My Domain URL: use https://%s", raw, what, host)
 }

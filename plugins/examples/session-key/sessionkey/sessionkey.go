@@ -17,10 +17,7 @@
 package sessionkey
 
 import (
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/hex"
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/agentshape/agentshape/plugins/kits/go/shapekit"
@@ -52,7 +49,7 @@ func Shape(env shapekit.Envelope) (shapekit.Request, error) {
 	}
 	ns, err := Parse(nsText)
 	if err != nil {
-		return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.namespace: %v", err)
+		return nil, shapekit.Refuse(shapekit.CodeBadConfig, "config.namespace: %s", err)
 	}
 	conv := env.Context.ConversationID
 	if mode == "auto" {
@@ -65,7 +62,7 @@ func Shape(env shapekit.Envelope) (shapekit.Request, error) {
 	switch mode {
 	case "random":
 		if key, err = Random(); err != nil {
-			return nil, shapekit.Refuse("no_randomness", "cannot read randomness for a version 4 UUID: %v", err)
+			return nil, shapekit.Refuse("no_randomness", "cannot read randomness for a version 4 UUID: %s", err)
 		}
 	case "conversation":
 		if conv == "" {
@@ -85,38 +82,49 @@ func Shape(env shapekit.Envelope) (shapekit.Request, error) {
 // UUID is an RFC 9562 UUID.
 type UUID [16]byte
 
+const hexDigits = "0123456789abcdef"
+
 // String formats u as 8-4-4-4-12 lower-case hex.
 func (u UUID) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
+	b := make([]byte, 0, 36)
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(b)
 }
 
-// Parse reads a UUID in 8-4-4-4-12 hex form.
+// Parse reads a UUID in 8-4-4-4-12 hex form (either case).
 func Parse(s string) (UUID, error) {
 	var u UUID
+	bad := errors.New("\"" + s + "\" is not a UUID (want 8-4-4-4-12 hex digits)")
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, fmt.Errorf("%q is not a UUID (want 8-4-4-4-12 hex digits)", s)
+		return u, bad
 	}
 	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
-	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
-		return u, fmt.Errorf("%q is not a UUID: %w", s, err)
+	for i := range u {
+		hi, lo := strings.IndexByte(hexDigits, lower(h[2*i])), strings.IndexByte(hexDigits, lower(h[2*i+1]))
+		if hi < 0 || lo < 0 {
+			return u, bad
+		}
+		u[i] = byte(hi<<4 | lo)
 	}
 	return u, nil
 }
 
-// Random returns a version 4 UUID.
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Random returns a version 4 UUID from the host's randomness (shapekit.Random).
 func Random() (string, error) {
 	var u UUID
-	if _, err := rand.Read(u[:]); err != nil {
+	if err := shapekit.Random(u[:]); err != nil {
 		return "", err
 	}
 	u[6] = u[6]&0x0f | 0x40
@@ -127,11 +135,9 @@ func Random() (string, error) {
 // FromName returns the version 5 UUID of name in namespace ns (SHA-1 of the
 // namespace's 16 bytes followed by the name's UTF-8 bytes).
 func FromName(ns UUID, name string) string {
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write([]byte(name))
+	sum := sha1Sum(append(ns[:len(ns):len(ns)], name...))
 	var u UUID
-	copy(u[:], h.Sum(nil))
+	copy(u[:], sum[:])
 	u[6] = u[6]&0x0f | 0x50
 	u[8] = u[8]&0x3f | 0x80
 	return u.String()

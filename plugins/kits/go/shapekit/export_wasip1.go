@@ -2,7 +2,11 @@
 
 package shapekit
 
-import "unsafe"
+import (
+	"errors"
+	"strconv"
+	"unsafe"
+)
 
 //go:wasmimport agentshape log
 func agentshapeLog(level int32, ptr unsafe.Pointer, n int32)
@@ -60,4 +64,20 @@ func shape(ptr unsafe.Pointer, n uint32) uint64 {
 		return 0
 	}
 	return uint64(uintptr(unsafe.Pointer(&output[0])))<<32 | uint64(len(output))
+}
+
+//go:wasmimport wasi_snapshot_preview1 random_get
+func randomGet(buf unsafe.Pointer, n uint32) uint32
+
+// fillRandom reads from WASI random_get, the host's randomness (seeded by the
+// host in deterministic mode). crypto/rand would do the same but links the
+// whole crypto stack into every plugin.
+func fillRandom(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if errno := randomGet(unsafe.Pointer(&b[0]), uint32(len(b))); errno != 0 {
+		return errors.New("wasi random_get failed with errno " + strconv.FormatUint(uint64(errno), 10))
+	}
+	return nil
 }

@@ -1,14 +1,10 @@
 package shapekit
 
-import (
-	"encoding/json"
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Request is a Start Session request body (agent-api.md §2) as a JSON object.
 // Paths are dotted member names, e.g. "instanceConfig.endpoint". Numbers
-// decoded from the envelope are json.Number, so untouched values round-trip.
+// decoded from the envelope are Number, so untouched values round-trip.
 type Request map[string]any
 
 // Get returns the value at path.
@@ -80,11 +76,11 @@ func (r Request) Delete(path string) {
 // Variable is one entry of the request's variables array (agent-api.md §3).
 type Variable struct {
 	// Name is the API name: "$Context.X" for context variables, the bare name for custom ones.
-	Name string `json:"name"`
+	Name string
 	// Type is one of VariableTypes.
-	Type string `json:"type"`
+	Type string
 	// Value is the value encoded as a string, as the Agent API expects.
-	Value string `json:"value"`
+	Value string
 }
 
 // VariableTypes is the documented enum of Variable.type (agent-api.md §3).
@@ -151,13 +147,13 @@ func kindOf(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case json.Number, float64, int, int64:
+	case Number, float64, int, int64:
 		return "a number"
 	case []any:
 		return "an array"
 	case map[string]any:
 		return "an object"
 	default:
-		return fmt.Sprintf("a %T", v)
+		return "a " + typeName(v)
 	}
 }

@@ -1,46 +1,28 @@
 package shapekit
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
+import "errors"
 
-	"github.com/agentshape/agentshape/host/abi"
-)
-
-// ABIVersion is the ABI version this kit implements.
-const ABIVersion = abi.Version
-
-// Context holds the caller's facts (agent ID, org, channel, conversation id,
-// end user); every member may be empty. It is the host's own type, so the
-// kit and the host never disagree on the envelope.
-type Context = abi.Context
-
-// Org describes the Salesforce org of the session (Context.Org).
-type Org = abi.Org
-
-// User describes the end user (Context.User).
-type User = abi.User
+// ABIVersion is the ABI version this kit implements (plugins/ABI.md).
+const ABIVersion = 1
 
 // Envelope is the decoded input of one shape call.
 type Envelope struct {
 	// ABI is the ABI version the host speaks (1).
-	ABI int `json:"abi"`
+	ABI int
 	// Plugin carries the plugin's name and its manifest configuration.
-	Plugin Plugin `json:"plugin"`
+	Plugin Plugin
 	// Context holds the caller's facts.
-	Context Context `json:"context"`
+	Context Context
 	// Request is the Start Session request as shaped so far; never nil.
-	Request Request `json:"request"`
+	Request Request
 }
 
 // Plugin identifies the called plugin.
 type Plugin struct {
 	// Name is the plugin's name in the manifest.
-	Name string `json:"name"`
+	Name string
 	// Config is the plugin's configuration from the manifest; never nil.
-	Config Config `json:"config"`
+	Config Config
 }
 
 // ShapeFunc is the one function a plugin author writes: it returns the whole
@@ -52,9 +34,9 @@ type ShapeFunc func(env Envelope) (Request, error)
 // person what was wrong and what to do.
 type Error struct {
 	// Code is a short snake_case reason, e.g. "lightning_url".
-	Code string `json:"code"`
+	Code string
 	// Message says what was wrong and what to do instead.
-	Message string `json:"message"`
+	Message string
 }
 
 // Error implements error.
@@ -62,7 +44,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Refuse returns an *Error with code and a formatted message.
 func Refuse(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: sprintf(format, args...)}
 }
 
 // Codes the kit itself reports.
@@ -88,23 +70,45 @@ func Register(fn ShapeFunc) { registered = fn }
 // Registered returns the function installed by Register, or nil.
 func Registered() ShapeFunc { return registered }
 
-// Decode parses an ABI v1 envelope. Numbers are kept as json.Number so that
+// Decode parses an ABI v1 envelope. Numbers are kept as Number so that
 // request values the plugin does not touch pass through unchanged.
 func Decode(input []byte) (Envelope, error) {
 	var env Envelope
-	dec := json.NewDecoder(bytes.NewReader(input))
-	dec.UseNumber()
-	if err := dec.Decode(&env); err != nil {
-		return Envelope{}, fmt.Errorf("envelope is not valid JSON for ABI v1: %w", err)
+	v, err := DecodeJSON(input)
+	if err != nil {
+		return env, errors.New("envelope is not valid JSON for ABI v1: " + err.Error())
 	}
-	if dec.More() {
-		return Envelope{}, errors.New("envelope has trailing data after the JSON object")
+	m, ok := v.(map[string]any)
+	if !ok {
+		return env, errors.New("envelope is " + kindOf(v) + ", not a JSON object")
 	}
-	if env.ABI != ABIVersion {
-		return Envelope{}, fmt.Errorf("envelope abi is %d; this plugin speaks ABI %d", env.ABI, ABIVersion)
+	abi, ok := m["abi"].(Number)
+	if !ok || abi != "1" {
+		return env, errors.New("envelope abi is " + text(m["abi"]) + "; this plugin speaks ABI 1")
 	}
-	if env.Request == nil {
+	env.ABI = ABIVersion
+	if p, ok := m["plugin"].(map[string]any); ok {
+		env.Plugin.Name, _ = p["name"].(string)
+		switch c := p["config"].(type) {
+		case nil:
+		case map[string]any:
+			env.Plugin.Config = c
+		default:
+			return env, errors.New("plugin.config is " + kindOf(c) + ", not an object")
+		}
+	} else if m["plugin"] != nil {
+		return env, errors.New("plugin is " + kindOf(m["plugin"]) + ", not an object")
+	}
+	if env.Context, err = contextFrom(m["context"]); err != nil {
+		return env, errors.New(err.(*Error).Message)
+	}
+	switch r := m["request"].(type) {
+	case nil:
 		env.Request = Request{}
+	case map[string]any:
+		env.Request = r
+	default:
+		return env, errors.New("request is " + kindOf(r) + ", not an object")
 	}
 	if env.Plugin.Config == nil {
 		env.Plugin.Config = Config{}
@@ -142,40 +146,29 @@ func Handle(fn ShapeFunc, input []byte) []byte {
 	if req == nil {
 		req = Request{}
 	}
-	out, err := marshal(struct {
-		Request Request `json:"request"`
-	}{req})
+	body, err := EncodeJSON(req)
 	if err != nil {
 		return encodeError(&Error{Code: CodeBadRequest, Message: "the shaped request cannot be encoded as JSON: " + err.Error()})
 	}
-	return out
+	out := make([]byte, 0, len(body)+12)
+	out = append(out, `{"request":`...)
+	out = append(out, body...)
+	return append(out, '}')
 }
 
 func call(fn ShapeFunc, env Envelope) (req Request, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			req, err = nil, &Error{Code: CodePanic, Message: fmt.Sprintf("plugin panicked: %v", r)}
+			req, err = nil, &Error{Code: CodePanic, Message: "plugin panicked: " + text(r)}
 		}
 	}()
 	return fn(env)
 }
 
 func encodeError(e *Error) []byte {
-	out, err := marshal(struct {
-		Error *Error `json:"error"`
-	}{e})
-	if err != nil { // cannot happen: two strings
-		return []byte(`{"error":{"code":"plugin_failed","message":"cannot encode error"}}`)
-	}
-	return out
-}
-
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	b := append([]byte(nil), `{"error":{"code":`...)
+	b = appendString(b, e.Code)
+	b = append(b, `,"message":`...)
+	b = appendString(b, e.Message)
+	return append(b, "}}"...)
 }
