@@ -122,7 +122,7 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 		return nil, yamlError(file, data, err)
 	}
 	var m Manifest
-	if err := yaml.UnmarshalWithOptions(data, &m, yaml.DisallowUnknownField()); err != nil {
+	if err := decodeYAML(data, &m); err != nil {
 		return nil, yamlError(file, data, err)
 	}
 	m.Path, m.Dir = file, dir
@@ -171,6 +171,18 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// decodeYAML decodes strictly, turning a panic inside go-yaml (it has
+// panicked on some malformed inputs, e.g. a tag with no value in a list)
+// into an error.
+func decodeYAML(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML decoder failed on this input (%v); check the manifest's syntax around tags (!) and empty values", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.DisallowUnknownField())
 }
 
 type limitError struct{ field, msg string }

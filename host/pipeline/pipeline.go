@@ -199,7 +199,10 @@ func escape(k string) string {
 }
 
 // Provenance maps JSON pointers (RFC 6901; "" is the whole request) to the
-// name of the plugin that last set or changed the value there.
+// name of the plugin that last set or changed the value there. Objects and
+// arrays count as changed when anything inside them changed; array elements
+// are compared by index, so a plugin that inserts an element owns the
+// elements it shifted.
 type Provenance map[string]string
 
 // Owner returns the owner of ptr, or of its nearest ancestor present in the
