@@ -6,7 +6,7 @@
 #
 # Only the contract tests link libpact_ffi (cgo); everything else builds with CGO_ENABLED=0.
 
-.PHONY: setup-pact contracts contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test publish-pacts
+.PHONY: setup-pact contracts contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test contracts-installer-test publish-pacts
 
 # Where libpact_ffi goes: the system library dir when root (the loader and pact-go's own cgo flags
 # find it there), a project-local dir otherwise. Override with `make PACT_LIB_DIR=...`.
@@ -29,7 +29,7 @@ setup-pact:
 	@bash contracts/install-pact-ffi.sh "$(PACT_LIB_DIR)"
 
 ## contracts: consumer pacts, provider verification against the emulator, schema cross-check
-contracts: contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test
+contracts: contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test contracts-installer-test
 
 # The consumer tests clear contracts/pacts/ themselves and write the pact file there.
 contracts-consumer: setup-pact plugins
@@ -40,6 +40,10 @@ contracts-provider: setup-pact contracts-consumer
 
 contracts-crosscheck: setup-pact contracts-consumer contracts-provider
 	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestSchemaCrossCheck' ./contracts/
+
+# The installer itself: idempotent offline, refuses a tampered package, says what is missing.
+contracts-installer-test: setup-pact
+	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestInstaller' ./contracts/
 
 # The broker publisher is pure Go; its tests use a loopback broker.
 contracts-publish-test:
