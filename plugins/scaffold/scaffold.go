@@ -1,0 +1,262 @@
+// Package scaffold writes a new, ready-to-build agentshape plugin project in
+// Go, C or AssemblyScript: the plugin source with a working shape function,
+// the kit (a copy for C and AssemblyScript; a module reference for Go), a
+// Makefile (build, test, inspect, conformance, pin), golden tests run through
+// the real host, a unit test (Go), a pipeline manifest entry and a README.
+// It backs `agentshape plugin new`.
+//
+// The project is written to a temporary directory next to the target and
+// renamed into place at the end, so a failure never leaves half a project.
+package scaffold
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/agentshape/agentshape/plugins/kits"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Languages a project can be generated in.
+const (
+	Go             = "go"
+	C              = "c"
+	AssemblyScript = "assemblyscript"
+)
+
+// Languages lists the accepted --lang values.
+var Languages = []string{Go, C, AssemblyScript}
+
+// Options say what to generate.
+type Options struct {
+	// Name is the plugin's name: lower-case letters, digits and single
+	// hyphens, starting with a letter (it names the .wasm and the manifest entry).
+	Name string
+	// Lang is one of Languages ("as" and "ts" are accepted for AssemblyScript).
+	Lang string
+	// Dir is the project directory to create; it must not exist or be empty.
+	Dir string
+	// AgentshapeDir is the agentshape checkout a Go project takes the Go kit
+	// from (a go.mod replace directive). Required for Go, ignored otherwise.
+	AgentshapeDir string
+}
+
+// Result describes what was written.
+type Result struct {
+	// Dir is the absolute project directory.
+	Dir string
+	// Lang is the normalised language.
+	Lang string
+	// Files lists the written files, relative to Dir, in write order.
+	Files []string
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// NormalizeLang maps accepted spellings to one of Languages.
+func NormalizeLang(lang string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(lang)) {
+	case "go", "golang":
+		return Go, nil
+	case "c":
+		return C, nil
+	case "assemblyscript", "as", "ts":
+		return AssemblyScript, nil
+	}
+	return "", fmt.Errorf("language %q is not supported: use go, c or assemblyscript", lang)
+}
+
+// data is what the templates see.
+type data struct {
+	Name, Lang, LangTitle, SourceFile string
+	GoModule, AgentshapeDir           string
+	ASCVersion                        string
+	MemoryMaxPages                    int
+	HasUnit                           bool
+}
+
+// New writes the project and returns what it wrote.
+func New(opts Options) (*Result, error) {
+	if !nameRE.MatchString(opts.Name) || len(opts.Name) > 48 {
+		return nil, fmt.Errorf("plugin name %q: use lower-case letters, digits and single hyphens, starting with a letter, at most 48 characters (e.g. \"order-tier\")", opts.Name)
+	}
+	lang, err := NormalizeLang(opts.Lang)
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = opts.Name
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("project directory: %w", err)
+	}
+	if err := checkTarget(dir); err != nil {
+		return nil, err
+	}
+	d := data{Name: opts.Name, Lang: lang, GoModule: "example.com/" + opts.Name}
+	switch lang {
+	case Go:
+		d.LangTitle, d.SourceFile, d.MemoryMaxPages, d.HasUnit = "Go", "`main.go`", 512, true
+		if d.AgentshapeDir, err = checkAgentshapeDir(opts.AgentshapeDir); err != nil {
+			return nil, err
+		}
+	case C:
+		d.LangTitle, d.SourceFile, d.MemoryMaxPages = "C", "`"+opts.Name+".c`", 64
+	case AssemblyScript:
+		d.LangTitle, d.SourceFile, d.MemoryMaxPages = "AssemblyScript", "`assembly/index.ts`", 64
+		if d.ASCVersion, err = kits.AssemblyScriptCompilerVersion(); err != nil {
+			return nil, err
+		}
+	}
+
+	// Write everything into a fresh sibling directory, then rename it into place.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-*")
+	if err != nil {
+		return nil, fmt.Errorf("create a working directory next to %s: %w", dir, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	res := &Result{Dir: dir, Lang: lang}
+	write := func(rel string, content []byte, mode os.FileMode) error {
+		p := filepath.Join(tmp, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, content, mode); err != nil {
+			return fmt.Errorf("write %s: %w", rel, err)
+		}
+		res.Files = append(res.Files, rel)
+		return nil
+	}
+	for _, root := range []string{"templates/common", "templates/" + lang} {
+		if err := renderTree(root, d, write); err != nil {
+			return nil, err
+		}
+	}
+	switch lang {
+	case C:
+		if err := write("agentshape.h", kits.CHeader, 0o644); err != nil {
+			return nil, err
+		}
+	case AssemblyScript:
+		kit := kits.AssemblyScript()
+		err := fs.WalkDir(kit, ".", func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(kit, p)
+			if err != nil {
+				return err
+			}
+			return write("assembly/agentshape/"+p, b, 0o644)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("copy the AssemblyScript kit: %w", err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	// The target may exist as an empty directory: remove it so rename can take its place.
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		if err := os.Remove(dir); err != nil {
+			return nil, fmt.Errorf("replace empty directory %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, fmt.Errorf("move the new project into %s: %w", dir, err)
+	}
+	done = true
+	return res, nil
+}
+
+// renderTree renders every .tmpl file under root (an embedded directory)
+// into the project: "_name_" in a file name becomes the plugin name,
+// "gitignore" becomes ".gitignore", and ".sh" files are executable.
+func renderTree(root string, d data, write func(string, []byte, os.FileMode) error) error {
+	return fs.WalkDir(templates, root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		src, err := templates.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimSuffix(strings.TrimPrefix(p, root+"/"), ".tmpl")
+		rel = strings.ReplaceAll(rel, "_name_", d.Name)
+		if path.Base(rel) == "gitignore" {
+			rel = path.Join(path.Dir(rel), ".gitignore")
+		}
+		t, err := template.New(p).Delims("[[", "]]").Option("missingkey=error").Parse(string(src))
+		if err != nil {
+			return fmt.Errorf("scaffold template %s: %w", p, err)
+		}
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, d); err != nil {
+			return fmt.Errorf("scaffold template %s: %w", p, err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(rel, ".sh") {
+			mode = 0o755
+		}
+		return write(rel, buf.Bytes(), mode)
+	})
+}
+
+func checkTarget(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
+			return fmt.Errorf("%s exists and is not a directory: choose another --dir", dir)
+		}
+		return fmt.Errorf("project directory %s: %w", dir, err)
+	case len(entries) > 0:
+		return fmt.Errorf("%s already exists and is not empty: choose another --dir (nothing was written)", dir)
+	}
+	return nil
+}
+
+// checkAgentshapeDir makes sure dir is an agentshape checkout holding the Go kit.
+func checkAgentshapeDir(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("a Go plugin takes the Go kit from an agentshape checkout: pass --agentshape-dir DIR (the directory with agentshape's go.mod), or run from inside the checkout")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	mod, err := os.ReadFile(filepath.Join(abs, "go.mod"))
+	if err != nil {
+		return "", fmt.Errorf("--agentshape-dir %s: %w (it must be an agentshape checkout)", dir, err)
+	}
+	if !bytes.Contains(mod, []byte("module github.com/agentshape/agentshape\n")) {
+		return "", fmt.Errorf("--agentshape-dir %s: go.mod is not module github.com/agentshape/agentshape", dir)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "plugins", "kits", "go", "shapekit")); err != nil {
+		return "", fmt.Errorf("--agentshape-dir %s has no plugins/kits/go/shapekit: %w", dir, err)
+	}
+	return filepath.ToSlash(abs), nil
+}
