@@ -26,7 +26,7 @@ AS_TESTDATA_ENTRIES := $(shell find plugins/testdata -path '*/assembly/index.ts'
 AS_WASM := $(patsubst plugins/examples/%/assembly/index.ts,plugins/build/%.wasm,$(AS_EXAMPLE_ENTRIES)) \
            $(patsubst plugins/testdata/%/assembly/index.ts,plugins/build/testdata/%.wasm,$(AS_TESTDATA_ENTRIES))
 
-KITBENCH_GO_SRC := $(wildcard plugins/testdata/kitbench/go/*.go) $(wildcard plugins/kits/go/shapekit/*.go)
+KITBENCH_GO_SRC := $(wildcard plugins/testdata/kitbench/go/*.go) $(wildcard plugins/kits/go/shapekit/*.go) $(wildcard host/abi/*.go) go.mod go.sum
 
 .PHONY: plugins-as as-kit
 plugins-as: $(AS_WASM) plugins/build/testdata/kitbench/go.wasm
@@ -43,11 +43,13 @@ $(AS_STAMP): $(AS_KIT)/package.json $(AS_KIT)/package-lock.json
 define as_plugin_rule
 $(1): $(2) $$(wildcard $(dir $(2))*.ts) $$(AS_KIT_SRC) $$(AS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(ASC) $(2) -o $$@ $$(ASFLAGS)
+	$$(ASC) $(2) -o $$@.tmp $$(ASFLAGS)
+	@mv -f $$@.tmp $$@
 endef
 $(foreach e,$(AS_EXAMPLE_ENTRIES),$(eval $(call as_plugin_rule,$(patsubst plugins/examples/%/assembly/index.ts,plugins/build/%.wasm,$(e)),$(e))))
 $(foreach e,$(AS_TESTDATA_ENTRIES),$(eval $(call as_plugin_rule,$(patsubst plugins/testdata/%/assembly/index.ts,plugins/build/testdata/%.wasm,$(e)),$(e))))
 
 plugins/build/testdata/kitbench/go.wasm: $(KITBENCH_GO_SRC)
 	@mkdir -p $(dir $@)
-	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -o $@ ./plugins/testdata/kitbench/go
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o $@.tmp ./plugins/testdata/kitbench/go
+	@mv -f $@.tmp $@
