@@ -85,15 +85,16 @@ func threeManifest(b *testing.B, dir string) (manifest, context string) {
 	return manifest, context
 }
 
-// shapeOnce execs `agentshape shape` with cacheDir and returns its wall time.
-func shapeOnce(b *testing.B, cli, manifest, context, cacheDir string) time.Duration {
+// shapeOnce execs `agentshape shape` with cacheDir and returns its wall time
+// and the CPU time (user+system) the process used.
+func shapeOnce(b *testing.B, cli, manifest, context, cacheDir string) (wall, cpu time.Duration) {
 	b.Helper()
 	cmd := exec.Command(cli, "shape", "--manifest", manifest, "--context", context, "--cache-dir", cacheDir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	wall := time.Since(start)
+	wall = time.Since(start)
 	if err != nil {
 		b.Fatalf("agentshape shape: %v\n%s", err, stderr.Bytes())
 	}
@@ -105,13 +106,15 @@ func shapeOnce(b *testing.B, cli, manifest, context, cacheDir string) time.Durat
 	if err := json.Unmarshal(stdout.Bytes(), &req); err != nil || req.InstanceConfig.Endpoint == "" {
 		b.Fatalf("agentshape shape printed no shaped request: %v\n%s", err, stdout.Bytes())
 	}
-	return wall
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // BenchmarkColdStart runs `agentshape shape` with the three Go example
 // plugins as a fresh process, each iteration once with an empty compilation
 // cache and warmRuns times with a warm one, and reports the mean wall times
-// (empty-ms, warm-ms) and their ratio (empty/warm; target ≥ 10, warm ≤ 150 ms).
+// (empty-ms, warm-ms) and their ratio (empty/warm; target ≥ 10, warm ≤ 150 ms),
+// and the processes' CPU time (empty-cpu-ms, warm-cpu-ms), which other load on
+// the machine disturbs less than wall time.
 func BenchmarkColdStart(b *testing.B) {
 	cli := buildCLI(b)
 	dir := b.TempDir()
@@ -119,17 +122,19 @@ func BenchmarkColdStart(b *testing.B) {
 	warmCache := filepath.Join(dir, "warm-cache")
 	shapeOnce(b, cli, manifest, context, warmCache) // fill the warm cache
 	const warmRuns = 5
-	var empty, warm time.Duration
+	var empty, warm, emptyCPU, warmCPU time.Duration
 	n := 0
 	for b.Loop() {
 		cache, err := os.MkdirTemp(dir, "empty-cache")
 		if err != nil {
 			b.Fatal(err)
 		}
-		empty += shapeOnce(b, cli, manifest, context, cache)
+		w, c := shapeOnce(b, cli, manifest, context, cache)
+		empty, emptyCPU = empty+w, emptyCPU+c
 		_ = os.RemoveAll(cache)
 		for i := 0; i < warmRuns; i++ {
-			warm += shapeOnce(b, cli, manifest, context, warmCache)
+			w, c := shapeOnce(b, cli, manifest, context, warmCache)
+			warm, warmCPU = warm+w, warmCPU+c
 		}
 		n++
 	}
@@ -138,4 +143,6 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(emptyMS, "empty-ms")
 	b.ReportMetric(warmMS, "warm-ms")
 	b.ReportMetric(emptyMS/warmMS, "empty/warm")
+	b.ReportMetric(float64(emptyCPU.Microseconds())/1000/float64(n), "empty-cpu-ms")
+	b.ReportMetric(float64(warmCPU.Microseconds())/1000/float64(n*warmRuns), "warm-cpu-ms")
 }
