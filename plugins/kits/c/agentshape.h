@@ -146,11 +146,18 @@ static size_t as__skip(const char *p, size_t n, size_t i) {
 	if (i >= n)
 		return n;
 	if (p[i] == '"') {
-		for (i++; i < n; i++) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				return i + 1;
+		/* memchr to the next quote; it closes the string unless an odd
+		 * number of backslashes precede it. */
+		for (i++; i < n;) {
+			const char *q = (const char *)memchr(p + i, '"', n - i);
+			if (!q)
+				return n;
+			size_t j = (size_t)(q - p), bs = 0;
+			while (j - bs > i && p[j - bs - 1] == '\\')
+				bs++;
+			if (bs % 2 == 0)
+				return j + 1;
+			i = j + 1;
 		}
 		return n;
 	}

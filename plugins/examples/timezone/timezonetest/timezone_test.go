@@ -3,6 +3,7 @@
 package timezonetest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -26,6 +27,31 @@ func TestZones(t *testing.T) {
 			t.Errorf("other members must pass through unchanged: %v", req)
 		}
 	}
+}
+
+// TestEscapesPassThrough: the C kit's span scanner finds the ends of strings
+// with escaped quotes and backslashes, so tricky members survive unchanged.
+func TestEscapesPassThrough(t *testing.T) {
+	p := examplerun.Load(t, "timezone", nil)
+	req := examplerun.MustShape(t, p, user("Europe/Berlin"), `{"a":"x\\","b":"\"}\\\"{","c":{"d":["]\\",{"e":"\\\\"}]},"f":"é😀\u00e9"}`)
+	want := map[string]any{"a": `x\`, "b": `"}\"{`, "c": map[string]any{"d": []any{`]\`, map[string]any{"e": `\\`}}}, "f": "é😀é"}
+	for k, v := range want {
+		if got, _ := json.Marshal(req[k]); string(got) != mustJSON(t, v) {
+			t.Errorf("%s = %s, want %s", k, got, mustJSON(t, v))
+		}
+	}
+	if req["tz"] != "Europe/Berlin" {
+		t.Errorf("tz = %v", req["tz"])
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestDefaultsAndOptions: config.defaultTimezone when the context has no zone,
