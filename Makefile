@@ -24,12 +24,13 @@ toolchains:
 	@bash .ci/install-toolchains.sh
 
 ## setup: everything the tests need, installed once
-setup: toolchains
+setup: toolchains setup-pact chromium
 	$(GO) mod download
 
 include plugins/plugins.mk
 -include plugins/assemblyscript.mk
 -include contracts/contracts.mk
+-include features/features.mk
 
 ifneq ($(wildcard plugins/assemblyscript.mk),)
 plugins: plugins-as
