@@ -95,22 +95,36 @@ func (r *rawRoundTrip) call(ctx context.Context, env []byte) ([]byte, error) {
 	return bytes.Clone(out), nil
 }
 
-// timeLoop runs f n times and returns the mean time per call.
-func timeLoop(b *testing.B, n int, f func() error) time.Duration {
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		if err := f(); err != nil {
-			b.Fatal(err)
+// interleaved runs each f n times, alternating between them in chunks of 64
+// calls so that load changes on a shared machine hit every variant alike, and
+// returns the mean time per call of each.
+func interleaved(b *testing.B, n int, fs ...func() error) []time.Duration {
+	const chunk = 64
+	total := make([]time.Duration, len(fs))
+	for done := 0; done < n; done += chunk {
+		k := min(chunk, n-done)
+		for j, f := range fs {
+			start := time.Now()
+			for i := 0; i < k; i++ {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			total[j] += time.Since(start)
 		}
 	}
-	return time.Since(start) / time.Duration(n)
+	for j := range total {
+		total[j] /= time.Duration(n)
+	}
+	return total
 }
 
 // BenchmarkABIRoundTrip: a 1 KiB envelope through the trivial reactor via
 // Plugin.Call (pool, timeout, memory guard, output checks) vs the same ABI
 // steps as raw wazero api.Function.Call on the same module. Reported:
 // host-ns/op, raw-ns/op (same runtime config: close-on-context-done on),
-// rawunguarded-ns/op, and the ratios (target host/raw ≤ 1.5).
+// rawunguarded-ns/op, and the ratios (target host/raw ≤ 1.5). The variants
+// run interleaved, so ns/op is the sum of all three.
 func BenchmarkABIRoundTrip(b *testing.B) {
 	ctx := context.Background()
 	p := benchLoad(b, benchRuntime(b, false), "testdata/trivial")
@@ -123,12 +137,12 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 		_, _ = raw.call(ctx, env)
 		_, _ = rawU.call(ctx, env)
 	}
-	b.ReportAllocs()
 	b.ResetTimer()
-	host := timeLoop(b, b.N, func() error { _, err := p.Call(ctx, env); return err })
-	b.StopTimer()
-	base := timeLoop(b, b.N, func() error { _, err := raw.call(ctx, env); return err })
-	baseU := timeLoop(b, b.N, func() error { _, err := rawU.call(ctx, env); return err })
+	d := interleaved(b, b.N,
+		func() error { _, err := p.Call(ctx, env); return err },
+		func() error { _, err := raw.call(ctx, env); return err },
+		func() error { _, err := rawU.call(ctx, env); return err })
+	host, base, baseU := d[0], d[1], d[2]
 	b.ReportMetric(float64(host.Nanoseconds()), "host-ns/op")
 	b.ReportMetric(float64(base.Nanoseconds()), "raw-ns/op")
 	b.ReportMetric(float64(baseU.Nanoseconds()), "rawunguarded-ns/op")
@@ -141,6 +155,7 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 // wazero's close-on-context-done compiled in (the default, which is what makes
 // per-call timeouts work) vs compiled without it (timeouts not enforceable).
 // Reported: guarded-ns/op, unguarded-ns/op and guarded/unguarded (target ≤ 2).
+// The variants run interleaved, so ns/op is the sum of both.
 func BenchmarkTimeoutEnforcement(b *testing.B) {
 	ctx := context.Background()
 	guarded := benchLoad(b, benchRuntime(b, false), "endpoint")
@@ -150,11 +165,11 @@ func BenchmarkTimeoutEnforcement(b *testing.B) {
 		_, _ = guarded.Call(ctx, env)
 		_, _ = unguarded.Call(ctx, env)
 	}
-	b.ReportAllocs()
 	b.ResetTimer()
-	g := timeLoop(b, b.N, func() error { _, err := guarded.Call(ctx, env); return err })
-	b.StopTimer()
-	u := timeLoop(b, b.N, func() error { _, err := unguarded.Call(ctx, env); return err })
+	d := interleaved(b, b.N,
+		func() error { _, err := guarded.Call(ctx, env); return err },
+		func() error { _, err := unguarded.Call(ctx, env); return err })
+	g, u := d[0], d[1]
 	b.ReportMetric(float64(g.Nanoseconds()), "guarded-ns/op")
 	b.ReportMetric(float64(u.Nanoseconds()), "unguarded-ns/op")
 	b.ReportMetric(float64(g)/float64(u), "guarded/unguarded")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,21 +12,24 @@ import (
 // can never be canceled (Done() == nil, e.g. context.Background): it carries
 // the call's deadline and logger without allocating a timer and context per
 // call. Its Done channel closes when the deadline passes, which is what makes
-// wazero's close-on-context-done stop the plugin.
+// wazero's close-on-context-done stop the plugin. Reads are lock-free.
 type callCtx struct {
 	timer *time.Timer
 
-	mu       sync.Mutex
-	parent   context.Context
-	logger   *slog.Logger
-	deadline time.Time
-	done     chan struct{}
-	err      error
-	armed    bool
+	mu    sync.Mutex // serialises begin/end/expire
+	armed bool
+
+	parent   atomic.Pointer[context.Context]
+	logger   atomic.Pointer[slog.Logger]
+	deadline atomic.Int64 // unix nanoseconds
+	done     atomic.Pointer[chan struct{}]
+	expired  atomic.Bool
 }
 
 func newCallCtx() *callCtx {
-	c := &callCtx{done: make(chan struct{})}
+	c := &callCtx{}
+	ch := make(chan struct{})
+	c.done.Store(&ch)
 	c.timer = time.AfterFunc(time.Hour, c.expire)
 	c.timer.Stop()
 	return c
@@ -33,11 +37,14 @@ func newCallCtx() *callCtx {
 
 // begin arms the context for one call.
 func (c *callCtx) begin(parent context.Context, l *slog.Logger, timeout time.Duration) {
+	ch := make(chan struct{})
 	c.mu.Lock()
-	c.parent, c.logger = parent, l
-	c.deadline = time.Now().Add(timeout)
-	c.done = make(chan struct{})
-	c.err, c.armed = nil, true
+	c.parent.Store(&parent)
+	c.logger.Store(l)
+	c.deadline.Store(time.Now().Add(timeout).UnixNano())
+	c.done.Store(&ch)
+	c.expired.Store(false)
+	c.armed = true
 	c.mu.Unlock()
 	c.timer.Reset(timeout)
 }
@@ -47,7 +54,8 @@ func (c *callCtx) end() {
 	c.timer.Stop()
 	c.mu.Lock()
 	c.armed = false
-	c.parent, c.logger = nil, nil
+	c.parent.Store(nil)
+	c.logger.Store(nil)
 	c.mu.Unlock()
 }
 
@@ -55,44 +63,35 @@ func (c *callCtx) expire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A stale firing (armed for an earlier call) finds the deadline ahead.
-	if !c.armed || time.Now().Before(c.deadline) {
+	if !c.armed || time.Now().UnixNano() < c.deadline.Load() {
 		return
 	}
-	c.err, c.armed = context.DeadlineExceeded, false
-	close(c.done)
+	c.armed = false
+	c.expired.Store(true)
+	close(*c.done.Load())
 }
 
 // Deadline implements context.Context.
-func (c *callCtx) Deadline() (time.Time, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.deadline, true
-}
+func (c *callCtx) Deadline() (time.Time, bool) { return time.Unix(0, c.deadline.Load()), true }
 
 // Done implements context.Context.
-func (c *callCtx) Done() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.done
-}
+func (c *callCtx) Done() <-chan struct{} { return *c.done.Load() }
 
 // Err implements context.Context.
 func (c *callCtx) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	if c.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // Value implements context.Context; it answers the call's logger itself.
 func (c *callCtx) Value(key any) any {
 	if _, ok := key.(callLoggerKey); ok {
-		return c.logger
+		return c.logger.Load()
 	}
-	c.mu.Lock()
-	p := c.parent
-	c.mu.Unlock()
-	if p == nil {
-		return nil
+	if p := c.parent.Load(); p != nil {
+		return (*p).Value(key)
 	}
-	return p.Value(key)
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -39,9 +39,10 @@ type Plugin struct {
 	sem  chan struct{}  // concurrency tokens
 	idle chan *instance // pre-initialised reactor instances
 
-	mu     sync.Mutex
-	closed bool
-	stats  PoolStats
+	closed       atomic.Bool
+	instantiated atomic.Int64
+	discarded    atomic.Int64
+	calls        atomic.Int64
 }
 
 // PoolStats counts what a plugin's pool did.
@@ -65,30 +66,16 @@ func (p *Plugin) Limits() Limits { return p.limits }
 
 // Stats returns a snapshot of the pool's counters.
 func (p *Plugin) Stats() PoolStats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stats
+	return PoolStats{Instantiated: int(p.instantiated.Load()), Discarded: int(p.discarded.Load()), Calls: int(p.calls.Load())}
 }
 
 // Close discards the plugin's instances and compiled code. Calls in flight
 // finish; later calls fail with ErrClosed.
 func (p *Plugin) Close(ctx context.Context) error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	if p.closed.Swap(true) {
 		return nil
 	}
-	p.closed = true
-	p.mu.Unlock()
-	for {
-		select {
-		case inst := <-p.idle:
-			inst.close(ctx)
-			continue
-		default:
-		}
-		break
-	}
+	p.drainIdle(ctx)
 	p.rt.forget(p)
 	return p.compiled.Close(ctx)
 }
@@ -208,9 +195,7 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
 	}
 	inst.mod = mod
-	p.mu.Lock()
-	p.stats.Instantiated++
-	p.mu.Unlock()
+	p.instantiated.Add(1)
 	if init := mod.ExportedFunction(abi.InitializeExport); init != nil {
 		if _, err := init.Call(cctx); err != nil {
 			inst.close(ctx)
@@ -234,11 +219,8 @@ func (p *Plugin) acquireToken(ctx context.Context) error {
 	case <-ctx.Done():
 		return newError(p.name, PhaseCall, ErrCanceled, "waiting for a free instance: %w", ctx.Err())
 	}
-	p.mu.Lock()
-	closed := p.closed
-	p.stats.Calls++
-	p.mu.Unlock()
-	if closed {
+	p.calls.Add(1)
+	if p.closed.Load() {
 		<-p.sem
 		return newError(p.name, PhaseCall, ErrClosed, "the plugin is closed; load it again")
 	}
@@ -264,42 +246,43 @@ func (p *Plugin) acquire(ctx context.Context) (*instance, error) {
 
 // release returns a healthy instance to the pool, or discards it.
 func (p *Plugin) release(ctx context.Context, inst *instance, healthy bool) {
-	p.mu.Lock()
-	if healthy && !p.closed {
+	defer func() { <-p.sem }()
+	if !healthy {
+		p.discarded.Add(1)
+		inst.close(ctx)
+		return
+	}
+	select {
+	case p.idle <- inst:
+	default:
+		inst.close(ctx)
+		return
+	}
+	if p.closed.Load() { // Close may have drained the pool before our send
+		p.drainIdle(ctx)
+	}
+}
+
+// drainIdle closes every idle instance.
+func (p *Plugin) drainIdle(ctx context.Context) {
+	for {
 		select {
-		case p.idle <- inst:
-			p.mu.Unlock()
-			<-p.sem
-			return
+		case inst := <-p.idle:
+			inst.close(ctx)
 		default:
+			return
 		}
 	}
-	if !healthy {
-		p.stats.Discarded++
-	}
-	p.mu.Unlock()
-	inst.close(ctx)
-	<-p.sem
 }
 
 // Call runs the plugin on a raw envelope (UTF-8 JSON) and returns its raw
 // output, checked to be a JSON object within Limits.MaxOutputBytes. Most
 // callers want Shape.
 func (p *Plugin) Call(ctx context.Context, envelope []byte) ([]byte, error) {
-	var out []byte
-	var err error
 	if p.kind == Command {
-		out, err = p.callCommand(ctx, envelope)
-	} else {
-		out, err = p.callReactor(ctx, envelope)
+		return p.callCommand(ctx, envelope)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkObject(out); err != nil {
-		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
-	}
-	return out, nil
+	return p.callReactor(ctx, envelope)
 }
 
 func checkObject(out []byte) error {
@@ -350,7 +333,7 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	}
 	if cerr := checkObject(out); cerr != nil {
 		p.release(ctx, inst, false)
-		return out, nil // Call reports the decode error
+		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", cerr)
 	}
 	p.release(ctx, inst, true)
 	return out, nil
@@ -405,9 +388,7 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	if err != nil {
 		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, err)
 	}
-	p.mu.Lock()
-	p.stats.Instantiated++
-	p.mu.Unlock()
+	p.instantiated.Add(1)
 	defer mod.Close(ctx)
 	_, err = mod.ExportedFunction(abi.StartExport).Call(cctx)
 	var ee *sys.ExitError
@@ -417,7 +398,11 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	if stdout.overflow {
 		return nil, newError(p.name, PhaseCall, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d; write a smaller request or raise the limit", p.limits.MaxOutputBytes)
 	}
-	return stdout.buf.Bytes(), nil
+	out := stdout.buf.Bytes()
+	if err := checkObject(out); err != nil {
+		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
+	}
+	return out, nil
 }
 
 // classify turns a wazero failure into a typed *Error.
