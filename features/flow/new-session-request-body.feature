@@ -72,6 +72,13 @@ Feature: New Session Request Body: how to build it and what it becomes
       Then the action takes the "200" output
 
     @flow:body-endpoint
+    Scenario: "The API endpoint" Help speaks of is replaced by the org's My Domain URL
+      Given a valid New Session Request Body with endpoint "https://api.salesforce.com"
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "200" output
+      And the Agent API received instanceConfig.endpoint "https://acme.my.salesforce.com"
+
+    @flow:body-endpoint
     Scenario Outline: A URL that is not a My Domain URL is refused before sending: <kind>
       Given a valid New Session Request Body with endpoint "<endpoint>"
       When the flow runs Start Session for agent "0XxAA0000000001AAA"

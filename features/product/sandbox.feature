@@ -28,6 +28,22 @@ Feature: Plugins run in a sandbox, within limits
         | answers with a huge output  | oversize-output | output too large |
         | traps                       | trap            | trap             |
 
+  Rule: A plugin sees no files, no environment and no network
+
+    @sandbox:isolation
+    Scenario Outline: A plugin that tries to <tries> is denied
+      Given a pipeline of the plugins "testdata/hostile/<plugin>"
+      When the request is shaped
+      Then shaping fails because the plugin "<plugin>" refused
+      And the error message contains "denied"
+      And no shaped request is produced
+
+      Examples:
+        | tries                                 | plugin      |
+        | read a file                           | read-file   |
+        | read environment variables and arguments | read-env |
+        | open a socket                         | open-socket |
+
   Rule: Only ABI v1 modules with allowed imports are loaded
 
     @sandbox:abi

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentshape/agentshape/host/conformance"
+)
+
+func init() { register(newConformanceCmd) }
+
+func newConformanceCmd() *cobra.Command {
+	var (
+		opts                   conformance.Options
+		configs                []string
+		junit, cucumber, htmlF string
+		quiet                  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] | --manifest pipeline.yaml)",
+		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
+		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
+
+  1. the plugin-contract features embedded in agentshape (features/plugincontract);
+  2. ABI checks: exports, imports, the ABI v1 marker, memory within limits;
+  3. --cases generated contexts (locales, time zones, missing members, unicode, empty and
+     huge values): every answer must be a valid start-session-request (or a refusal with a
+     code and a message), identical when re-run with the same --seed, within the limits,
+     and must never set a reserved field such as the Tenant Key ID;
+  4. an end-to-end Start Session against the embedded Agent API emulator.
+
+Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
+and the command that replays it. Exit code 0 when every check passes, 1 when one fails,
+2 on bad flags or an unreadable plugin/manifest.`,
+		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme
+  agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(configs) > 0 && opts.Plugin == "" {
+				return withCode(exitUsage, fmt.Errorf("--config goes with --plugin; a manifest carries each plugin's config"))
+			}
+			if len(configs) > 0 {
+				opts.Config = map[string]any{}
+				for _, kv := range configs {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok || k == "" {
+						return withCode(exitUsage, fmt.Errorf("--config %q: write key=value (the value may be JSON, e.g. stable=true or vars='{\"tier\":\"orderTier\"}')", kv))
+					}
+					var jv any
+					if err := json.Unmarshal([]byte(v), &jv); err == nil {
+						opts.Config[k] = jv
+					} else {
+						opts.Config[k] = v
+					}
+				}
+			}
+			if !quiet {
+				opts.Progress = cmd.ErrOrStderr()
+			}
+			rep, err := conformance.Run(cmd.Context(), opts)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			for _, out := range []struct {
+				path  string
+				write func(io.Writer) error
+			}{{junit, rep.WriteJUnit}, {cucumber, rep.WriteCucumber}, {htmlF, rep.WriteHTML}} {
+				if out.path == "" {
+					continue
+				}
+				if err := writeFile(out.path, out.write); err != nil {
+					return withCode(exitFailure, err)
+				}
+			}
+			fmt.Fprintln(cmd.ErrOrStderr())
+			if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+				return withCode(exitFailure, err)
+			}
+			if rep.Failed() {
+				return withCode(exitFailure, fmt.Errorf("conformance failed: %d failure(s); reproducers are in %s", len(rep.Failures), rep.ReproDir))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Plugin, "plugin", "", "the plugin (.wasm) to check on its own")
+	f.StringArrayVar(&configs, "config", nil, "plugin configuration key=value (repeatable; JSON values allowed)")
+	f.StringVar(&opts.Manifest, "manifest", "", "a pipeline manifest to check as a whole")
+	f.StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
+	f.StringVar(&cucumber, "cucumber", "", "write a Cucumber JSON report to this file")
+	f.StringVar(&htmlF, "html", "", "write a self-contained HTML report to this file")
+	f.IntVar(&opts.Cases, "cases", conformance.DefaultCases, "number of generated cases")
+	f.Int64Var(&opts.Seed, "seed", conformance.DefaultSeed, "seed for the generated cases and the plugins' randomness")
+	f.StringVar(&opts.ReproDir, "repro-dir", "", "where to write reproducer envelopes (default: a new temp directory)")
+	f.StringVar(&opts.CacheDir, "cache-dir", "", `wazero compilation cache ("" = default, "-" = none)`)
+	f.BoolVarP(&quiet, "quiet", "q", false, "no progress output on stderr")
+	return cmd
+}
+
+// writeFile writes a report through a temporary file, so a failed write
+// leaves no half-written report behind.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(dirOf(path), ".agentshape-report-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}

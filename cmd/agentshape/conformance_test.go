@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// TestConformanceCLIPasses: a good plugin exits 0 and writes every report.
+func TestConformanceCLIPasses(t *testing.T) {
+	dir := t.TempDir()
+	junit, cuke, html := filepath.Join(dir, "c.xml"), filepath.Join(dir, "c.json"), filepath.Join(dir, "c.html")
+	code, out, errOut := runShapeCLI(t, "conformance", "--plugin", catalog.MustPath(t, "endpoint"),
+		"--config", "override=false", "--cases", "10", "--seed", "3", "--cache-dir", shapeCacheDir,
+		"--junit", junit, "--cucumber", cuke, "--html", html)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if !strings.Contains(out, "conformance PASSED") || !strings.Contains(out, "seed 3, 10 generated cases") {
+		t.Errorf("summary: %s", out)
+	}
+	x, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal(x, &suites); err != nil || suites.Tests < 10 || suites.Failures != 0 {
+		t.Errorf("junit report: %v tests=%d failures=%d", err, suites.Tests, suites.Failures)
+	}
+	c, _ := os.ReadFile(cuke)
+	var features []map[string]any
+	if err := json.Unmarshal(c, &features); err != nil || len(features) != 4 {
+		t.Errorf("cucumber report: %v, %d features", err, len(features))
+	}
+	h, _ := os.ReadFile(html)
+	if !strings.Contains(string(h), `data-verdict="passed"`) {
+		t.Errorf("html report has no passed verdict")
+	}
+}
+
+// TestConformanceCLIFails: a broken plugin exits 1 and prints a reproducer.
+func TestConformanceCLIFails(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/broken/forbidden-field")
+	repro := t.TempDir()
+	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", wasm, "--cases", "5",
+		"--cache-dir", shapeCacheDir, "--repro-dir", repro)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for _, want := range []string{"conformance FAILED", "[reserved]", "tenantKeyId", "re-run:   agentshape plugin call " + wasm + " --input " + repro} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "reproducers are in "+repro) {
+		t.Errorf("stderr: %s", errOut)
+	}
+}
+
+// TestConformanceCLIUsage: bad flags exit 2 with a message that says what to do.
+func TestConformanceCLIUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"conformance"}, "exactly one of a plugin"},
+		{[]string{"conformance", "--plugin", "a.wasm", "--manifest", "m.yaml"}, "exactly one of a plugin"},
+		{[]string{"conformance", "--manifest", "m.yaml", "--config", "a=b"}, "--config goes with --plugin"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--config", "novalue"}, "write key=value"},
+		{[]string{"conformance", "--plugin", filepath.Join(t.TempDir(), "none.wasm")}, "make plugins"},
+		{[]string{"conformance", "--manifest", filepath.Join(t.TempDir(), "none.yaml")}, "none.yaml"},
+	} {
+		code, _, errOut := runShapeCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package conformance_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/conformance"
+	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/schemas"
+)
+
+// cacheDir is one compile cache shared by the tests of this package.
+var cacheDir string
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "conformance-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	cacheDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
+func run(t *testing.T, opts conformance.Options) *conformance.Report {
+	t.Helper()
+	if opts.Cases == 0 {
+		opts.Cases = 20
+	}
+	opts.CacheDir = cacheDir
+	opts.ReproDir = t.TempDir()
+	rep, err := conformance.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("conformance.Run: %v", err)
+	}
+	return rep
+}
+
+// examplePlugins lists plugins/examples/<name> directories that build a plugin.
+func examplePlugins(t *testing.T) []string {
+	t.Helper()
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(filepath.Join(root, "plugins", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.IsDir() && e.Name() != "internal" {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) < 3 {
+		t.Fatalf("found only %v under plugins/examples", names)
+	}
+	return names
+}
+
+// TestGatePassesEveryExamplePlugin: the examples keep the contract.
+func TestGatePassesEveryExamplePlugin(t *testing.T) {
+	for _, name := range examplePlugins(t) {
+		t.Run(name, func(t *testing.T) {
+			rep := run(t, conformance.Options{Plugin: catalog.MustPath(t, name)})
+			var b strings.Builder
+			_ = rep.WriteText(&b)
+			if rep.Failed() {
+				t.Fatalf("example plugin %s fails the gate:\n%s", name, b.String())
+			}
+			p, f, s := rep.Counts()
+			if p < 10 || f != 0 || s != 0 {
+				t.Fatalf("counts passed=%d failed=%d skipped=%d:\n%s", p, f, s, b.String())
+			}
+		})
+	}
+}
+
+// TestGatePassesExamplePipeline: the demo pipeline keeps the contract as a whole.
+func TestGatePassesExamplePipeline(t *testing.T) {
+	root, _ := catalog.RepoRoot()
+	rep := run(t, conformance.Options{Manifest: filepath.Join(root, "plugins", "examples", "pipeline.yaml")})
+	if rep.Failed() {
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		t.Fatalf("the example pipeline fails the gate:\n%s", b.String())
+	}
+	if len(rep.Members) != 4 {
+		t.Fatalf("members = %d, want the 4 plugins of pipeline.yaml", len(rep.Members))
+	}
+}
+
+// TestGateFailsBrokenPlugins: each deliberately broken plugin fails, for its
+// own reason, blamed on itself, with a reproducer that replays it.
+func TestGateFailsBrokenPlugins(t *testing.T) {
+	cases := []struct {
+		name    string
+		want    string   // check that must fail
+		allowed []string // checks that may fail besides
+		message string   // text the failure of want contains
+	}{
+		{"wrong-field", "schema", []string{"e2e"}, "userId"},
+		{"forbidden-field", "reserved", []string{"schema", "e2e"}, "tenantKeyId"},
+		{"nondeterministic", "deterministic", nil, "different answers"},
+		{"slow", "limits", nil, "timed out"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wasm := catalog.MustPath(t, "testdata/broken/"+tc.name)
+			rep := run(t, conformance.Options{Plugin: wasm, Cases: 10})
+			var txt strings.Builder
+			_ = rep.WriteText(&txt)
+			if !rep.Failed() {
+				t.Fatalf("the gate passed %s:\n%s", tc.name, txt.String())
+			}
+			var hit *conformance.Failure
+			for i, f := range rep.Failures {
+				if f.Plugin != tc.name {
+					t.Errorf("failure blames %q, want %q: %s", f.Plugin, tc.name, f)
+				}
+				if f.Check != tc.want && !slices.Contains(tc.allowed, f.Check) {
+					t.Errorf("unexpected %s failure for %s: %s", f.Check, tc.name, f)
+				}
+				if f.Check == tc.want && strings.Contains(f.Message, tc.message) && hit == nil {
+					hit = &rep.Failures[i]
+				}
+			}
+			if hit == nil {
+				t.Fatalf("no %s failure mentioning %q:\n%s", tc.want, tc.message, txt.String())
+			}
+			checkReproducer(t, wasm, *hit)
+			if !strings.Contains(txt.String(), hit.Command) {
+				t.Errorf("the text report does not print the reproducer command %q", hit.Command)
+			}
+		})
+	}
+}
+
+// checkReproducer replays a failure's envelope through the real host and
+// checks it shows the same fault.
+func checkReproducer(t *testing.T, wasm string, f conformance.Failure) {
+	t.Helper()
+	if f.Envelope == "" || f.Command == "" {
+		t.Fatalf("failure has no reproducer: %s", f)
+	}
+	if !strings.Contains(f.Command, "plugin call "+wasm+" --input "+f.Envelope+" --deterministic") {
+		t.Errorf("reproducer command %q does not replay %s on %s", f.Command, wasm, f.Envelope)
+	}
+	env, err := os.ReadFile(f.Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := schemas.Validate(schemas.PluginInput, env)
+	if err != nil || len(vs) > 0 {
+		t.Fatalf("reproducer envelope is not a valid plugin input: %v %v", err, vs)
+	}
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: conformance.DefaultSeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	p, err := rt.Load(ctx, plugin.Spec{Path: wasm, Limits: plugin.Limits{PoolSize: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out1, err1 := p.Call(ctx, env)
+	out2, err2 := p.Call(ctx, env)
+	switch f.Check {
+	case "limits":
+		if err1 == nil {
+			t.Fatalf("replaying %s did not break a limit: %s", f.Envelope, out1)
+		}
+	case "deterministic":
+		if string(out1) == string(out2) {
+			t.Fatalf("replaying %s twice gave the same answer %s", f.Envelope, out1)
+		}
+	case "schema", "reserved":
+		if err1 != nil {
+			t.Fatalf("replay: %v", err1)
+		}
+		var o struct{ Request json.RawMessage }
+		if err := json.Unmarshal(out1, &o); err != nil {
+			t.Fatal(err)
+		}
+		vs, _ := schemas.Validate(schemas.StartSessionRequest, o.Request)
+		if len(vs) == 0 {
+			t.Fatalf("replayed request %s is valid; the reproducer does not reproduce", o.Request)
+		}
+	}
+	_ = err2
+}
+
+// TestGateBlamesThePluginInAPipeline: in a pipeline, the violation names the
+// plugin that wrote the field, not the pipeline's last plugin.
+func TestGateBlamesThePluginInAPipeline(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	yaml := "version: 1\nplugins:\n" +
+		"  - name: broken-early\n    path: " + catalog.MustPath(t, "testdata/broken/wrong-field") + "\n" +
+		"  - name: endpoint\n    path: " + catalog.MustPath(t, "endpoint") + "\n" +
+		"  - name: session-key\n    path: " + catalog.MustPath(t, "session-key") + "\n"
+	if err := os.WriteFile(manifest, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, conformance.Options{Manifest: manifest, Cases: 5})
+	if !rep.Failed() {
+		t.Fatal("the gate passed a pipeline with wrong-field in it")
+	}
+	found := false
+	for _, f := range rep.Failures {
+		if f.Check == "schema" && strings.Contains(f.Message, "userId") {
+			found = true
+			if f.Plugin != "broken-early" {
+				t.Errorf("userId violation blamed on %q, want broken-early", f.Plugin)
+			}
+			if !strings.Contains(f.Command, "--name broken-early") {
+				t.Errorf("reproducer %q does not name the plugin as the manifest does", f.Command)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no userId violation in %v", rep.Failures)
+	}
+}
+
+// TestGateIsRepeatable: the same seed gives the same failures.
+func TestGateIsRepeatable(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/broken/wrong-field")
+	a := run(t, conformance.Options{Plugin: wasm, Cases: 8, Seed: 42})
+	b := run(t, conformance.Options{Plugin: wasm, Cases: 8, Seed: 42})
+	if len(a.Failures) != len(b.Failures) {
+		t.Fatalf("%d vs %d failures for the same seed", len(a.Failures), len(b.Failures))
+	}
+	for i := range a.Failures {
+		if a.Failures[i].Message != b.Failures[i].Message || a.Failures[i].Case != b.Failures[i].Case {
+			t.Errorf("failure %d differs: %s vs %s", i, a.Failures[i], b.Failures[i])
+		}
+	}
+}
+
+func TestGenerateCases(t *testing.T) {
+	a, b := conformance.GenerateCases(7, 40), conformance.GenerateCases(7, 40)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatal("the same seed generated different cases")
+	}
+	jc, _ := json.Marshal(conformance.GenerateCases(8, 40))
+	if string(jc) == string(ja) {
+		t.Fatal("different seeds generated the same cases")
+	}
+	labels := strings.Join(func() []string {
+		var l []string
+		for _, c := range a {
+			l = append(l, c.Label)
+		}
+		return l
+	}(), "|")
+	for _, want := range []string{"empty context", "huge values", "unicode values", "empty values", "no user", "locale ", "tz "} {
+		if !strings.Contains(labels, want) {
+			t.Errorf("40 generated cases have no %q case: %s", want, labels)
+		}
+	}
+	for _, c := range a {
+		env, _ := json.Marshal(map[string]any{"abi": 1, "plugin": map[string]any{"name": "x", "config": map[string]any{}}, "context": c.Context, "request": json.RawMessage(c.Request)})
+		if vs, err := schemas.Validate(schemas.PluginInput, env); err != nil || len(vs) > 0 {
+			t.Fatalf("case %d is not a valid plugin input: %v %v", c.Index, err, vs)
+		}
+		if vs, _ := schemas.Validate(schemas.StartSessionRequest, c.Request); len(vs) > 0 {
+			t.Fatalf("case %d's base request is invalid: %v", c.Index, vs)
+		}
+	}
+}
+
+func TestOptionsNeedOneSubject(t *testing.T) {
+	for _, o := range []conformance.Options{{}, {Plugin: "a.wasm", Manifest: "m.yaml"}} {
+		if _, err := conformance.Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "exactly one") {
+			t.Errorf("Run(%+v) = %v, want an error asking for exactly one subject", o, err)
+		}
+	}
+	if _, err := conformance.Run(context.Background(), conformance.Options{Plugin: filepath.Join(t.TempDir(), "missing.wasm")}); err == nil || !strings.Contains(err.Error(), "make plugins") {
+		t.Errorf("missing plugin: %v", err)
+	}
+}

@@ -1,0 +1,132 @@
+package conformance
+
+import (
+	"html/template"
+	"io"
+	"strings"
+	"time"
+)
+
+// WriteHTML writes the report as one self-contained HTML page (inline CSS,
+// no scripts, no external assets): the verdict, every failure with its
+// reproducer, then each feature's scenarios and steps.
+func (r *Report) WriteHTML(w io.Writer) error {
+	p, f, s := r.Counts()
+	data := struct {
+		*Report
+		Verdict                 string
+		Passed, Failed, Skipped int
+		When                    string
+		Took                    string
+	}{r, "passed", p, f, s, r.Started.UTC().Format(time.RFC1123), r.Duration.Round(time.Millisecond).String()}
+	if r.Failed() {
+		data.Verdict = "failed"
+	}
+	return htmlPage.Execute(w, data)
+}
+
+var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
+	"ms": func(d time.Duration) string {
+		if d < time.Millisecond {
+			return "<1 ms"
+		}
+		return d.Round(time.Millisecond).String()
+	},
+	"lower": strings.ToLower,
+	"slug": func(s string) string {
+		return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	},
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>agentshape conformance — {{.Verdict}} — {{.Target}}</title>
+<style>
+:root { --ok:#1b7f3b; --bad:#b42318; --skip:#8a6d00; --ink:#1d2330; --muted:#5b6475; --line:#e3e6ec; --bg:#f6f7f9; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--ink); background:var(--bg); }
+main { max-width: 980px; margin: 0 auto; padding: 24px 20px 64px; }
+header.verdict { border-radius: 10px; padding: 18px 22px; color: #fff; margin-bottom: 20px; }
+header.passed { background: var(--ok); } header.failed { background: var(--bad); }
+header h1 { margin:0 0 4px; font-size: 24px; }
+header p { margin: 0; opacity: .92; }
+.counts { display:flex; gap:12px; margin: 0 0 24px; flex-wrap: wrap; }
+.count { background:#fff; border:1px solid var(--line); border-radius:8px; padding:10px 16px; min-width:120px; }
+.count b { display:block; font-size:22px; }
+.count.passed b { color: var(--ok); } .count.failed b { color: var(--bad); } .count.skipped b { color: var(--skip); }
+section { background:#fff; border:1px solid var(--line); border-radius:10px; padding: 16px 20px; margin-bottom: 18px; }
+h2 { font-size: 18px; margin: 0 0 6px; }
+.desc { color: var(--muted); white-space: pre-line; margin: 0 0 10px; }
+.failure { border-left: 4px solid var(--bad); background:#fff5f4; padding: 10px 14px; margin: 10px 0; border-radius: 0 6px 6px 0; }
+.failure .check { font-weight: 600; color: var(--bad); text-transform: uppercase; font-size: 12px; letter-spacing: .04em; }
+.kv { display:grid; grid-template-columns: 90px 1fr; gap: 2px 10px; margin-top: 6px; font-size: 13px; }
+.kv dt { color: var(--muted); } .kv dd { margin:0; }
+code, pre { font-family: ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size: 13px; }
+pre { white-space: pre-wrap; word-break: break-word; background:#f3f4f6; padding:8px 10px; border-radius:6px; margin:6px 0 0; }
+details.scenario { border-top: 1px solid var(--line); padding: 8px 0; }
+details.scenario summary { cursor: pointer; list-style: none; display:flex; gap:10px; align-items: baseline; }
+details.scenario summary::-webkit-details-marker { display:none; }
+.badge { font-size: 12px; font-weight: 600; border-radius: 999px; padding: 1px 9px; color:#fff; min-width: 58px; text-align:center; }
+.badge.passed { background: var(--ok); } .badge.failed { background: var(--bad); } .badge.skipped { background: var(--skip); }
+.tags { color: var(--muted); font-size: 12px; }
+ol.steps { list-style: none; margin: 8px 0 4px; padding: 0 0 0 8px; }
+ol.steps li { padding: 3px 0 3px 22px; position: relative; }
+ol.steps li::before { position:absolute; left:0; font-weight:700; }
+ol.steps li.passed::before { content:"✓"; color: var(--ok); }
+ol.steps li.failed::before, ol.steps li.undefined::before, ol.steps li.pending::before { content:"✗"; color: var(--bad); }
+ol.steps li.skipped::before { content:"–"; color: var(--skip); }
+.kw { font-weight: 600; color: var(--muted); }
+.dur { color: var(--muted); font-size: 12px; }
+footer { color: var(--muted); font-size: 13px; text-align: center; }
+</style>
+</head>
+<body>
+<main>
+<header class="verdict {{.Verdict}}" id="verdict" data-verdict="{{.Verdict}}">
+  <h1>Conformance {{.Verdict}}</h1>
+  <p><code>{{.Target}}</code> — seed {{.Seed}}, {{.Cases}} generated cases, {{.When}}, took {{.Took}}</p>
+</header>
+<div class="counts">
+  <div class="count passed" id="count-passed"><b>{{.Passed}}</b>scenarios passed</div>
+  <div class="count failed" id="count-failed"><b>{{.Failed}}</b>failed</div>
+  <div class="count skipped" id="count-skipped"><b>{{.Skipped}}</b>skipped</div>
+</div>
+{{if .Failures}}
+<section id="failures">
+  <h2>Failures and how to reproduce them</h2>
+  {{range $i, $f := .Failures}}
+  <div class="failure">
+    <div class="check">{{$f.Check}}</div>
+    <div>{{$f.Message}}</div>
+    {{if $f.Detail}}<pre class="detail">{{$f.Detail}}</pre>{{end}}
+    <dl class="kv">
+      {{if $f.Plugin}}<dt>plugin</dt><dd><code>{{$f.Plugin}}</code></dd>{{end}}
+      {{if $f.Case}}<dt>case</dt><dd>{{$f.Case}}</dd>{{end}}
+      {{if $f.Envelope}}<dt>envelope</dt><dd><code>{{$f.Envelope}}</code></dd>{{end}}
+    </dl>
+    {{if $f.Command}}<pre>{{$f.Command}}</pre>{{end}}
+  </div>
+  {{end}}
+</section>
+{{end}}
+{{range .Features}}
+<section class="feature" id="feature-{{slug .Name}}">
+  <h2>{{.Name}}</h2>
+  {{if .Description}}<p class="desc">{{.Description}}</p>{{end}}
+  {{range .Scenarios}}{{$st := .Status}}
+  <details class="scenario {{$st}}" {{if eq $st "failed"}}open{{end}}>
+    <summary><span class="badge {{$st}}">{{$st}}</span> <span class="name">{{.Name}}</span> <span class="tags">{{range .Tags}}{{.}} {{end}}</span></summary>
+    <ol class="steps">
+      {{range .Steps}}<li class="{{lower .Status}}"><span class="kw">{{.Keyword}}</span> {{.Text}} <span class="dur">{{ms .Duration}}</span>{{if .Error}}<pre>{{.Error}}</pre>{{end}}</li>
+      {{end}}
+    </ol>
+  </details>
+  {{end}}
+</section>
+{{end}}
+<footer>agentshape conformance — the plugin contract is documented in features/plugincontract</footer>
+</main>
+</body>
+</html>
+`))

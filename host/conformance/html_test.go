@@ -1,0 +1,136 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentshape/agentshape/host/conformance"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// chromium finds the headless browser the HTML test renders with.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("chromium is not installed: run `make chromium` (Debian package chromium; see features/features.mk)")
+	return ""
+}
+
+// renderDOM loads file in headless Chromium and returns the DOM after
+// rendering (and a screenshot's size as proof it painted).
+func renderDOM(t *testing.T, file string) (dom string, screenshot int) {
+	t.Helper()
+	bin := chromium(t)
+	profile := t.TempDir()
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, append(args, "--dump-dom", "file://"+file)...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v\n%s", err, stderr.String())
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	cmd = exec.CommandContext(ctx, bin, append(args, "--screenshot="+shot, "--window-size=1100,1400", "file://"+file)...)
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium --screenshot: %v\n%s", err, stderr.String())
+	}
+	st, err := os.Stat(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v\n%s", err, stderr.String())
+	}
+	return string(out), int(st.Size())
+}
+
+var (
+	externalRef = regexp.MustCompile(`(?i)<(link|script|img|iframe)\b|\bsrc\s*=|url\(`)
+	tagText     = regexp.MustCompile(`<[^>]+>`)
+)
+
+// TestHTMLReportRendersInChromium: --html writes one self-contained page that
+// a browser renders with the verdict, the scenarios, their steps and the
+// failures with reproducers.
+func TestHTMLReportRendersInChromium(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/broken/wrong-field")
+	rep := run(t, conformance.Options{Plugin: wasm, Cases: 5})
+	file := filepath.Join(t.TempDir(), "report.html")
+	var page bytes.Buffer
+	if err := rep.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := externalRef.FindString(page.String()); m != "" {
+		t.Fatalf("the page is not self-contained: it has %q", m)
+	}
+	dom, shot := renderDOM(t, file)
+	if shot < 10_000 {
+		t.Errorf("screenshot is only %d bytes; the page did not paint", shot)
+	}
+	text := tagText.ReplaceAllString(dom, " ")
+	for _, want := range []string{
+		`data-verdict="failed"`,
+		"Conformance failed",
+		"Failures and how to reproduce them",
+		"plugin call " + wasm,
+		"Plugin contract: the module speaks ABI v1",
+		"Every shaped request is valid",
+		"The shaped request starts a session",
+	} {
+		if !strings.Contains(dom, want) && !strings.Contains(text, want) {
+			t.Errorf("rendered page lacks %q", want)
+		}
+	}
+	p, f, _ := rep.Counts()
+	if !regexp.MustCompile(`id="count-failed"[^>]*>\s*<b>` + itoa(f) + `</b>`).MatchString(dom) {
+		t.Errorf("rendered page does not show %d failed scenarios", f)
+	}
+	if !regexp.MustCompile(`id="count-passed"[^>]*>\s*<b>` + itoa(p) + `</b>`).MatchString(dom) {
+		t.Errorf("rendered page does not show %d passed scenarios", p)
+	}
+	if n := strings.Count(dom, `<details class="scenario`); n != p+f {
+		t.Errorf("rendered page has %d scenarios, want %d", n, p+f)
+	}
+	if n := strings.Count(dom, `class="failure"`); n != len(rep.Failures) {
+		t.Errorf("rendered page shows %d failures, want %d", n, len(rep.Failures))
+	}
+}
+
+// TestHTMLReportPassing: a passing run renders as passed, with no failure section.
+func TestHTMLReportPassing(t *testing.T) {
+	rep := run(t, conformance.Options{Plugin: catalog.MustPath(t, "timezone"), Cases: 5})
+	file := filepath.Join(t.TempDir(), "report.html")
+	var page bytes.Buffer
+	if err := rep.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, _ := renderDOM(t, file)
+	if !strings.Contains(dom, `data-verdict="passed"`) || strings.Contains(dom, `id="failures"`) {
+		t.Fatalf("a passing report does not render as passed:\n%.2000s", dom)
+	}
+	if strings.Count(dom, `<li class="passed">`) < 40 {
+		t.Errorf("rendered page lists only %d passed steps", strings.Count(dom, `<li class="passed">`))
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,36 @@
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentshape/agentshape/host/pipeline"
+)
+
+// membersFromManifest reads a pipeline manifest into the members to check.
+func membersFromManifest(path string) ([]Member, error) {
+	m, err := pipeline.LoadManifest(path)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	var out []Member
+	for i := range m.Plugins {
+		spec, err := m.Plugins[i].Spec(m.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: manifest %s, plugin %d: %w", path, i+1, err)
+		}
+		if spec.Name == "" {
+			spec.Name = strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")
+		}
+		if _, err := os.Stat(spec.Path); err != nil {
+			return nil, fmt.Errorf("conformance: manifest %s, plugin %q: %w (build it first, e.g. `make plugins`)", path, spec.Name, err)
+		}
+		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("conformance: manifest %s lists no plugins", path)
+	}
+	return out, nil
+}

@@ -1,0 +1,688 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/cucumber/godog"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/schemas"
+)
+
+// gate holds what the scenarios of one run share: the loaded plugins, the
+// generated cases and their answers, the emulator, and the failures found.
+type gate struct {
+	ctx     context.Context
+	opts    Options
+	members []Member
+
+	loadOnce sync.Once
+	runner   *runner
+	loadErr  error
+
+	modules    []moduleInfo
+	modulesErr error
+	modOnce    sync.Once
+
+	cases    []Case
+	run1     [][2]answer // each case shaped twice in a row
+	run2     []answer    // on a fresh runtime, in reverse order
+	run1Done bool
+	run2Done bool
+
+	emu *emulator.Server
+
+	failures []Failure
+	seen     map[string]int // failure key -> index in failures
+}
+
+func newGate(ctx context.Context, opts Options, members []Member) *gate {
+	return &gate{ctx: ctx, opts: opts, members: members, seen: map[string]int{}}
+}
+
+func (g *gate) close() {
+	g.runner.close(g.ctx)
+	if g.emu != nil {
+		_ = g.emu.Close()
+	}
+}
+
+func (g *gate) load() (*runner, error) {
+	g.loadOnce.Do(func() {
+		g.runner, g.loadErr = openRunner(g.ctx, g.members, g.opts.Seed, g.opts.CacheDir)
+		if g.loadErr != nil {
+			g.fail(Failure{Check: "abi", Message: "the host refuses to load the plugin: " + g.loadErr.Error()})
+		}
+	})
+	return g.runner, g.loadErr
+}
+
+func (g *gate) inspect() ([]moduleInfo, error) {
+	g.modOnce.Do(func() { g.modules, g.modulesErr = inspectModules(g.ctx, g.members) })
+	return g.modules, g.modulesErr
+}
+
+// Failure is one broken rule, with what is needed to reproduce it.
+type Failure struct {
+	// Check is the kind of rule: abi, answer, schema, reserved, deterministic, limits, e2e.
+	Check string `json:"check"`
+	// Plugin names the plugin at fault, when known.
+	Plugin string `json:"plugin,omitempty"`
+	// Case is the generated case's label ("" outside generated cases).
+	Case string `json:"case,omitempty"`
+	// Message says what is wrong (the same for every case that shows it).
+	Message string `json:"message"`
+	// Detail adds what this instance showed (e.g. the two differing answers).
+	Detail string `json:"detail,omitempty"`
+	// Envelope is the file holding the envelope that reproduces the failure.
+	Envelope string `json:"envelope,omitempty"`
+	// Command replays the failing call.
+	Command string `json:"command,omitempty"`
+}
+
+// String renders a failure with its reproducer, for logs and step errors.
+func (f Failure) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s] %s", f.Check, f.Message)
+	if f.Detail != "" {
+		fmt.Fprintf(&b, "\n    detail:   %s", f.Detail)
+	}
+	if f.Plugin != "" {
+		fmt.Fprintf(&b, "\n    plugin:   %s", f.Plugin)
+	}
+	if f.Case != "" {
+		fmt.Fprintf(&b, "\n    case:     %s", f.Case)
+	}
+	if f.Envelope != "" {
+		fmt.Fprintf(&b, "\n    envelope: %s", f.Envelope)
+	}
+	if f.Command != "" {
+		fmt.Fprintf(&b, "\n    re-run:   %s", f.Command)
+	}
+	return b.String()
+}
+
+func (f Failure) key() string { return f.Check + "\x00" + f.Plugin + "\x00" + f.Message }
+
+// fail records f once: the same check, plugin and message are reported once,
+// with the first reproducer found.
+func (g *gate) fail(f Failure) Failure {
+	if i, ok := g.seen[f.key()]; ok {
+		return g.failures[i]
+	}
+	g.seen[f.key()] = len(g.failures)
+	g.failures = append(g.failures, f)
+	return f
+}
+
+// failAt records a failure found in answer a, writing the envelope of the
+// plugin at fault (plugin) as its reproducer.
+func (g *gate) failAt(check, message, plugin, label string, a answer) Failure {
+	return g.failDetail(check, message, "", plugin, label, a)
+}
+
+// failDetail is failAt with a detail that does not make the failure distinct.
+func (g *gate) failDetail(check, message, detail, plugin, label string, a answer) Failure {
+	f := Failure{Check: check, Message: message, Detail: detail, Plugin: plugin, Case: label}
+	if i, ok := g.seen[f.key()]; ok {
+		return g.failures[i]
+	}
+	for _, st := range a.Steps {
+		if st.Plugin != plugin {
+			continue
+		}
+		if err := os.MkdirAll(g.opts.ReproDir, 0o755); err == nil {
+			name := fmt.Sprintf("%s-%s-%d.json", check, safeName(plugin), len(g.failures)+1)
+			path := filepath.Join(g.opts.ReproDir, name)
+			if err := os.WriteFile(path, st.Envelope, 0o644); err == nil {
+				f.Envelope = path
+				f.Command = g.replayCommand(plugin, path)
+			}
+		}
+		break
+	}
+	return g.fail(f)
+}
+
+// replayCommand is the command that calls plugin on the envelope in file
+// the way the gate did: same name (it seeds the randomness), seed and limits.
+func (g *gate) replayCommand(plugin, file string) string {
+	for _, m := range g.members {
+		if m.Name != plugin {
+			continue
+		}
+		cmd := fmt.Sprintf("%s plugin call %s --input %s --deterministic --seed %d", g.opts.Command, m.Path, file, g.opts.Seed)
+		if m.Name != strings.TrimSuffix(filepath.Base(m.Path), ".wasm") {
+			cmd += " --name " + m.Name
+		}
+		if l := m.Limits; l.Timeout > 0 {
+			cmd += " --timeout " + l.Timeout.String()
+		}
+		if l := m.Limits; l.MemoryMaxPages > 0 {
+			cmd += fmt.Sprintf(" --memory-max-pages %d", l.MemoryMaxPages)
+		}
+		if l := m.Limits; l.MaxOutputBytes > 0 {
+			cmd += fmt.Sprintf(" --max-output-bytes %d", l.MaxOutputBytes)
+		}
+		return cmd
+	}
+	return ""
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
+
+// stepError turns failures into the error a step returns.
+func stepError(fs []Failure) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	parts := make([]string, 0, len(fs))
+	done := map[string]bool{}
+	for _, f := range fs {
+		if len(done) == 5 {
+			parts = append(parts, "(more failures in the report)")
+			break
+		}
+		if !done[f.key()] {
+			done[f.key()] = true
+			parts = append(parts, f.String())
+		}
+	}
+	return errors.New(strings.Join(parts, "\n  "))
+}
+
+// scenario is the state of one scenario.
+type scenario struct {
+	g       *gate
+	context abi.Context
+	request []byte
+	answers []answer
+	outcome *e2eOutcome
+}
+
+func (g *gate) initScenario(sc *godog.ScenarioContext) {
+	s := &scenario{g: g}
+	// abi.feature
+	sc.Step(`^the plugin under test$`, s.pluginUnderTest)
+	sc.Step(`^every module exports what its kind requires$`, s.modulesCheck(moduleInfo.checkExports))
+	sc.Step(`^every reactor exports the ABI marker$`, s.modulesCheck(moduleInfo.checkMarker))
+	sc.Step(`^every module imports only allowed functions$`, s.importsCheck)
+	sc.Step(`^every module's initial memory fits within its memory limit$`, s.modulesCheck(moduleInfo.checkMemory))
+	sc.Step(`^the host loads every module$`, s.hostLoads)
+	// shaping.feature
+	sc.Step(`^a valid request as the earlier plugins would have left it$`, s.validBase)
+	sc.Step(`^a typical context$`, func() { s.context = typicalContext() })
+	sc.Step(`^an empty context$`, func() { s.context = abi.Context{} })
+	sc.Step(`^the plugin shapes the request$`, s.shapeN(1))
+	sc.Step(`^the plugin shapes the request twice$`, s.shapeN(2))
+	sc.Step(`^the answer is a request or a refusal with a code and a message$`, s.answerIsRequestOrRefusal)
+	sc.Step(`^a shaped request is valid against "([^"]*)"$`, s.shapedRequestValid)
+	sc.Step(`^both answers are identical$`, s.bothIdentical)
+	sc.Step(`^a shaped request sets no reserved field$`, s.noReserved)
+	// generated.feature
+	sc.Step(`^the generated cases$`, func() { g.generate() })
+	sc.Step(`^the plugin shapes every generated case$`, g.shapeAll)
+	sc.Step(`^the plugin shapes every generated case again, in reverse order, on a fresh runtime$`, g.shapeAllAgain)
+	sc.Step(`^every call stays within its limits$`, g.allWithinLimits)
+	sc.Step(`^every answer is a request or a refusal with a code and a message$`, g.allAnswers)
+	sc.Step(`^every shaped request is valid against "([^"]*)"$`, g.allValid)
+	sc.Step(`^no shaped request sets a reserved field$`, g.allNoReserved)
+	sc.Step(`^every answer is identical to the first run's$`, g.allIdentical)
+	// end-to-end.feature
+	sc.Step(`^the Agent API emulator with its default org$`, g.startEmulator)
+	sc.Step(`^a valid request for the emulator's org, as the earlier plugins would have left it$`, s.validBaseForEmulator)
+	sc.Step(`^the plugin shapes the request for the emulator's org$`, s.shapeForEmulator)
+	sc.Step(`^the shaped request is sent with Start Session$`, s.sendStartSession)
+	sc.Step(`^the outcome is "([^"]*)"$`, s.outcomeIs)
+}
+
+func (s *scenario) pluginUnderTest() error {
+	_, err := s.g.inspect()
+	return err
+}
+
+func (s *scenario) modulesCheck(check func(moduleInfo) []string) func() error {
+	return func() error {
+		mods, err := s.g.inspect()
+		if err != nil {
+			return err
+		}
+		var fs []Failure
+		for _, mi := range mods {
+			for _, p := range check(mi) {
+				fs = append(fs, s.g.fail(Failure{Check: "abi", Plugin: mi.member.Name, Message: p}))
+			}
+		}
+		return stepError(fs)
+	}
+}
+
+func (s *scenario) importsCheck() error {
+	wasi, err := wasiNames(s.g.ctx)
+	if err != nil {
+		return fmt.Errorf("list the host's WASI functions: %w", err)
+	}
+	return s.modulesCheck(func(mi moduleInfo) []string { return mi.checkImports(wasi) })()
+}
+
+func (s *scenario) hostLoads() error {
+	_, err := s.g.load()
+	if err != nil {
+		return fmt.Errorf("the host refuses to load the plugin: %w", err)
+	}
+	return nil
+}
+
+func (s *scenario) validBase() {
+	s.request = baseRequest(s.g.opts.Seed, -1, "https://acme.my.salesforce.com")
+}
+
+func (s *scenario) shapeN(n int) func() error {
+	return func() error {
+		r, err := s.g.load()
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			s.answers = append(s.answers, r.shape(s.g.ctx, s.context, s.request))
+		}
+		return nil
+	}
+}
+
+// label describes the scenario's context for failure reports.
+func (s *scenario) label() string {
+	if s.context.AgentID == "" && s.context.User.Locale == "" && s.context.Org.MyDomain == "" {
+		return "empty context"
+	}
+	return "typical context"
+}
+
+// answerFault is the failure an answer's fault amounts to, or nil.
+func (g *gate) answerFault(a answer, label string) *Failure {
+	if a.Err == nil {
+		return nil
+	}
+	check := "answer"
+	if limitError(a.Err) {
+		check = "limits"
+	}
+	f := g.failAt(check, a.Err.Error(), a.Plugin, label, a)
+	return &f
+}
+
+func (s *scenario) answerIsRequestOrRefusal() error {
+	var fs []Failure
+	for _, a := range s.answers {
+		if f := s.g.answerFault(a, s.label()); f != nil {
+			fs = append(fs, *f)
+		}
+	}
+	return stepError(fs)
+}
+
+func (s *scenario) shapedRequestValid(schema string) error {
+	var fs []Failure
+	for _, a := range s.answers {
+		fs = append(fs, s.g.validate(schemas.Name(schema), a, s.label())...)
+	}
+	return stepError(fs)
+}
+
+// validate checks a's request against schema and blames each violation on
+// the plugin that last changed the value at its pointer.
+func (g *gate) validate(schema schemas.Name, a answer, label string) []Failure {
+	if a.Request == nil {
+		return nil
+	}
+	vs, err := schemas.Validate(schema, a.Request)
+	if err != nil {
+		return []Failure{g.failAt("schema", "the shaped request cannot be validated: "+err.Error(), lastPlugin(a), label, a)}
+	}
+	var fs []Failure
+	for _, v := range vs {
+		who := blame(a, v.Pointer)
+		fs = append(fs, g.failAt("schema", fmt.Sprintf("the shaped request is not a valid %s: %s (rule %s)", schema, v.Message, v.Rule), who, label, a))
+	}
+	return fs
+}
+
+func lastPlugin(a answer) string {
+	if len(a.Steps) == 0 {
+		return ""
+	}
+	return a.Steps[len(a.Steps)-1].Plugin
+}
+
+// blame returns the plugin that last changed the value at ptr.
+func blame(a answer, ptr string) string {
+	prev := valueAt(inputOf(a, 0), ptr)
+	who := ""
+	for _, st := range a.Steps {
+		cur := valueAt(st.Request, ptr)
+		if cur != prev {
+			who = st.Plugin
+		}
+		prev = cur
+	}
+	if who == "" {
+		who = lastPlugin(a)
+	}
+	return who
+}
+
+// inputOf returns the request inside the envelope of step i.
+func inputOf(a answer, i int) []byte {
+	if i >= len(a.Steps) {
+		return nil
+	}
+	var env struct {
+		Request json.RawMessage `json:"request"`
+	}
+	_ = json.Unmarshal(a.Steps[i].Envelope, &env)
+	return env.Request
+}
+
+// valueAt returns the JSON encoding of the value at ptr in doc ("" if absent).
+func valueAt(doc []byte, ptr string) string {
+	if doc == nil {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return ""
+	}
+	got, ok := schemas.Resolve(v, ptr)
+	if !ok {
+		return ""
+	}
+	b, _ := json.Marshal(got)
+	return string(b)
+}
+
+func (s *scenario) bothIdentical() error {
+	if len(s.answers) < 2 {
+		return errors.New("the plugin was not called twice")
+	}
+	if f := s.g.compare(s.answers[0], s.answers[1], s.label(), "the second call on the same envelope"); f != nil {
+		return stepError([]Failure{*f})
+	}
+	return nil
+}
+
+// compare reports a determinism failure when two answers to one envelope differ.
+func (g *gate) compare(a, b answer, label, how string) *Failure {
+	if bytes.Equal(a.Output, b.Output) && errText(a.Err) == errText(b.Err) {
+		return nil
+	}
+	who := a.Plugin
+	if who == "" {
+		who = firstDiffering(a, b)
+	}
+	f := g.failDetail("deterministic", fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls", how),
+		fmt.Sprintf("first %s, then %s", describe(a), describe(b)), who, label, a)
+	return &f
+}
+
+func describe(a answer) string {
+	if a.Err != nil {
+		return "error: " + a.Err.Error()
+	}
+	return preview(a.Output)
+}
+
+func firstDiffering(a, b answer) string {
+	for i := range a.Steps {
+		if i >= len(b.Steps) || !bytes.Equal(a.Steps[i].Request, b.Steps[i].Request) {
+			return a.Steps[i].Plugin
+		}
+	}
+	return lastPlugin(a)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+var reservedName = regexp.MustCompile(`^[Tt]enant[ _-]?[Kk]ey(?:[ _-]?(?:[Ii][Dd]))?$`)
+
+// reservedPointers lists the JSON pointers of reserved members (the Tenant
+// Key ID, agent-api.md §6) anywhere in doc.
+func reservedPointers(doc []byte) []string {
+	var v any
+	if json.Unmarshal(doc, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(v any, ptr string)
+	walk = func(v any, ptr string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, c := range t {
+				p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+				if reservedName.MatchString(k) {
+					out = append(out, p)
+				}
+				walk(c, p)
+			}
+		case []any:
+			for i, c := range t {
+				walk(c, fmt.Sprintf("%s/%d", ptr, i))
+			}
+		}
+	}
+	walk(v, "")
+	sort.Strings(out)
+	return out
+}
+
+func (g *gate) reservedFailures(a answer, label string) []Failure {
+	if a.Request == nil {
+		return nil
+	}
+	var fs []Failure
+	for _, p := range reservedPointers(a.Request) {
+		fs = append(fs, g.failAt("reserved", fmt.Sprintf("the shaped request sets %s, the Tenant Key ID, which is reserved for Salesforce's internal use (agent-api.md §6): remove it", p), blame(a, p), label, a))
+	}
+	return fs
+}
+
+func (s *scenario) noReserved() error {
+	var fs []Failure
+	for _, a := range s.answers {
+		fs = append(fs, s.g.reservedFailures(a, s.label())...)
+	}
+	return stepError(fs)
+}
+
+// ---- generated cases ----
+
+func (g *gate) generate() {
+	if g.cases == nil {
+		g.cases = GenerateCases(g.opts.Seed, g.opts.Cases)
+	}
+}
+
+func (g *gate) shapeAll() error {
+	g.generate()
+	if g.run1Done {
+		return nil
+	}
+	r, err := g.load()
+	if err != nil {
+		return err
+	}
+	g.run1 = make([][2]answer, len(g.cases))
+	for i, c := range g.cases {
+		g.run1[i][0] = r.shape(g.ctx, c.Context, c.Request)
+		g.run1[i][1] = r.shape(g.ctx, c.Context, c.Request)
+	}
+	g.run1Done = true
+	return nil
+}
+
+func (g *gate) shapeAllAgain() error {
+	if g.run2Done {
+		return nil
+	}
+	r, err := openRunner(g.ctx, g.members, g.opts.Seed, g.opts.CacheDir)
+	if err != nil {
+		return err
+	}
+	defer r.close(g.ctx)
+	// Members that broke a limit in the first run are not run again.
+	for k, v := range g.runner.stopped {
+		r.stopped[k] = v
+	}
+	g.run2 = make([]answer, len(g.cases))
+	for i := len(g.cases) - 1; i >= 0; i-- {
+		g.run2[i] = r.shape(g.ctx, g.cases[i].Context, g.cases[i].Request)
+	}
+	g.run2Done = true
+	return nil
+}
+
+func caseLabel(c Case) string { return fmt.Sprintf("#%d (%s)", c.Index, c.Label) }
+
+// collect runs check on every case, smallest context first, so that the
+// failure recorded for each distinct problem comes with the smallest
+// envelope that shows it: the minimal reproducer.
+func (g *gate) collect(check func(i int) []Failure) error {
+	order := make([]int, len(g.cases))
+	size := make([]int, len(g.cases))
+	for i, c := range g.cases {
+		order[i] = i
+		b, _ := json.Marshal(c.Context)
+		size[i] = len(b)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size[order[a]] < size[order[b]] })
+	var fs []Failure
+	for _, i := range order {
+		fs = append(fs, check(i)...)
+	}
+	return stepError(fs)
+}
+
+func (g *gate) allWithinLimits() error {
+	return g.collect(func(i int) []Failure {
+		var fs []Failure
+		for _, a := range g.run1[i] {
+			if a.Err != nil && limitError(a.Err) {
+				fs = append(fs, g.failAt("limits", a.Err.Error(), a.Plugin, caseLabel(g.cases[i]), a))
+				break
+			}
+		}
+		return fs
+	})
+}
+
+func (g *gate) allAnswers() error {
+	return g.collect(func(i int) []Failure {
+		if f := g.answerFault(g.run1[i][0], caseLabel(g.cases[i])); f != nil {
+			return []Failure{*f}
+		}
+		return nil
+	})
+}
+
+func (g *gate) allValid(schema string) error {
+	return g.collect(func(i int) []Failure {
+		return g.validate(schemas.Name(schema), g.run1[i][0], caseLabel(g.cases[i]))
+	})
+}
+
+func (g *gate) allNoReserved() error {
+	return g.collect(func(i int) []Failure {
+		return g.reservedFailures(g.run1[i][0], caseLabel(g.cases[i]))
+	})
+}
+
+func (g *gate) allIdentical() error {
+	return g.collect(func(i int) []Failure {
+		l := caseLabel(g.cases[i])
+		if f := g.compare(g.run1[i][0], g.run1[i][1], l, "called twice in a row"); f != nil {
+			return []Failure{*f}
+		}
+		if f := g.compare(g.run1[i][0], g.run2[i], l, "on a fresh runtime with the same seed, cases in reverse order"); f != nil {
+			return []Failure{*f}
+		}
+		return nil
+	})
+}
+
+// ---- end to end ----
+
+func (g *gate) startEmulator() error {
+	if g.emu != nil {
+		return nil
+	}
+	srv, err := emulator.Start(g.ctx, emulator.Options{Addr: "127.0.0.1:0", Org: emulator.DefaultOrg()})
+	if err != nil {
+		return fmt.Errorf("start the embedded emulator: %w", err)
+	}
+	g.emu = srv
+	return nil
+}
+
+func (s *scenario) validBaseForEmulator() {
+	s.request = baseRequest(s.g.opts.Seed, -2, emulator.DemoMyDomain)
+}
+
+func (s *scenario) shapeForEmulator() error {
+	r, err := s.g.load()
+	if err != nil {
+		return err
+	}
+	s.context = typicalContext()
+	s.context.AgentID = emulator.DemoAgentID
+	s.context.Org = abi.Org{MyDomain: emulator.DemoMyDomain}
+	a := r.shape(s.g.ctx, s.context, s.request)
+	s.answers = []answer{a}
+	if f := s.g.answerFault(a, "emulator org"); f != nil {
+		return stepError([]Failure{*f})
+	}
+	if a.Refusal != nil {
+		return stepError([]Failure{s.g.failAt("e2e", "the plugin refused a context for the emulator's org: "+a.Refusal.Error(), a.Plugin, "emulator org", a)})
+	}
+	return nil
+}
+
+func (s *scenario) sendStartSession() error {
+	if s.g.emu == nil {
+		return errors.New("the emulator is not running")
+	}
+	out, err := startSessionOnEmulator(s.g.ctx, s.g.emu.URL, s.answers[0].Request)
+	if err != nil {
+		return err
+	}
+	s.outcome = out
+	return nil
+}
+
+func (s *scenario) outcomeIs(want string) error {
+	if s.outcome == nil {
+		return errors.New("no Start Session was sent")
+	}
+	if s.outcome.Output != want {
+		a := s.answers[0]
+		return stepError([]Failure{s.g.failDetail("e2e", fmt.Sprintf("Start Session on the emulator took the %q output (response code %d: %s), want %q",
+			s.outcome.Output, s.outcome.ResponseCode, s.outcome.Message, want), "the request sent was "+preview(a.Request), lastPlugin(a), "emulator org", a)})
+	}
+	return nil
+}

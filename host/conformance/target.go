@@ -1,0 +1,196 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
+)
+
+// Member is one plugin of the subject under test: the plugin given with
+// --plugin, or one entry of a pipeline manifest.
+type Member struct {
+	// Name is the plugin's name (manifest name, or the file name).
+	Name string
+	// Path is the .wasm file.
+	Path string
+	// SHA256 optionally pins the module.
+	SHA256 string
+	// Config is the plugin's configuration.
+	Config map[string]any
+	// Limits are the plugin's limits (zero fields take the defaults).
+	Limits plugin.Limits
+}
+
+// runner is one deterministic runtime with every member loaded.
+type runner struct {
+	rt      *plugin.Runtime
+	plugins []*plugin.Plugin
+	// stopped remembers members that broke a limit: later calls fail at once
+	// with the same error instead of burning the time limit again.
+	stopped map[string]error
+}
+
+// openRunner creates a deterministic runtime and loads members into it, each
+// with a pool of one instance so state kept across calls shows up.
+func openRunner(ctx context.Context, members []Member, seed int64, cacheDir string) (*runner, error) {
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("conformance: start the plugin runtime: %w", err)
+	}
+	r := &runner{rt: rt, stopped: map[string]error{}}
+	for _, m := range members {
+		lim := m.Limits
+		lim.PoolSize = 1
+		p, err := rt.Load(ctx, plugin.Spec{Name: m.Name, Path: m.Path, SHA256: m.SHA256, Config: m.Config, Limits: lim})
+		if err != nil {
+			_ = rt.Close(ctx)
+			return nil, err
+		}
+		r.plugins = append(r.plugins, p)
+	}
+	return r, nil
+}
+
+func (r *runner) close(ctx context.Context) {
+	if r != nil && r.rt != nil {
+		_ = r.rt.Close(ctx)
+	}
+}
+
+// answer is what shaping one envelope through every member gave.
+type answer struct {
+	// Output is the last member's raw output (or the failing member's).
+	Output []byte
+	// Request is the final request; nil on refusal or fault.
+	Request []byte
+	// Refusal is set when a member answered {"error": ...}.
+	Refusal *abi.PluginError
+	// Err is a fault: a broken limit, a trap, a malformed output.
+	Err error
+	// Plugin names the member that refused or failed.
+	Plugin string
+	// Steps records each member's envelope and request, in order.
+	Steps []step
+}
+
+// step is one member's part of an answer.
+type step struct {
+	Plugin   string
+	Envelope []byte
+	Request  []byte // the member's output request (nil if it refused or failed)
+}
+
+// stoppedError is the answer of a member that is not called again because
+// it broke a limit before; it reads as the original error so that the
+// failure is reported once, with the reproducer of the first call.
+type stoppedError struct{ err error }
+
+func (e stoppedError) Error() string { return e.err.Error() }
+func (e stoppedError) Unwrap() error { return e.err }
+
+// limitError reports whether err is a broken limit (time, memory, output size).
+func limitError(err error) bool {
+	return errors.Is(err, plugin.ErrTimeout) || errors.Is(err, plugin.ErrMemoryLimit) || errors.Is(err, plugin.ErrOutputTooLarge)
+}
+
+// shape runs the members in order on c, starting from request.
+func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answer {
+	var a answer
+	req := request
+	for _, p := range r.plugins {
+		env, err := p.Envelope(c, req)
+		if err != nil {
+			a.Err, a.Plugin = err, p.Name()
+			return a
+		}
+		st := step{Plugin: p.Name(), Envelope: env}
+		if prev, ok := r.stopped[p.Name()]; ok {
+			a.Steps = append(a.Steps, st)
+			a.Err, a.Plugin = stoppedError{prev}, p.Name()
+			return a
+		}
+		out, err := p.Call(ctx, env)
+		a.Output = out
+		if err != nil {
+			if limitError(err) {
+				r.stopped[p.Name()] = err
+			}
+			a.Steps = append(a.Steps, st)
+			a.Err, a.Plugin = err, p.Name()
+			return a
+		}
+		next, refusal, err := decodeOutput(out)
+		switch {
+		case err != nil:
+			a.Err, a.Plugin = fmt.Errorf("plugin %s: %w", p.Name(), err), p.Name()
+		case refusal != nil:
+			a.Refusal, a.Plugin = refusal, p.Name()
+		}
+		st.Request = next
+		a.Steps = append(a.Steps, st)
+		if next == nil {
+			return a
+		}
+		req = next
+	}
+	a.Request = req
+	return a
+}
+
+// decodeOutput checks an ABI v1 output: exactly one of request (an object)
+// or error (a non-empty code and message).
+func decodeOutput(out []byte) (request []byte, refusal *abi.PluginError, err error) {
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(out, &o); err != nil {
+		return nil, nil, fmt.Errorf("output is not a JSON object: %w", err)
+	}
+	for k := range o {
+		if k != "request" && k != "error" {
+			return nil, nil, fmt.Errorf("output has the member %q; an output is {\"request\": {...}} or {\"error\": {\"code\", \"message\"}}", k)
+		}
+	}
+	reqRaw, hasReq := o["request"]
+	errRaw, hasErr := o["error"]
+	switch {
+	case hasReq && hasErr:
+		return nil, nil, errors.New(`output has both "request" and "error"; return exactly one`)
+	case hasErr:
+		var pe abi.PluginError
+		if err := json.Unmarshal(errRaw, &pe); err != nil || strings.TrimSpace(pe.Code) == "" || strings.TrimSpace(pe.Message) == "" {
+			return nil, nil, fmt.Errorf(`"error" must be {"code": non-empty string, "message": non-empty string}, got %s`, preview(errRaw))
+		}
+		return nil, &pe, nil
+	case hasReq:
+		t := bytes.TrimSpace(reqRaw)
+		if len(t) == 0 || t[0] != '{' {
+			return nil, nil, fmt.Errorf(`"request" must be a JSON object, got %s`, preview(t))
+		}
+		return t, nil, nil
+	}
+	return nil, nil, errors.New(`output has neither "request" nor "error"`)
+}
+
+func preview(b []byte) string {
+	const max = 120
+	if len(b) > max {
+		return string(b[:max]) + "…"
+	}
+	return string(b)
+}
+
+// membersFromPlugin describes a single plugin file as the subject.
+func membersFromPlugin(path string, config map[string]any) ([]Member, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("conformance: plugin %s: %w (build it first, e.g. `make plugins`)", path, err)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
+	return []Member{{Name: name, Path: path, Config: config}}, nil
+}
