@@ -561,7 +561,13 @@ func (c *call) sendMessage(stream bool) {
 	s.ignored = append(s.ignored, ignored...)
 	s.mu.Unlock()
 
-	if !sleep(c.r.Context(), time.Duration(agent.ReplyDelay)) {
+	delay, limit := time.Duration(agent.ReplyDelay), time.Duration(c.st.org.RequestTimeout)
+	if !sleep(c.r.Context(), min(delay, limit)) {
+		return
+	}
+	if delay >= limit {
+		c.writeError(&apiError{status: http.StatusInternalServerError, class: "RequestTimeoutException",
+			message: fmt.Sprintf("Request timed out after %s (agent-api.md §8)", limit)})
 		return
 	}
 	reply := "You said: " + *req.Message.Text

@@ -214,3 +214,14 @@ func TestSessionIdleTimeout(t *testing.T) {
 		t.Errorf("state %+v", st)
 	}
 }
+
+// agent-api.md §8: an agent slower than the request timeout answers 500.
+func TestReplyOverRequestTimeout(t *testing.T) {
+	org := emulator.DefaultOrg()
+	org.RequestTimeout = emulator.Duration(20 * time.Millisecond)
+	org.Agents[0].ReplyDelay = emulator.Duration(time.Hour)
+	srv := start(t, org)
+	tok := token(t, srv)
+	sid := newSession(t, srv, tok)
+	wantError(t, do(t, "POST", srv.URL+emulator.APIPrefix+"/sessions/"+sid+"/messages", sendBody(1, "x"), authJSON(tok)), 500, "RequestTimeoutException", "timed out")
+}
