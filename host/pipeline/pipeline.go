@@ -78,6 +78,17 @@ func FromPlugins(plugins ...*plugin.Plugin) *Pipeline {
 // Plugins returns the pipeline's plugins in order.
 func (pl *Pipeline) Plugins() []*plugin.Plugin { return pl.plugins }
 
+// Warm fills every reactor's pool to its pool size (see plugin.Plugin.Warm);
+// call it before serving concurrent callers.
+func (pl *Pipeline) Warm(ctx context.Context) error {
+	for _, p := range pl.plugins {
+		if err := p.Warm(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Close closes every plugin.
 func (pl *Pipeline) Close(ctx context.Context) error {
 	var errs []error

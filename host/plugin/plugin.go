@@ -275,6 +275,44 @@ func (p *Plugin) drainIdle(ctx context.Context) {
 	}
 }
 
+// Warm fills a reactor's pool up to Limits.PoolSize pre-initialised
+// instances, so that the first concurrent calls do not pay for instantiation
+// and _initialize. Load creates one instance; servers and benchmarks that
+// expect concurrency call Warm once after Load. Calls wait while Warm runs.
+// It does nothing for command plugins.
+func (p *Plugin) Warm(ctx context.Context) error {
+	if p.kind != Reactor {
+		return nil
+	}
+	n := cap(p.sem)
+	for i := 0; i < n; i++ {
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			for ; i > 0; i-- {
+				<-p.sem
+			}
+			return newError(p.name, PhaseInstantiate, ErrCanceled, "warming the pool: %w", ctx.Err())
+		}
+	}
+	defer func() {
+		for i := 0; i < n; i++ {
+			<-p.sem
+		}
+	}()
+	if p.closed.Load() {
+		return newError(p.name, PhaseInstantiate, ErrClosed, "the plugin is closed; load it again")
+	}
+	for len(p.idle) < n {
+		inst, err := p.instantiate(ctx)
+		if err != nil {
+			return err
+		}
+		p.idle <- inst
+	}
+	return nil
+}
+
 // Call runs the plugin on a raw envelope (UTF-8 JSON) and returns its raw
 // output, checked to be a JSON object within Limits.MaxOutputBytes. Most
 // callers want Shape.

@@ -364,3 +364,31 @@ func TestLoadRefusesForbiddenImportsAndOversizeMemory(t *testing.T) {
 		t.Fatalf("err = %v, want ErrMemoryLimit at load", err)
 	}
 }
+
+func TestWarmFillsThePool(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p := load(t, rt, "testdata/passthrough", plugin.Limits{PoolSize: 3}, nil)
+	if st := p.Stats(); st.Instantiated != 1 {
+		t.Fatalf("after Load: %+v, want one instance", st)
+	}
+	if err := p.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.Instantiated != 3 {
+		t.Fatalf("after Warm: %+v, want 3 instances", st)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := p.Shape(context.Background(), abi.Context{}, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if st := p.Stats(); st.Instantiated != 3 || st.Calls != 6 {
+		t.Fatalf("after concurrent calls on a warm pool: %+v, want no new instances", st)
+	}
+}
