@@ -48,6 +48,7 @@ func TestConsumer(t *testing.T) {
 		t.Run("start session "+c.name, func(t *testing.T) { testStartSessionError(t, c) })
 	}
 	t.Run("send message", testSendMessage)
+	t.Run("send message 404 ended session", testSendMessageNoSession)
 	t.Run("end session", testEndSession)
 
 	// The pact file exists and holds exactly the interactions above: a reviewer sees every change.
@@ -68,8 +69,8 @@ func TestConsumer(t *testing.T) {
 	if err := json.Unmarshal(raw, &pact); err != nil {
 		t.Fatalf("pact file is not JSON: %v", err)
 	}
-	if want := 3 + len(startSessionErrorCases()) + 1; len(pact.Interactions) != want {
-		t.Errorf("pact has %d interactions, want %d (token, start 200, %d start errors, send, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
+	if want := 5 + len(startSessionErrorCases()); len(pact.Interactions) != want {
+		t.Errorf("pact has %d interactions, want %d (token, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
 	}
 	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
 		t.Errorf("pact specification %q, want V4", v)
@@ -186,7 +187,7 @@ func shapeExampleRequest(t *testing.T) (json.RawMessage, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: t.TempDir()})
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,6 +462,45 @@ func testSendMessage(t *testing.T) {
 		}
 		if out.Output != agentapi.OutputOK || out.Messages == nil || len(out.Messages.Messages) != 1 || out.Messages.Messages[0].Message != "Your order ships tomorrow." {
 			return fmt.Errorf("outcome %+v, want 200 with the agent's reply", out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testSendMessageNoSession(t *testing.T) {
+	p := newMockProvider(t)
+	addTokenInteraction(p)
+	p.AddInteraction().
+		Given(stateNoSession).
+		UponReceiving("a Send Message request for a session that has ended").
+		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
+			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("Content-Type", matchers.S("application/json"))
+			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": matchers.Integer(2), "text": matchers.Like("Are you still there?")}})
+		}).
+		WillRespondWith(404, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.Header("X-Request-ID", matchers.Regex(exampleRequestID, uuidRe))
+			b.JSONBody(m{
+				"status":    404,
+				"path":      matchers.Like(apiPath + "/sessions/" + exampleSessionID + "/messages"),
+				"requestId": matchers.Regex(exampleRequestID, uuidRe),
+				"error":     "NotFoundException",
+				"message":   matchers.Regex("V6Session not found for sessionId: "+exampleSessionID, `^V6Session not found for sessionId: .*$`),
+				"timestamp": matchers.Integer(exampleMillis),
+			})
+		})
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		out, err := newClient(t, cfg).SendMessage(context.Background(), exampleSessionID, agentapi.TextMessage(2, "Are you still there?"))
+		var apiErr *agentapi.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Class != "NotFoundException" {
+			return fmt.Errorf("SendMessage error %v, want an *agentapi.APIError 404 NotFoundException", err)
+		}
+		if out == nil || out.Output != agentapi.Output404 || !strings.HasPrefix(out.Message, "V6Session not found") || out.Attempts != 1 {
+			return fmt.Errorf("outcome %+v, want the 404 Exception output after one attempt", out)
 		}
 		return nil
 	})

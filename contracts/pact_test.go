@@ -73,6 +73,7 @@ const (
 	stateRateLimit = "the org has exceeded its request rate limit"
 	stateDown      = "the Agent API is unavailable"
 	stateSession   = "a session exists for agent 0XxAA0000000001AAA"
+	stateNoSession = "the session has ended"
 )
 
 func init() {

@@ -72,10 +72,7 @@ func (ps *providerStates) mint(lifetime time.Duration) error {
 
 // startSession starts a real session on the emulator with the agentshape client.
 func (ps *providerStates) startSession() (string, error) {
-	c, err := agentapi.New(agentapi.Config{
-		MyDomain: myDomain, TokenURL: ps.srv.URL + tokenPath, ClientID: clientID, ClientSecret: clientSecret,
-		APIBaseURL: ps.srv.URL, Timeout: 10 * time.Second, Retry: agentapi.RetryPolicy{MaxAttempts: 1},
-	})
+	c, err := ps.client()
 	if err != nil {
 		return "", err
 	}
@@ -86,6 +83,27 @@ func (ps *providerStates) startSession() (string, error) {
 		return "", fmt.Errorf("start a session for the provider state: %w", err)
 	}
 	return out.Session.SessionID, nil
+}
+
+// endSession ends a session on the emulator with the agentshape client.
+func (ps *providerStates) endSession(id string) error {
+	c, err := ps.client()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.EndSession(context.Background(), id, agentapi.EndUserRequest); err != nil {
+		return fmt.Errorf("end the session for the provider state: %w", err)
+	}
+	return nil
+}
+
+// client returns an agentshape client for the emulator, retries off.
+func (ps *providerStates) client() (*agentapi.Client, error) {
+	return agentapi.New(agentapi.Config{
+		MyDomain: myDomain, TokenURL: ps.srv.URL + tokenPath, ClientID: clientID, ClientSecret: clientSecret,
+		APIBaseURL: ps.srv.URL, Timeout: 10 * time.Second, Retry: agentapi.RetryPolicy{MaxAttempts: 1},
+	})
 }
 
 // handlers maps every provider state of the contract to its setup.
@@ -146,6 +164,23 @@ func (ps *providerStates) handlers() models.StateHandlers {
 			}
 			_, err = ps.startSession()
 			return err
+		}),
+		stateNoSession: setup(func() error {
+			// Start a session and end it: its ID is then unknown to the API (agent-api.md §8).
+			if err := ps.reset(nil); err != nil {
+				return err
+			}
+			id, err := ps.startSession()
+			if err != nil {
+				return err
+			}
+			if err := ps.endSession(id); err != nil {
+				return err
+			}
+			ps.mu.Lock()
+			ps.sessionID = id
+			ps.mu.Unlock()
+			return nil
 		}),
 		stateSession: setup(func() error {
 			if err := ps.reset(nil); err != nil {
