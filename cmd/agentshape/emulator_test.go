@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +139,48 @@ func runEmulatorCLI(t *testing.T, args []string) (int, string) {
 	os.Stderr = old
 	b, _ := os.ReadFile(f.Name())
 	return code, string(b)
+}
+
+// The built binary: `agentshape emulator` runs until SIGINT, then exits 0.
+func TestEmulatorBinaryStopsOnSignal(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "agentshape")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no banner: %v", err)
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(line, "agentshape emulator listening on "))
+	resp, err := http.Get(base + "/__admin/state")
+	if err != nil {
+		t.Fatalf("emulator not reachable at %q: %v", base, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("admin state: %d", resp.StatusCode)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatalf("exit after SIGINT: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("emulator ignored SIGINT")
+	}
 }
