@@ -87,10 +87,10 @@ Feature: New Session Request Body: how to build it and what it becomes
       And the Agent API received no Start Session request
 
       Examples:
-        | kind                 | endpoint                                  |
-        | Lightning URL        | https://acme.lightning.force.com          |
-        | plain HTTP           | http://acme.my.salesforce.com             |
-        | not a URL            | acme                                      |
+        | kind          | endpoint                         |
+        | Lightning URL | https://acme.lightning.force.com |
+        | plain HTTP    | http://acme.my.salesforce.com    |
+        | not a URL     | acme                             |
 
   Rule: message.TextVariable.name must be a context variable
 

@@ -3,10 +3,10 @@ Feature: Start Session action: its inputs
   In Flow Builder, an Action element of category "AI Agent API" named "Start Session" starts a
   conversation with an agent. It takes three inputs (agent-api.md §6):
 
-    | Input                    | Required | Content                                                                |
+    | Input                    | Required | Content                                                                  |
     | New Session Request Body | yes      | an Apex record of class AgentInvAction__AIAgentAPIV1_StartSessionRequest |
-    | Agent ID                 | yes      | the agent ID from the end of the agent details page URL                |
-    | Tenant Key ID            | -        | reserved for internal use                                              |
+    | Agent ID                 | yes      | the agent ID from the end of the agent details page URL                  |
+    | Tenant Key ID            | -        | reserved for internal use                                                |
 
   agentshape accepts the same inputs: the body in the Flow's shape, the Agent ID, and it refuses a
   Tenant Key ID because nobody outside Salesforce may set it.

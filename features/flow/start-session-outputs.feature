@@ -3,18 +3,18 @@ Feature: Start Session action: its outputs
   The Start Session action has one output per outcome. Flow follows the output that matches the
   Agent API's answer (agent-api.md §6, §5):
 
-    | Output            | Meaning                                                  |
-    | 200               | batched response (headless)                              |
-    | 400 Exception     | bad request                                              |
-    | 401 Exception     | bearer token missing or invalid                          |
-    | 403 Exception     | user forbidden                                           |
-    | 404 Exception     | resource not found                                       |
-    | 422 Exception     | any exception during execution                           |
-    | 423 Exception     | server busy                                              |
-    | 429 Exception     | too many requests                                        |
-    | 503 Exception     | service unavailable, perhaps from Apex or flow timeouts  |
-    | Default Exception | anything else                                            |
-    | Response Code     | the status code tied to the exception message            |
+    | Output            | Meaning                                                 |
+    | 200               | batched response (headless)                             |
+    | 400 Exception     | bad request                                             |
+    | 401 Exception     | bearer token missing or invalid                         |
+    | 403 Exception     | user forbidden                                          |
+    | 404 Exception     | resource not found                                      |
+    | 422 Exception     | any exception during execution                          |
+    | 423 Exception     | server busy                                             |
+    | 429 Exception     | too many requests                                       |
+    | 503 Exception     | service unavailable, perhaps from Apex or flow timeouts |
+    | Default Exception | anything else                                           |
+    | Response Code     | the status code tied to the exception message           |
 
   The set is the same as the REST API's, except that there is no 500 output: a 500 answer takes
   the Default Exception output.
@@ -46,48 +46,48 @@ Feature: Start Session action: its outputs
 
       @flow:output-400 @flow:output-response-code
       Examples: bad request
-        | situation                                                      | agent              | output        | code | message                                    |
-        | the agent is an employee agent and the body bypasses the user  | 0XxAA0000000002AAA | 400 Exception | 400  | Invalid user ID provided on start session |
+        | situation                                                     | agent              | output        | code | message                                   |
+        | the agent is an employee agent and the body bypasses the user | 0XxAA0000000002AAA | 400 Exception | 400  | Invalid user ID provided on start session |
 
       @flow:output-401 @flow:output-response-code
       Examples: bearer token missing or invalid
-        | situation                                | agent              | output        | code | message                                   |
-        | the Agent API refuses the access token   | 0XxAA0000000001AAA | 401 Exception | 401  | Access bearer token is missing or invalid |
+        | situation                              | agent              | output        | code | message                                   |
+        | the Agent API refuses the access token | 0XxAA0000000001AAA | 401 Exception | 401  | Access bearer token is missing or invalid |
 
       @flow:output-403 @flow:output-response-code
       Examples: user forbidden
-        | situation                                                  | agent              | output        | code | message                                    |
-        | the running user lacks the "Manage AI Agents" permission   | 0XxAA0000000001AAA | 403 Exception | 403  | User forbidden from accessing the resource |
+        | situation                                                | agent              | output        | code | message                                    |
+        | the running user lacks the "Manage AI Agents" permission | 0XxAA0000000001AAA | 403 Exception | 403  | User forbidden from accessing the resource |
 
       @flow:output-404 @flow:output-response-code
       Examples: resource not found
-        | situation                  | agent              | output        | code | message            |
-        | the org has no such agent  | 0XxAA0000000009ZZZ | 404 Exception | 404  | Resource not found |
+        | situation                 | agent              | output        | code | message            |
+        | the org has no such agent | 0XxAA0000000009ZZZ | 404 Exception | 404  | Resource not found |
 
       @flow:output-422 @flow:output-response-code
       Examples: exception during execution
-        | situation                         | agent              | output        | code | message                                           |
-        | the agent has no active version   | 0XxAA0000000003AAA | 422 Exception | 422  | Cannot determine the active version for the agent |
+        | situation                       | agent              | output        | code | message                                           |
+        | the agent has no active version | 0XxAA0000000003AAA | 422 Exception | 422  | Cannot determine the active version for the agent |
 
       @flow:output-423 @flow:output-response-code
       Examples: server busy
-        | situation               | agent              | output        | code | message                                                    |
-        | the Agent API is busy   | 0XxAA0000000001AAA | 423 Exception | 423  | Server is busy and cannot process the request at this time |
+        | situation             | agent              | output        | code | message                                                    |
+        | the Agent API is busy | 0XxAA0000000001AAA | 423 Exception | 423  | Server is busy and cannot process the request at this time |
 
       @flow:output-429 @flow:output-response-code
       Examples: too many requests
-        | situation                           | agent              | output        | code | message                                    |
-        | the org is over its request limit   | 0XxAA0000000001AAA | 429 Exception | 429  | Too many requests for the server to handle |
+        | situation                         | agent              | output        | code | message                                    |
+        | the org is over its request limit | 0XxAA0000000001AAA | 429 Exception | 429  | Too many requests for the server to handle |
 
       @flow:output-503 @flow:output-response-code
       Examples: service unavailable
-        | situation                     | agent              | output        | code | message                |
-        | Apex or Flow calls time out   | 0XxAA0000000001AAA | 503 Exception | 503  | Service is unavailable |
+        | situation                   | agent              | output        | code | message                |
+        | Apex or Flow calls time out | 0XxAA0000000001AAA | 503 Exception | 503  | Service is unavailable |
 
       @flow:output-default @flow:output-response-code @flow:no-500-output
       Examples: anything else
-        | situation                                        | agent              | output            | code | message                     |
-        | the body's endpoint is another org's My Domain   | 0XxAA0000000001AAA | Default Exception | 500  | EngineConfigLookupException |
+        | situation                                      | agent              | output            | code | message                     |
+        | the body's endpoint is another org's My Domain | 0XxAA0000000001AAA | Default Exception | 500  | EngineConfigLookupException |
 
   Rule: There is no 500 output; a 500 answer takes the Default Exception output
 

@@ -22,11 +22,11 @@ Feature: Plugins run in a sandbox, within limits
       And no shaped request is produced
 
       Examples:
-        | misbehaves                  | plugin          | reason           |
-        | loops forever               | infinite-loop   | timeout          |
-        | keeps growing its memory    | memory-growth   | memory limit     |
-        | answers with a huge output  | oversize-output | output too large |
-        | traps                       | trap            | trap             |
+        | misbehaves                 | plugin          | reason           |
+        | loops forever              | infinite-loop   | timeout          |
+        | keeps growing its memory   | memory-growth   | memory limit     |
+        | answers with a huge output | oversize-output | output too large |
+        | traps                      | trap            | trap             |
 
   Rule: A plugin sees no files, no environment and no network
 
@@ -39,10 +39,10 @@ Feature: Plugins run in a sandbox, within limits
       And no shaped request is produced
 
       Examples:
-        | tries                                 | plugin      |
-        | read a file                           | read-file   |
-        | read environment variables and arguments | read-env |
-        | open a socket                         | open-socket |
+        | tries                                    | plugin      |
+        | read a file                              | read-file   |
+        | read environment variables and arguments | read-env    |
+        | open a socket                            | open-socket |
 
   Rule: Only ABI v1 modules with allowed imports are loaded
 
