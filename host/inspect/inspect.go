@@ -415,7 +415,15 @@ func typeNames(ts []api.ValueType) []string {
 
 // validate compiles bin with wazero's interpreter, which validates the module
 // the same way the host's compiler does, without generating machine code.
-func validate(ctx context.Context, bin []byte) error {
+func validate(ctx context.Context, bin []byte) (err error) {
+	// wazero v1.12.0's validator can panic on some malformed function bodies
+	// (found by FuzzInspect; regression seed in testdata/fuzz/FuzzInspect);
+	// a panic is a module wazero cannot compile.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the validator crashed on a malformed function body (%v)", r)
+		}
+	}()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2))
 	defer rt.Close(ctx)
 	compiled, err := rt.CompileModule(ctx, bin)
