@@ -138,3 +138,19 @@ func TestEndpointSources(t *testing.T) {
 		t.Errorf("allowOtherHosts accepts other https hosts: got %q", got)
 	}
 }
+
+// TestManyPooledCalls: the Go kit's buffers do not accumulate across calls on
+// pooled instances (no instance hits its memory limit or is discarded).
+func TestManyPooledCalls(t *testing.T) {
+	p := examplerun.Load(t, "endpoint", nil)
+	big := `{"variables":[` + strings.Repeat(`{"name":"v","type":"Text","value":"`+strings.Repeat("x", 2000)+`"},`, 20) + `{"name":"w","type":"Text","value":"y"}]}`
+	for i := 0; i < 150; i++ {
+		req := examplerun.MustShape(t, p, abi.Context{Org: abi.Org{MyDomain: "example-co"}}, big)
+		if endpointOf(t, req) != "https://example-co.my.salesforce.com" {
+			t.Fatalf("call %d: %v", i, req["instanceConfig"])
+		}
+	}
+	if s := p.Stats(); s.Discarded != 0 {
+		t.Fatalf("instances discarded: %+v", s)
+	}
+}
