@@ -23,9 +23,6 @@ type compiled struct {
 }
 
 var (
-	compiledMu sync.Mutex
-	compiledBy = map[Name]*compiled{}
-
 	rawOnce sync.Once
 	rawDocs map[string]any // schema URL -> decoded schema document
 	rawErr  error
@@ -33,19 +30,23 @@ var (
 
 // schemaFor returns the compiled schema called name, compiling it on first use.
 func schemaFor(name Name) (*jsonschema.Schema, error) {
-	if _, err := Source(name); err != nil {
-		return nil, err
-	}
-	compiledMu.Lock()
-	c, ok := compiledBy[name]
+	c, ok := compiledFor()[name]
 	if !ok {
-		c = &compiled{}
-		compiledBy[name] = c
+		return nil, unknown(name)
 	}
-	compiledMu.Unlock()
 	c.once.Do(func() { c.sch, c.err = compile(name) })
 	return c.sch, c.err
 }
+
+// compiledFor holds one lazily compiled entry per embedded schema; the map
+// itself is built once and only read afterwards, so lookups take no lock.
+var compiledFor = sync.OnceValue(func() map[Name]*compiled {
+	m := map[Name]*compiled{}
+	for _, n := range List() {
+		m[n] = &compiled{}
+	}
+	return m
+})
 
 // raw returns every embedded schema decoded, keyed by its URL; messages and
 // rule names are read from it.

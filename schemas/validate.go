@@ -169,6 +169,12 @@ func ValidateValue(name Name, v any) ([]Violation, error) {
 }
 
 func validate(name Name, sch *jsonschema.Schema, v any) ([]Violation, error) {
+	if f := fastFor(name); f != nil && f.valid(v) {
+		// Valid by the schema (see fast.go); only the Go rules remain.
+		out := goRules(name, v)
+		sortViolations(out)
+		return out, nil
+	}
 	var out []Violation
 	if err := sch.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
