@@ -108,6 +108,11 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 			return nil, newError(name, PhaseLoad, ErrABI, "config cannot be encoded as JSON: %w", err)
 		}
 	}
+	if !r.opts.unguarded {
+		if bin, err = instrumentEntries(bin); err != nil {
+			return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
+		}
+	}
 	compiled, err := r.rt.CompileModule(ctx, bin)
 	if err != nil {
 		return nil, newError(name, PhaseCompile, ErrInvalidModule, "%w", err)

@@ -455,7 +455,7 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 			if perr := parent.Err(); perr != nil {
 				return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
 			}
-			return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or raise the limit", p.limits.Timeout)
+			return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
 		}
 		if stdout != nil && stdout.overflow {
 			return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)

@@ -166,3 +166,104 @@ func (r *wasmReader) imports() ([]wasmImport, error) {
 	}
 	return out, nil
 }
+
+// entryCheck is `loop end` with an empty block type: a no-op whose loop
+// header makes wazero's close-on-context-done check for a timeout.
+var entryCheck = []byte{0x03, 0x40, 0x0b}
+
+// instrumentEntries returns a copy of the module with an empty loop at the
+// start of every function body. wazero checks for a closed module (the call
+// timeout) only at loop headers, so without this a function that recurses
+// without looping (exponential recursion) could never be stopped; with it,
+// every call is a check point. Functions that already start with a loop (all
+// Go-compiled functions) gain one cheap extra check.
+func instrumentEntries(bin []byte) ([]byte, error) {
+	if len(bin) < 8 || !bytes.Equal(bin[:8], wasmMagic) {
+		return nil, errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
+	}
+	out := make([]byte, 0, len(bin)+64)
+	out = append(out, bin[:8]...)
+	r := &wasmReader{b: bin, off: 8}
+	for r.off < len(r.b) {
+		start := r.off
+		id, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		end := r.off + int(size)
+		if end > len(r.b) || end < r.off {
+			return nil, fmt.Errorf("section %d runs past the end of the module", id)
+		}
+		if id != 10 {
+			out = append(out, r.b[start:end]...)
+			r.off = end
+			continue
+		}
+		code, err := instrumentCode(&wasmReader{b: r.b[:end], off: r.off})
+		if err != nil {
+			return nil, fmt.Errorf("code section: %w", err)
+		}
+		out = append(out, 10)
+		out = appendU32(out, uint32(len(code)))
+		out = append(out, code...)
+		r.off = end
+	}
+	return out, nil
+}
+
+// instrumentCode rewrites the contents of a code section.
+func instrumentCode(r *wasmReader) ([]byte, error) {
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(nil, n)
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		bodyStart, bodyEnd := r.off, r.off+int(size)
+		if bodyEnd > len(r.b) || bodyEnd < bodyStart {
+			return nil, fmt.Errorf("function body %d runs past the section", i)
+		}
+		// Skip the local declarations: vec of (count u32, valtype byte).
+		groups, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		for g := uint32(0); g < groups; g++ {
+			if _, err := r.u32(); err != nil {
+				return nil, err
+			}
+			if _, err := r.byte(); err != nil {
+				return nil, err
+			}
+		}
+		if r.off > bodyEnd {
+			return nil, fmt.Errorf("function body %d: locals run past the body", i)
+		}
+		out = appendU32(out, size+uint32(len(entryCheck)))
+		out = append(out, r.b[bodyStart:r.off]...)
+		out = append(out, entryCheck...)
+		out = append(out, r.b[r.off:bodyEnd]...)
+		r.off = bodyEnd
+	}
+	return out, nil
+}
+
+func appendU32(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
