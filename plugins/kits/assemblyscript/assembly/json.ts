@@ -223,6 +223,68 @@ export class Value {
 
 // ---- parser -------------------------------------------------------------
 
+@inline function cont(b: u32, lo: u32, hi: u32): bool {
+  return b >= lo && b <= hi;
+}
+
+/**
+ * Decodes len bytes of UTF-8 at ptr. Like Go's decoder (and so like the host,
+ * which builds envelopes with encoding/json), every byte that does not start
+ * a valid sequence becomes U+FFFD, so invalid input is never silently dropped.
+ */
+export function decodeUTF8(ptr: usize, len: usize): string {
+  let ascii = true;
+  for (let i: usize = 0; i < len; i++) {
+    if (load<u8>(ptr + i) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return String.UTF8.decodeUnsafe(ptr, len);
+  const out = new StaticArray<u16>(<i32>len);
+  let n = 0;
+  let i: usize = 0;
+  while (i < len) {
+    const b0 = <u32>load<u8>(ptr + i);
+    if (b0 < 0x80) {
+      out[n++] = <u16>b0;
+      i++;
+      continue;
+    }
+    const b1: u32 = i + 1 < len ? <u32>load<u8>(ptr + i + 1) : 0;
+    const b2: u32 = i + 2 < len ? <u32>load<u8>(ptr + i + 2) : 0;
+    const b3: u32 = i + 3 < len ? <u32>load<u8>(ptr + i + 3) : 0;
+    let cp: u32 = 0xfffd;
+    let size: usize = 1;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      if (cont(b1, 0x80, 0xbf)) { cp = ((b0 & 0x1f) << 6) | (b1 & 0x3f); size = 2; }
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      const lo: u32 = b0 == 0xe0 ? 0xa0 : 0x80;
+      const hi: u32 = b0 == 0xed ? 0x9f : 0xbf;
+      if (cont(b1, lo, hi) && cont(b2, 0x80, 0xbf)) {
+        cp = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+        size = 3;
+      }
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      const lo: u32 = b0 == 0xf0 ? 0x90 : 0x80;
+      const hi: u32 = b0 == 0xf4 ? 0x8f : 0xbf;
+      if (cont(b1, lo, hi) && cont(b2, 0x80, 0xbf) && cont(b3, 0x80, 0xbf)) {
+        cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+        size = 4;
+      }
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out[n++] = <u16>(0xd800 + (cp >> 10));
+      out[n++] = <u16>(0xdc00 + (cp & 0x3ff));
+    } else {
+      out[n++] = <u16>cp;
+    }
+    i += size;
+  }
+  return String.UTF16.decodeUnsafe(changetype<usize>(out), <usize>n << 1);
+}
+
 let parseError: string = "";
 
 /** The reason the last parse call returned null ("" after a success). */
@@ -358,7 +420,7 @@ class Parser {
       }
       const c = load<u8>(this.pos);
       if (c == 0x22) {
-        const tail = String.UTF8.decodeUnsafe(runStart, this.pos - runStart);
+        const tail = decodeUTF8(runStart, this.pos - runStart);
         this.pos++;
         if (parts === null) return tail;
         parts.push(tail);
@@ -374,7 +436,7 @@ class Parser {
       }
       // escape
       if (parts === null) parts = new Array<string>();
-      parts.push(String.UTF8.decodeUnsafe(runStart, this.pos - runStart));
+      parts.push(decodeUTF8(runStart, this.pos - runStart));
       this.pos++;
       if (this.pos >= this.end) {
         this.fail("unterminated escape");
