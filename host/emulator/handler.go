@@ -80,10 +80,11 @@ type Handler struct {
 // counters are the request and session counts shown by the admin state.
 type counters struct {
 	created, ended, expired atomic.Int64
-	requests                [len6]atomic.Int64
+	requests                [numOps]atomic.Int64 // by opIndex
 }
 
-const len6 = 6
+// numOps is the number of operations (len(allOps)).
+const numOps = 6
 
 func opIndex(op Operation) int {
 	switch op {

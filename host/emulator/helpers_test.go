@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -145,11 +144,6 @@ func wantError(t testing.TB, r reply, status int, class, msgPart string) {
 	}
 }
 
-func compact(s string) string {
-	var b bytes.Buffer
-	_ = json.Compact(&b, []byte(s))
-	return b.String()
-}
 
 // fakeClock is a settable clock for expiry and rate-limit tests.
 type fakeClock struct {
