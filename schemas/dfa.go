@@ -34,7 +34,7 @@ type dstate struct {
 	endOK   int32 // 0 unknown, 1 matches at end of text, 2 does not
 }
 
-const maxDFAStates = 2048
+const maxDFAStates = 512 // at most 512 KiB of transition tables per pattern
 
 func newDFA(pattern string) (*dfa, bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl) // the flags regexp.Compile uses
