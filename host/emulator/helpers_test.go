@@ -144,7 +144,6 @@ func wantError(t testing.TB, r reply, status int, class, msgPart string) {
 	}
 }
 
-
 // fakeClock is a settable clock for expiry and rate-limit tests.
 type fakeClock struct {
 	mu sync.Mutex
