@@ -1,0 +1,498 @@
+// Package agentapi is a client for the Salesforce Agentforce Agent API v1
+// (agent-api.md): OAuth 2.0 client credentials, Start Session, Send Message
+// (sync and streaming), End Session.
+//
+// Every call returns a Flow-style *Outcome (agent-api.md §6): on 200 the
+// decoded response, otherwise the Flow output name ("400 Exception" …
+// "503 Exception", "Default Exception"), the message, the raw error body
+// and the response code. A non-200 answer also returns an *APIError carrying
+// the same Outcome; a call that could not reach the API returns a
+// *TransportError (errors.Is(err, ErrUnreachable)); an unusable answer a
+// *ResponseError.
+//
+// Retries use capped exponential backoff with full jitter and honour
+// Retry-After, on 423, 429 and 503 and on connection failures that provably
+// happened before the request was written, bounded by RetryPolicy. A 401
+// makes the client fetch a new token once and repeat the request once. The
+// access token and the client secret never appear in an error, a log record
+// or an Outcome.
+package agentapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/agentshape/agentshape/host/agentapi/oauth"
+)
+
+// API base URLs (agent-api.md §1).
+const (
+	// DefaultAPIBaseURL is the commercial Agent API gateway.
+	DefaultAPIBaseURL = "https://api.salesforce.com"
+	// GovCloudAPIBaseURL is the Government Cloud gateway.
+	GovCloudAPIBaseURL = "https://api.gov.salesforce.com"
+	// APIPath is the path of Agent API v1 below the base URL.
+	APIPath = "/einstein/ai-agent/v1"
+)
+
+// Defaults for Config.
+const (
+	// DefaultTimeout bounds each HTTP request: the API's own limit (agent-api.md §8).
+	DefaultTimeout = 120 * time.Second
+	// DefaultMaxResponseBytes bounds a response body (and one streamed event).
+	DefaultMaxResponseBytes = 1 << 20
+)
+
+// maxRawText bounds the non-JSON error text kept in an Outcome.
+const maxRawText = 4 << 10
+
+// opToken names the token request in errors.
+const opToken = "token"
+
+// Config configures a Client.
+type Config struct {
+	// MyDomain is the org's My Domain URL, e.g. https://acme.my.salesforce.com
+	// (a bare host gets https://). The token endpoint lives below it, and it
+	// is the identity the org expects in instanceConfig.endpoint.
+	MyDomain string
+	// TokenURL overrides MyDomain + /services/oauth2/token (for the emulator
+	// and tests).
+	TokenURL string
+	// ClientID is the External Client App's consumer key.
+	ClientID string
+	// ClientSecret is the consumer secret. It is only ever sent to TokenURL.
+	ClientSecret string
+	// APIBaseURL is the Agent API gateway: DefaultAPIBaseURL when empty,
+	// GovCloudAPIBaseURL for Government Cloud, any URL for tests. A trailing
+	// /einstein/ai-agent/v1 is accepted.
+	APIBaseURL string
+	// HTTPClient sends every request. Nil means a client with a transport
+	// tuned for many concurrent sessions (see NewTransport), closed by Close.
+	HTTPClient *http.Client
+	// Timeout bounds each HTTP request, reading the answer included; zero
+	// means DefaultTimeout.
+	Timeout time.Duration
+	// Retry bounds retries; the zero value means DefaultRetryPolicy().
+	Retry RetryPolicy
+	// TokenLifetime is assumed for tokens whose expiry is unknown; zero
+	// means oauth.DefaultLifetime.
+	TokenLifetime time.Duration
+	// MaxResponseBytes bounds a response body; zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// Logger receives debug records of each request (never a token or secret).
+	Logger *slog.Logger
+	// UserAgent is sent as User-Agent; empty means "agentshape".
+	UserAgent string
+}
+
+// Client calls the Agent API. It is safe for concurrent use.
+type Client struct {
+	cfg      Config
+	base     string // API base + APIPath, no trailing slash
+	myDomain string
+	tokenURL string
+	tokens   *oauth.Source
+	hc       *http.Client
+	own      *http.Transport // non-nil when the client built its own transport
+	retry    RetryPolicy
+	log      *slog.Logger
+}
+
+// NewTransport returns an http.Transport tuned for many concurrent calls to
+// one API host: keep-alive connections for up to 256 concurrent callers.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: 0, // the per-call timeout covers it
+	}
+}
+
+// New validates cfg and returns a Client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	myDomain, err := normalizeURL("My Domain", cfg.MyDomain)
+	if err != nil {
+		return nil, err
+	}
+	tokenURL := cfg.TokenURL
+	if tokenURL == "" {
+		tokenURL = myDomain + oauth.TokenPath
+	}
+	apiBase := cfg.APIBaseURL
+	if apiBase == "" {
+		apiBase = DefaultAPIBaseURL
+	}
+	apiBase, err = normalizeURL("API base URL", apiBase)
+	if err != nil {
+		return nil, err
+	}
+	apiBase = strings.TrimSuffix(apiBase, APIPath)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "agentshape"
+	}
+	c := &Client{cfg: cfg, base: apiBase + APIPath, myDomain: myDomain, tokenURL: tokenURL, retry: cfg.Retry.withDefaults()}
+	c.log = cfg.Logger
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.hc = cfg.HTTPClient
+	if c.hc == nil {
+		c.own = NewTransport()
+		c.hc = &http.Client{Transport: c.own}
+	}
+	c.tokens, err = oauth.NewSource(oauth.Config{
+		TokenURL: tokenURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		HTTPClient: c.hc, Lifetime: cfg.TokenLifetime, Logger: c.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("agentapi: %w", err)
+	}
+	return c, nil
+}
+
+// MyDomain returns the normalised My Domain URL (no trailing slash): the
+// value instanceConfig.endpoint must carry (agent-api.md §2).
+func (c *Client) MyDomain() string { return c.myDomain }
+
+// APIBaseURL returns the Agent API v1 base the client calls, ending in APIPath.
+func (c *Client) APIBaseURL() string { return c.base }
+
+// Close releases idle connections of the client's own transport.
+func (c *Client) Close() {
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
+}
+
+func normalizeURL(what, raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("agentapi: %s is empty: set it (e.g. https://acme.my.salesforce.com for My Domain)", what)
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("agentapi: %s %q is not a URL: %w", what, raw, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("agentapi: %s %q must be an absolute http(s) URL without user, query or fragment", what, raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// request describes one API call.
+type request struct {
+	op     string
+	method string
+	path   string // below c.base, already escaped
+	body   []byte
+	accept string
+	header map[string]string
+	// decode turns a 200 body into the Outcome's payload (nil: any body).
+	decode func(body []byte, out *Outcome) error
+	// stream consumes a live 200 answer instead of decode (streaming only).
+	stream func(resp *http.Response, out *Outcome) error
+}
+
+// do runs r with the token, one 401 refresh and the retry policy.
+func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
+	start := time.Now()
+	out := &Outcome{}
+	refreshed := false
+	tries := 0 // counts toward RetryPolicy.MaxAttempts; the 401 repeat does not
+	for {
+		tries++
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			var rej *oauth.RejectedError
+			if errors.As(err, &rej) {
+				return c.tokenRejected(r.op, rej, out)
+			}
+			if ctx.Err() != nil {
+				return c.canceled(ctx, r.op, out)
+			}
+			// A token request creates nothing, so repeating it is always safe.
+			if c.wait(ctx, start, tries, 0, false) {
+				continue
+			}
+			return c.unreachable(r.op, c.tokenURL, false, isTimeout(err), err, out)
+		}
+		out.Attempts++
+		status, header, body, mayHaveReached, err := c.attempt(ctx, r, tok.AccessToken, out)
+		if err != nil {
+			var re *ResponseError
+			var he *handlerError
+			switch {
+			case errors.As(err, &he):
+				out.Output, out.ResponseCode = OutputOK, status
+				return out, fmt.Errorf("agentapi: %s: the stream handler stopped: %w", r.op, he.err)
+			case errors.As(err, &re):
+				return c.unusable(status, out, re)
+			case ctx.Err() != nil:
+				return c.canceled(ctx, r.op, out)
+			case !mayHaveReached && c.wait(ctx, start, tries, 0, false):
+				c.log.Debug("agentapi retry after connection failure", "op", r.op, "attempt", out.Attempts, "cause", err)
+				continue
+			}
+			return c.unreachable(r.op, c.base+r.path, mayHaveReached, isTimeout(err), err, out)
+		}
+		if status == http.StatusUnauthorized && !refreshed {
+			refreshed = true
+			tries--
+			c.tokens.Invalidate(tok.AccessToken)
+			c.log.Debug("agentapi token refused; fetching a new one", "op", r.op)
+			continue
+		}
+		if retryableStatus(status) {
+			d, ok := retryAfter(header, time.Now())
+			if c.wait(ctx, start, tries, d, ok) {
+				c.log.Debug("agentapi retry", "op", r.op, "status", status, "attempt", out.Attempts, "retryAfter", header.Get("Retry-After"))
+				continue
+			}
+		}
+		return c.finish(r, status, header, body, out)
+	}
+}
+
+// wait sleeps before another try when the policy allows one and reports
+// whether to try again. fixed is a Retry-After delay (hasFixed) that replaces
+// the backoff.
+func (c *Client) wait(ctx context.Context, start time.Time, tries int, fixed time.Duration, hasFixed bool) bool {
+	if tries >= c.retry.MaxAttempts {
+		return false
+	}
+	d := fixed
+	if !hasFixed {
+		d = c.retry.backoff(tries)
+	}
+	if time.Since(start)+d > c.retry.MaxElapsed {
+		return false
+	}
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// attempt sends one HTTP request. mayHaveReached reports whether any of the
+// request was written before a transport failure.
+func (c *Client) attempt(ctx context.Context, r request, token string, out *Outcome) (status int, header http.Header, body []byte, mayHaveReached bool, err error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
+	var rd io.Reader
+	if r.body != nil {
+		rd = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, c.base+r.path, rd)
+	if err != nil {
+		return 0, nil, nil, false, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", r.accept)
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	t0 := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, wrote.Load(), c.scrub(err)
+	}
+	defer resp.Body.Close()
+	c.log.Debug("agentapi response", "op", r.op, "status", resp.StatusCode, "requestId", resp.Header.Get("X-Request-ID"), "elapsed", time.Since(t0))
+	if resp.StatusCode == http.StatusOK && r.stream != nil {
+		out.ResponseCode = resp.StatusCode
+		out.RequestID = resp.Header.Get("X-Request-ID")
+		if err := r.stream(resp, out); err != nil {
+			var re *ResponseError
+			if errors.As(err, &re) {
+				return resp.StatusCode, resp.Header, nil, true, err
+			}
+			if ctx.Err() == nil && actx.Err() == nil {
+				// The caller's handler failed: not a transport problem.
+				return resp.StatusCode, resp.Header, nil, true, &handlerError{err}
+			}
+			return resp.StatusCode, resp.Header, nil, true, c.scrub(err)
+		}
+		return resp.StatusCode, resp.Header, nil, true, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	if err != nil {
+		return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the HTTP %d answer: %w", resp.StatusCode, c.scrub(err))
+	}
+	if int64(len(body)) > c.cfg.MaxResponseBytes {
+		return resp.StatusCode, resp.Header, nil, true, &ResponseError{Op: r.op, Status: resp.StatusCode,
+			Reason: fmt.Sprintf("body larger than %d bytes", c.cfg.MaxResponseBytes), Err: ErrResponseTooLarge}
+	}
+	return resp.StatusCode, resp.Header, body, true, nil
+}
+
+// handlerError carries an error returned by a stream handler.
+type handlerError struct{ err error }
+
+func (h *handlerError) Error() string { return h.err.Error() }
+func (h *handlerError) Unwrap() error { return h.err }
+
+// finish turns the final answer into the Outcome and error.
+func (c *Client) finish(r request, status int, header http.Header, body []byte, out *Outcome) (*Outcome, error) {
+	out.ResponseCode = status
+	out.Output = OutputFor(status)
+	if id := header.Get("X-Request-ID"); id != "" {
+		out.RequestID = id
+	}
+	if status == http.StatusOK {
+		if r.stream != nil {
+			return out, nil
+		}
+		if r.decode != nil {
+			if err := r.decode(body, out); err != nil {
+				return c.unusable(status, out, &ResponseError{Op: r.op, Status: status, Reason: err.Error(), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)})
+			}
+		}
+		return out, nil
+	}
+	ae := &APIError{Op: r.op, Status: status, RequestID: out.RequestID, Outcome: out}
+	text := c.tokens.Redact(string(body))
+	var eb ErrorBody
+	if len(bytes.TrimSpace(body)) > 0 && json.Valid([]byte(text)) {
+		out.RawBody = json.RawMessage(text)
+		if json.Unmarshal([]byte(text), &eb) == nil {
+			out.ErrorBody = &eb
+			out.Message = eb.Message
+			ae.Class = eb.Error
+			if out.RequestID == "" {
+				out.RequestID = eb.RequestID
+				ae.RequestID = eb.RequestID
+			}
+		}
+		if out.Message == "" {
+			out.Message = fmt.Sprintf("%s (the JSON error body has no \"message\")", http.StatusText(status))
+		}
+	} else if len(bytes.TrimSpace(body)) > 0 {
+		ct := header.Get("Content-Type")
+		if ct == "" {
+			ct = "no Content-Type"
+		}
+		out.RawText = truncate(text, maxRawText)
+		out.Message = fmt.Sprintf("%s (the error body is not JSON: %s, %d bytes)", http.StatusText(status), ct, len(body))
+	} else {
+		out.Message = fmt.Sprintf("%s (empty error body)", http.StatusText(status))
+	}
+	ae.Message = out.Message
+	return out, ae
+}
+
+func (c *Client) unusable(status int, out *Outcome, re *ResponseError) (*Outcome, error) {
+	re.Reason = c.tokens.Redact(re.Reason)
+	out.ResponseCode = status
+	out.Output = OutputDefault
+	if status != http.StatusOK {
+		out.Output = OutputFor(status)
+	}
+	out.Message = re.Error()
+	out.Session, out.Messages = nil, nil
+	return out, re
+}
+
+func (c *Client) unreachable(op, u string, mayHaveReached, timeout bool, cause error, out *Outcome) (*Outcome, error) {
+	te := &TransportError{Op: op, URL: u, Attempts: max(out.Attempts, 1), MayHaveReached: mayHaveReached, Timeout: timeout, Err: c.scrub(cause)}
+	out.Output = OutputDefault
+	out.ResponseCode = 0
+	out.Message = te.Error()
+	return out, te
+}
+
+func (c *Client) canceled(ctx context.Context, op string, out *Outcome) (*Outcome, error) {
+	err := fmt.Errorf("agentapi: %s: stopped by the caller: %w", op, context.Cause(ctx))
+	out.Output = OutputDefault
+	out.Message = err.Error()
+	return out, err
+}
+
+func (c *Client) tokenRejected(op string, rej *oauth.RejectedError, out *Outcome) (*Outcome, error) {
+	out.Output = Output401
+	out.ResponseCode = rej.Status
+	out.Message = "could not obtain an access token: " + rej.Error()
+	if json.Valid(rej.Body) {
+		out.RawBody = json.RawMessage(rej.Body)
+	} else if len(rej.Body) > 0 {
+		out.RawText = truncate(string(rej.Body), maxRawText)
+	}
+	return out, &APIError{Op: opToken, Status: rej.Status, Class: rej.Code, Message: out.Message, Outcome: out}
+}
+
+// scrub removes secrets from an error's text while keeping it matchable
+// with errors.Is/As when nothing needed removing.
+func (c *Client) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	if r := c.tokens.Redact(s); r != s {
+		return errors.New(r)
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// mediaType returns the media type of a Content-Type header, lower-cased.
+func mediaType(h http.Header) string {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}

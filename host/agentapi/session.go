@@ -1,0 +1,247 @@
+package agentapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/agentshape/agentshape/host/agentapi/sse"
+)
+
+// Operation names used in errors and logs.
+const (
+	OpStartSession      = "start session"
+	OpSendMessage       = "send message"
+	OpSendMessageStream = "send message (stream)"
+	OpEndSession        = "end session"
+)
+
+// EndReason is the x-session-end-reason header value (EndSessionReason,
+// agent-api.md §1).
+type EndReason string
+
+// The documented end reasons.
+const (
+	EndUserRequest EndReason = "UserRequest"
+	EndTransfer    EndReason = "Transfer"
+	EndExpiration  EndReason = "Expiration"
+	EndError       EndReason = "Error"
+	EndOther       EndReason = "Other"
+)
+
+// Valid reports whether r is one of the documented reasons.
+func (r EndReason) Valid() bool {
+	switch r {
+	case EndUserRequest, EndTransfer, EndExpiration, EndError, EndOther:
+		return true
+	}
+	return false
+}
+
+// StartSession sends the Start Session request (POST
+// /agents/{agentId}/sessions, agent-api.md §1) with body as given — shape
+// and validate it first. The agent ID is checked before anything is sent; a
+// bad one, or a body that is not a JSON object, returns a nil Outcome and an
+// error wrapping ErrInvalidAgentID or ErrInvalidArgument.
+//
+// On 200 the Outcome's Session is set and err is nil. A Start Session is
+// never sent twice unless the first request provably did not reach the
+// server, or the server answered 401, 423, 429 or 503 — answers after which
+// no session exists.
+func (c *Client) StartSession(ctx context.Context, agentID string, body json.RawMessage) (*Outcome, error) {
+	if err := ValidateAgentID(agentID); err != nil {
+		return nil, fmt.Errorf("agentapi: %s: %w", OpStartSession, err)
+	}
+	if err := jsonObject("Start Session body", body); err != nil {
+		return nil, err
+	}
+	return c.do(ctx, request{
+		op: OpStartSession, method: http.MethodPost,
+		path:   "/agents/" + agentID + "/sessions",
+		body:   body,
+		accept: "application/json",
+		decode: decodeStartSession,
+	})
+}
+
+// SendMessage sends one message synchronously (POST
+// /sessions/{sessionId}/messages). body is the documented request, e.g.
+// TextMessage(1, "Hi"). On 200 the Outcome's Messages is set.
+func (c *Client) SendMessage(ctx context.Context, sessionID string, body json.RawMessage) (*Outcome, error) {
+	if err := checkSessionID(sessionID); err != nil {
+		return nil, err
+	}
+	if err := jsonObject("Send Message body", body); err != nil {
+		return nil, err
+	}
+	return c.do(ctx, request{
+		op: OpSendMessage, method: http.MethodPost,
+		path:   "/sessions/" + url.PathEscape(sessionID) + "/messages",
+		body:   body,
+		accept: "application/json",
+		decode: decodeMessages(true),
+	})
+}
+
+// StreamEvent is one server-sent event of the streaming endpoint
+// (agent-api.md §1: event = message type, data = JSON).
+type StreamEvent struct {
+	// Type is the SSE event name, e.g. "TEXT_CHUNK", "END_OF_TURN".
+	Type string
+	// ID is the SSE id, if the server sends one.
+	ID string
+	// Data is the event's data as received (a JSON object).
+	Data json.RawMessage
+	// Message is data.message, decoded, when present.
+	Message *Message
+	// Offset is data.offset, when present.
+	Offset int64
+}
+
+// SendMessageStream sends one message to the streaming endpoint (POST
+// /sessions/{sessionId}/messages/stream, Accept: text/event-stream) and
+// calls handle for every event as soon as it arrives, in order, on the
+// caller's goroutine. handle may return sse.ErrStop to end early without an
+// error; any other error stops the stream and is returned. On 200 the
+// Outcome's Messages collects every event's message.
+func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body json.RawMessage, handle func(StreamEvent) error) (*Outcome, error) {
+	if err := checkSessionID(sessionID); err != nil {
+		return nil, err
+	}
+	if err := jsonObject("Send Message body", body); err != nil {
+		return nil, err
+	}
+	if handle == nil {
+		handle = func(StreamEvent) error { return nil }
+	}
+	return c.do(ctx, request{
+		op: OpSendMessageStream, method: http.MethodPost,
+		path:   "/sessions/" + url.PathEscape(sessionID) + "/messages/stream",
+		body:   body,
+		accept: "text/event-stream",
+		stream: func(resp *http.Response, out *Outcome) error {
+			if mt := mediaType(resp.Header); mt != "text/event-stream" {
+				return &ResponseError{Op: OpSendMessageStream, Status: resp.StatusCode,
+					Reason: fmt.Sprintf("Content-Type is %q, want text/event-stream", resp.Header.Get("Content-Type")), Err: ErrMalformedResponse}
+			}
+			out.Messages = &MessagesResponse{Messages: []Message{}}
+			limit := int(c.cfg.MaxResponseBytes)
+			err := sse.Read(resp.Body, limit, func(e sse.Event) error {
+				ev := StreamEvent{Type: e.Type, ID: e.ID, Data: json.RawMessage(e.Data)}
+				var data struct {
+					Offset  int64           `json:"offset"`
+					Message json.RawMessage `json:"message"`
+				}
+				if err := json.Unmarshal(e.Data, &data); err != nil {
+					return &ResponseError{Op: OpSendMessageStream, Status: resp.StatusCode,
+						Reason: fmt.Sprintf("event %q: data is not a JSON object: %v", e.Type, err), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)}
+				}
+				ev.Offset = data.Offset
+				if len(data.Message) > 0 && !bytes.Equal(data.Message, []byte("null")) {
+					var m Message
+					if err := json.Unmarshal(data.Message, &m); err != nil {
+						return &ResponseError{Op: OpSendMessageStream, Status: resp.StatusCode,
+							Reason: fmt.Sprintf("event %q: data.message is not a message object: %v", e.Type, err), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)}
+					}
+					ev.Message = &m
+					out.Messages.Messages = append(out.Messages.Messages, m)
+				}
+				return handle(ev)
+			})
+			if errors.Is(err, sse.ErrEventTooLarge) {
+				return &ResponseError{Op: OpSendMessageStream, Status: resp.StatusCode, Reason: err.Error(), Err: fmt.Errorf("%w: %w", ErrResponseTooLarge, err)}
+			}
+			return err
+		},
+	})
+}
+
+// EndSession ends a session (DELETE /sessions/{sessionId} with
+// x-session-end-reason). On 200 the Outcome's Messages holds the
+// SessionEnded message when the server sends one.
+func (c *Client) EndSession(ctx context.Context, sessionID string, reason EndReason) (*Outcome, error) {
+	if err := checkSessionID(sessionID); err != nil {
+		return nil, err
+	}
+	if !reason.Valid() {
+		return nil, fmt.Errorf("agentapi: %s: %w: end reason %q: use UserRequest, Transfer, Expiration, Error or Other", OpEndSession, ErrInvalidArgument, reason)
+	}
+	return c.do(ctx, request{
+		op: OpEndSession, method: http.MethodDelete,
+		path:   "/sessions/" + url.PathEscape(sessionID),
+		accept: "application/json",
+		header: map[string]string{"x-session-end-reason": string(reason)},
+		decode: decodeMessages(false),
+	})
+}
+
+// TextMessage builds a Send Message body with one Text message
+// (agent-api.md §1); sequenceID must increase within a session.
+func TextMessage(sequenceID int64, text string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "Text", "sequenceId": sequenceID, "text": text}})
+	return b
+}
+
+func checkSessionID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return fmt.Errorf("agentapi: %w: empty session ID: pass the sessionId from the Start Session response", ErrInvalidArgument)
+	}
+	if len(id) > 255 || strings.ContainsAny(id, "/?#% \t\r\n") {
+		return fmt.Errorf("agentapi: %w: session ID %q is not a session ID (want the sessionId from the Start Session response)", ErrInvalidArgument, truncate(id, 80))
+	}
+	return nil
+}
+
+func jsonObject(what string, body json.RawMessage) error {
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+		return fmt.Errorf("agentapi: %w: %s must be a JSON object", ErrInvalidArgument, what)
+	}
+	return nil
+}
+
+func decodeStartSession(body []byte, out *Outcome) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return fmt.Errorf("the Start Session response is not a JSON object: %w", err)
+	}
+	for _, k := range []string{"sessionId", "_links", "messages"} {
+		if _, ok := raw[k]; !ok {
+			return fmt.Errorf("the Start Session response lacks the required member %q (agent-api.md §4)", k)
+		}
+	}
+	var s StartSessionResponse
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("the Start Session response does not have the documented shape: %w", err)
+	}
+	if s.SessionID == "" {
+		return errors.New("the Start Session response has an empty sessionId")
+	}
+	if s.Messages == nil {
+		return errors.New("the Start Session response has \"messages\": null, want an array")
+	}
+	out.Session = &s
+	return nil
+}
+
+func decodeMessages(required bool) func([]byte, *Outcome) error {
+	return func(body []byte, out *Outcome) error {
+		if !required && len(bytes.TrimSpace(body)) == 0 {
+			return nil
+		}
+		var m MessagesResponse
+		if err := json.Unmarshal(body, &m); err != nil {
+			return fmt.Errorf("the response is not the documented JSON: %w", err)
+		}
+		if required && m.Messages == nil {
+			return errors.New("the response lacks the required \"messages\" array")
+		}
+		out.Messages = &m
+		return nil
+	}
+}
