@@ -23,7 +23,7 @@ const (
 	OpFeedback Operation = "feedback" // POST /sessions/{sid}/feedback
 )
 
-var allOps = []Operation{OpToken, OpStart, OpSend, OpStream, OpEnd, OpFeedback}
+var allOps = [...]Operation{OpToken, OpStart, OpSend, OpStream, OpEnd, OpFeedback}
 
 func validOp(o Operation) bool {
 	for _, x := range allOps {

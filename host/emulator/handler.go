@@ -83,8 +83,8 @@ type counters struct {
 	requests                [numOps]atomic.Int64 // by opIndex
 }
 
-// numOps is the number of operations (len(allOps)).
-const numOps = 6
+// numOps is the number of operations.
+const numOps = len(allOps)
 
 func opIndex(op Operation) int {
 	switch op {
