@@ -51,7 +51,7 @@ func (h *Handler) State() State {
 		SessionsCreated: h.stats.created.Load(),
 		SessionsEnded:   h.stats.ended.Load(),
 		SessionsExpired: h.stats.expired.Load(),
-		SessionsActive:  h.sessions.count(),
+		SessionsActive:  int(h.sessions.live.Load()),
 		TokensIssued:    h.tokens.issued.Load(),
 		Requests:        map[string]int64{},
 		Faults:          h.faults.snapshot(),

@@ -425,6 +425,12 @@ func (c *call) startSession(agentID string) {
 		c.writeError(e)
 		return
 	}
+	if c.h.sessions.live.Load() >= int64(c.st.org.MaxSessions) {
+		c.writeError(&apiError{status: http.StatusServiceUnavailable, class: "ServiceUnavailable",
+			message: fmt.Sprintf("%s: the emulator holds its maximum of %d live sessions; end sessions (DELETE), set sessionIdleTimeout or raise maxSessions in the org file",
+				msgUnavailable, c.st.org.MaxSessions)})
+		return
+	}
 	s := &session{id: newUUID(), agentID: agent.ID, clientID: app.ClientID, externalKey: req.ExternalSessionKey,
 		bypassUser: bypass, created: c.now, variables: applied, ignored: ignored}
 	s.lastUsed.Store(c.now.UnixNano())

@@ -36,6 +36,9 @@ type Org struct {
 	// RequestTimeout is the API's own per-request limit; injected latency at or
 	// beyond it answers 500 (agent-api.md §8: "Request runs over 120 s → 500"). Default 120s.
 	RequestTimeout Duration `json:"requestTimeout,omitempty"`
+	// MaxSessions caps live sessions; at the cap Start Session answers 503
+	// ServiceUnavailable until sessions end or expire [A]. Default 1,000,000.
+	MaxSessions int `json:"maxSessions,omitempty"`
 	// RateLimit limits session API requests per second; nil means unlimited.
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 	// Agents are the agents of the org.
@@ -128,6 +131,7 @@ const (
 	DefaultUserID         = "005AA0000000001AAA"
 	DefaultTokenLifetime  = 2 * time.Hour
 	DefaultRequestTimeout = 120 * time.Second
+	DefaultMaxSessions    = 1_000_000
 	DefaultGreeting       = "Hi, I'm an AI assistant emulated by agentshape. How can I help you?"
 	// DemoAgentID is the agent of DefaultOrg.
 	DemoAgentID = "0XxAA0000000001AAA"
@@ -261,6 +265,12 @@ func (o *Org) Normalize() error {
 	}
 	if o.RequestTimeout < 0 {
 		return fmt.Errorf("requestTimeout: %s is negative", o.RequestTimeout)
+	}
+	if o.MaxSessions == 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.MaxSessions < 0 {
+		return fmt.Errorf("maxSessions: %d must be > 0", o.MaxSessions)
 	}
 	if rl := o.RateLimit; rl != nil {
 		if rl.RequestsPerSecond <= 0 {

@@ -225,3 +225,23 @@ func TestReplyOverRequestTimeout(t *testing.T) {
 	sid := newSession(t, srv, tok)
 	wantError(t, do(t, "POST", srv.URL+emulator.APIPrefix+"/sessions/"+sid+"/messages", sendBody(1, "x"), authJSON(tok)), 500, "RequestTimeoutException", "timed out")
 }
+
+// maxSessions caps live sessions: at the cap Start answers 503; ending one frees a slot.
+func TestMaxSessions(t *testing.T) {
+	org := emulator.DefaultOrg()
+	org.MaxSessions = 2
+	srv := start(t, org)
+	tok := token(t, srv)
+	sid := newSession(t, srv, tok)
+	newSession(t, srv, tok)
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 503, "ServiceUnavailable", "maxSessions")
+	h := authJSON(tok)
+	h["x-session-end-reason"] = "UserRequest"
+	if r := do(t, "DELETE", srv.URL+emulator.APIPrefix+"/sessions/"+sid, "", h); r.status != 200 {
+		t.Fatalf("end: %d", r.status)
+	}
+	newSession(t, srv, tok)
+	if st := srv.State(); st.SessionsActive != 2 || st.SessionsCreated != 3 {
+		t.Errorf("state %+v", st)
+	}
+}

@@ -61,6 +61,7 @@ const sessionShards = 64
 
 // sessionStore is a sharded map of live sessions: no global lock on the hot path.
 type sessionStore struct {
+	live   atomic.Int64 // sessions in the store
 	shards [sessionShards]struct {
 		mu sync.RWMutex
 		m  map[string]*session
@@ -90,6 +91,7 @@ func (s *sessionStore) put(ss *session) {
 	sh.mu.Lock()
 	sh.m[ss.id] = ss
 	sh.mu.Unlock()
+	s.live.Add(1)
 }
 
 func (s *sessionStore) get(id string) *session {
@@ -107,6 +109,9 @@ func (s *sessionStore) remove(id string) bool {
 	_, ok := sh.m[id]
 	delete(sh.m, id)
 	sh.mu.Unlock()
+	if ok {
+		s.live.Add(-1)
+	}
 	return ok
 }
 
@@ -114,6 +119,7 @@ func (s *sessionStore) clear() {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
+		s.live.Add(-int64(len(sh.m)))
 		sh.m = make(map[string]*session)
 		sh.mu.Unlock()
 	}
