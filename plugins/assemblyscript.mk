@@ -35,6 +35,7 @@ plugins-as: $(AS_WASM) plugins/build/testdata/kitbench/go.wasm
 as-kit: $(AS_STAMP)
 
 $(AS_STAMP): $(AS_KIT)/package.json $(AS_KIT)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "plugins-as: npm is not installed; install Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 	cd $(AS_KIT) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
