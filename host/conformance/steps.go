@@ -16,6 +16,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/schemas"
 )
@@ -210,7 +211,7 @@ type scenario struct {
 	context abi.Context
 	request []byte
 	answers []answer
-	outcome *e2eOutcome
+	outcome *agentapi.Outcome
 }
 
 func (g *gate) initScenario(sc *godog.ScenarioContext) {
@@ -667,9 +668,24 @@ func (s *scenario) sendStartSession() error {
 	if s.g.emu == nil {
 		return errors.New("the emulator is not running")
 	}
-	out, err := startSessionOnEmulator(s.g.ctx, s.g.emu.URL, s.answers[0].Request)
+	c, err := agentapi.New(agentapi.Config{
+		MyDomain:     emulator.DemoMyDomain,
+		TokenURL:     s.g.emu.URL + emulator.TokenPath,
+		ClientID:     emulator.DemoClientID,
+		ClientSecret: emulator.DemoClientSecret,
+		APIBaseURL:   s.g.emu.URL,
+		Retry:        agentapi.RetryPolicy{MaxAttempts: 1},
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("agent API client for the emulator: %w", err)
+	}
+	defer c.Close()
+	out, err := c.StartSession(s.g.ctx, emulator.DemoAgentID, s.answers[0].Request)
+	if out == nil {
+		out = agentapi.OutcomeOf(err)
+	}
+	if out == nil {
+		return fmt.Errorf("Start Session on the emulator: %w", err)
 	}
 	s.outcome = out
 	return nil

@@ -1,0 +1,112 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+func (w *world) cliSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^a file with the content:$`, func(doc *godog.DocString) error {
+		f, err := os.CreateTemp("", "features-doc-*.json")
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w.file = f.Name()
+		_, err = f.WriteString(doc.Content)
+		return err
+	})
+	sc.Step(`^agentshape validates the file against "([^"]*)"$`, func(schema string) error {
+		return w.cli(nil, "validate", "--schema", schema, w.file)
+	})
+	sc.Step(`^the command exits with code (\d+)$`, func(code int) error {
+		if w.exitCode != code {
+			return fmt.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", w.exitCode, code, w.stdout, w.stderr)
+		}
+		return nil
+	})
+	sc.Step(`^the command's error output mentions "([^"]*)"$`, func(s string) error {
+		if !strings.Contains(strings.ToLower(w.stderr), strings.ToLower(s)) {
+			return fmt.Errorf("stderr does not mention %q:\n%s", s, w.stderr)
+		}
+		return nil
+	})
+	sc.Step(`^no Salesforce credentials in the environment$`, func() {})
+	sc.Step(`^agentshape starts a session for agent "([^"]*)" with the embedded emulator$`, func(agent string) error {
+		return w.cliStart(agent, false)
+	})
+	sc.Step(`^agentshape starts a session for agent "([^"]*)"$`, func(agent string) error {
+		return w.cliStart(agent, true)
+	})
+}
+
+// cli runs the agentshape binary with a clean environment plus env.
+func (w *world) cli(env []string, args ...string) error {
+	bin, err := agentshapeCLI()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	base := []string{"HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"), "TMPDIR=" + os.TempDir()}
+	cmd.Env = append(base, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	w.stdout, w.stderr = out.String(), errb.String()
+	w.exitCode = 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		w.exitCode = ee.ExitCode()
+	case err != nil:
+		return fmt.Errorf("run agentshape %s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// cliStart runs `agentshape start` with the scenario's pipeline and context,
+// against the scenario's emulator (org credentials in the environment) or,
+// without them, the CLI's embedded emulator.
+func (w *world) cliStart(agent string, useOrg bool) error {
+	manifest, err := w.manifest()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(manifest)
+	ctxFile := filepath.Join(os.TempDir(), fmt.Sprintf("features-context-%d.json", time.Now().UnixNano()))
+	c := w.context
+	if len(c) == 0 {
+		c = []byte(`{"agentId":"` + agent + `","org":{"myDomain":"acme"},"user":{"locale":"en_US"}}`)
+	}
+	if err := os.WriteFile(ctxFile, c, 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(ctxFile)
+	var env []string
+	if useOrg {
+		u, err := w.emulatorURL()
+		if err != nil {
+			return err
+		}
+		env = []string{"SF_MY_DOMAIN=" + w.org.MyDomain, "SF_CLIENT_ID=" + clientID, "SF_CLIENT_SECRET=" + clientSecret,
+			"SF_API_BASE_URL=" + u, "SF_TOKEN_URL=" + u + "/services/oauth2/token"}
+	}
+	if err := w.cli(env, "start", "--manifest", manifest, "--agent-id", agent, "--context", ctxFile, "--cache-dir", pluginCache); err != nil {
+		return err
+	}
+	if w.exitCode == 3 {
+		w.refused = errors.New(w.stdout + "\n" + w.stderr)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package features
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+func (w *world) clientSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^a valid Start Session request body$`, func() {
+		w.body = []byte(fmt.Sprintf(`{"externalSessionKey":"5b0e6f1c-8d2a-4c3b-9e7f-1a2b3c4d5e6f","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
+	})
+	sc.Step(`^the Agent API answers "(\d+)" to the next (\d+) requests$`, func(status, count int) { w.fault(status, count) })
+	sc.Step(`^the client starts a session for agent "([^"]*)" with up to (\d+) attempts$`, func(agent string, attempts int) error {
+		return w.startSession(agent, w.body, attempts)
+	})
+	sc.Step(`^the client starts a session for agent "([^"]*)"$`, func(agent string) error {
+		if w.body == nil {
+			w.body = []byte(fmt.Sprintf(`{"externalSessionKey":"5b0e6f1c-8d2a-4c3b-9e7f-1a2b3c4d5e6f","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
+		}
+		return w.startSession(agent, w.body, 1)
+	})
+	sc.Step(`^the client sends the Start Session body:$`, func(doc *godog.DocString) error {
+		return w.startSession("0XxAA0000000001AAA", []byte(doc.Content), 1)
+	})
+	sc.Step(`^the Agent API received (\d+) Start Session requests$`, func(n int) error {
+		if w.rec == nil {
+			return errors.New("the emulator never ran")
+		}
+		if got := len(w.rec.startBodies()); got != n {
+			return fmt.Errorf("the Agent API received %d Start Session requests, want %d", got, n)
+		}
+		return nil
+	})
+	sc.Step(`^exactly one session was started$`, func() error {
+		if got := w.handle.SessionsCreated(); got != 1 {
+			return fmt.Errorf("%d sessions were started, want 1", got)
+		}
+		return nil
+	})
+	sc.Step(`^the error body has the fields "([^"]*)"$`, func(list string) error {
+		if w.outcome == nil || len(w.outcome.RawBody) == 0 {
+			return fmt.Errorf("no JSON error body in %+v", w.outcome)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(w.outcome.RawBody, &m); err != nil {
+			return err
+		}
+		for _, f := range strings.Split(list, ",") {
+			if _, ok := m[strings.TrimSpace(f)]; !ok {
+				return fmt.Errorf("the error body %s has no %q", w.outcome.RawBody, strings.TrimSpace(f))
+			}
+		}
+		return nil
+	})
+	sc.Step(`^the error body's requestId matches the X-Request-ID header$`, func() error {
+		var m struct{ RequestID string }
+		_ = json.Unmarshal(w.outcome.RawBody, &m)
+		if m.RequestID == "" || m.RequestID != w.outcome.RequestID {
+			return fmt.Errorf("body requestId %q, X-Request-ID %q", m.RequestID, w.outcome.RequestID)
+		}
+		return nil
+	})
+	// session life cycle
+	sc.Step(`^a started session with agent "([^"]*)"$`, func(agent string) error {
+		body := []byte(fmt.Sprintf(`{"externalSessionKey":"7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
+		if err := w.startSession(agent, body, 1); err != nil {
+			return err
+		}
+		if w.sessionID == "" {
+			return fmt.Errorf("no session started: %+v", w.outcome)
+		}
+		return nil
+	})
+	sc.Step(`^the user sends the message "([^"]*)"$`, func(text string) error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		out, err := c.SendMessage(w.ctx, w.sessionID, agentapi.TextMessage(1, text))
+		return w.keep(out, err)
+	})
+	sc.Step(`^the agent answers with at least one message$`, func() error {
+		if w.outcome == nil || w.outcome.Messages == nil || len(w.outcome.Messages.Messages) == 0 {
+			return fmt.Errorf("no messages in %+v", w.outcome)
+		}
+		return nil
+	})
+	sc.Step(`^the user sends the message "([^"]*)" as a stream$`, func(text string) error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		out, err := c.SendMessageStream(w.ctx, w.sessionID, agentapi.TextMessage(1, text), func(e agentapi.StreamEvent) error {
+			w.stream = append(w.stream, e)
+			return nil
+		})
+		return w.keep(out, err)
+	})
+	sc.Step(`^the stream delivers at least one "([^"]*)" message$`, func(typ string) error {
+		for _, e := range w.stream {
+			if e.Message != nil && e.Message.Type == typ {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s message among %d events", typ, len(w.stream))
+	})
+	sc.Step(`^the stream ends with an "([^"]*)" message$`, func(typ string) error {
+		if len(w.stream) == 0 {
+			return errors.New("the stream delivered nothing")
+		}
+		last := w.stream[len(w.stream)-1]
+		if last.Message == nil || last.Message.Type != typ {
+			return fmt.Errorf("the last event is %s %s, want a %s message", last.Type, last.Data, typ)
+		}
+		return nil
+	})
+	sc.Step(`^the session is ended because "([^"]*)"$`, func(reason string) error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		out, err := c.EndSession(w.ctx, w.sessionID, agentapi.EndReason(reason))
+		return w.keep(out, err)
+	})
+	sc.Step(`^the end is acknowledged$`, func() error {
+		if w.outcome == nil || !w.outcome.OK() || w.outcome.Messages == nil {
+			return fmt.Errorf("end session: %+v", w.outcome)
+		}
+		for _, m := range w.outcome.Messages.Messages {
+			if m.Type == "SessionEnded" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no SessionEnded message in %+v", w.outcome.Messages.Messages)
+	})
+	_ = emulator.OpStart
+}
+
+// keep stores a call's outcome; an error without an outcome fails the step.
+func (w *world) keep(out *agentapi.Outcome, err error) error {
+	if out == nil {
+		out = agentapi.OutcomeOf(err)
+	}
+	if out == nil {
+		return err
+	}
+	w.outcome, w.callErr = out, err
+	return nil
+}
