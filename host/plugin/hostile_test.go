@@ -68,6 +68,7 @@ func TestHostileCorpusCallFaults(t *testing.T) {
 		{"memory-growth", plugin.ErrMemoryLimit, plugin.PhaseCall, "limits.memoryMaxPages 64"},
 		{"deep-recursion", errTrapOrTimeout, plugin.PhaseCall, ""},
 		{"exponential-recursion", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
+		{"indirect-recursion", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
 		{"trap", plugin.ErrTrap, plugin.PhaseCall, "unreachable"},
 		{"out-of-bounds-output", plugin.ErrABI, plugin.PhaseCall, "outside the plugin's 65536-byte memory"},
 		{"oversize-output", plugin.ErrOutputTooLarge, plugin.PhaseCall, "2097152 bytes, over limits.maxOutputBytes 1048576"},

@@ -171,21 +171,11 @@ func (r *wasmReader) imports() ([]wasmImport, error) {
 // header makes wazero's close-on-context-done check for a timeout.
 var entryCheck = []byte{0x03, 0x40, 0x0b}
 
-// instrumentEntries returns a copy of the module with an empty loop at the
-// start of every function body. wazero checks for a closed module (the call
-// timeout) only at loop headers, so without this a function that recurses
-// without looping (exponential recursion) could never be stopped; with it,
-// every call is a check point. Functions that already start with a loop (all
-// Go-compiled functions) gain one cheap extra check.
-func instrumentEntries(bin []byte) ([]byte, error) {
-	if len(bin) < 8 || !bytes.Equal(bin[:8], wasmMagic) {
-		return nil, errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
-	}
-	out := make([]byte, 0, len(bin)+64)
-	out = append(out, bin[:8]...)
+// parseCode finds the number of imported functions and the function bodies.
+func parseCode(bin []byte) (*codeInfo, error) {
+	ci := &codeInfo{}
 	r := &wasmReader{b: bin, off: 8}
 	for r.off < len(r.b) {
-		start := r.off
 		id, err := r.byte()
 		if err != nil {
 			return nil, err
@@ -198,60 +188,117 @@ func instrumentEntries(bin []byte) ([]byte, error) {
 		if end > len(r.b) || end < r.off {
 			return nil, fmt.Errorf("section %d runs past the end of the module", id)
 		}
+		sec := &wasmReader{b: r.b[:end], off: r.off}
+		switch id {
+		case 2:
+			imps, err := sec.imports()
+			if err != nil {
+				return nil, err
+			}
+			for _, imp := range imps {
+				if imp.kind == 0 {
+					ci.importedFuncs++
+				}
+			}
+		case 10:
+			n, err := sec.u32()
+			if err != nil {
+				return nil, err
+			}
+			for i := uint32(0); i < n; i++ {
+				size, err := sec.u32()
+				if err != nil {
+					return nil, err
+				}
+				b := funcBody{start: sec.off, end: sec.off + int(size)}
+				if b.end > end || b.end < b.start {
+					return nil, fmt.Errorf("function body %d runs past the code section", i)
+				}
+				groups, err := sec.u32()
+				if err != nil {
+					return nil, err
+				}
+				for g := uint32(0); g < groups; g++ {
+					if _, err := sec.u32(); err != nil {
+						return nil, err
+					}
+					if _, err := sec.byte(); err != nil {
+						return nil, err
+					}
+				}
+				if sec.off > b.end {
+					return nil, fmt.Errorf("function body %d: locals run past the body", i)
+				}
+				b.exprStart = sec.off
+				ci.bodies = append(ci.bodies, b)
+				sec.off = b.end
+			}
+		}
+		r.off = end
+	}
+	return ci, nil
+}
+
+// instrumentEntries returns the module with an empty loop inserted at the
+// start of every function that could recurse without meeting a loop. wazero
+// checks for a closed module (the call timeout) only at loop headers, so
+// without this a loop-free recursion (exponential, or via call_indirect)
+// could never be stopped. Modules that need nothing are returned unchanged.
+func instrumentEntries(bin []byte) ([]byte, error) {
+	if len(bin) < 8 || !bytes.Equal(bin[:8], wasmMagic) {
+		return nil, errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
+	}
+	ci, err := parseCode(bin)
+	if err != nil {
+		return nil, err
+	}
+	mark, err := needsCheck(bin, ci)
+	if err != nil { // undecodable body: be safe, check every function
+		mark = make([]bool, len(ci.bodies))
+		for i, b := range ci.bodies {
+			mark[i] = !b.startsWithLoop(bin)
+		}
+	}
+	count := 0
+	for _, m := range mark {
+		if m {
+			count++
+		}
+	}
+	if count == 0 {
+		return bin, nil
+	}
+	out := make([]byte, 0, len(bin)+count*len(entryCheck)+16)
+	out = append(out, bin[:8]...)
+	r := &wasmReader{b: bin, off: 8}
+	for r.off < len(r.b) {
+		start := r.off
+		id, _ := r.byte()
+		size, _ := r.u32()
+		end := r.off + int(size)
 		if id != 10 {
 			out = append(out, r.b[start:end]...)
 			r.off = end
 			continue
 		}
-		code, err := instrumentCode(&wasmReader{b: r.b[:end], off: r.off})
-		if err != nil {
-			return nil, fmt.Errorf("code section: %w", err)
+		n, _ := (&wasmReader{b: r.b[:end], off: r.off}).u32()
+		code := appendU32(nil, n)
+		for i, b := range ci.bodies {
+			size := uint32(b.end - b.start)
+			if mark[i] {
+				size += uint32(len(entryCheck))
+			}
+			code = appendU32(code, size)
+			code = append(code, bin[b.start:b.exprStart]...)
+			if mark[i] {
+				code = append(code, entryCheck...)
+			}
+			code = append(code, bin[b.exprStart:b.end]...)
 		}
 		out = append(out, 10)
 		out = appendU32(out, uint32(len(code)))
 		out = append(out, code...)
 		r.off = end
-	}
-	return out, nil
-}
-
-// instrumentCode rewrites the contents of a code section.
-func instrumentCode(r *wasmReader) ([]byte, error) {
-	n, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	out := appendU32(nil, n)
-	for i := uint32(0); i < n; i++ {
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		bodyStart, bodyEnd := r.off, r.off+int(size)
-		if bodyEnd > len(r.b) || bodyEnd < bodyStart {
-			return nil, fmt.Errorf("function body %d runs past the section", i)
-		}
-		// Skip the local declarations: vec of (count u32, valtype byte).
-		groups, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		for g := uint32(0); g < groups; g++ {
-			if _, err := r.u32(); err != nil {
-				return nil, err
-			}
-			if _, err := r.byte(); err != nil {
-				return nil, err
-			}
-		}
-		if r.off > bodyEnd {
-			return nil, fmt.Errorf("function body %d: locals run past the body", i)
-		}
-		out = appendU32(out, size+uint32(len(entryCheck)))
-		out = append(out, r.b[bodyStart:r.off]...)
-		out = append(out, entryCheck...)
-		out = append(out, r.b[r.off:bodyEnd]...)
-		r.off = bodyEnd
 	}
 	return out, nil
 }

@@ -67,3 +67,72 @@ func TestScanImportsNamesEveryImport(t *testing.T) {
 		t.Fatal("truncated import section accepted")
 	}
 }
+
+// TestInstrumentEntries: only functions that can recurse without meeting a
+// loop get an entry check; modules without such functions are untouched.
+func TestInstrumentEntries(t *testing.T) {
+	cases := []struct {
+		rel     string
+		changed bool
+		marked  int
+	}{
+		{"testdata/trivial", false, 0},
+		{"testdata/passthrough", false, 0},
+		{"testdata/hostile/infinite-loop", false, 0},
+		{"testdata/hostile/exponential-recursion", true, 1},
+		{"testdata/hostile/deep-recursion", true, 1},
+		{"testdata/hostile/indirect-recursion", true, 2}, // fib, and shape (it calls through the table too)
+	}
+	for _, c := range cases {
+		bin, err := os.ReadFile(catalog.MustPath(t, c.rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci, err := parseCode(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mark, err := needsCheck(bin, ci)
+		if err != nil {
+			t.Fatalf("%s: %v", c.rel, err)
+		}
+		n := 0
+		for _, m := range mark {
+			if m {
+				n++
+			}
+		}
+		out, err := instrumentEntries(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed := len(out) != len(bin); changed != c.changed || n != c.marked {
+			t.Errorf("%s: changed=%v marked=%d, want changed=%v marked=%d", c.rel, changed, n, c.changed, c.marked)
+		}
+		if c.changed && len(out) != len(bin)+n*len(entryCheck) {
+			t.Errorf("%s: grew by %d bytes, want %d", c.rel, len(out)-len(bin), n*len(entryCheck))
+		}
+	}
+	// A Go guest: most functions open a loop before calling anything.
+	bin, err := os.ReadFile(catalog.MustPath(t, "endpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := parseCode(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark, err := needsCheck(bin, ci)
+	if err != nil {
+		t.Fatalf("Go guest not decodable: %v", err)
+	}
+	n := 0
+	for _, m := range mark {
+		if m {
+			n++
+		}
+	}
+	if n == 0 || n > len(mark)/10 {
+		t.Errorf("Go guest: %d of %d functions marked; want a few (the runtime's loop-free cycles)", n, len(mark))
+	}
+}
