@@ -39,6 +39,7 @@
 //	400 BadRequestError       "Invalid user ID provided on start session: " — bypassUser true on an
 //	                          employee agent (§8)
 //	400 BadRequestError       a declared variable sent with another type [A]
+//	503 ServiceUnavailable    the org's maxSessions live sessions exist already [A]
 //	200                       sessionId, _links (self null, messages, messagesStream, session, end),
 //	                          one greeting Inform; header x-session-mode: default (§4)
 //

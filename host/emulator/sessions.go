@@ -125,17 +125,6 @@ func (s *sessionStore) clear() {
 	}
 }
 
-func (s *sessionStore) count() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
-	}
-	return n
-}
-
 func (s *sessionStore) all() []*session {
 	var out []*session
 	for i := range s.shards {
