@@ -32,7 +32,7 @@ func TestStartSessionErrors(t *testing.T) {
 		{"flow-only message member", "§6", tok, agentID, acmeBody(`,"message":{"TextVariable":{"text":"hi","name":"$Context.X"}}`), nil, 400, "BadRequestError", `Unrecognized field "message"`},
 		{"malformed JSON", "§5", tok, agentID, `{"externalSessionKey": "k",`, nil, 400, "BadRequestError", "Malformed JSON"},
 		{"not an object", "§5", tok, agentID, `["x"]`, nil, 400, "BadRequestError", "must be a JSON object"},
-		{"trailing data", "§5", tok, agentID, acmeBody("") + `{}`, nil, 400, "BadRequestError", "unexpected data"},
+		{"trailing data", "§5", tok, agentID, acmeBody("") + `{}`, nil, 400, "BadRequestError", "Malformed JSON request body"},
 		{"empty body", "§5", tok, agentID, ` `, nil, 400, "BadRequestError", "body is missing"},
 		{"missing externalSessionKey", "§2", tok, agentID, `{"instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`, nil, 400, "BadRequestError", "externalSessionKey"},
 		{"missing instanceConfig", "§2", tok, agentID, `{"externalSessionKey":"k"}`, nil, 400, "BadRequestError", "instanceConfig"},
