@@ -201,6 +201,10 @@ func parseCode(bin []byte) (*codeInfo, error) {
 				}
 			}
 		case 10:
+			if ci.bodies != nil {
+				return nil, errors.New("more than one code section")
+			}
+			ci.bodies = []funcBody{}
 			n, err := sec.u32()
 			if err != nil {
 				return nil, err
@@ -232,6 +236,9 @@ func parseCode(bin []byte) (*codeInfo, error) {
 				b.exprStart = sec.off
 				ci.bodies = append(ci.bodies, b)
 				sec.off = b.end
+			}
+			if sec.off != end {
+				return nil, errors.New("code section has bytes after its last function body")
 			}
 		}
 		r.off = end

@@ -8,8 +8,9 @@ import (
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
-// FuzzScanImports: the pre-compile import scanner never panics or reads out
-// of bounds, whatever the bytes; seeds are every built test plugin.
+// FuzzScanImports: the pre-compile import scanner and the entry
+// instrumentation never panic or read out of bounds, whatever the bytes;
+// seeds are every built test plugin.
 func FuzzScanImports(f *testing.F) {
 	dir, err := catalog.BuildDir()
 	if err != nil {
@@ -33,6 +34,14 @@ func FuzzScanImports(f *testing.F) {
 		if err == nil {
 			for _, i := range imps {
 				_ = i.String() + i.kindName()
+			}
+		}
+		out, err := instrumentEntries(b)
+		if err == nil && len(out) != len(b) {
+			before, _ := parseCode(b)
+			after, err := parseCode(out)
+			if err != nil || len(after.bodies) != len(before.bodies) {
+				t.Fatalf("instrumented module does not parse back: %v", err)
 			}
 		}
 	})
