@@ -43,6 +43,10 @@
 //	200                       sessionId, _links (self null, messages, messagesStream, session, end),
 //	                          one greeting Inform; header x-session-mode: default (§4)
 //
+// Start Session is not idempotent: every accepted request creates a new
+// session, even with an externalSessionKey seen before (§9 question 5 [A]),
+// so State().SessionsCreated shows whether a client's retry made two.
+//
 // Session operations answer 404 NotFoundException "V6Session not found for
 // sessionId: <id>" for unknown, ended or idle-expired sessions (§8) and 423
 // ServerBusyError while another request on the same session is in flight
