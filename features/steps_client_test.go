@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/cucumber/godog"
 
@@ -83,7 +85,6 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		defer c.Close()
 		out, err := c.SendMessage(w.ctx, w.sessionID, agentapi.TextMessage(1, text))
 		return w.keep(out, err)
 	})
@@ -98,7 +99,6 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		defer c.Close()
 		out, err := c.SendMessageStream(w.ctx, w.sessionID, agentapi.TextMessage(1, text), func(e agentapi.StreamEvent) error {
 			w.stream = append(w.stream, e)
 			return nil
@@ -128,7 +128,6 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		defer c.Close()
 		out, err := c.EndSession(w.ctx, w.sessionID, agentapi.EndReason(reason))
 		return w.keep(out, err)
 	})
@@ -143,7 +142,74 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		}
 		return fmt.Errorf("no SessionEnded message in %+v", w.outcome.Messages.Messages)
 	})
-	_ = emulator.OpStart
+	sc.Step(`^the org revokes every access token$`, func() error {
+		if w.handle == nil {
+			return errors.New("the emulator is not running")
+		}
+		w.handle.RevokeTokens()
+		return nil
+	})
+	sc.Step(`^the emulator issued (\d+) access tokens$`, func(n int64) error {
+		if got := w.handle.State().TokensIssued; got != n {
+			return fmt.Errorf("the emulator issued %d access tokens, want %d", got, n)
+		}
+		return nil
+	})
+	sc.Step(`^the agent takes a while to answer$`, func() error {
+		return w.handle.UpdateOrg(func(o *emulator.Org) error {
+			for i := range o.Agents {
+				o.Agents[i].ReplyDelay = emulator.Duration(300 * time.Millisecond)
+			}
+			return nil
+		})
+	})
+	sc.Step(`^the user sends two messages at once$`, func() error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		outs := make([]*agentapi.Outcome, 2)
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i == 1 {
+					time.Sleep(50 * time.Millisecond) // the first is in flight
+				}
+				outs[i], errs[i] = c.SendMessage(w.ctx, w.sessionID, agentapi.TextMessage(int64(i+1), "message"))
+				if outs[i] == nil {
+					outs[i] = agentapi.OutcomeOf(errs[i])
+				}
+			}()
+		}
+		wg.Wait()
+		for i, o := range outs {
+			if o == nil {
+				return fmt.Errorf("message %d: %v", i+1, errs[i])
+			}
+		}
+		w.outcomes = outs
+		return nil
+	})
+	sc.Step(`^one message is answered$`, func() error { return w.countOutputs("200", 1) })
+	sc.Step(`^the other takes the "([^"]*)" output$`, func(out string) error { return w.countOutputs(out, 1) })
+}
+
+func (w *world) countOutputs(output string, want int) error {
+	n := 0
+	var got []string
+	for _, o := range w.outcomes {
+		got = append(got, o.Output)
+		if o.Output == output {
+			n++
+		}
+	}
+	if n != want {
+		return fmt.Errorf("outputs %v: %d are %q, want %d", got, n, output, want)
+	}
+	return nil
 }
 
 // keep stores a call's outcome; an error without an outcome fails the step.

@@ -60,6 +60,9 @@ type world struct {
 	sessionID string
 	stream    []agentapi.StreamEvent
 
+	clients  map[int]*agentapi.Client
+	outcomes []*agentapi.Outcome
+
 	// CLI
 	exitCode       int
 	stdout, stderr string
@@ -164,6 +167,9 @@ func (w *world) emulatorURL() (string, error) {
 }
 
 func (w *world) close() {
+	for _, c := range w.clients {
+		c.Close()
+	}
 	if w.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = w.srv.Shutdown(ctx)
@@ -171,18 +177,30 @@ func (w *world) close() {
 	}
 }
 
-// client returns an Agent API client for the scenario's emulator.
+// client returns the scenario's Agent API client for the emulator (one per
+// attempts setting, kept for the scenario so its token is reused).
 func (w *world) client(attempts int) (*agentapi.Client, error) {
+	if c, ok := w.clients[attempts]; ok {
+		return c, nil
+	}
 	u, err := w.emulatorURL()
 	if err != nil {
 		return nil, err
 	}
-	return agentapi.New(agentapi.Config{
+	c, err := agentapi.New(agentapi.Config{
 		MyDomain: w.org.MyDomain, TokenURL: u + emulator.TokenPath,
 		ClientID: clientID, ClientSecret: clientSecret, APIBaseURL: u,
 		Timeout: 10 * time.Second,
 		Retry:   agentapi.RetryPolicy{MaxAttempts: attempts, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second},
 	})
+	if err != nil {
+		return nil, err
+	}
+	if w.clients == nil {
+		w.clients = map[int]*agentapi.Client{}
+	}
+	w.clients[attempts] = c
+	return c, nil
 }
 
 // startSession sends body to Start Session and keeps the outcome.
@@ -191,7 +209,6 @@ func (w *world) startSession(agentID string, body []byte, attempts int) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
 	out, err := c.StartSession(w.ctx, agentID, body)
 	if out == nil {
 		out = agentapi.OutcomeOf(err)

@@ -49,3 +49,13 @@ Feature: Retries
         | 403    | 403 Exception |
         | 404    | 404 Exception |
         | 422    | 422 Exception |
+
+  Rule: An access token that stops working is renewed once
+
+    @retries:token
+    Scenario: After the org revokes its tokens, the next call gets a new token and succeeds
+      Given a started session with agent "0XxAA0000000001AAA"
+      And the org revokes every access token
+      When the user sends the message "Still there?"
+      Then the outcome is "200"
+      And the emulator issued 2 access tokens

@@ -23,6 +23,15 @@ Feature: A session's life: start, send, stream, end
       Then the stream delivers at least one "TextChunk" message
       And the stream ends with an "EndOfTurn" message
 
+  Rule: One request at a time per session
+
+    @session:busy
+    Scenario: A second message while the agent is still answering takes the 423 Exception output
+      Given the agent takes a while to answer
+      When the user sends two messages at once
+      Then one message is answered
+      And the other takes the "423 Exception" output
+
   Rule: An ended session is gone
 
     @session:end
