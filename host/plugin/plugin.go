@@ -92,6 +92,8 @@ type instance struct {
 	stderr *logWriter
 	stack  [2]uint64
 	cctx   *callCtx
+	logger *slog.Logger // the runtime's logger, limited by logN
+	logN   atomic.Int32 // log messages in the current call
 }
 
 func (i *instance) close(ctx context.Context) {
@@ -150,17 +152,61 @@ func (p *Plugin) moduleConfig(det *detSource) wazero.ModuleConfig {
 }
 
 // callLogger is the logger of one call: the caller's (WithLogger) or the
-// runtime's, tagged plugin=<name>.
-func (p *Plugin) callLogger(ctx context.Context) *slog.Logger {
+// runtime's, tagged plugin=<name>, limited to MaxLogMessages messages counted
+// in n. cached is a ready logger over n for the runtime's logger, or nil.
+func (p *Plugin) callLogger(ctx context.Context, n *atomic.Int32, cached *slog.Logger) *slog.Logger {
+	n.Store(0)
 	if cl, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && cl != nil {
-		return cl.With("plugin", p.name)
+		return slog.New(&limitHandler{inner: cl.With("plugin", p.name).Handler(), n: n})
 	}
-	return p.logger
+	if cached != nil {
+		return cached
+	}
+	return slog.New(&limitHandler{inner: p.logger.Handler(), n: n})
 }
 
-// callContext derives the context of one call: timeout, memory guard and logger.
-func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard) (context.Context, context.CancelFunc) {
-	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx))
+// MaxLogMessages is how many log messages (agentshape.log calls plus
+// stdout/stderr lines) one call or _initialize may write; later ones are
+// dropped, with one warning saying so.
+const MaxLogMessages = 256
+
+// limitHandler passes at most MaxLogMessages records per call to inner.
+type limitHandler struct {
+	inner slog.Handler
+	n     *atomic.Int32
+}
+
+// Enabled implements slog.Handler.
+func (h *limitHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+// Handle implements slog.Handler.
+func (h *limitHandler) Handle(ctx context.Context, r slog.Record) error {
+	switch n := h.n.Add(1); {
+	case n <= MaxLogMessages:
+		return h.inner.Handle(ctx, r)
+	case n == MaxLogMessages+1:
+		w := slog.NewRecord(r.Time, slog.LevelWarn, fmt.Sprintf("plugin wrote more than %d log messages in one call; dropping the rest of this call's messages", MaxLogMessages), 0)
+		return h.inner.Handle(ctx, w)
+	}
+	return nil
+}
+
+// WithAttrs implements slog.Handler.
+func (h *limitHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &limitHandler{inner: h.inner.WithAttrs(as), n: h.n}
+}
+
+// WithGroup implements slog.Handler.
+func (h *limitHandler) WithGroup(name string) slog.Handler {
+	return &limitHandler{inner: h.inner.WithGroup(name), n: h.n}
+}
+
+// callContext derives the context of one call: timeout, memory guard and
+// logger (limited by n).
+func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32) (context.Context, context.CancelFunc) {
+	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx, n, nil))
 	if guard != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, guard)
 	}
@@ -181,7 +227,8 @@ func (p *Plugin) newDet() *detSource {
 // instantiate creates a reactor instance and runs _initialize once.
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	inst := &instance{guard: p.newGuard(), det: p.newDet(), cctx: newCallCtx()}
-	cctx, cancel := p.callContext(ctx, inst.guard)
+	inst.logger = slog.New(&limitHandler{inner: p.logger.Handler(), n: &inst.logN})
+	cctx, cancel := p.callContext(ctx, inst.guard, &inst.logN)
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	inst.stdout = &logWriter{logger: l, level: slog.LevelInfo, stream: "stdout"}
@@ -346,7 +393,7 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := p.callLogger(ctx)
+	l := p.callLogger(ctx, &inst.logN, inst.logger)
 	var cctx context.Context
 	if ctx.Done() == nil {
 		// Fast path: the caller can never cancel, so only our deadline matters.
@@ -412,7 +459,8 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	defer func() { <-p.sem }()
 	guard := p.newGuard()
 	det := p.newDet()
-	cctx, cancel := p.callContext(ctx, guard)
+	var logN atomic.Int32
+	cctx, cancel := p.callContext(ctx, guard, &logN)
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	stdout := &cappedBuffer{max: p.limits.MaxOutputBytes}

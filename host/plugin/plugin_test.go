@@ -392,3 +392,24 @@ func TestWarmFillsThePool(t *testing.T) {
 		t.Fatalf("after concurrent calls on a warm pool: %+v, want no new instances", st)
 	}
 }
+
+// TestLogFloodIsCapped: a plugin that logs in a loop gets MaxLogMessages
+// messages per call into the log, then one warning; the next call starts over.
+func TestLogFloodIsCapped(t *testing.T) {
+	var logs syncBuffer
+	rt := newRuntime(t, plugin.RuntimeOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p := load(t, rt, "testdata/hostile/moody", plugin.Limits{PoolSize: 1}, map[string]any{"mode": "chatty"})
+	for call := 1; call <= 2; call++ {
+		out, err := p.Shape(context.Background(), abi.Context{}, nil)
+		if err != nil || string(out) != `{"ok":true}` {
+			t.Fatalf("call %d: %s, %v", call, out, err)
+		}
+		s := logs.String()
+		if n := strings.Count(s, `msg="this is not JSON!"`); n != call*plugin.MaxLogMessages {
+			t.Fatalf("after call %d: %d messages logged, want %d", call, n, call*plugin.MaxLogMessages)
+		}
+		if n := strings.Count(s, "dropping the rest of this call's messages"); n != call {
+			t.Fatalf("after call %d: %d drop warnings, want %d", call, n, call)
+		}
+	}
+}

@@ -2,9 +2,11 @@
 ;; envelope's plugin config says {"mode": "<m>"}, then misbehaves:
 ;; loop (endless loop), grow (unbounded memory growth), recurse (deep recursion),
 ;; trap (unreachable), oob (output pointer outside memory), big (2 MiB output),
-;; junk (non-JSON output). Tests call it badly, then well, on the same loaded
+;; junk (non-JSON output), chatty (10000 agentshape.log calls, then behaves).
+;; Tests call it badly, then well, on the same loaded
 ;; plugin to prove a faulty instance is discarded and the next call succeeds.
 (module
+  (import "agentshape" "log" (func $log (param i32 i32 i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "{\"request\":{\"ok\":true}}") ;; 23 bytes
   (data (i32.const 64) "this is not JSON!")
@@ -53,6 +55,13 @@
       (then
         (if (i32.lt_u (memory.size) (i32.const 33)) (then (drop (memory.grow (i32.sub (i32.const 33) (memory.size))))))
         (return (i64.const 0x0000000000200000))))
+    (if (i32.eq (local.get $m) (i32.const 99)) ;; c: chatty, then fine
+      (then
+        (local.set $m (i32.const 10000))
+        (loop $talk
+          (call $log (i32.const 1) (i32.const 64) (i32.const 17))
+          (local.set $m (i32.sub (local.get $m) (i32.const 1)))
+          (br_if $talk (local.get $m)))))
     (if (i32.eq (local.get $m) (i32.const 106)) ;; j: junk
       (then (return (i64.const 0x0000004000000011))))
     (i64.const 0x0000001000000017))
