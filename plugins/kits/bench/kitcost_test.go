@@ -136,6 +136,29 @@ func measure(b *testing.B, metric, kit string, size int, fn func(b *testing.B)) 
 	}
 }
 
+// benchEnvelope is the envelope every call measurement uses.
+func benchEnvelope(b *testing.B) []byte {
+	c, err := json.Marshal(benchContext)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []byte(`{"abi":1,"plugin":{"name":"kitbench","config":{}},"context":` + string(c) + `,"request":` + benchRequest + `}`)
+}
+
+// callOnce runs one ABI v1 call on a raw instance (alloc, write, shape).
+func callOnce(b *testing.B, ctx context.Context, mod api.Module, env []byte) {
+	res, err := mod.ExportedFunction(abi.AllocExport).Call(ctx, uint64(len(env)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !mod.Memory().Write(uint32(res[0]), env) {
+		b.Fatal("alloc returned memory outside the module")
+	}
+	if _, err := mod.ExportedFunction(abi.ShapeExport).Call(ctx, res[0], uint64(len(env))); err != nil {
+		b.Fatal(err)
+	}
+}
+
 func hostRuntimeConfig() wazero.RuntimeConfig {
 	// The host's configuration (host/plugin.NewRuntime): compiler, timeouts
 	// enforced by close-on-context-done, WebAssembly 2.0 core features.
@@ -231,7 +254,22 @@ func BenchmarkKitCost(b *testing.B) {
 				}
 				// The host's sandbox: no args, env, preopens; anonymous; _initialize run explicitly.
 				cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithStdout(io.Discard).WithStderr(io.Discard)
+				// Memory one instance holds after _initialize and one call: what
+				// each pooled instance costs (reported as pages of 64 KiB).
+				probe, err := r.InstantiateModule(ctx, compiled, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if init := probe.ExportedFunction(abi.InitializeExport); init != nil {
+					if _, err := init.Call(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				callOnce(b, ctx, probe, benchEnvelope(b))
+				pages := float64(probe.Memory().Size()) / 65536
+				probe.Close(ctx)
 				b.ResetTimer()
+				defer b.ReportMetric(pages, "pages/instance")
 				measure(b, "instantiate", kit, len(bins[kit]), func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
 						mod, err := r.InstantiateModule(ctx, compiled, cfg)
