@@ -1,11 +1,8 @@
 package schemas
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"unicode/utf8"
 
@@ -67,50 +64,7 @@ func Decode(doc []byte) (any, error) {
 		off := invalidUTF8Offset(doc)
 		return nil, syntaxErr(doc, int64(off), errors.New("invalid UTF-8"))
 	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, decodeErr(doc, dec, err)
-	}
-	end := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		off := end
-		if err == nil {
-			err = errors.New("unexpected data after the JSON value")
-		}
-		return nil, syntaxErr(doc, trailingOffset(doc, off), fmt.Errorf("after the JSON value: %w", err))
-	}
-	return v, nil
-}
-
-func decodeErr(doc []byte, dec *json.Decoder, err error) error {
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		// se.Offset counts the bytes read, including the offending one.
-		return syntaxErr(doc, se.Offset-1, err)
-	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(doc)) == 0:
-		return syntaxErr(doc, int64(len(doc)), errors.New("empty document"))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return syntaxErr(doc, int64(len(doc)), errors.New("unexpected end of input (truncated document?)"))
-	default:
-		return syntaxErr(doc, dec.InputOffset(), err)
-	}
-}
-
-// trailingOffset skips the whitespace after the first value to point at the
-// first trailing byte.
-func trailingOffset(doc []byte, off int64) int64 {
-	for off < int64(len(doc)) {
-		switch doc[off] {
-		case ' ', '\t', '\r', '\n':
-			off++
-		default:
-			return off
-		}
-	}
-	return off
+	return decodeFast(doc)
 }
 
 func invalidUTF8Offset(doc []byte) int {
