@@ -36,12 +36,10 @@ const (
 
 // TestConsumer records the contract: every interaction is driven by the real agentshape client
 // (host/agentapi) against the Pact mock server and asserts the Flow-style outcome it returns
-// (agent-api.md §6). contracts/pacts/ is cleared first so that interactions removed from the tests
-// disappear from the pact instead of lingering from earlier runs.
+// (agent-api.md §6). The pact is written to an empty directory, so runs never merge, and replaces
+// contracts/pacts/ only when every interaction passed: a failing run leaves the committed pact as it was.
 func TestConsumer(t *testing.T) {
-	if err := clearPacts(); err != nil {
-		t.Fatal(err)
-	}
+	pactOut = t.TempDir()
 	t.Run("token request", testTokenRequest)
 	t.Run("start session 200 with the example pipeline", testStartSessionPipeline)
 	for _, c := range startSessionErrorCases() {
@@ -50,9 +48,12 @@ func TestConsumer(t *testing.T) {
 	t.Run("send message", testSendMessage)
 	t.Run("send message 404 ended session", testSendMessageNoSession)
 	t.Run("end session", testEndSession)
+	if t.Failed() {
+		t.Fatalf("contracts/%s left unchanged because an interaction failed", pactDir)
+	}
 
-	// The pact file exists and holds exactly the interactions above: a reviewer sees every change.
-	raw, err := os.ReadFile(filepath.Join(pactDir, pactFile))
+	// The pact holds exactly the interactions above, as V4.
+	raw, err := os.ReadFile(filepath.Join(pactOut, pactFile))
 	if err != nil {
 		t.Fatalf("pact file not written: %v", err)
 	}
@@ -70,25 +71,54 @@ func TestConsumer(t *testing.T) {
 		t.Fatalf("pact file is not JSON: %v", err)
 	}
 	if want := 5 + len(startSessionErrorCases()); len(pact.Interactions) != want {
-		t.Errorf("pact has %d interactions, want %d (token, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
+		t.Fatalf("pact has %d interactions, want %d (token, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
 	}
 	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
-		t.Errorf("pact specification %q, want V4", v)
+		t.Fatalf("pact specification %q, want V4", v)
+	}
+	if err := replacePacts(pactOut, pactDir); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// clearPacts removes the pact files of earlier runs.
-func clearPacts() error {
-	if err := os.MkdirAll(pactDir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", pactDir, err)
+// pactOut is the directory the running TestConsumer writes its pact to.
+var pactOut string
+
+// replacePacts makes dst hold exactly the pact files of src: stale pacts of removed consumers or
+// providers disappear, and each file is replaced atomically (write to a temporary name, rename).
+func replacePacts(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dst, err)
 	}
-	old, err := filepath.Glob(filepath.Join(pactDir, "*.json"))
+	fresh, err := filepath.Glob(filepath.Join(src, "*.json"))
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, f := range fresh {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(f)
+		keep[name] = true
+		tmp := filepath.Join(dst, "."+name+".tmp")
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dst, name)); err != nil {
+			return fmt.Errorf("replace %s: %w", name, err)
+		}
+	}
+	old, err := filepath.Glob(filepath.Join(dst, "*.json"))
 	if err != nil {
 		return err
 	}
 	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			return fmt.Errorf("clear %s: %w", f, err)
+		if !keep[filepath.Base(f)] {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("remove stale pact %s: %w", f, err)
+			}
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"io"
 	stdlog "log"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
@@ -99,12 +98,13 @@ func (d dropLines) Write(p []byte) (int, error) {
 	return d.w.Write(p)
 }
 
-// newMockProvider returns a V4 Pact mock provider that writes to contracts/pacts/.
+// newMockProvider returns a V4 Pact mock provider that writes to the running TestConsumer's
+// output directory.
 func newMockProvider(t *testing.T) *consumer.V4HTTPMockProvider {
 	t.Helper()
-	dir, err := filepath.Abs(pactDir)
-	if err != nil {
-		t.Fatal(err)
+	dir := pactOut
+	if dir == "" {
+		t.Fatal("newMockProvider outside TestConsumer: run the interactions through TestConsumer")
 	}
 	p, err := consumer.NewV4Pact(consumer.MockHTTPProviderConfig{
 		Consumer: consumerName,
