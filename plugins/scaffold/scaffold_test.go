@@ -1,0 +1,120 @@
+package scaffold_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/plugins/kits"
+	"github.com/agentshape/agentshape/plugins/scaffold"
+)
+
+// TestNewWritesEveryLanguage checks the files of each language and that the
+// kit copies are the repository's kits, byte for byte. (Building and running
+// the generated projects is cmd/agentshape's TestPluginNewBuildsAndPasses.)
+func TestNewWritesEveryLanguage(t *testing.T) {
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := []string{".gitignore", "Makefile", "README.md", "base.json", "context.json", "pipeline.yaml", "test.sh",
+		"tests/channel.envelope.json", "tests/channel.want.json"}
+	want := map[string][]string{
+		scaffold.Go:             {"go.mod", "main.go", "main_test.go"},
+		scaffold.C:              {"agentshape.h", "my-plugin.c"},
+		scaffold.AssemblyScript: {"package.json", "assembly/index.ts", "assembly/agentshape/index.ts", "assembly/agentshape/json.ts", "assembly/agentshape/host.ts"},
+	}
+	for lang, files := range want {
+		t.Run(lang, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "proj")
+			res, err := scaffold.New(scaffold.Options{Name: "my-plugin", Lang: lang, Dir: dir, AgentshapeDir: root})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range append(common, files...) {
+				if !slices.Contains(res.Files, f) {
+					t.Errorf("%s not in result %v", f, res.Files)
+				}
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(b, []byte("[[")) || bytes.Contains(b, []byte("<no value>")) {
+					t.Errorf("%s has an unexpanded template action", f)
+				}
+				if strings.HasSuffix(f, ".json") && !json.Valid(b) {
+					t.Errorf("%s is not valid JSON:\n%s", f, b)
+				}
+			}
+			if st, err := os.Stat(filepath.Join(dir, "test.sh")); err != nil || st.Mode()&0o100 == 0 {
+				t.Errorf("test.sh is not executable: %v", err)
+			}
+			switch lang {
+			case scaffold.Go:
+				mod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+				if !strings.Contains(string(mod), "replace github.com/agentshape/agentshape => "+filepath.ToSlash(root)) {
+					t.Errorf("go.mod does not point at the checkout:\n%s", mod)
+				}
+			case scaffold.C:
+				h, _ := os.ReadFile(filepath.Join(dir, "agentshape.h"))
+				repo, _ := os.ReadFile(filepath.Join(root, "plugins", "kits", "c", "agentshape.h"))
+				if !bytes.Equal(h, repo) || !bytes.Equal(h, kits.CHeader) {
+					t.Error("agentshape.h is not the repository's C kit")
+				}
+			case scaffold.AssemblyScript:
+				for _, f := range []string{"index.ts", "json.ts", "host.ts"} {
+					got, _ := os.ReadFile(filepath.Join(dir, "assembly", "agentshape", f))
+					repo, _ := os.ReadFile(filepath.Join(root, "plugins", "kits", "assemblyscript", "assembly", f))
+					if !bytes.Equal(got, repo) {
+						t.Errorf("assembly/agentshape/%s is not the repository's kit", f)
+					}
+				}
+				v, err := kits.AssemblyScriptCompilerVersion()
+				pkg, _ := os.ReadFile(filepath.Join(dir, "package.json"))
+				if err != nil || !strings.Contains(string(pkg), `"assemblyscript": "`+v+`"`) {
+					t.Errorf("package.json does not pin assemblyscript %s (%v):\n%s", v, err, pkg)
+				}
+			}
+		})
+	}
+}
+
+// TestNewRefusesWithoutWriting checks bad options fail before anything is written.
+func TestNewRefusesWithoutWriting(t *testing.T) {
+	tmp := t.TempDir()
+	cases := []struct {
+		opts scaffold.Options
+		want string
+	}{
+		{scaffold.Options{Name: "-x", Lang: "c", Dir: filepath.Join(tmp, "a")}, "plugin name"},
+		{scaffold.Options{Name: "double--hyphen", Lang: "c", Dir: filepath.Join(tmp, "b")}, "plugin name"},
+		{scaffold.Options{Name: strings.Repeat("a", 49), Lang: "c", Dir: filepath.Join(tmp, "c")}, "at most 48"},
+		{scaffold.Options{Name: "ok", Lang: "cobol", Dir: filepath.Join(tmp, "d")}, "not supported"},
+		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "e")}, "--agentshape-dir"},
+		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "f"), AgentshapeDir: tmp}, "agentshape checkout"},
+	}
+	for _, tc := range cases {
+		if _, err := scaffold.New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.opts, err, tc.want)
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Fatalf("refusals wrote %d entries", len(entries))
+	}
+	// A file where the directory should go.
+	file := filepath.Join(tmp, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if _, err := scaffold.New(scaffold.Options{Name: "ok", Lang: "c", Dir: file}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("dir is a file: %v", err)
+	}
+	for _, l := range []string{"AS", "ts", "golang", "C"} {
+		if _, err := scaffold.NormalizeLang(l); err != nil {
+			t.Errorf("NormalizeLang(%q): %v", l, err)
+		}
+	}
+}
