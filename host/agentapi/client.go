@@ -242,7 +242,9 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 			if c.wait(ctx, start, tries, 0, false) {
 				continue
 			}
-			return c.unreachable(r.op, c.tokenURL, false, isTimeout(err), err, out)
+			te, terr := c.unreachable(r.op, c.tokenURL, false, isTimeout(err), err, out)
+			terr.(*TransportError).Attempts = tries
+			return te, terr
 		}
 		out.Attempts++
 		status, header, body, mayHaveReached, err := c.attempt(ctx, r, tok.AccessToken, out)

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/pipeline"
+	"github.com/agentshape/agentshape/host/shaper"
+)
+
+func init() { register(newStartCmd) }
+
+// Environment variables that select a real org for `start`.
+const (
+	envMyDomain     = "SF_MY_DOMAIN"
+	envClientID     = "SF_CLIENT_ID"
+	envClientSecret = "SF_CLIENT_SECRET"
+	envAPIBaseURL   = "SF_API_BASE_URL"
+)
+
+// startReport is what `start` prints: the Start Session outcome, plus the
+// End Session outcome with --end.
+type startReport struct {
+	*agentapi.Outcome
+	// End is the End Session outcome (--end only).
+	End *agentapi.Outcome `json:"end,omitempty"`
+}
+
+func newStartCmd() *cobra.Command {
+	var (
+		manifestPath, contextPath, requestPath, agentID string
+		end                                             bool
+		timeout                                         time.Duration
+		rf                                              runtimeFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "start --manifest PIPELINE.yaml --agent-id ID --context CONTEXT.json [--request BASE.json] [--end]",
+		Short: "Shape, validate and send the Start Session request; print the outcome",
+		Long: `start runs the plugin pipeline over the Start Session request (as "shape" does), validates the
+result against the Agent API schema, sends it and prints the outcome as JSON on stdout, shaped like the
+Flow "Start Session" action's outputs: "output" is "200", "400 Exception" … "503 Exception" or
+"Default Exception", with "responseCode", "message", "rawBody" and, on 200, "session".
+
+Where it sends:
+  SF_MY_DOMAIN, SF_CLIENT_ID and SF_CLIENT_SECRET set: the org at SF_MY_DOMAIN (OAuth client
+    credentials against <my-domain>/services/oauth2/token), Agent API at SF_API_BASE_URL
+    (default https://api.salesforce.com; Government Cloud: https://api.gov.salesforce.com).
+  none of them set: an embedded Agent API emulator on a loopback port with its demo org
+    (My Domain https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA); stderr says so.
+
+With --end the session is ended right away (x-session-end-reason: UserRequest) and the output gains
+an "end" member with that call's outcome. The context's agentId and org.myDomain default to
+--agent-id and the target's My Domain.
+
+Exit codes: 0 the API answered 200; 1 a plugin failed; 2 bad flags or unreadable input;
+3 the shaped request (or the agent ID) is invalid and was not sent; 4 the API answered with an
+exception; 5 the API could not be reached.`,
+		Example: `  agentshape start --manifest plugins/examples/pipeline.yaml --agent-id 0XxAA0000000001AAA --context plugins/examples/context.json
+  SF_MY_DOMAIN=https://acme.my.salesforce.com SF_CLIENT_ID=... SF_CLIENT_SECRET=... \
+    agentshape start -m pipeline.yaml --agent-id 0Xx... -c ctx.json --end`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if err := agentapi.ValidateAgentID(agentID); err != nil {
+				return withCode(exitInvalid, fmt.Errorf("--agent-id: %w; nothing was sent", err))
+			}
+			m, err := pipeline.LoadManifest(manifestPath)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			var actx abi.Context
+			if err := readJSONFile(contextPath, "--context", &actx, true); err != nil {
+				return withCode(exitUsage, err)
+			}
+			var base json.RawMessage
+			if requestPath != "" {
+				if base, err = readObjectFile(requestPath, "--request"); err != nil {
+					return withCode(exitUsage, err)
+				}
+			}
+			cfg, embedded, err := startTarget()
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			if actx.AgentID != "" && actx.AgentID != agentID {
+				slog.Warn("the context's agentId differs from --agent-id; plugins see --agent-id", "context", actx.AgentID, "flag", agentID)
+			}
+			actx.AgentID = agentID
+			if actx.Org.MyDomain == "" {
+				actx.Org.MyDomain = cfg.MyDomain
+			}
+
+			rt, err := rf.newRuntime(ctx)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			defer rt.Close(ctx)
+			pl, err := pipeline.New(ctx, rt, m)
+			if err != nil {
+				return withCode(exitFailure, err)
+			}
+			defer pl.Close(ctx)
+			req, _, _, err := shaper.Shape(ctx, pl, actx, base)
+			if err != nil {
+				var inv *shaper.InvalidError
+				if errors.As(err, &inv) {
+					return withCode(exitInvalid, err)
+				}
+				return withCode(exitFailure, err)
+			}
+			for _, a := range req.Advice() {
+				slog.Warn("advice: " + shaper.Describe(a))
+			}
+
+			if embedded {
+				srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: emulator.DefaultOrg(), Logger: slog.Default()})
+				if err != nil {
+					return withCode(exitFailure, fmt.Errorf("starting the embedded emulator: %w", err))
+				}
+				defer srv.Close()
+				fmt.Fprintf(os.Stderr, "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
+					envMyDomain, envClientID, envClientSecret, srv.URL, emulator.DemoMyDomain, emulator.DemoClientID)
+				cfg.TokenURL = srv.URL + emulator.TokenPath
+				cfg.APIBaseURL = srv.URL
+			}
+			cfg.Timeout = timeout
+			cfg.Logger = slog.Default()
+			client, err := agentapi.New(cfg)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			defer client.Close()
+
+			out, err := client.StartSession(ctx, agentID, req.Body())
+			rep := startReport{Outcome: out}
+			code := outcomeCode(err)
+			if code == exitOK && end {
+				endOut, endErr := client.EndSession(ctx, out.Session.SessionID, agentapi.EndUserRequest)
+				rep.End = endOut
+				if endErr != nil {
+					code, err = outcomeCode(endErr), fmt.Errorf("the session started but ending it failed: %w", endErr)
+				}
+			}
+			if rep.Outcome != nil {
+				if werr := writeJSON(cmd.OutOrStdout(), rep); werr != nil {
+					return withCode(exitFailure, werr)
+				}
+			}
+			return withCode(code, err)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&manifestPath, "manifest", "m", "", "pipeline manifest (YAML; plugin paths relative to it)")
+	f.StringVar(&agentID, "agent-id", "", "the agent's ID (0Xx…, 15 or 18 characters, from the agent details page URL)")
+	f.StringVarP(&contextPath, "context", "c", "", "context JSON file passed to every plugin (\"-\" reads stdin)")
+	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {})")
+	f.BoolVar(&end, "end", false, "end the session after it started (x-session-end-reason: UserRequest)")
+	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
+	rf.register(f)
+	_ = cmd.MarkFlagRequired("manifest")
+	_ = cmd.MarkFlagRequired("agent-id")
+	_ = cmd.MarkFlagRequired("context")
+	return cmd
+}
+
+// outcomeCode maps a client error to the exit code of start.
+func outcomeCode(err error) int {
+	var ae *agentapi.APIError
+	var re *agentapi.ResponseError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ae), errors.As(err, &re):
+		return exitAPIError
+	case agentapi.IsUnreachable(err):
+		return exitUnreachable
+	default:
+		return exitFailure
+	}
+}
+
+// startTarget returns the client configuration for the org named by the
+// SF_* environment, or, when none is set, the embedded emulator's demo org
+// (embedded true: the caller starts the emulator and sets its URLs).
+func startTarget() (cfg agentapi.Config, embedded bool, err error) {
+	vars := map[string]string{}
+	var set, missing []string
+	for _, k := range []string{envMyDomain, envClientID, envClientSecret} {
+		vars[k] = strings.TrimSpace(os.Getenv(k))
+		if vars[k] == "" {
+			missing = append(missing, k)
+		} else {
+			set = append(set, k)
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		return cfg, false, fmt.Errorf("%s set but %s not: set all of %s, %s and %s to call an org, or none to use the embedded emulator",
+			strings.Join(set, ", "), strings.Join(missing, ", "), envMyDomain, envClientID, envClientSecret)
+	}
+	if len(set) == 3 {
+		cfg = agentapi.Config{MyDomain: vars[envMyDomain], ClientID: vars[envClientID], ClientSecret: vars[envClientSecret],
+			APIBaseURL: strings.TrimSpace(os.Getenv(envAPIBaseURL))}
+		// Check the URLs now, before any plugin runs.
+		if _, err := agentapi.New(cfg); err != nil {
+			return cfg, false, fmt.Errorf("%s/%s: %w", envMyDomain, envAPIBaseURL, err)
+		}
+		return cfg, false, nil
+	}
+	return agentapi.Config{MyDomain: emulator.DemoMyDomain, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret}, true, nil
+}
