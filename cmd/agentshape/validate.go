@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -21,8 +23,11 @@ func init() {
 	register(newValidateCmd)
 	// `agentshape shape` validates what it shaped: violations name the plugin
 	// that last wrote each field, and the command exits 3.
-	shapeValidate = func(_ context.Context, request json.RawMessage, prov pipeline.Provenance) error {
-		_, _, err := shaper.Check(request, prov)
+	shapeValidate = func(ctx context.Context, request json.RawMessage, prov pipeline.Provenance) error {
+		req, _, err := shaper.Check(request, prov)
+		for _, a := range req.Advice() {
+			slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
+		}
 		return err
 	}
 }
@@ -113,16 +118,32 @@ Exit codes: 0 valid; 1 invalid; 2 unreadable input, malformed JSON, unknown sche
 	return cmd
 }
 
-// readValidateInput reads FILE, or stdin for "-".
+// maxValidateInput bounds what validate reads: far above any Start Session
+// body (the emulator, like the API, refuses bodies over 1 MiB).
+const maxValidateInput = 16 << 20
+
+// readValidateInput reads FILE, or stdin for "-", refusing more than
+// maxValidateInput bytes.
 func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
+	name := file
 	if file == "-" {
-		b, err := io.ReadAll(stdin)
+		name = "stdin"
+	} else {
+		f, err := os.Open(file)
 		if err != nil {
-			return nil, fmt.Errorf("read stdin: %w", err)
+			return nil, fmt.Errorf("validate: %w", err)
 		}
-		return b, nil
+		defer f.Close()
+		stdin = f
 	}
-	return readInput(file, "validate")
+	b, err := io.ReadAll(io.LimitReader(stdin, maxValidateInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(b) > maxValidateInput {
+		return nil, fmt.Errorf("%s is larger than %d MiB; a Start Session body is a few KiB, check the file", name, maxValidateInput>>20)
+	}
+	return b, nil
 }
 
 // decodeDocument decodes JSON; for the YAML-authored schemas it also accepts

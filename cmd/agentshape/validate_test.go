@@ -140,3 +140,19 @@ func TestShapeValidatesAndAttributes(t *testing.T) {
 		t.Errorf("shape: %d\n%s", code, errOut)
 	}
 }
+
+func TestValidateRefusesOversizeInput(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(maxValidateInput + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, _, errOut := runShapeCLI(t, "validate", big)
+	if code != exitUsage || !strings.Contains(errOut, "larger than 16 MiB") {
+		t.Errorf("oversize: %d %q", code, errOut)
+	}
+}
