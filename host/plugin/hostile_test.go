@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,4 +253,53 @@ func TestHostileCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTimeoutHoldsUnderConcurrentReuse: instances handed from call to call
+// at a high rate keep their timeout — every endless call ends (a disarmed
+// deadline would hang it; the watchdog turns that into a failure).
+func TestTimeoutHoldsUnderConcurrentReuse(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p := load(t, rt, "testdata/hostile/moody", plugin.Limits{Timeout: 50 * time.Millisecond, PoolSize: 1}, nil)
+	good, _ := p.Envelope(abi.Context{}, nil)
+	bad := []byte(strings.Replace(string(good), `"config":{}`, `"config":{"mode":"loop"}`, 1))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := p.Call(context.Background(), good); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan error)
+	go func() {
+		for i := 0; i < 20; i++ {
+			if _, err := p.Call(context.Background(), bad); !errors.Is(err, plugin.ErrTimeout) {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("endless call: err = %v, want ErrTimeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an endless call never ended: its timeout was lost while instances were reused")
+	}
+	close(stop)
+	wg.Wait()
 }

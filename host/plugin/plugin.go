@@ -395,21 +395,22 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	}
 	l := p.callLogger(ctx, &inst.logN, inst.logger)
 	var cctx context.Context
+	var finish func()
 	if ctx.Done() == nil {
 		// Fast path: the caller can never cancel, so only our deadline matters.
 		inst.cctx.begin(ctx, l, p.limits.Timeout)
-		defer inst.cctx.end()
-		cctx = inst.cctx
+		cctx, finish = inst.cctx, inst.cctx.end
 	} else {
-		var cancel context.CancelFunc
-		cctx, cancel = context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
-		defer cancel()
+		cctx, finish = context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
 	}
 	inst.stdout.logger, inst.stderr.logger = l, l
 	if inst.det != nil {
 		inst.det.reset()
 	}
 	out, err := p.roundTrip(ctx, cctx, inst, env)
+	// Disarm before the instance can go back to the pool: another caller may
+	// arm its context as soon as it is released.
+	finish()
 	inst.stdout.flush()
 	inst.stderr.flush()
 	if err != nil {
