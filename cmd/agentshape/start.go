@@ -27,6 +27,7 @@ const (
 	envClientID     = "SF_CLIENT_ID"
 	envClientSecret = "SF_CLIENT_SECRET"
 	envAPIBaseURL   = "SF_API_BASE_URL"
+	envTokenURL     = "SF_TOKEN_URL" // optional override of <my-domain>/services/oauth2/token (e.g. `agentshape emulator`)
 )
 
 // startReport is what `start` prints: the Start Session outcome, plus the
@@ -56,6 +57,8 @@ Where it sends:
   SF_MY_DOMAIN, SF_CLIENT_ID and SF_CLIENT_SECRET set: the org at SF_MY_DOMAIN (OAuth client
     credentials against <my-domain>/services/oauth2/token), Agent API at SF_API_BASE_URL
     (default https://api.salesforce.com; Government Cloud: https://api.gov.salesforce.com).
+    SF_TOKEN_URL overrides the token endpoint (e.g. to use a stand-alone "agentshape emulator":
+    SF_TOKEN_URL=http://127.0.0.1:PORT/services/oauth2/token SF_API_BASE_URL=http://127.0.0.1:PORT).
   none of them set: an embedded Agent API emulator on a loopback port with its demo org
     (My Domain https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA); stderr says so.
 
@@ -213,7 +216,7 @@ func startTarget() (cfg agentapi.Config, embedded bool, err error) {
 	}
 	if len(set) == 3 {
 		cfg = agentapi.Config{MyDomain: vars[envMyDomain], ClientID: vars[envClientID], ClientSecret: vars[envClientSecret],
-			APIBaseURL: strings.TrimSpace(os.Getenv(envAPIBaseURL))}
+			APIBaseURL: strings.TrimSpace(os.Getenv(envAPIBaseURL)), TokenURL: strings.TrimSpace(os.Getenv(envTokenURL))}
 		// Check the URLs now, before any plugin runs.
 		if _, err := agentapi.New(cfg); err != nil {
 			return cfg, false, fmt.Errorf("%s/%s: %w", envMyDomain, envAPIBaseURL, err)

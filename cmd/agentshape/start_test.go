@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+// `agentshape start` end to end: the real example plugins (make plugins),
+// the real schema check, the client and the emulator on 127.0.0.1.
+
+var (
+	demoManifest = filepath.Join("..", "..", "plugins", "examples", "pipeline.yaml")
+	demoContext  = filepath.Join("..", "..", "plugins", "examples", "context.json")
+)
+
+// noOrgEnv clears the SF_* variables so start uses the embedded emulator.
+func noOrgEnv(t *testing.T) {
+	for _, k := range []string{envMyDomain, envClientID, envClientSecret, envAPIBaseURL, envTokenURL} {
+		t.Setenv(k, "")
+	}
+}
+
+// orgEnv points start at a stand-alone emulator as if it were an org.
+func orgEnv(t *testing.T, org *emulator.Org) *emulator.Server {
+	t.Helper()
+	if org == nil {
+		org = emulator.DefaultOrg()
+	}
+	srv, err := emulator.Start(context.Background(), emulator.Options{Addr: "127.0.0.1:0", Org: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	t.Setenv(envMyDomain, emulator.DemoMyDomain)
+	t.Setenv(envClientID, emulator.DemoClientID)
+	t.Setenv(envClientSecret, emulator.DemoClientSecret)
+	t.Setenv(envTokenURL, srv.URL+emulator.TokenPath)
+	t.Setenv(envAPIBaseURL, srv.URL)
+	return srv
+}
+
+func runStart(t *testing.T, extra ...string) (int, map[string]any, string) {
+	t.Helper()
+	args := append([]string{"start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+		"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)
+	code, stdout, stderr := runShapeCLI(t, args...)
+	var out map[string]any
+	if strings.TrimSpace(stdout) != "" {
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
+		}
+	}
+	return code, out, stderr
+}
+
+func TestStartEmbeddedEmulator(t *testing.T) {
+	noOrgEnv(t)
+	code, out, stderr := runStart(t)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "using the embedded Agent API emulator at http://127.0.0.1:") {
+		t.Fatalf("stderr must say the embedded emulator is used:\n%s", stderr)
+	}
+	session, _ := out["session"].(map[string]any)
+	if out["output"] != "200" || out["responseCode"] != float64(200) || session == nil || session["sessionId"] == "" {
+		t.Fatalf("outcome %v", out)
+	}
+	msgs, _ := session["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].(map[string]any)["type"] != "Inform" {
+		t.Fatalf("greeting: %v (agent-api.md §4)", session["messages"])
+	}
+	if _, ok := out["end"]; ok {
+		t.Fatal("no end outcome without --end")
+	}
+}
+
+func TestStartAgainstOrgAndEnd(t *testing.T) {
+	srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t, "--end")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "embedded") {
+		t.Fatalf("with SF_* set the embedded emulator must not start:\n%s", stderr)
+	}
+	end, _ := out["end"].(map[string]any)
+	if out["output"] != "200" || end == nil || end["output"] != "200" {
+		t.Fatalf("outcome %v", out)
+	}
+	st := srv.State()
+	if st.SessionsCreated != 1 || st.SessionsEnded != 1 || st.SessionsActive != 0 {
+		t.Fatalf("emulator: %d created, %d ended, %d active; want 1, 1, 0", st.SessionsCreated, st.SessionsEnded, st.SessionsActive)
+	}
+	// What reached the emulator is the shaped request: variables from the
+	// context-vars plugin were applied to the session.
+	if strings.Contains(stderr, emulator.DemoClientSecret) {
+		t.Fatal("the client secret reached stderr")
+	}
+}
+
+func TestStartShapedRequestReachesTheAPI(t *testing.T) {
+	srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	sessions := srv.Sessions()
+	if len(sessions) != 1 {
+		t.Fatalf("%d sessions", len(sessions))
+	}
+	s := sessions[0]
+	if s.SessionID != out["session"].(map[string]any)["sessionId"] {
+		t.Fatalf("session %q is not the one printed", s.SessionID)
+	}
+	if len(s.ExternalSessionKey) != 36 || !s.BypassUser {
+		t.Fatalf("session %+v: want the session-key plugin's UUID and bypassUser from the timezone plugin", s)
+	}
+	b, _ := json.Marshal(s)
+	// context.json: locale de_DE → $Context.EndUserLanguage, tier gold → orderTier.
+	for _, want := range []string{"EndUserLanguage", "orderTier", "gold"} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("the emulator's session lacks %q from the shaped request: %s", want, b)
+		}
+	}
+}
+
+func TestStartAPIExceptionExit4(t *testing.T) {
+	org := emulator.DefaultOrg()
+	inactive := false
+	org.Agents[0].ActiveVersion = &inactive
+	orgEnv(t, org)
+	code, out, stderr := runStart(t)
+	if code != exitAPIError {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitAPIError, stderr)
+	}
+	raw, _ := out["rawBody"].(map[string]any)
+	if out["output"] != "422 Exception" || out["responseCode"] != float64(422) ||
+		out["message"] != "Cannot determine the active version for the agent" || raw["error"] != "RequestProcessingException" {
+		t.Fatalf("outcome %v (agent-api.md §5, §6)", out)
+	}
+	if !strings.Contains(stderr, "activate a version") {
+		t.Fatalf("stderr should say what to do:\n%s", stderr)
+	}
+}
+
+func TestStartUnreachableExit5(t *testing.T) {
+	orgEnv(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	t.Setenv(envAPIBaseURL, dead)
+	code, out, stderr := runStart(t, "--timeout", "2s")
+	if code != exitUnreachable {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitUnreachable, stderr)
+	}
+	if out["output"] != "Default Exception" || !strings.Contains(stderr, "could not reach "+dead) {
+		t.Fatalf("outcome %v; stderr:\n%s", out, stderr)
+	}
+}
+
+func TestStartInvalidRequestNotSent(t *testing.T) {
+	srv := orgEnv(t, nil)
+	base := writeShapeFile(t, "base.json", `{"userId":"005AA0000000001AAA"}`)
+	code, out, stderr := runStart(t, "--request", base)
+	if code != exitInvalid || out != nil {
+		t.Fatalf("exit %d, stdout %v; want %d and nothing printed", code, out, exitInvalid)
+	}
+	if !strings.Contains(stderr, "userId") || !strings.Contains(stderr, "was not sent") {
+		t.Fatalf("stderr should name the field:\n%s", stderr)
+	}
+	if st := srv.State(); st.Requests["start"] != 0 || st.TokensIssued != 0 {
+		t.Fatalf("an invalid request reached the API: %+v", st.Requests)
+	}
+}
+
+func TestStartUsageErrors(t *testing.T) {
+	noOrgEnv(t)
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		code  int
+		inErr string
+	}{
+		{name: "bad agent id", args: []string{"start", "-m", demoManifest, "-c", demoContext, "--agent-id", "001AA0000000001AAA"}, code: exitInvalid, inErr: `starts with "0Xx"`},
+		{name: "partial env", env: map[string]string{envMyDomain: "https://acme.my.salesforce.com"}, args: []string{"start", "-m", demoManifest, "-c", demoContext, "--agent-id", emulator.DemoAgentID}, code: exitUsage, inErr: "SF_CLIENT_ID, SF_CLIENT_SECRET not"},
+		{name: "missing manifest", args: []string{"start", "-m", "/nonexistent.yaml", "-c", demoContext, "--agent-id", emulator.DemoAgentID}, code: exitUsage, inErr: "nonexistent"},
+		{name: "no agent id flag", args: []string{"start", "-m", demoManifest, "-c", demoContext}, code: exitUsage, inErr: "agent-id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runShapeCLI(t, tc.args...)
+			if code != tc.code || stdout != "" || !strings.Contains(stderr, tc.inErr) {
+				t.Fatalf("exit %d (want %d), stdout %q, stderr %q (want %q)", code, tc.code, stdout, stderr, tc.inErr)
+			}
+		})
+	}
+}
