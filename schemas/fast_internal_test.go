@@ -203,3 +203,32 @@ func BenchmarkJSONSchemaV5(b *testing.B) {
 		}
 	}
 }
+
+// TestFastVerdictConcurrent: goroutines validating different documents at
+// once build DFA states concurrently and agree with jsonschema/v5 (run with
+// -race to check the lock-free transition tables).
+func TestFastVerdictConcurrent(t *testing.T) {
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 50; i++ {
+				doc := []byte(`{"externalSessionKey":"k` + string(rune('a'+g)) + `","instanceConfig":{"endpoint":"https://org` +
+					string(rune('a'+i%26)) + string(rune('a'+g)) + `.my.salesforce.com"},"variables":[{"name":"v` + string(rune('a'+i%26)) + `","type":"Text","value":"x"}]}`)
+				v, err := Decode(doc)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				vs, err := ValidateValue(StartSessionRequest, v)
+				if err != nil || len(vs) != 0 {
+					t.Errorf("%s: %v %v", doc, vs, err)
+					return
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
