@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"github.com/agentshape/agentshape/host/agentapi"
 )
 
 func (w *world) cliSteps(sc *godog.ScenarioContext) {
@@ -107,6 +110,14 @@ func (w *world) cliStart(agent string, useOrg bool) error {
 	}
 	if w.exitCode == 3 {
 		w.refused = errors.New(w.stdout + "\n" + w.stderr)
+	}
+	if w.exitCode == 0 || w.exitCode == 4 {
+		// stdout is the Flow-style outcome JSON (with "end" under --end)
+		var out agentapi.Outcome
+		if err := json.Unmarshal([]byte(w.stdout), &out); err != nil || out.Output == "" {
+			return fmt.Errorf("agentshape start printed no outcome JSON (%v):\n%s", err, w.stdout)
+		}
+		w.outcome = &out
 	}
 	return nil
 }

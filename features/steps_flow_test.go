@@ -144,7 +144,7 @@ func (w *world) flowSteps(sc *godog.ScenarioContext) {
 		if w.refused == nil {
 			return errors.New("nothing was refused")
 		}
-		if !strings.Contains(w.refused.Error(), plugin) {
+		if msg := w.refused.Error(); !strings.Contains(msg, "plugin "+plugin) && !strings.Contains(msg, "plugin \""+plugin+"\"") {
 			return fmt.Errorf("the refusal does not name the plugin %q: %v", plugin, w.refused)
 		}
 		return nil

@@ -84,7 +84,7 @@ Feature: Start Session action: its inputs
       And the refusal names "tenantKeyId"
       And the Agent API received no Start Session request
 
-    @flow:input-tenant-key @plugin @wip
+    @flow:input-tenant-key @plugin
     Scenario: A plugin that sets the Tenant Key ID is named and nothing is sent
       Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field"
       When agentshape starts a session for agent "0XxAA0000000001AAA"

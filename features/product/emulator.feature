@@ -48,13 +48,13 @@ Feature: The Agent API emulator
 
   Rule: `agentshape start` uses the emulator when no org is configured
 
-    @emulator:embedded @wip
+    @emulator:embedded
     Scenario: Without org credentials, start talks to the embedded emulator and says so
       Given no Salesforce credentials in the environment
       And a pipeline of the plugins "session-key, endpoint, context-vars"
       And the end user's context:
         """json
-        {"agentId": "0XxAA0000000001AAA", "org": {"myDomain": "acme"}, "user": {"locale": "en_US"}}
+        {"agentId": "0XxAA0000000001AAA", "org": {"myDomain": "example-co"}, "user": {"locale": "en_US"}}
         """
       When agentshape starts a session for agent "0XxAA0000000001AAA" with the embedded emulator
       Then the command exits with code 0

@@ -15,7 +15,7 @@ Feature: Validation, and who caused a violation
 
   Rule: A valid shaped request is sent and the session starts
 
-    @validation:valid @wip
+    @validation:valid
     Scenario: agentshape start shapes, validates and starts a session
       Given a pipeline of the plugins "session-key, endpoint, context-vars"
       When agentshape starts a session for agent "0XxAA0000000001AAA"
@@ -24,7 +24,7 @@ Feature: Validation, and who caused a violation
 
   Rule: An invalid shaped request is never sent, and the violation names the plugin
 
-    @validation:blame @wip
+    @validation:blame
     Scenario: A field the API does not know is blamed on the plugin that wrote it
       Given a pipeline of the plugins "session-key, endpoint, testdata/broken/wrong-field"
       When agentshape starts a session for agent "0XxAA0000000001AAA"
@@ -34,7 +34,7 @@ Feature: Validation, and who caused a violation
       And the refusal blames the plugin "wrong-field"
       And the Agent API received no Start Session request
 
-    @validation:blame @wip
+    @validation:blame
     Scenario: A missing required field is reported with what to do
       Given a pipeline of the plugins "endpoint"
       When agentshape starts a session for agent "0XxAA0000000001AAA"
