@@ -229,3 +229,32 @@ func TestAdvise(t *testing.T) {
 		t.Errorf("typical request advice = %v", adv)
 	}
 }
+
+// TestTenantKeySpellings: every casing and separator of the Tenant Key ID is
+// the reserved rule, at the top level and in instanceConfig (agent-api.md §6).
+func TestTenantKeySpellings(t *testing.T) {
+	for _, key := range []string{"tenantKeyId", "TENANTKEYID", "TenantKeyId", "tenant-key-id", "Tenant Key ID", "tenant_key", "TENANT_KEY_ID", "tenantKEY"} {
+		for _, where := range []string{"", "/instanceConfig"} {
+			doc := map[string]any{key: "t"}
+			if where != "" {
+				doc = map[string]any{"instanceConfig": map[string]any{"endpoint": "https://acme.my.salesforce.com", key: "t"}}
+			}
+			vs, err := schemas.Validate(schemas.StartSessionRequest, with(t, doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, v := range vs {
+				if v.Pointer == where+"/"+key && v.Rule == "reserved" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s at %q: %+v", key, where, vs)
+			}
+		}
+	}
+	if vs, _ := schemas.Validate(schemas.StartSessionRequest, with(t, map[string]any{"tenantKeys": "t"})); len(vs) != 1 || vs[0].Rule != "additionalProperties" {
+		t.Errorf("tenantKeys is an ordinary unknown field: %+v", vs)
+	}
+}
