@@ -15,6 +15,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
 func (w *world) cliSteps(sc *godog.ScenarioContext) {
@@ -40,6 +41,26 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the command's error output mentions "([^"]*)"$`, func(s string) error {
 		if !strings.Contains(strings.ToLower(w.stderr), strings.ToLower(s)) {
 			return fmt.Errorf("stderr does not mention %q:\n%s", s, w.stderr)
+		}
+		return nil
+	})
+	sc.Step(`^agentshape conformance checks the plugin "([^"]*)"$`, func(rel string) error {
+		p, err := catalog.Path(rel)
+		if err != nil {
+			return err
+		}
+		return w.cli(nil, "conformance", "-q", "--plugin", p, "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", os.TempDir())
+	})
+	sc.Step(`^agentshape conformance checks the demo pipeline$`, func() error {
+		root, err := catalog.RepoRoot()
+		if err != nil {
+			return err
+		}
+		return w.cli(nil, "conformance", "-q", "--manifest", filepath.Join(root, "plugins", "examples", "pipeline.yaml"), "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", os.TempDir())
+	})
+	sc.Step(`^the command's output says "(.*)"$`, func(s string) error {
+		if !strings.Contains(w.stdout, unquote(s)) {
+			return fmt.Errorf("stdout does not say %q:\n%s\nstderr:\n%s", unquote(s), w.stdout, w.stderr)
 		}
 		return nil
 	})

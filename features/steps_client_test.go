@@ -19,6 +19,10 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		w.body = []byte(fmt.Sprintf(`{"externalSessionKey":"5b0e6f1c-8d2a-4c3b-9e7f-1a2b3c4d5e6f","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
 	})
 	sc.Step(`^the Agent API answers "(\d+)" to the next (\d+) requests$`, func(status, count int) { w.fault(status, count) })
+	sc.Step(`^the Agent API answers "(\d+)" with Retry-After "([^"]*)" to the next (\d+) requests$`, func(status int, after string, count int) {
+		org := w.ensureOrg()
+		org.Faults = append(org.Faults, emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, RetryAfter: after, Count: count})
+	})
 	sc.Step(`^the client starts a session for agent "([^"]*)" with up to (\d+) attempts$`, func(agent string, attempts int) error {
 		return w.startSession(agent, w.body, attempts)
 	})

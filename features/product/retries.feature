@@ -34,6 +34,22 @@ Feature: Retries
       Then the outcome is "503 Exception"
       And the Agent API received 3 Start Session requests
 
+  Rule: A Retry-After header says how long to wait
+
+    @retries:retry-after
+    Scenario: A short Retry-After is waited for, then the retry succeeds
+      Given the Agent API answers "503" with Retry-After "1" to the next 1 requests
+      When the client starts a session for agent "0XxAA0000000001AAA" with up to 4 attempts
+      Then the outcome is "200"
+      And the Agent API received 2 Start Session requests
+
+    @retries:retry-after
+    Scenario: A Retry-After beyond the client's time budget is not waited for
+      Given the Agent API answers "503" with Retry-After "60" to the next 1 requests
+      When the client starts a session for agent "0XxAA0000000001AAA" with up to 4 attempts
+      Then the outcome is "503 Exception"
+      And the Agent API received 1 Start Session requests
+
   Rule: Other answers are never retried
 
     @retries:final
