@@ -16,10 +16,10 @@ import (
 type callCtx struct {
 	timer *time.Timer
 
-	mu    sync.Mutex // serialises begin/end/expire
-	armed bool
+	mu     sync.Mutex // serialises begin/end/expire; guards parent
+	armed  bool
+	parent context.Context
 
-	parent   atomic.Pointer[context.Context]
 	logger   atomic.Pointer[slog.Logger]
 	deadline atomic.Int64 // unix nanoseconds
 	done     atomic.Pointer[chan struct{}]
@@ -39,7 +39,7 @@ func newCallCtx() *callCtx {
 func (c *callCtx) begin(parent context.Context, l *slog.Logger, timeout time.Duration) {
 	ch := make(chan struct{})
 	c.mu.Lock()
-	c.parent.Store(&parent)
+	c.parent = parent
 	c.logger.Store(l)
 	c.deadline.Store(time.Now().Add(timeout).UnixNano())
 	c.done.Store(&ch)
@@ -54,7 +54,7 @@ func (c *callCtx) end() {
 	c.timer.Stop()
 	c.mu.Lock()
 	c.armed = false
-	c.parent.Store(nil)
+	c.parent = nil
 	c.logger.Store(nil)
 	c.mu.Unlock()
 }
@@ -90,8 +90,11 @@ func (c *callCtx) Value(key any) any {
 	if _, ok := key.(callLoggerKey); ok {
 		return c.logger.Load()
 	}
-	if p := c.parent.Load(); p != nil {
-		return (*p).Value(key)
+	c.mu.Lock()
+	p := c.parent
+	c.mu.Unlock()
+	if p == nil {
+		return nil
 	}
-	return nil
+	return p.Value(key)
 }
