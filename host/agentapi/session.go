@@ -206,26 +206,32 @@ func jsonObject(what string, body json.RawMessage) error {
 }
 
 func decodeStartSession(body []byte, out *Outcome) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
+	var s struct {
+		SessionID *string    `json:"sessionId"`
+		Links     *Links     `json:"_links"`
+		Messages  *[]Message `json:"messages"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if te.Field == "" {
+				return fmt.Errorf("the Start Session response is not a JSON object (it is a JSON %s)", te.Value)
+			}
+			return fmt.Errorf("the Start Session response does not have the documented shape: member %q is a JSON %s (agent-api.md §4)", te.Field, te.Value)
+		}
 		return fmt.Errorf("the Start Session response is not a JSON object: %w", err)
 	}
-	for _, k := range []string{"sessionId", "_links", "messages"} {
-		if _, ok := raw[k]; !ok {
-			return fmt.Errorf("the Start Session response lacks the required member %q (agent-api.md §4)", k)
-		}
-	}
-	var s StartSessionResponse
-	if err := json.Unmarshal(body, &s); err != nil {
-		return fmt.Errorf("the Start Session response does not have the documented shape: %w", err)
-	}
-	if s.SessionID == "" {
+	switch {
+	case s.SessionID == nil:
+		return errors.New(`the Start Session response lacks the required member "sessionId" (agent-api.md §4)`)
+	case *s.SessionID == "":
 		return errors.New("the Start Session response has an empty sessionId")
+	case s.Links == nil:
+		return errors.New(`the Start Session response lacks the required member "_links" (agent-api.md §4)`)
+	case s.Messages == nil:
+		return errors.New(`the Start Session response lacks the required "messages" array (absent or null; agent-api.md §4)`)
 	}
-	if s.Messages == nil {
-		return errors.New("the Start Session response has \"messages\": null, want an array")
-	}
-	out.Session = &s
+	out.Session = &StartSessionResponse{SessionID: *s.SessionID, Links: *s.Links, Messages: *s.Messages}
 	return nil
 }
 

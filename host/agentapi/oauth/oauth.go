@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -124,7 +125,8 @@ type Source struct {
 	cfg Config
 
 	mu    sync.Mutex // held while fetching, so concurrent callers share one fetch
-	token *Token
+	token *Token     // guarded by mu
+	fast  atomic.Pointer[Token]
 }
 
 // NewSource returns a Source for cfg. It does not contact the endpoint.
@@ -157,6 +159,10 @@ func NewSource(cfg Config) (*Source, error) {
 // Token returns a valid cached token, fetching a new one when there is none
 // or the cached one is about to expire.
 func (s *Source) Token(ctx context.Context) (Token, error) {
+	// Fast path without the lock: many concurrent callers share one token.
+	if t := s.fast.Load(); t != nil && s.cfg.Now().Before(refreshAt(*t)) {
+		return *t, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.token != nil && s.cfg.Now().Before(refreshAt(*s.token)) {
@@ -167,6 +173,7 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 		return Token{}, err
 	}
 	s.token = &t
+	s.fast.Store(&t)
 	return t, nil
 }
 
@@ -179,6 +186,7 @@ func (s *Source) Invalidate(accessToken string) {
 	defer s.mu.Unlock()
 	if s.token != nil && s.token.AccessToken == accessToken {
 		s.token = nil
+		s.fast.Store(nil)
 	}
 }
 
