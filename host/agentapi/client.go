@@ -346,14 +346,11 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 		out.RequestID = resp.Header.Get("X-Request-ID")
 		if err := r.stream(resp, out); err != nil {
 			var re *ResponseError
-			if errors.As(err, &re) {
+			var he *handlerError
+			if errors.As(err, &re) || errors.As(err, &he) {
 				return resp.StatusCode, resp.Header, nil, true, err
 			}
-			if ctx.Err() == nil && actx.Err() == nil {
-				// The caller's handler failed: not a transport problem.
-				return resp.StatusCode, resp.Header, nil, true, &handlerError{err}
-			}
-			return resp.StatusCode, resp.Header, nil, true, c.scrub(err)
+			return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the event stream: %w", c.scrub(err))
 		}
 		return resp.StatusCode, resp.Header, nil, true, nil
 	}
@@ -368,7 +365,8 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 	return resp.StatusCode, resp.Header, body, true, nil
 }
 
-// handlerError carries an error returned by a stream handler.
+// handlerError carries an error returned by the caller's stream handler, to
+// tell it apart from a failure reading the stream.
 type handlerError struct{ err error }
 
 func (h *handlerError) Error() string { return h.err.Error() }

@@ -337,3 +337,78 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("expected a redaction marker and debug logs:\n%s", everything)
 	}
 }
+
+// streamServer answers the streaming endpoint with a hand-written body.
+func streamServer(t *testing.T, contentType string, write func(w http.ResponseWriter, r *http.Request)) *fakeAPI {
+	return newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "text/event-stream" {
+			errorBody(w, 400, "BadRequestError", "Accept must be text/event-stream")
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(200)
+		write(w, r)
+	})
+}
+
+func TestStreamEdgeCases(t *testing.T) {
+	msg := agentapi.TextMessage(1, "hi")
+	for _, tc := range []struct {
+		name  string
+		ctype string
+		write func(w http.ResponseWriter, r *http.Request)
+		check func(t *testing.T, events int, err error)
+	}{
+		{"wrong content type", "application/json", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"messages":[]}`) },
+			func(t *testing.T, n int, err error) {
+				if !errors.Is(err, agentapi.ErrMalformedResponse) || !strings.Contains(err.Error(), "want text/event-stream") {
+					t.Fatalf("error = %v", err)
+				}
+			}},
+		{"data not JSON", "text/event-stream", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "event: TEXT_CHUNK\ndata: hello\n\n") },
+			func(t *testing.T, n int, err error) {
+				if !errors.Is(err, agentapi.ErrMalformedResponse) || !strings.Contains(err.Error(), `event "TEXT_CHUNK"`) || n != 0 {
+					t.Fatalf("error = %v after %d events", err, n)
+				}
+			}},
+		{"event over the limit", "text/event-stream; charset=utf-8", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `event: INFORM`+"\n"+`data: {"message":{"type":"Inform","id":"1","message":"`+strings.Repeat("a", 2<<20)+`"}}`+"\n\n")
+		}, func(t *testing.T, n int, err error) {
+			if !errors.Is(err, agentapi.ErrResponseTooLarge) {
+				t.Fatalf("error = %v", err)
+			}
+		}},
+		{"broken off mid-stream", "text/event-stream", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "event: TEXT_CHUNK\ndata: {\"message\":{\"type\":\"TextChunk\",\"id\":\"1\"}}\n\nevent: TEXT")
+			w.(http.Flusher).Flush()
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		}, func(t *testing.T, n int, err error) {
+			var te *agentapi.TransportError
+			if n != 1 || !errors.As(err, &te) || !te.MayHaveReached {
+				t.Fatalf("error = %v after %d events; want the first event, then a TransportError that is not repeated", err, n)
+			}
+		}},
+		{"hangs after one event", "text/event-stream", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "event: TEXT_CHUNK\ndata: {\"message\":{\"type\":\"TextChunk\",\"id\":\"1\"}}\n\n")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}, func(t *testing.T, n int, err error) {
+			if n != 1 || !errors.Is(err, agentapi.ErrTimeout) {
+				t.Fatalf("error = %v after %d events; want ErrTimeout after the first", err, n)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkNoLeak(t)
+			f := streamServer(t, tc.ctype, tc.write)
+			c := f.client(t, func(cfg *agentapi.Config) { cfg.Timeout = 300 * time.Millisecond })
+			n := 0
+			_, err := c.SendMessageStream(context.Background(), "sess-1", msg, func(agentapi.StreamEvent) error { n++; return nil })
+			tc.check(t, n, err)
+			if f.requests.Load() != 1 {
+				t.Fatalf("%d stream requests; a failed stream is never repeated", f.requests.Load())
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/host/agentapi/sse"
 	"github.com/agentshape/agentshape/host/emulator"
 )
 
@@ -367,6 +368,15 @@ func TestEmulatorStreamStopEarly(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "enough") || n != 1 {
 		t.Fatalf("handler error: %v after %d events; want it returned after the first", err, n)
+	}
+	// sse.ErrStop ends the stream early without an error.
+	n = 0
+	stopped, err := c.SendMessageStream(ctx, out.Session.SessionID, agentapi.TextMessage(2, "again"), func(e agentapi.StreamEvent) error {
+		n++
+		return sse.ErrStop
+	})
+	if err != nil || n != 1 || !stopped.OK() {
+		t.Fatalf("ErrStop: %v after %d events, outcome %+v", err, n, stopped)
 	}
 }
 

@@ -108,7 +108,9 @@ type StreamEvent struct {
 // calls handle for every event as soon as it arrives, in order, on the
 // caller's goroutine. handle may return sse.ErrStop to end early without an
 // error; any other error stops the stream and is returned. On 200 the
-// Outcome's Messages collects every event's message.
+// Outcome's Messages collects every event's message. The per-call timeout
+// (Config.Timeout) covers the whole stream. A stream that breaks off after
+// the 200 is a *TransportError with MayHaveReached set; it is not repeated.
 func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body json.RawMessage, handle func(StreamEvent) error) (*Outcome, error) {
 	if err := checkSessionID(sessionID); err != nil {
 		return nil, err
@@ -151,7 +153,13 @@ func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body j
 					ev.Message = &m
 					out.Messages.Messages = append(out.Messages.Messages, m)
 				}
-				return handle(ev)
+				if err := handle(ev); err != nil {
+					if errors.Is(err, sse.ErrStop) {
+						return sse.ErrStop
+					}
+					return &handlerError{err}
+				}
+				return nil
 			})
 			if errors.Is(err, sse.ErrEventTooLarge) {
 				return &ResponseError{Op: OpSendMessageStream, Status: resp.StatusCode, Reason: err.Error(), Err: fmt.Errorf("%w: %w", ErrResponseTooLarge, err)}
