@@ -13,32 +13,50 @@ import (
 
 // State is the answer of GET /__admin/state.
 type State struct {
-	Org             OrgSummary       `json:"org"`
-	SessionsCreated int64            `json:"sessionsCreated"`
-	SessionsEnded   int64            `json:"sessionsEnded"`
-	SessionsExpired int64            `json:"sessionsExpired"`
-	SessionsActive  int              `json:"sessionsActive"`
-	TokensIssued    int64            `json:"tokensIssued"`
-	Requests        map[string]int64 `json:"requests"`
-	Faults          []FaultState     `json:"faults"`
+	// Org summarises the current org.
+	Org OrgSummary `json:"org"`
+	// SessionsCreated counts sessions Start Session created since start or reset.
+	SessionsCreated int64 `json:"sessionsCreated"`
+	// SessionsEnded counts sessions ended by End Session.
+	SessionsEnded int64 `json:"sessionsEnded"`
+	// SessionsExpired counts sessions dropped by sessionIdleTimeout.
+	SessionsExpired int64 `json:"sessionsExpired"`
+	// SessionsActive is the number of live sessions.
+	SessionsActive int `json:"sessionsActive"`
+	// TokensIssued counts tokens from the token endpoint and the admin API.
+	TokensIssued int64 `json:"tokensIssued"`
+	// Requests counts requests by operation (token, start, send, stream, end, feedback).
+	Requests map[string]int64 `json:"requests"`
+	// Faults are the active faults with their counters.
+	Faults []FaultState `json:"faults"`
 }
 
 // OrgSummary is the part of the org shown in State.
 type OrgSummary struct {
-	Name              string         `json:"name,omitempty"`
-	MyDomain          string         `json:"myDomain"`
-	AgentforceEnabled bool           `json:"agentforceEnabled"`
-	TokenLifetime     Duration       `json:"tokenLifetime"`
-	RateLimit         *RateLimit     `json:"rateLimit,omitempty"`
-	Agents            []AgentSummary `json:"agents"`
-	ClientApps        []string       `json:"clientApps"`
+	// Name is the org's label.
+	Name string `json:"name,omitempty"`
+	// MyDomain is the org's My Domain URL.
+	MyDomain string `json:"myDomain"`
+	// AgentforceEnabled reports whether Agentforce is on.
+	AgentforceEnabled bool `json:"agentforceEnabled"`
+	// TokenLifetime is the lifetime of new tokens.
+	TokenLifetime Duration `json:"tokenLifetime"`
+	// RateLimit is the rate limit, if any.
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+	// Agents summarises the agents.
+	Agents []AgentSummary `json:"agents"`
+	// ClientApps lists the client IDs.
+	ClientApps []string `json:"clientApps"`
 }
 
 // AgentSummary is one agent in OrgSummary.
 type AgentSummary struct {
-	ID            string    `json:"id"`
-	Type          AgentType `json:"type"`
-	ActiveVersion bool      `json:"activeVersion"`
+	// ID is the agent ID.
+	ID string `json:"id"`
+	// Type is service or employee.
+	Type AgentType `json:"type"`
+	// ActiveVersion reports whether the agent has an active version.
+	ActiveVersion bool `json:"activeVersion"`
 }
 
 // State returns the emulator's counters and configuration summary.

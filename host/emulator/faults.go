@@ -124,10 +124,12 @@ type activeFault struct {
 
 // FaultState is the admin view of an active fault.
 type FaultState struct {
+	// ID identifies the fault in this emulator.
 	ID int `json:"id"`
 	Fault
-	// Seen counts matching requests, Fired those the fault affected.
-	Seen  int64 `json:"seen"`
+	// Seen counts matching requests.
+	Seen int64 `json:"seen"`
+	// Fired counts the requests the fault affected.
 	Fired int64 `json:"fired"`
 	// Exhausted reports that Count requests were affected already.
 	Exhausted bool `json:"exhausted"`

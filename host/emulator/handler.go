@@ -271,10 +271,17 @@ type captureWriter struct {
 	buf    bytes.Buffer
 }
 
-func (cw *captureWriter) Header() http.Header         { return cw.header }
+// Header returns the swallowed answer's headers.
+func (cw *captureWriter) Header() http.Header { return cw.header }
+
+// Write swallows body bytes.
 func (cw *captureWriter) Write(b []byte) (int, error) { return cw.buf.Write(b) }
-func (cw *captureWriter) WriteHeader(int)             {}
-func (cw *captureWriter) Flush()                      {}
+
+// WriteHeader swallows the status.
+func (cw *captureWriter) WriteHeader(int) {}
+
+// Flush does nothing: nothing reaches the client.
+func (cw *captureWriter) Flush() {}
 
 // authorize checks the bearer token (401), the rate limit (429) and the
 // org-level preconditions (403), in that order. It returns the client app.

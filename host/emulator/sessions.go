@@ -26,24 +26,36 @@ type session struct {
 
 // Variable is a variable as sent on the wire (agent-api.md §3).
 type Variable struct {
-	Name  string `json:"name"`
-	Type  string `json:"type"`
-	Value any    `json:"value"`
+	// Name is the variable's API name.
+	Name string `json:"name"`
+	// Type is the documented variable type.
+	Type string `json:"type"`
+	// Value is the value as sent (a string per the schema).
+	Value any `json:"value"`
 }
 
 // SessionInfo is the admin view of a session.
 type SessionInfo struct {
-	SessionID          string    `json:"sessionId"`
-	AgentID            string    `json:"agentId"`
-	ClientID           string    `json:"clientId"`
-	ExternalSessionKey string    `json:"externalSessionKey"`
-	BypassUser         bool      `json:"bypassUser"`
-	Created            time.Time `json:"created"`
-	Messages           int       `json:"messages"`
+	// SessionID is the session's UUID.
+	SessionID string `json:"sessionId"`
+	// AgentID is the agent the session runs.
+	AgentID string `json:"agentId"`
+	// ClientID is the client app whose token started it.
+	ClientID string `json:"clientId"`
+	// ExternalSessionKey is the caller's key from the Start Session body.
+	ExternalSessionKey string `json:"externalSessionKey"`
+	// BypassUser is the Start Session body's bypassUser.
+	BypassUser bool `json:"bypassUser"`
+	// Created is when Start Session created it (emulator clock).
+	Created time.Time `json:"created"`
+	// Messages counts accepted Send Message requests.
+	Messages int `json:"messages"`
 	// Busy reports a request in flight on the session (another one gets 423).
-	Busy             bool       `json:"busy"`
-	Variables        []Variable `json:"variables"`
-	IgnoredVariables []string   `json:"ignoredVariables"`
+	Busy bool `json:"busy"`
+	// Variables are the variables applied to the session.
+	Variables []Variable `json:"variables"`
+	// IgnoredVariables names variables sent but not applied (undeclared or not settable by API).
+	IgnoredVariables []string `json:"ignoredVariables"`
 }
 
 func (s *session) info() SessionInfo {

@@ -19,15 +19,24 @@ import (
 
 // TokenResponse is the client-credentials token answer (agent-api.md §7).
 type TokenResponse struct {
-	AccessToken    string `json:"access_token"`
-	Signature      string `json:"signature"`
-	Scope          string `json:"scope"`
-	InstanceURL    string `json:"instance_url"`
-	ID             string `json:"id"`
-	TokenType      string `json:"token_type"`
-	IssuedAt       string `json:"issued_at"`
+	// AccessToken is the JWT-shaped bearer token.
+	AccessToken string `json:"access_token"`
+	// Signature is base64 HMAC-SHA256 of ID + IssuedAt.
+	Signature string `json:"signature"`
+	// Scope lists the granted scopes, space-separated.
+	Scope string `json:"scope"`
+	// InstanceURL is the org's My Domain (the Start Session instanceConfig.endpoint).
+	InstanceURL string `json:"instance_url"`
+	// ID is the identity URL: <My Domain>/id/<org ID>/<user ID>.
+	ID string `json:"id"`
+	// TokenType is "Bearer".
+	TokenType string `json:"token_type"`
+	// IssuedAt is the issue time in Unix milliseconds, as a string.
+	IssuedAt string `json:"issued_at"`
+	// APIInstanceURL is the API gateway: the emulator's own URL.
 	APIInstanceURL string `json:"api_instance_url"`
-	TokenFormat    string `json:"token_format"`
+	// TokenFormat is "jwt".
+	TokenFormat string `json:"token_format"`
 }
 
 // tokenClaims is the payload of the emulator's JWT-shaped access tokens.
