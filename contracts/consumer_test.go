@@ -41,6 +41,7 @@ const (
 func TestConsumer(t *testing.T) {
 	pactOut = t.TempDir()
 	t.Run("token request", testTokenRequest)
+	t.Run("token request with a wrong secret", testTokenRejected)
 	t.Run("start session 200 with the example pipeline", testStartSessionPipeline)
 	for _, c := range startSessionErrorCases() {
 		t.Run("start session "+c.name, func(t *testing.T) { testStartSessionError(t, c) })
@@ -70,8 +71,8 @@ func TestConsumer(t *testing.T) {
 	if err := json.Unmarshal(raw, &pact); err != nil {
 		t.Fatalf("pact file is not JSON: %v", err)
 	}
-	if want := 5 + len(startSessionErrorCases()); len(pact.Interactions) != want {
-		t.Fatalf("pact has %d interactions, want %d (token, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
+	if want := 6 + len(startSessionErrorCases()); len(pact.Interactions) != want {
+		t.Fatalf("pact has %d interactions, want %d (token 200 and 400, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
 	}
 	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
 		t.Fatalf("pact specification %q, want V4", v)
@@ -190,6 +191,52 @@ func testTokenRequest(t *testing.T) {
 		}
 		if want := time.UnixMilli(exampleMillis); !tok.IssuedAt.Equal(want) {
 			return fmt.Errorf("issued at %v, want %v from issued_at", tok.IssuedAt, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testTokenRejected: a wrong client secret is refused by the token endpoint with the OAuth error
+// body, and the client reports it as the 401 Exception output before any Agent API call.
+func testTokenRejected(t *testing.T) {
+	const wrongSecret = "not-the-secret"
+	p := newMockProvider(t)
+	p.AddInteraction().
+		Given(stateClientApp).
+		UponReceiving("a client credentials token request with a wrong client secret").
+		WithRequest("POST", tokenPath, func(b *consumer.V4RequestBuilder) {
+			b.Header("Content-Type", matchers.S("application/x-www-form-urlencoded"))
+			b.Body("application/x-www-form-urlencoded",
+				[]byte("grant_type=client_credentials&client_id="+clientID+"&client_secret="+wrongSecret))
+		}).
+		WillRespondWith(400, func(b *consumer.V4ResponseBuilder) {
+			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+			b.JSONBody(m{
+				"error":             "invalid_client",
+				"error_description": matchers.Like("invalid client credentials"),
+			})
+		})
+	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
+		base := fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port)
+		c, err := agentapi.New(agentapi.Config{MyDomain: myDomain, TokenURL: base + tokenPath, ClientID: clientID,
+			ClientSecret: wrongSecret, APIBaseURL: base, Retry: agentapi.RetryPolicy{MaxAttempts: 1}})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		out, err := c.StartSession(context.Background(), agentID, json.RawMessage(`{"externalSessionKey":"`+exampleKey+`","instanceConfig":{"endpoint":"`+myDomain+`"}}`))
+		var apiErr *agentapi.APIError
+		if !errors.As(err, &apiErr) || apiErr.Class != "invalid_client" || apiErr.Status != 400 {
+			return fmt.Errorf("StartSession error %v, want an *agentapi.APIError for the token request, class invalid_client", err)
+		}
+		if out == nil || out.Output != agentapi.Output401 || out.Attempts != 0 {
+			return fmt.Errorf("outcome %+v, want the 401 Exception output and no Agent API attempt", out)
+		}
+		if strings.Contains(err.Error(), wrongSecret) || strings.Contains(out.Message, wrongSecret) {
+			return fmt.Errorf("the client secret leaked into the error or outcome: %v", err)
 		}
 		return nil
 	})
