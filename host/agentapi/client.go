@@ -354,7 +354,7 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 		}
 		return resp.StatusCode, resp.Header, nil, true, nil
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
+	body, err = readBody(resp, c.cfg.MaxResponseBytes)
 	if err != nil {
 		return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the HTTP %d answer: %w", resp.StatusCode, c.scrub(err))
 	}
@@ -363,6 +363,19 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 			Reason: fmt.Sprintf("body larger than %d bytes", c.cfg.MaxResponseBytes), Err: ErrResponseTooLarge}
 	}
 	return resp.StatusCode, resp.Header, body, true, nil
+}
+
+// readBody reads at most limit+1 bytes of resp's body, in one allocation
+// when the server announced the length.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 }
 
 // handlerError carries an error returned by the caller's stream handler, to
