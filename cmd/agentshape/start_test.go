@@ -208,3 +208,38 @@ func TestStartUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionCommands(t *testing.T) {
+	srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t)
+	if code != exitOK {
+		t.Fatalf("start: exit %d\n%s", code, stderr)
+	}
+	sid := out["session"].(map[string]any)["sessionId"].(string)
+
+	code, stdout, stderr := runShapeCLI(t, "session", "send", "--session-id", sid, "--text", "Where is my order?")
+	if code != exitOK || !strings.Contains(stdout, `"output": "200"`) {
+		t.Fatalf("send: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runShapeCLI(t, "session", "send", "--session-id", sid, "--text", "and the invoice", "--sequence", "2", "--stream")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != exitOK || len(lines) < 3 || !strings.Contains(lines[0], `"event":"TEXT_CHUNK"`) || !strings.Contains(lines[len(lines)-1], `"output":"200"`) {
+		t.Fatalf("send --stream: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runShapeCLI(t, "session", "end", "--session-id", sid)
+	if code != exitOK || !strings.Contains(stdout, "SessionEnded") || srv.State().SessionsEnded != 1 {
+		t.Fatalf("end: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runShapeCLI(t, "session", "end", "--session-id", sid)
+	if code != exitAPIError || !strings.Contains(stdout, `"output": "404 Exception"`) {
+		t.Fatalf("second end: exit %d, want %d with 404 Exception\n%s", code, exitAPIError, stdout)
+	}
+	code, _, stderr = runShapeCLI(t, "session", "end", "--session-id", sid, "--reason", "Bored")
+	if code != exitUsage || !strings.Contains(stderr, "UserRequest") {
+		t.Fatalf("bad reason: exit %d\n%s", code, stderr)
+	}
+	noOrgEnv(t)
+	if code, _, stderr = runShapeCLI(t, "session", "end", "--session-id", sid); code != exitUsage || !strings.Contains(stderr, "SF_MY_DOMAIN") {
+		t.Fatalf("no org: exit %d\n%s", code, stderr)
+	}
+}
