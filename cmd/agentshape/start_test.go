@@ -83,7 +83,7 @@ func TestStartEmbeddedEmulator(t *testing.T) {
 
 func TestStartAgainstOrgAndEnd(t *testing.T) {
 	srv := orgEnv(t, nil)
-	code, out, stderr := runStart(t, "--end")
+	code, out, stderr := runStart(t, "--end", "--log-level", "debug")
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -100,8 +100,13 @@ func TestStartAgainstOrgAndEnd(t *testing.T) {
 	}
 	// What reached the emulator is the shaped request: variables from the
 	// context-vars plugin were applied to the session.
-	if strings.Contains(stderr, emulator.DemoClientSecret) {
-		t.Fatal("the client secret reached stderr")
+	// Debug logs (client, emulator, plugins) never carry the secret or a
+	// token (the emulator's tokens are JWTs: base64 of `{"` starts "eyJ").
+	if !strings.Contains(stderr, "agentapi response") {
+		t.Fatalf("expected debug logs on stderr:\n%s", stderr)
+	}
+	if strings.Contains(stderr, emulator.DemoClientSecret) || strings.Contains(stderr, "eyJ") {
+		t.Fatalf("the client secret or a token reached stderr:\n%s", stderr)
 	}
 }
 
