@@ -23,10 +23,29 @@ export class Value {
   flag: bool = false;
   /** The string, for Kind.String; the number's JSON text, for Kind.Number. */
   text: string = "";
+  // Containers only: allocated on first use, so scalars cost one object.
+  private _items: Array<Value> | null = null;
+  private _keys: Array<string> | null = null;
+
   /** Array elements, or object member values (parallel to keys). */
-  items: Array<Value> = new Array<Value>();
+  get items(): Array<Value> {
+    let a = this._items;
+    if (a === null) {
+      a = new Array<Value>();
+      this._items = a;
+    }
+    return a;
+  }
+
   /** Object member names, in document order. */
-  keys: Array<string> = new Array<string>();
+  get keys(): Array<string> {
+    let a = this._keys;
+    if (a === null) {
+      a = new Array<string>();
+      this._keys = a;
+    }
+    return a;
+  }
 
   /** Returns a new JSON null. */
   static null(): Value {
@@ -92,7 +111,8 @@ export class Value {
 
   /** Number of array elements or object members (0 for other kinds). */
   get length(): i32 {
-    return this.items.length;
+    const a = this._items;
+    return a === null ? 0 : a.length;
   }
 
   /** The number as f64 (0 when this is not a number). */
@@ -104,9 +124,11 @@ export class Value {
   /** The object member named key, or null when absent or this is not an object. */
   get(key: string): Value | null {
     if (this.kind != Kind.Object) return null;
-    const keys = this.keys;
+    const keys = this._keys;
+    if (keys === null) return null;
+    const items = this.items;
     for (let i = 0, n = keys.length; i < n; i++) {
-      if (keys[i] == key) return this.items[i];
+      if (keys[i] == key) return unchecked(items[i]);
     }
     return null;
   }
