@@ -413,3 +413,31 @@ func TestLogFloodIsCapped(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheDirErrors(t *testing.T) {
+	// An explicit cache dir that cannot be created is an error naming it.
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{CacheDir: filepath.Join(file, "cache")})
+	if err == nil || !strings.Contains(err.Error(), "compilation cache at "+filepath.Join(file, "cache")) {
+		t.Fatalf("err = %v, want an error naming the cache dir", err)
+	}
+	// Without a usable default location the runtime still works, uncached.
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	var logs syncBuffer
+	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("no default cache dir: %v", err)
+	}
+	defer rt.Close(context.Background())
+	if rt.CacheDir() != "" || !strings.Contains(logs.String(), "no usable compilation cache") {
+		t.Fatalf("CacheDir %q, logs %q: want uncached with a warning", rt.CacheDir(), logs.String())
+	}
+	p := load(t, rt, "testdata/trivial", plugin.Limits{}, nil)
+	if _, err := p.Shape(context.Background(), abi.Context{}, nil); err != nil {
+		t.Fatal(err)
+	}
+}

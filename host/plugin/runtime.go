@@ -84,19 +84,26 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 		WithCoreFeatures(api.CoreFeaturesV2)
 	if !opts.NoCache && opts.CacheDir != "-" {
 		dir := opts.CacheDir
+		var err error
 		if dir == "" {
-			d, err := DefaultCacheDir()
+			dir, err = DefaultCacheDir()
+		}
+		var cache wazero.CompilationCache
+		if err == nil {
+			cache, err = wazero.NewCompilationCacheWithDir(dir)
 			if err != nil {
-				return nil, err
+				err = fmt.Errorf("plugin: compilation cache at %s: %w (choose another cache dir or disable the cache)", dir, err)
 			}
-			dir = d
 		}
-		cache, err := wazero.NewCompilationCacheWithDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("plugin: compilation cache at %s: %w (choose another cache dir or disable the cache)", dir, err)
+		switch {
+		case err == nil:
+			r.cache, r.cacheDir = cache, dir
+			cfg = cfg.WithCompilationCache(cache)
+		case opts.CacheDir != "":
+			return nil, err // an explicit cache dir must work
+		default: // the default location is a convenience: run without it
+			r.logger.Warn("plugins will be compiled on every start: no usable compilation cache", "err", err)
 		}
-		r.cache, r.cacheDir = cache, dir
-		cfg = cfg.WithCompilationCache(cache)
 	}
 	r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
