@@ -20,6 +20,9 @@ type Limits struct {
 	// PoolSize is how many instances of a reactor serve calls concurrently
 	// (and the concurrency bound for command plugins).
 	PoolSize int `json:"poolSize,omitempty"`
+	// InitTimeout caps a reactor's instantiation and _initialize; zero means
+	// the larger of Timeout and MinInitTimeout.
+	InitTimeout time.Duration `json:"initTimeout,omitempty"`
 }
 
 // Default limit values.

@@ -205,12 +205,25 @@ func (h *limitHandler) WithGroup(name string) slog.Handler {
 
 // callContext derives the context of one call: timeout, memory guard and
 // logger (limited by n).
-func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32) (context.Context, context.CancelFunc) {
+func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx, n, nil))
 	if guard != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, guard)
 	}
-	return context.WithTimeout(ctx, p.limits.Timeout)
+	return context.WithTimeout(ctx, timeout)
+}
+
+// MinInitTimeout is the least time a reactor's instantiation and _initialize
+// get (the plugin's call timeout when longer): a language runtime's start-up
+// (Go's takes tens of milliseconds) must not fail on a busy machine, while an
+// endless _initialize is still stopped.
+const MinInitTimeout = 10 * time.Second
+
+func (p *Plugin) initTimeout() time.Duration {
+	if p.limits.InitTimeout > 0 {
+		return p.limits.InitTimeout
+	}
+	return max(p.limits.Timeout, MinInitTimeout)
 }
 
 func (p *Plugin) newGuard() *memoryGuard {
@@ -228,7 +241,7 @@ func (p *Plugin) newDet() *detSource {
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	inst := &instance{guard: p.newGuard(), det: p.newDet(), cctx: newCallCtx()}
 	inst.logger = slog.New(&limitHandler{inner: p.logger.Handler(), n: &inst.logN})
-	cctx, cancel := p.callContext(ctx, inst.guard, &inst.logN)
+	cctx, cancel := p.callContext(ctx, inst.guard, &inst.logN, p.initTimeout())
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	inst.stdout = &logWriter{logger: l, level: slog.LevelInfo, stream: "stdout"}
@@ -461,7 +474,7 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	guard := p.newGuard()
 	det := p.newDet()
 	var logN atomic.Int32
-	cctx, cancel := p.callContext(ctx, guard, &logN)
+	cctx, cancel := p.callContext(ctx, guard, &logN, p.limits.Timeout)
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	stdout := &cappedBuffer{max: p.limits.MaxOutputBytes}
@@ -503,6 +516,9 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
 			if perr := parent.Err(); perr != nil {
 				return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
+			}
+			if phase == PhaseInstantiate && p.kind == Reactor {
+				return newError(p.name, phase, ErrTimeout, "instantiation and _initialize did not finish within %s; look for an endless loop in start-up code", p.initTimeout())
 			}
 			return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
 		}
