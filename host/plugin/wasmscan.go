@@ -289,7 +289,8 @@ func instrumentEntries(bin []byte) ([]byte, error) {
 			continue
 		}
 		n, _ := (&wasmReader{b: r.b[:end], off: r.off}).u32()
-		code := appendU32(nil, n)
+		code := make([]byte, 0, int(size)+count*(len(entryCheck)+1)+5)
+		code = appendU32(code, n)
 		for i, b := range ci.bodies {
 			size := uint32(b.end - b.start)
 			if mark[i] {
