@@ -162,7 +162,7 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the agent takes a while to answer$`, func() error {
 		return w.handle.UpdateOrg(func(o *emulator.Org) error {
 			for i := range o.Agents {
-				o.Agents[i].ReplyDelay = emulator.Duration(300 * time.Millisecond)
+				o.Agents[i].ReplyDelay = emulator.Duration(time.Second)
 			}
 			return nil
 		})
