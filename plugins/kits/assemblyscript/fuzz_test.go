@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -41,7 +42,7 @@ func FuzzParse(f *testing.F) {
 				fuzzErr = err
 				return
 			}
-			fuzzPlugin, fuzzErr = rt.Load(context.Background(), plugin.Spec{Name: "askit", Path: path, Limits: plugin.Limits{PoolSize: 1}})
+			fuzzPlugin, fuzzErr = rt.Load(context.Background(), plugin.Spec{Name: "askit", Path: path, Limits: plugin.Limits{PoolSize: 1, Timeout: 30 * time.Second}})
 		})
 		if fuzzErr != nil {
 			t.Fatal(fuzzErr)

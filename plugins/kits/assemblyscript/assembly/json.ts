@@ -245,6 +245,43 @@ export class Value {
 
 // ---- parser -------------------------------------------------------------
 
+// Word-at-a-time (SWAR) helpers. The host stops runaway plugins by checking
+// at every loop iteration (wazero's close-on-context-done), which makes each
+// iteration costly; the hot loops below handle 8 bytes (or 4 UTF-16 units)
+// per iteration.
+const ONES8: u64 = 0x0101010101010101;
+const HIGH8: u64 = 0x8080808080808080;
+const ONES16: u64 = 0x0001000100010001;
+const HIGH16: u64 = 0x8000800080008000;
+
+// Reports whether some byte of w is 0x22 ("), 0x5c (\\) or below 0x20.
+@inline function stringStop8(w: u64): bool {
+  const q = w ^ (ONES8 * 0x22);
+  const b = w ^ (ONES8 * 0x5c);
+  return (((q - ONES8) & ~q) | ((b - ONES8) & ~b) | ((w - ONES8 * 0x20) & ~w)) & HIGH8 ? true : false;
+}
+
+// Reports whether some UTF-16 unit of w (4 units) needs more than copying
+// its low byte: >= 0x80, < 0x20, '"' or '\\'.
+@inline function escape16(w: u64): bool {
+  if (w & 0xff80ff80ff80ff80) return true;
+  const q = w ^ (ONES16 * 0x22);
+  const b = w ^ (ONES16 * 0x5c);
+  return (((q - ONES16) & ~q) | ((b - ONES16) & ~b) | ((w - ONES16 * 0x20) & ~w)) & HIGH16 ? true : false;
+}
+
+/** Widens len ASCII bytes at ptr into a new string, 4 bytes per step. */
+function asciiString(ptr: usize, len: usize): string {
+  const out = __new(len << 1, idof<String>());
+  let i: usize = 0;
+  for (; i + 4 <= len; i += 4) {
+    const x = <u64>load<u32>(ptr + i);
+    store<u64>(out + (i << 1), (x & 0xff) | ((x & 0xff00) << 8) | ((x & 0xff0000) << 16) | ((x & 0xff000000) << 24));
+  }
+  for (; i < len; i++) store<u16>(out + (i << 1), <u16>load<u8>(ptr + i));
+  return changetype<string>(out);
+}
+
 @inline function cont(b: u32, lo: u32, hi: u32): bool {
   return b >= lo && b <= hi;
 }
@@ -256,13 +293,22 @@ export class Value {
  */
 export function decodeUTF8(ptr: usize, len: usize): string {
   let ascii = true;
-  for (let i: usize = 0; i < len; i++) {
-    if (load<u8>(ptr + i) >= 0x80) {
+  let k: usize = 0;
+  for (; k + 8 <= len; k += 8) {
+    if (load<u64>(ptr + k) & HIGH8) {
       ascii = false;
       break;
     }
   }
-  if (ascii) return String.UTF8.decodeUnsafe(ptr, len);
+  if (ascii) {
+    for (; k < len; k++) {
+      if (load<u8>(ptr + k) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+  }
+  if (ascii) return asciiString(ptr, len);
   const out = new StaticArray<u16>(<i32>len);
   let n = 0;
   let i: usize = 0;
@@ -436,6 +482,7 @@ class Parser {
     let runStart = this.pos;
     let parts: Array<string> | null = null;
     while (true) {
+      while (this.pos + 8 <= this.end && !stringStop8(load<u64>(this.pos))) this.pos += 8;
       if (this.pos >= this.end) {
         this.fail("unterminated string");
         return null;
@@ -610,7 +657,20 @@ export class Writer {
   quoted(s: string): void {
     this.byte(0x22);
     const n = s.length;
+    // Runs of 4 plain ASCII units are copied 4 at a time.
+    this.grow(n);
+    const src = changetype<usize>(s);
     for (let i = 0; i < n; i++) {
+      while (i + 4 <= n) {
+        const w = load<u64>(src + (<usize>i << 1));
+        if (escape16(w)) break;
+        this.grow(4);
+        store<u32>(changetype<usize>(this.buf) + <usize>this.len,
+          <u32>((w & 0xff) | ((w >> 8) & 0xff00) | ((w >> 16) & 0xff0000) | ((w >> 24) & 0xff000000)));
+        this.len += 4;
+        i += 4;
+      }
+      if (i >= n) break;
       let c = <i32>s.charCodeAt(i);
       if (c == 0x22) { this.byte(0x5c); this.byte(0x22); continue; }
       if (c == 0x5c) { this.byte(0x5c); this.byte(0x5c); continue; }
