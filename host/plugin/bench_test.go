@@ -35,7 +35,12 @@ func envelope1K(b *testing.B, p *Plugin) []byte {
 
 func benchRuntime(b *testing.B, unguarded bool) *Runtime {
 	b.Helper()
-	rt, err := NewRuntime(context.Background(), RuntimeOptions{CacheDir: "-", unguarded: unguarded})
+	return benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", unguarded: unguarded})
+}
+
+func benchRuntimeOpts(b *testing.B, opts RuntimeOptions) *Runtime {
+	b.Helper()
+	rt, err := NewRuntime(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -154,25 +159,32 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 // built with GOOS=wasip1 -buildmode=c-shared) shaping a 1 KiB envelope, with
 // wazero's close-on-context-done compiled in (the default, which is what makes
 // per-call timeouts work) vs compiled without it (timeouts not enforceable).
-// Reported: guarded-ns/op, unguarded-ns/op and guarded/unguarded (target ≤ 2).
-// The variants run interleaved, so ns/op is the sum of both.
+// Reported: guarded-ns/op, unguarded-ns/op and guarded/unguarded (target ≤ 2),
+// plus loopchecks-ns/op and loopchecks/unguarded: wazero's loop-header checks
+// alone, without the host's function-entry checks for loop-free recursion.
+// The variants run interleaved, so ns/op is the sum of all three.
 func BenchmarkTimeoutEnforcement(b *testing.B) {
 	ctx := context.Background()
 	guarded := benchLoad(b, benchRuntime(b, false), "endpoint")
 	unguarded := benchLoad(b, benchRuntime(b, true), "endpoint")
+	loopOnly := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", noEntryChecks: true}), "endpoint")
 	env := envelope1K(b, guarded)
 	for i := 0; i < 200; i++ {
 		_, _ = guarded.Call(ctx, env)
 		_, _ = unguarded.Call(ctx, env)
+		_, _ = loopOnly.Call(ctx, env)
 	}
 	b.ResetTimer()
 	d := interleaved(b, b.N,
 		func() error { _, err := guarded.Call(ctx, env); return err },
-		func() error { _, err := unguarded.Call(ctx, env); return err })
-	g, u := d[0], d[1]
+		func() error { _, err := unguarded.Call(ctx, env); return err },
+		func() error { _, err := loopOnly.Call(ctx, env); return err })
+	g, u, l := d[0], d[1], d[2]
 	b.ReportMetric(float64(g.Nanoseconds()), "guarded-ns/op")
 	b.ReportMetric(float64(u.Nanoseconds()), "unguarded-ns/op")
+	b.ReportMetric(float64(l.Nanoseconds()), "loopchecks-ns/op")
 	b.ReportMetric(float64(g)/float64(u), "guarded/unguarded")
+	b.ReportMetric(float64(l)/float64(u), "loopchecks/unguarded")
 }
 
 // BenchmarkLoad: loading (compile + first instance) the endpoint Go-guest

@@ -108,7 +108,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 			return nil, newError(name, PhaseLoad, ErrABI, "config cannot be encoded as JSON: %w", err)
 		}
 	}
-	if !r.opts.unguarded {
+	if !r.opts.unguarded && !r.opts.noEntryChecks {
 		if bin, err = instrumentEntries(bin); err != nil {
 			return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
 		}

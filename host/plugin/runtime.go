@@ -44,6 +44,10 @@ type RuntimeOptions struct {
 	// unguarded compiles without wazero's close-on-context-done checks; only
 	// for the benchmark that measures their cost. Timeouts are not enforced.
 	unguarded bool
+	// noEntryChecks skips the function-entry instrumentation (loop-free
+	// recursion then escapes the timeout); only for the benchmark that
+	// measures its cost.
+	noEntryChecks bool
 }
 
 // Runtime is one wazero runtime shared by every plugin of a host. It is safe
