@@ -402,7 +402,7 @@ func TestStreamEdgeCases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			checkNoLeak(t)
 			f := streamServer(t, tc.ctype, tc.write)
-			c := f.client(t, func(cfg *agentapi.Config) { cfg.Timeout = 300 * time.Millisecond })
+			c := f.client(t, func(cfg *agentapi.Config) { cfg.Timeout = time.Second })
 			n := 0
 			_, err := c.SendMessageStream(context.Background(), "sess-1", msg, func(agentapi.StreamEvent) error { n++; return nil })
 			tc.check(t, n, err)

@@ -122,35 +122,43 @@ func Read(r io.Reader, maxEventBytes int, handle func(Event) error) error {
 	}
 }
 
-// readLine returns the next line without its terminator. It fails with
-// ErrEventTooLarge when the line is longer than budget bytes.
+// readLine returns the next line without its terminator (CR, LF or CRLF).
+// It fails with ErrEventTooLarge when the line is longer than budget bytes.
 func readLine(br *bufio.Reader, pendCR *bool, buf *[]byte, budget int) ([]byte, error) {
 	*buf = (*buf)[:0]
 	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) && len(*buf) > 0 {
-				// A final line without terminator cannot complete an event.
-				return nil, io.EOF
+		if *pendCR {
+			// A LF right after a CR belongs to the same line break.
+			b, err := br.ReadByte()
+			if err != nil {
+				return nil, err
 			}
+			*pendCR = false
+			if b != '\n' {
+				_ = br.UnreadByte()
+			}
+		}
+		chunk, err := br.Peek(1)
+		if err != nil {
+			// io.EOF: a final line without terminator cannot complete an event.
 			return nil, err
 		}
-		if *pendCR {
-			*pendCR = false
-			if b == '\n' {
-				continue
-			}
+		chunk, _ = br.Peek(br.Buffered())
+		i := bytes.IndexAny(chunk, "\r\n")
+		take := chunk
+		if i >= 0 {
+			take = chunk[:i]
 		}
-		switch b {
-		case '\n':
-			return *buf, nil
-		case '\r':
-			*pendCR = true
-			return *buf, nil
-		}
-		if len(*buf) >= budget {
+		if len(*buf)+len(take) > budget {
 			return nil, ErrEventTooLarge
 		}
-		*buf = append(*buf, b)
+		*buf = append(*buf, take...)
+		if i < 0 {
+			_, _ = br.Discard(len(chunk))
+			continue
+		}
+		*pendCR = chunk[i] == '\r'
+		_, _ = br.Discard(i + 1)
+		return *buf, nil
 	}
 }

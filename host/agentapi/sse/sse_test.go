@@ -3,6 +3,7 @@ package sse_test
 import (
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,18 +119,81 @@ func TestReadError(t *testing.T) {
 	}
 }
 
+// reference is a slow, obviously-correct parser to compare Read against.
+func reference(in string) []sse.Event {
+	in = strings.TrimPrefix(in, "\xEF\xBB\xBF")
+	in = strings.ReplaceAll(in, "\r\n", "\n")
+	in = strings.ReplaceAll(in, "\r", "\n")
+	lines := strings.Split(in, "\n")
+	lines = lines[:len(lines)-1] // the last piece has no terminator
+	var out []sse.Event
+	var typ, id, data string
+	has, retry := false, 0
+	for _, l := range lines {
+		if l == "" {
+			if has {
+				if typ == "" {
+					typ = "message"
+				}
+				out = append(out, sse.Event{Type: typ, ID: id, Data: []byte(data), Retry: retry})
+			}
+			typ, data, has, retry = "", "", false, 0
+			continue
+		}
+		if l[0] == ':' {
+			continue
+		}
+		f, v, _ := strings.Cut(l, ":")
+		v = strings.TrimPrefix(v, " ")
+		switch f {
+		case "event":
+			typ = v
+		case "data":
+			if has {
+				data += "\n"
+			}
+			data += v
+			has = true
+		case "id":
+			if !strings.Contains(v, "\x00") {
+				id = v
+			}
+		case "retry":
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				retry = n
+			}
+		}
+	}
+	return out
+}
+
 func FuzzRead(f *testing.F) {
 	f.Add([]byte("event: A\ndata: {}\n\n"), 64)
 	f.Add([]byte("\r\r\n\n:x\ndata\ndata:\n\n"), 8)
+	f.Add([]byte("data: a\r\ndata: b\r\rretry: 7\nid: 9\n\n"), 1<<10)
 	f.Fuzz(func(t *testing.T, b []byte, max int) {
 		if max < 1 || max > 1<<16 {
 			max = 1 << 10
 		}
-		_ = sse.Read(strings.NewReader(string(b)), max, func(e sse.Event) error {
+		var got []sse.Event
+		err := sse.Read(strings.NewReader(string(b)), max, func(e sse.Event) error {
 			if len(e.Data) > max {
 				t.Fatalf("event data %d bytes over the %d limit", len(e.Data), max)
 			}
+			got = append(got, e)
 			return nil
 		})
+		if err != nil {
+			return // over the limit: the reference has no limit
+		}
+		want := reference(string(b))
+		if len(got) != len(want) {
+			t.Fatalf("%d events, reference %d\ngot  %+v\nwant %+v", len(got), len(want), got, want)
+		}
+		for i := range want {
+			if got[i].Type != want[i].Type || got[i].ID != want[i].ID || string(got[i].Data) != string(want[i].Data) || got[i].Retry != want[i].Retry {
+				t.Fatalf("event %d = %+v, reference %+v", i, got[i], want[i])
+			}
+		}
 	})
 }
