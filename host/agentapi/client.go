@@ -272,7 +272,7 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 			c.log.Debug("agentapi token refused; fetching a new one", "op", r.op)
 			continue
 		}
-		if retryableStatus(status) {
+		if c.retry.retries(r.op, status) {
 			d, ok := retryAfter(header, time.Now())
 			if c.wait(ctx, start, tries, d, ok) {
 				c.log.Debug("agentapi retry", "op", r.op, "status", status, "attempt", out.Attempts, "retryAfter", header.Get("Retry-After"))

@@ -24,6 +24,29 @@ type RetryPolicy struct {
 	// (and no Retry-After is waited for) that would end later than this
 	// after the call began. Zero means DefaultRetryPolicy's.
 	MaxElapsed time.Duration
+	// StartSessionStatuses narrows the statuses on which Start Session is
+	// retried; nil means 423, 429 and 503. Start Session is not idempotent:
+	// a server that created the session and then answered 503 would get a
+	// second session from the retry. 429 and 423 are rejections before any
+	// work; set []int{429, 423} where an ambiguous 503 must never be
+	// repeated. Statuses other than 423, 429 and 503 are ignored.
+	StartSessionStatuses []int
+}
+
+// retries reports whether the policy retries status for op.
+func (p RetryPolicy) retries(op string, status int) bool {
+	if !retryableStatus(status) {
+		return false
+	}
+	if op != OpStartSession || p.StartSessionStatuses == nil {
+		return true
+	}
+	for _, s := range p.StartSessionStatuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultRetryPolicy returns the policy used when Config.Retry is zero:

@@ -193,3 +193,35 @@ func TestEmulatorDownIsUnreachable(t *testing.T) {
 		t.Fatalf("%v %+v; want unreachable", err, out)
 	}
 }
+
+// A server that creates the session and then answers 503 (emulator fault
+// afterProcessing) would get a second session from a retry; with
+// StartSessionStatuses narrowed to the rejections-before-work (429, 423)
+// the client never repeats such a Start Session.
+func TestStartSessionStatusesNarrowed(t *testing.T) {
+	srv := startEmulator(t, nil)
+	injectStart(t, srv, emulator.Fault{Status: 503, AfterProcessing: true, Count: 1})
+	c := emuClient(t, srv, func(cfg *agentapi.Config) { cfg.Retry.StartSessionStatuses = []int{429, 423} })
+	out, err := c.StartSession(context.Background(), emulator.DemoAgentID, demoBody)
+	if !errors.As(err, new(*agentapi.APIError)) || out.Output != agentapi.Output503 || out.Attempts != 1 {
+		t.Fatalf("%v %+v; want the 503 after one attempt", err, out)
+	}
+	if n := srv.SessionsCreated(); n != 1 {
+		t.Fatalf("%d sessions, want exactly the 1 the server created before its 503", n)
+	}
+	// 429 is still retried under the narrowed policy.
+	injectStart(t, srv, emulator.Fault{Status: 429, Count: 1, RetryAfter: "0"})
+	out, err = c.StartSession(context.Background(), emulator.DemoAgentID, demoBody)
+	if err != nil || out.Attempts != 2 {
+		t.Fatalf("429 under the narrowed policy: %v %+v", err, out)
+	}
+	// Send Message keeps the full set.
+	injectSend := emulator.Fault{Operations: []emulator.Operation{emulator.OpSend}, Status: 503, Count: 1}
+	if _, err := srv.InjectFault(injectSend); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := c.SendMessage(context.Background(), out.Session.SessionID, agentapi.TextMessage(1, "hi"))
+	if err != nil || sent.Attempts != 2 {
+		t.Fatalf("send after a 503: %v %+v", err, sent)
+	}
+}
