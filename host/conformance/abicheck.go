@@ -28,9 +28,25 @@ type moduleInfo struct {
 }
 
 // inspectModules compiles each member (without instantiating it) to read its
-// exports, imports and memory.
-func inspectModules(ctx context.Context, members []Member) ([]moduleInfo, error) {
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+// exports, imports and memory. It compiles as the plugin host does, through
+// the same compilation cache (cacheDir as in Options.CacheDir), so a module
+// the host has compiled before is read from the cache, not compiled again.
+func inspectModules(ctx context.Context, members []Member, cacheDir string) ([]moduleInfo, error) {
+	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true).WithCoreFeatures(api.CoreFeaturesV2)
+	if cacheDir != "-" {
+		dir := cacheDir
+		var err error
+		if dir == "" {
+			dir, err = plugin.DefaultCacheDir()
+		}
+		if err == nil {
+			if cache, cerr := wazero.NewCompilationCacheWithDir(dir); cerr == nil {
+				cfg = cfg.WithCompilationCache(cache)
+				defer cache.Close(ctx)
+			}
+		}
+	}
+	r := wazero.NewRuntimeWithConfig(ctx, cfg)
 	defer r.Close(ctx)
 	var out []moduleInfo
 	for _, m := range members {

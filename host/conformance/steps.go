@@ -70,7 +70,10 @@ func (g *gate) load() (*runner, error) {
 }
 
 func (g *gate) inspect() ([]moduleInfo, error) {
-	g.modOnce.Do(func() { g.modules, g.modulesErr = inspectModules(g.ctx, g.members) })
+	g.modOnce.Do(func() {
+		_, _ = g.load() // compiles into the cache the inspection then reads (a load error is reported by its own step)
+		g.modules, g.modulesErr = inspectModules(g.ctx, g.members, g.opts.CacheDir)
+	})
 	return g.modules, g.modulesErr
 }
 
