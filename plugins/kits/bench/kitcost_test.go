@@ -145,17 +145,33 @@ func benchEnvelope(b *testing.B) []byte {
 	return []byte(`{"abi":1,"plugin":{"name":"kitbench","config":{}},"context":` + string(c) + `,"request":` + benchRequest + `}`)
 }
 
-// callOnce runs one ABI v1 call on a raw instance (alloc, write, shape).
-func callOnce(b *testing.B, ctx context.Context, mod api.Module, env []byte) {
-	res, err := mod.ExportedFunction(abi.AllocExport).Call(ctx, uint64(len(env)))
-	if err != nil {
+// rawCaller makes ABI v1 calls on a raw instance (alloc, write, shape),
+// holding the exported functions so each call allocates nothing.
+type rawCaller struct {
+	mod          api.Module
+	alloc, shape api.Function
+	stack        []uint64
+}
+
+func newRawCaller(mod api.Module) *rawCaller {
+	return &rawCaller{mod: mod, alloc: mod.ExportedFunction(abi.AllocExport), shape: mod.ExportedFunction(abi.ShapeExport), stack: make([]uint64, 2)}
+}
+
+func (c *rawCaller) call(b *testing.B, ctx context.Context, env []byte) {
+	c.stack[0] = uint64(len(env))
+	if err := c.alloc.CallWithStack(ctx, c.stack); err != nil {
 		b.Fatal(err)
 	}
-	if !mod.Memory().Write(uint32(res[0]), env) {
+	ptr := c.stack[0]
+	if !c.mod.Memory().Write(uint32(ptr), env) {
 		b.Fatal("alloc returned memory outside the module")
 	}
-	if _, err := mod.ExportedFunction(abi.ShapeExport).Call(ctx, res[0], uint64(len(env))); err != nil {
+	c.stack[0], c.stack[1] = ptr, uint64(len(env))
+	if err := c.shape.CallWithStack(ctx, c.stack); err != nil {
 		b.Fatal(err)
+	}
+	if n := uint32(c.stack[0]); n == 0 {
+		b.Fatal("shape returned no output")
 	}
 }
 
@@ -180,6 +196,7 @@ func withImports(b *testing.B, ctx context.Context, r wazero.Runtime) {
 //	compile-cold    wazero compiles the module with no cache
 //	compile-cached  a new runtime loads the compiled module from a warm disk cache
 //	instantiate     a new sandboxed instance, _initialize included
+//	call-raw        one shape call on a raw wazero instance without timeout checks
 //	call            one shape call through host/plugin on a warm pooled instance
 func BenchmarkKitCost(b *testing.B) {
 	ctx := context.Background()
@@ -265,7 +282,7 @@ func BenchmarkKitCost(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				callOnce(b, ctx, probe, benchEnvelope(b))
+				newRawCaller(probe).call(b, ctx, benchEnvelope(b))
 				pages := float64(probe.Memory().Size()) / 65536
 				probe.Close(ctx)
 				b.ResetTimer()
@@ -284,6 +301,38 @@ func BenchmarkKitCost(b *testing.B) {
 						b.StopTimer()
 						mod.Close(ctx)
 						b.StartTimer()
+					}
+				})
+			})
+		}
+	})
+
+	// call-raw: the kit's own work per call — alloc, copy in, shape — on a
+	// raw wazero instance compiled without the host's timeout checks (which
+	// cost a check per loop iteration; "call" below includes them).
+	b.Run("call-raw", func(b *testing.B) {
+		for _, kit := range kits {
+			b.Run(kit, func(b *testing.B) {
+				r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2))
+				defer r.Close(ctx)
+				withImports(b, ctx, r)
+				cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithStdout(io.Discard).WithStderr(io.Discard)
+				mod, err := r.InstantiateWithConfig(ctx, bins[kit], cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if init := mod.ExportedFunction(abi.InitializeExport); init != nil {
+					if _, err := init.Call(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				env := benchEnvelope(b)
+				caller := newRawCaller(mod)
+				b.SetBytes(int64(len(env)))
+				b.ResetTimer()
+				measure(b, "call-raw", kit, len(bins[kit]), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						caller.call(b, ctx, env)
 					}
 				})
 			})
