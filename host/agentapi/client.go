@@ -109,6 +109,17 @@ type Client struct {
 	own      *http.Transport // non-nil when the client built its own transport
 	retry    RetryPolicy
 	log      *slog.Logger
+	auth     atomic.Pointer[[2]string] // {token, "Bearer " + token}: saves a concatenation per call
+}
+
+// bearer returns the Authorization header value for token.
+func (c *Client) bearer(token string) string {
+	if p := c.auth.Load(); p != nil && p[0] == token {
+		return p[1]
+	}
+	v := "Bearer " + token
+	c.auth.Store(&[2]string{token, v})
+	return v
 }
 
 // NewTransport returns an http.Transport tuned for many concurrent calls to
@@ -325,7 +336,7 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 	if err != nil {
 		return 0, nil, nil, false, fmt.Errorf("building the request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header["Authorization"] = []string{c.bearer(token)}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -340,7 +351,9 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 		return 0, nil, nil, wrote.Load(), c.scrub(err)
 	}
 	defer resp.Body.Close()
-	c.log.Debug("agentapi response", "op", r.op, "status", resp.StatusCode, "requestId", resp.Header.Get("X-Request-ID"), "elapsed", time.Since(t0))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("agentapi response", "op", r.op, "status", resp.StatusCode, "requestId", resp.Header.Get("X-Request-ID"), "elapsed", time.Since(t0))
+	}
 	if resp.StatusCode == http.StatusOK && r.stream != nil {
 		out.ResponseCode = resp.StatusCode
 		out.RequestID = resp.Header.Get("X-Request-ID")
