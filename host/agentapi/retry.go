@@ -20,9 +20,11 @@ type RetryPolicy struct {
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff before jitter.
 	MaxDelay time.Duration
-	// MaxElapsed bounds the whole call including waits: no retry is started
-	// (and no Retry-After is waited for) that would end later than this
-	// after the call began. Zero means DefaultRetryPolicy's.
+	// MaxElapsed bounds the whole call including waits: no retry starts
+	// (after its backoff or Retry-After wait) later than MaxElapsed after
+	// the call began, and a wait that would end later is not begun. A call
+	// therefore takes at most MaxElapsed plus one Config.Timeout. Zero
+	// means DefaultRetryPolicy's.
 	MaxElapsed time.Duration
 	// StartSessionStatuses narrows the statuses on which Start Session is
 	// retried; nil means 423, 429 and 503. Start Session is not idempotent:
