@@ -137,6 +137,9 @@ func TestGateFailsBrokenPlugins(t *testing.T) {
 				t.Fatalf("no %s failure mentioning %q:\n%s", tc.want, tc.message, txt.String())
 			}
 			checkReproducer(t, wasm, *hit)
+			if tc.want != "limits" {
+				checkShrunk(t, *hit)
+			}
 			if !strings.Contains(txt.String(), hit.Command) {
 				t.Errorf("the text report does not print the reproducer command %q", hit.Command)
 			}
@@ -197,6 +200,33 @@ func checkReproducer(t *testing.T, wasm string, f conformance.Failure) {
 		}
 	}
 	_ = err2
+}
+
+// checkShrunk: the reproducer's context was shrunk to what the failure needs
+// (these broken plugins fail whatever the context, so nothing is left).
+func checkShrunk(t *testing.T, f conformance.Failure) {
+	t.Helper()
+	env, err := os.ReadFile(f.Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Context map[string]json.RawMessage `json:"context"`
+	}
+	if err := json.Unmarshal(env, &e); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"agentId", "channel", "conversationId"} {
+		if _, ok := e.Context[k]; ok {
+			t.Errorf("reproducer context still has %s: %s", k, env)
+		}
+	}
+	if string(e.Context["user"]) != "{}" || string(e.Context["org"]) != "{}" {
+		t.Errorf("reproducer context was not shrunk: %s", env)
+	}
+	if !strings.Contains(f.Case, "shrunk by dropping") {
+		t.Errorf("failure case %q does not say it was shrunk", f.Case)
+	}
 }
 
 // TestGateBlamesThePluginInAPipeline: in a pipeline, the violation names the

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -331,8 +332,14 @@ func (g *gate) answerFault(a answer, label string) *Failure {
 func (s *scenario) answerIsRequestOrRefusal() error {
 	var fs []Failure
 	for _, a := range s.answers {
-		if f := s.g.answerFault(a, s.label()); f != nil {
-			fs = append(fs, *f)
+		switch {
+		case a.Err == nil:
+		case limitError(a.Err):
+			fs = append(fs, s.g.failAt("limits", a.Err.Error(), a.Plugin, s.label(), a))
+		default:
+			fs = append(fs, s.g.report("answer", a.Err.Error(), "", a.Plugin, s.asCase(), a, func(x, _ answer) bool {
+				return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
+			}))
 		}
 	}
 	return stepError(fs)
@@ -341,27 +348,9 @@ func (s *scenario) answerIsRequestOrRefusal() error {
 func (s *scenario) shapedRequestValid(schema string) error {
 	var fs []Failure
 	for _, a := range s.answers {
-		fs = append(fs, s.g.validate(schemas.Name(schema), a, s.label())...)
+		fs = append(fs, s.g.validateCase(schemas.Name(schema), s.asCase(), a)...)
 	}
 	return stepError(fs)
-}
-
-// validate checks a's request against schema and blames each violation on
-// the plugin that last changed the value at its pointer.
-func (g *gate) validate(schema schemas.Name, a answer, label string) []Failure {
-	if a.Request == nil {
-		return nil
-	}
-	vs, err := schemas.Validate(schema, a.Request)
-	if err != nil {
-		return []Failure{g.failAt("schema", "the shaped request cannot be validated: "+err.Error(), lastPlugin(a), label, a)}
-	}
-	var fs []Failure
-	for _, v := range vs {
-		who := blame(a, v.Pointer)
-		fs = append(fs, g.failAt("schema", fmt.Sprintf("the shaped request is not a valid %s: %s (rule %s)", schema, v.Message, v.Rule), who, label, a))
-	}
-	return fs
 }
 
 func lastPlugin(a answer) string {
@@ -421,14 +410,15 @@ func (s *scenario) bothIdentical() error {
 	if len(s.answers) < 2 {
 		return errors.New("the plugin was not called twice")
 	}
-	if f := s.g.compare(s.answers[0], s.answers[1], s.label(), "the second call on the same envelope"); f != nil {
+	if f := s.g.differ(s.answers[0], s.answers[1], "the second call on the same envelope", s.asCase()); f != nil {
 		return stepError([]Failure{*f})
 	}
 	return nil
 }
 
-// compare reports a determinism failure when two answers to one envelope differ.
-func (g *gate) compare(a, b answer, label, how string) *Failure {
+// differ reports a determinism failure when two answers to one envelope
+// differ, shrinking the case to the smallest context that still shows it.
+func (g *gate) differ(a, b answer, how string, c Case) *Failure {
 	if bytes.Equal(a.Output, b.Output) && errText(a.Err) == errText(b.Err) {
 		return nil
 	}
@@ -436,9 +426,17 @@ func (g *gate) compare(a, b answer, label, how string) *Failure {
 	if who == "" {
 		who = firstDiffering(a, b)
 	}
-	f := g.failDetail("deterministic", fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls", how),
-		fmt.Sprintf("first %s, then %s", describe(a), describe(b)), who, label, a)
+	f := g.report("deterministic", determinismMessage(how), fmt.Sprintf("first %s, then %s", describe(a), describe(b)), who, c, a,
+		func(x, y answer) bool { return !bytes.Equal(x.Output, y.Output) || errText(x.Err) != errText(y.Err) })
 	return &f
+}
+
+func determinismMessage(how string) string {
+	return fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls", how)
+}
+
+func reservedMessage(ptr string) string {
+	return fmt.Sprintf("the shaped request sets %s, the Tenant Key ID, which is reserved for Salesforce's internal use (agent-api.md §6): remove it", ptr)
 }
 
 func describe(a answer) string {
@@ -496,21 +494,10 @@ func reservedPointers(doc []byte) []string {
 	return out
 }
 
-func (g *gate) reservedFailures(a answer, label string) []Failure {
-	if a.Request == nil {
-		return nil
-	}
-	var fs []Failure
-	for _, p := range reservedPointers(a.Request) {
-		fs = append(fs, g.failAt("reserved", fmt.Sprintf("the shaped request sets %s, the Tenant Key ID, which is reserved for Salesforce's internal use (agent-api.md §6): remove it", p), blame(a, p), label, a))
-	}
-	return fs
-}
-
 func (s *scenario) noReserved() error {
 	var fs []Failure
 	for _, a := range s.answers {
-		fs = append(fs, s.g.reservedFailures(a, s.label())...)
+		fs = append(fs, s.g.reservedCase(s.asCase(), a)...)
 	}
 	return stepError(fs)
 }
@@ -562,7 +549,17 @@ func (g *gate) shapeAllAgain() error {
 	return nil
 }
 
-func caseLabel(c Case) string { return fmt.Sprintf("#%d (%s)", c.Index, c.Label) }
+func caseLabel(c Case) string {
+	if c.Index < 0 {
+		return c.Label
+	}
+	return fmt.Sprintf("#%d (%s)", c.Index, c.Label)
+}
+
+// asCase is the scenario's context and request as a case, for shrinking.
+func (s *scenario) asCase() Case {
+	return Case{Index: -1, Label: s.label(), Context: s.context, Request: s.request}
+}
 
 // collect runs check on every case, smallest context first, so that the
 // failure recorded for each distinct problem comes with the smallest
@@ -596,34 +593,89 @@ func (g *gate) allWithinLimits() error {
 	})
 }
 
+// report records a failure found on generated case c (answer a); the first
+// time a failure is seen, the case is shrunk to the smallest context that
+// still shows it (still), and that envelope becomes the reproducer.
+func (g *gate) report(check, message, detail, plugin string, c Case, a answer, still func(x, y answer) bool) Failure {
+	f := Failure{Check: check, Message: message, Plugin: plugin}
+	if i, ok := g.seen[f.key()]; ok {
+		return g.failures[i]
+	}
+	if still != nil && g.runner != nil {
+		c, a = g.shrink(c, still)
+	}
+	return g.failDetail(check, message, detail, plugin, caseLabel(c), a)
+}
+
 func (g *gate) allAnswers() error {
 	return g.collect(func(i int) []Failure {
-		if f := g.answerFault(g.run1[i][0], caseLabel(g.cases[i])); f != nil {
-			return []Failure{*f}
+		a := g.run1[i][0]
+		if a.Err == nil || limitError(a.Err) {
+			return nil
 		}
-		return nil
+		return []Failure{g.report("answer", a.Err.Error(), "", a.Plugin, g.cases[i], a, func(x, _ answer) bool {
+			return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
+		})}
 	})
 }
 
 func (g *gate) allValid(schema string) error {
-	return g.collect(func(i int) []Failure {
-		return g.validate(schemas.Name(schema), g.run1[i][0], caseLabel(g.cases[i]))
-	})
+	return g.collect(func(i int) []Failure { return g.validateCase(schemas.Name(schema), g.cases[i], g.run1[i][0]) })
+}
+
+// validateCase checks case c's answer a against schema; each violation is
+// blamed on the plugin that last changed its value and shrunk to a minimal case.
+func (g *gate) validateCase(name schemas.Name, c Case, a answer) []Failure {
+	if a.Request == nil {
+		return nil
+	}
+	vs, err := schemas.Validate(name, a.Request)
+	if err != nil {
+		return []Failure{g.failAt("schema", "the shaped request cannot be validated: "+err.Error(), lastPlugin(a), caseLabel(c), a)}
+	}
+	var fs []Failure
+	for _, v := range vs {
+		msg := fmt.Sprintf("the shaped request is not a valid %s: %s (rule %s)", name, v.Message, v.Rule)
+		fs = append(fs, g.report("schema", msg, "", blame(a, v.Pointer), c, a, func(x, _ answer) bool {
+			if x.Request == nil {
+				return false
+			}
+			xs, _ := schemas.Validate(name, x.Request)
+			for _, xv := range xs {
+				if xv.Pointer == v.Pointer && xv.Rule == v.Rule {
+					return true
+				}
+			}
+			return false
+		}))
+	}
+	return fs
 }
 
 func (g *gate) allNoReserved() error {
-	return g.collect(func(i int) []Failure {
-		return g.reservedFailures(g.run1[i][0], caseLabel(g.cases[i]))
-	})
+	return g.collect(func(i int) []Failure { return g.reservedCase(g.cases[i], g.run1[i][0]) })
+}
+
+// reservedCase reports each reserved member case c's answer a sets.
+func (g *gate) reservedCase(c Case, a answer) []Failure {
+	if a.Request == nil {
+		return nil
+	}
+	var fs []Failure
+	for _, p := range reservedPointers(a.Request) {
+		fs = append(fs, g.report("reserved", reservedMessage(p), "", blame(a, p), c, a, func(x, _ answer) bool {
+			return x.Request != nil && slices.Contains(reservedPointers(x.Request), p)
+		}))
+	}
+	return fs
 }
 
 func (g *gate) allIdentical() error {
 	return g.collect(func(i int) []Failure {
-		l := caseLabel(g.cases[i])
-		if f := g.compare(g.run1[i][0], g.run1[i][1], l, "called twice in a row"); f != nil {
+		if f := g.differ(g.run1[i][0], g.run1[i][1], "called twice in a row", g.cases[i]); f != nil {
 			return []Failure{*f}
 		}
-		if f := g.compare(g.run1[i][0], g.run2[i], l, "on a fresh runtime with the same seed, cases in reverse order"); f != nil {
+		if f := g.differ(g.run1[i][0], g.run2[i], "on a fresh runtime with the same seed, cases in reverse order", g.cases[i]); f != nil {
 			return []Failure{*f}
 		}
 		return nil
