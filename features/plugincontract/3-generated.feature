@@ -2,7 +2,9 @@
 Feature: Plugin contract: generated cases
   The gate generates many contexts from its seed: locales and time zones from around the world,
   missing attributes, unicode, empty and huge values. Every case must keep the contract. When one
-  does not, the gate writes the envelope that broke it and prints the command that replays it.
+  does not, the gate shrinks the case — it drops context members one by one while the failure
+  persists — writes the smallest envelope that still breaks the plugin, and prints the command that
+  replays it.
 
   Background:
     Given the plugin under test
