@@ -240,7 +240,7 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 	tries := 0 // counts toward RetryPolicy.MaxAttempts; the 401 repeat does not
 	for {
 		tries++
-		tok, err := c.tokens.Token(ctx)
+		tok, err := c.token(ctx)
 		if err != nil {
 			var rej *oauth.RejectedError
 			if errors.As(err, &rej) {
@@ -292,6 +292,13 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 		}
 		return c.finish(r, status, header, body, out)
 	}
+}
+
+// token gets a token within the per-call timeout.
+func (c *Client) token(ctx context.Context) (oauth.Token, error) {
+	tctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	return c.tokens.Token(tctx)
 }
 
 // wait sleeps before another try when the policy allows one and reports

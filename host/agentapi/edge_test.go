@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -410,5 +412,33 @@ func TestStreamEdgeCases(t *testing.T) {
 				t.Fatalf("%d stream requests; a failed stream is never repeated", f.requests.Load())
 			}
 		})
+	}
+}
+
+func TestHangingTokenEndpointTimesOut(t *testing.T) {
+	checkNoLeak(t)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := agentapi.New(agentapi.Config{MyDomain: srv.URL, APIBaseURL: srv.URL, ClientID: testClientID, ClientSecret: testClientSecret,
+		Timeout: 100 * time.Millisecond, Retry: agentapi.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	out, err := c.StartSession(context.Background(), testAgentID, startBody(srv.URL))
+	var te *agentapi.TransportError
+	if !errors.As(err, &te) || !te.Timeout || !strings.Contains(te.URL, "/services/oauth2/token") || te.Attempts != 2 {
+		t.Fatalf("error = %v; want a timeout on the token endpoint after 2 attempts (a token request is safe to repeat)", err)
+	}
+	if out.Output != agentapi.OutputDefault {
+		t.Fatalf("outcome %+v", out)
 	}
 }
