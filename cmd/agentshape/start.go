@@ -128,6 +128,9 @@ exception; 5 the API could not be reached.`,
 			for _, a := range req.Advice() {
 				slog.Warn("advice: " + shaper.Describe(a))
 			}
+			if ep := endpointOf(req.Body()); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(cfg.MyDomain, "/")) {
+				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, cfg.MyDomain)
+			}
 
 			if embedded {
 				srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: emulator.DefaultOrg(), Logger: slog.Default()})
@@ -178,6 +181,17 @@ exception; 5 the API could not be reached.`,
 	_ = cmd.MarkFlagRequired("agent-id")
 	_ = cmd.MarkFlagRequired("context")
 	return cmd
+}
+
+// endpointOf returns instanceConfig.endpoint of a Start Session body, or "".
+func endpointOf(body json.RawMessage) string {
+	var b struct {
+		InstanceConfig struct {
+			Endpoint string `json:"endpoint"`
+		} `json:"instanceConfig"`
+	}
+	_ = json.Unmarshal(body, &b)
+	return b.InstanceConfig.Endpoint
 }
 
 // outcomeCode maps a client error to the exit code of start.

@@ -248,3 +248,16 @@ func TestSessionCommands(t *testing.T) {
 		t.Fatalf("no org: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestStartWarnsOnEndpointMismatch(t *testing.T) {
+	orgEnv(t, nil)
+	ctxFile := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"other-co"},"conversationId":"c-1"}`)
+	code, stdout, stderr := runShapeCLI(t, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+		"--context", ctxFile, "--deterministic", "--cache-dir", shapeCacheDir)
+	if code != exitAPIError || !strings.Contains(stdout, "EngineConfigLookupException") || !strings.Contains(stdout, `"output": "Default Exception"`) {
+		t.Fatalf("exit %d; stdout:\n%s", code, stdout)
+	}
+	if !strings.Contains(stderr, `warning: instanceConfig.endpoint "https://other-co.my.salesforce.com" is not the My Domain`) {
+		t.Fatalf("stderr should warn before sending:\n%s", stderr)
+	}
+}
