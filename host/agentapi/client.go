@@ -274,6 +274,9 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 				c.log.Debug("agentapi retry after connection failure", "op", r.op, "attempt", out.Attempts, "cause", err)
 				continue
 			}
+			if ctx.Err() != nil {
+				return c.canceled(ctx, r.op, out)
+			}
 			return c.unreachable(r.op, c.base+r.path, mayHaveReached, isTimeout(err), err, out)
 		}
 		if status == http.StatusUnauthorized && !refreshed {
@@ -288,6 +291,9 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 			if c.wait(ctx, start, tries, d, ok) {
 				c.log.Debug("agentapi retry", "op", r.op, "status", status, "attempt", out.Attempts, "retryAfter", header.Get("Retry-After"))
 				continue
+			}
+			if ctx.Err() != nil {
+				return c.canceled(ctx, r.op, out)
 			}
 		}
 		return c.finish(r, status, header, body, out)

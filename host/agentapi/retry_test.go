@@ -225,3 +225,15 @@ func TestStartSessionStatusesNarrowed(t *testing.T) {
 		t.Fatalf("send after a 503: %v %+v", err, sent)
 	}
 }
+
+func TestCancelDuringRetryAfterWait(t *testing.T) {
+	srv := startEmulator(t, nil)
+	injectStart(t, srv, emulator.Fault{Status: 503, RetryAfter: "10"})
+	c := emuClient(t, srv, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	out, err := c.StartSession(ctx, emulator.DemoAgentID, demoBody)
+	if !errors.Is(err, context.DeadlineExceeded) || agentapi.IsUnreachable(err) || out.Attempts != 1 {
+		t.Fatalf("%v %+v; want the caller's deadline while waiting out Retry-After", err, out)
+	}
+}
