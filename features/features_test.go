@@ -14,6 +14,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/agentshape/agentshape/features/plugincontract"
 	"github.com/agentshape/agentshape/host/conformance"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
@@ -115,8 +116,40 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
-// TestPluginContractFeatures runs the plugin-contract features (the ones the
-// conformance gate embeds) against the demo pipeline of example plugins.
+// TestPluginContractFeaturesUnderGodog runs the plugin-contract features
+// under godog (strict, random order) with the gate's own step definitions,
+// against the demo pipeline of example plugins.
+func TestPluginContractFeaturesUnderGodog(t *testing.T) {
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := conformance.NewSuite(context.Background(), conformance.Options{
+		Manifest: filepath.Join(root, "plugins", "examples", "pipeline.yaml"),
+		Cases:    25, CacheDir: pluginCache, ReproDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seed := seed(t)
+	t.Logf("godog seed: %d", seed)
+	suite := godog.TestSuite{
+		Name:                "plugin contract",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { s.InitScenario(sc) },
+		Options: &godog.Options{
+			FS: plugincontract.Features, Paths: []string{"."},
+			Strict: true, Randomize: seed, Format: "progress", TestingT: t, NoColors: true,
+		},
+	}
+	if st := suite.Run(); st != 0 || len(s.Failures()) > 0 {
+		t.Fatalf("plugin contract under godog: status %d, failures %v (GODOG_SEED=%d)", st, s.Failures(), seed)
+	}
+}
+
+// TestPluginContractFeatures runs the plugin-contract features as the
+// conformance gate does (its own runner) against the demo pipeline, and
+// writes the gate's reports to features/reports/plugincontract.*.
 func TestPluginContractFeatures(t *testing.T) {
 	root, err := catalog.RepoRoot()
 	if err != nil {

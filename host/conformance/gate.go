@@ -23,8 +23,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/agentshape/agentshape/features/plugincontract"
 )
 
@@ -53,18 +51,16 @@ type Options struct {
 	// ReproDir is where reproducer envelopes are written; "" means a new
 	// directory under the system temp dir.
 	ReproDir string
-	// Progress receives godog's progress output; nil discards it.
+	// Progress receives the run's progress (a dot per step); nil discards it.
 	Progress io.Writer
 	// Command is how the reproducer commands call agentshape (default "agentshape").
 	Command string
 }
 
-// Run checks the plugin or pipeline described by opts and returns the
-// report. An error means the gate itself could not run (bad options, no
-// temp dir); a failing plugin is a report with Failed() true.
-func Run(ctx context.Context, opts Options) (*Report, error) {
+// prepare fills opts' defaults and resolves the plugins to check.
+func prepare(opts Options) (Options, []Member, string, error) {
 	if (opts.Plugin == "") == (opts.Manifest == "") {
-		return nil, errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
+		return opts, nil, "", errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
 	}
 	if opts.Cases <= 0 {
 		opts.Cases = DefaultCases
@@ -75,58 +71,63 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Command == "" {
 		opts.Command = "agentshape"
 	}
-	var members []Member
-	var err error
-	target := opts.Plugin
-	if opts.Plugin != "" {
-		members, err = membersFromPlugin(opts.Plugin, opts.Config)
-	} else {
-		target = opts.Manifest
-		members, err = membersFromManifest(opts.Manifest)
-	}
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "agentshape-conformance-")
-	if err != nil {
-		return nil, fmt.Errorf("conformance: temp dir for reports: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	if opts.ReproDir == "" {
 		opts.ReproDir = filepath.Join(os.TempDir(), fmt.Sprintf("agentshape-conformance-repro-%d-%d", opts.Seed, time.Now().UnixNano()))
 	}
+	if opts.Plugin != "" {
+		members, err := membersFromPlugin(opts.Plugin, opts.Config)
+		return opts, members, opts.Plugin, err
+	}
+	members, err := membersFromManifest(opts.Manifest)
+	return opts, members, opts.Manifest, err
+}
 
-	g := newGate(ctx, opts, members)
-	defer g.close()
-	started := time.Now()
-	cucumberPath, junitPath := filepath.Join(tmp, "cucumber.json"), filepath.Join(tmp, "junit.xml")
+// Suite is the gate's step definitions bound to one plugin or pipeline, for
+// running the plugin-contract features under another runner: features_test
+// runs them under godog with it.
+type Suite struct{ g *gate }
+
+// NewSuite prepares the step definitions for the subject opts names.
+func NewSuite(ctx context.Context, opts Options) (*Suite, error) {
+	opts, members, _, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Suite{g: newGate(ctx, opts, members)}, nil
+}
+
+// InitScenario registers the steps for one scenario (godog's
+// ScenarioInitializer can call it with its *godog.ScenarioContext).
+func (s *Suite) InitScenario(sc StepRegistrar) { s.g.InitScenario(sc) }
+
+// Failures returns the broken rules found so far, with their reproducers.
+func (s *Suite) Failures() []Failure { return s.g.failures }
+
+// Close releases the plugins and the emulator.
+func (s *Suite) Close() { s.g.close() }
+
+// Run checks the plugin or pipeline described by opts and returns the
+// report. An error means the gate itself could not run (bad options, a
+// missing plugin file); a failing plugin is a report with Failed() true.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	opts, members, target, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
-	suite := godog.TestSuite{
-		Name:                "plugin contract",
-		ScenarioInitializer: g.initScenario,
-		Options: &godog.Options{
-			FS:       plugincontract.Features,
-			Paths:    []string{"."},
-			Format:   "progress,cucumber:" + cucumberPath + ",junit:" + junitPath,
-			Output:   progress,
-			Strict:   true,
-			NoColors: true,
-		},
+	g := newGate(ctx, opts, members)
+	defer g.close()
+	started := time.Now()
+	features, err := runFeatures(plugincontract.Features, g.InitScenario, progress)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: run the plugin-contract features: %w", err)
 	}
-	status := suite.Run()
 	rep := &Report{Target: target, Members: members, Seed: opts.Seed, Cases: opts.Cases, Started: started,
-		Duration: time.Since(started), Failures: g.failures, ReproDir: opts.ReproDir, suiteStatus: status}
-	if rep.cucumber, err = os.ReadFile(cucumberPath); err != nil {
-		return nil, fmt.Errorf("conformance: godog wrote no cucumber report (status %d): %w", status, err)
-	}
-	if rep.junit, err = os.ReadFile(junitPath); err != nil {
-		return nil, fmt.Errorf("conformance: godog wrote no junit report (status %d): %w", status, err)
-	}
-	if err := rep.parseCucumber(); err != nil {
-		return nil, err
-	}
+		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
+	p, f, sk := rep.Counts()
+	fmt.Fprintf(progress, "%d scenarios (%d passed, %d failed, %d skipped) in %s\n", p+f+sk, p, f, sk, rep.Duration.Round(time.Millisecond))
 	return rep, nil
 }

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -26,10 +27,6 @@ type Report struct {
 	Failures []Failure `json:"failures"`
 	// ReproDir holds the reproducer envelopes.
 	ReproDir string `json:"reproDir"`
-
-	suiteStatus int
-	cucumber    []byte
-	junit       []byte
 }
 
 // Feature is one feature file's result.
@@ -37,12 +34,14 @@ type Feature struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description"`
 	URI         string     `json:"uri"`
+	Line        int        `json:"line"`
 	Scenarios   []Scenario `json:"scenarios"`
 }
 
 // Scenario is one scenario's result.
 type Scenario struct {
 	Name  string   `json:"name"`
+	Line  int      `json:"line"`
 	Tags  []string `json:"tags"`
 	Steps []Step   `json:"steps"`
 }
@@ -68,6 +67,7 @@ func (s Scenario) Status() string {
 type Step struct {
 	Keyword  string        `json:"keyword"`
 	Text     string        `json:"text"`
+	Line     int           `json:"line"`
 	Status   string        `json:"status"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration"`
@@ -75,7 +75,7 @@ type Step struct {
 
 // Failed reports whether any rule was broken (or a scenario did not run).
 func (r *Report) Failed() bool {
-	if r.suiteStatus != 0 || len(r.Failures) > 0 {
+	if len(r.Failures) > 0 {
 		return true
 	}
 	for _, f := range r.Features {
@@ -105,60 +105,137 @@ func (r *Report) Counts() (passed, failed, skipped int) {
 	return
 }
 
-// cucumber JSON as godog writes it.
-type cukeFeature struct {
-	URI         string `json:"uri"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Elements    []struct {
-		Name string `json:"name"`
-		Tags []struct {
-			Name string `json:"name"`
-		} `json:"tags"`
-		Steps []struct {
-			Keyword string `json:"keyword"`
-			Name    string `json:"name"`
-			Result  struct {
-				Status   string `json:"status"`
-				Error    string `json:"error_message"`
-				Duration int64  `json:"duration"`
-			} `json:"result"`
-		} `json:"steps"`
-	} `json:"elements"`
-}
-
-func (r *Report) parseCucumber() error {
-	var fs []cukeFeature
-	if err := json.Unmarshal(r.cucumber, &fs); err != nil {
-		return fmt.Errorf("conformance: read godog's cucumber report: %w", err)
-	}
-	for _, cf := range fs {
-		f := Feature{Name: cf.Name, Description: strings.TrimSpace(cf.Description), URI: cf.URI}
-		for _, el := range cf.Elements {
-			sc := Scenario{Name: el.Name}
-			for _, t := range el.Tags {
-				sc.Tags = append(sc.Tags, t.Name)
-			}
-			for _, st := range el.Steps {
-				sc.Steps = append(sc.Steps, Step{Keyword: strings.TrimSpace(st.Keyword), Text: st.Name,
-					Status: st.Result.Status, Error: st.Result.Error, Duration: time.Duration(st.Result.Duration)})
-			}
-			f.Scenarios = append(f.Scenarios, sc)
-		}
-		r.Features = append(r.Features, f)
-	}
-	return nil
-}
-
-// WriteCucumber writes the Cucumber JSON report.
+// WriteCucumber writes the Cucumber JSON report (the format godog and the
+// Cucumber tools read).
 func (r *Report) WriteCucumber(w io.Writer) error {
-	_, err := w.Write(r.cucumber)
-	return err
+	type result struct {
+		Status   string `json:"status"`
+		Duration int64  `json:"duration,omitempty"`
+		Error    string `json:"error_message,omitempty"`
+	}
+	type step struct {
+		Keyword string `json:"keyword"`
+		Name    string `json:"name"`
+		Line    int    `json:"line"`
+		Result  result `json:"result"`
+	}
+	type tag struct {
+		Name string `json:"name"`
+	}
+	type element struct {
+		ID      string `json:"id"`
+		Keyword string `json:"keyword"`
+		Name    string `json:"name"`
+		Line    int    `json:"line"`
+		Type    string `json:"type"`
+		Tags    []tag  `json:"tags,omitempty"`
+		Steps   []step `json:"steps"`
+	}
+	type feature struct {
+		URI         string    `json:"uri"`
+		ID          string    `json:"id"`
+		Keyword     string    `json:"keyword"`
+		Name        string    `json:"name"`
+		Description string    `json:"description"`
+		Line        int       `json:"line"`
+		Elements    []element `json:"elements"`
+	}
+	out := []feature{}
+	for _, f := range r.Features {
+		cf := feature{URI: f.URI, ID: slug(f.Name), Keyword: "Feature", Name: f.Name, Description: f.Description, Line: f.Line, Elements: []element{}}
+		for _, s := range f.Scenarios {
+			el := element{ID: slug(f.Name) + ";" + slug(s.Name), Keyword: "Scenario", Name: s.Name, Line: s.Line, Type: "scenario", Steps: []step{}}
+			for _, t := range s.Tags {
+				el.Tags = append(el.Tags, tag{t})
+			}
+			for _, st := range s.Steps {
+				el.Steps = append(el.Steps, step{Keyword: st.Keyword + " ", Name: st.Text, Line: st.Line,
+					Result: result{Status: st.Status, Duration: int64(st.Duration), Error: st.Error}})
+			}
+			cf.Elements = append(cf.Elements, el)
+		}
+		out = append(out, cf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
-// WriteJUnit writes the JUnit XML report.
+func slug(s string) string {
+	return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
+// WriteJUnit writes the JUnit XML report: one test suite per feature, one
+// test case per scenario.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	_, err := w.Write(r.junit)
+	type failure struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	}
+	type testcase struct {
+		Name    string    `xml:"name,attr"`
+		Class   string    `xml:"classname,attr"`
+		Time    string    `xml:"time,attr"`
+		Failure *failure  `xml:"failure,omitempty"`
+		Skipped *struct{} `xml:"skipped,omitempty"`
+	}
+	type testsuite struct {
+		Name     string     `xml:"name,attr"`
+		Tests    int        `xml:"tests,attr"`
+		Failures int        `xml:"failures,attr"`
+		Skipped  int        `xml:"skipped,attr"`
+		Time     string     `xml:"time,attr"`
+		Cases    []testcase `xml:"testcase"`
+	}
+	type testsuites struct {
+		XMLName  xml.Name    `xml:"testsuites"`
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Time     string      `xml:"time,attr"`
+		Suites   []testsuite `xml:"testsuite"`
+	}
+	secs := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+	all := testsuites{Name: "agentshape conformance: " + r.Target, Time: secs(r.Duration)}
+	for _, f := range r.Features {
+		ts := testsuite{Name: f.Name}
+		var total time.Duration
+		for _, s := range f.Scenarios {
+			var d time.Duration
+			var msgs []string
+			for _, st := range s.Steps {
+				d += st.Duration
+				if st.Status != "passed" && st.Status != "skipped" {
+					msgs = append(msgs, fmt.Sprintf("%s %s: %s: %s", st.Keyword, st.Text, st.Status, st.Error))
+				}
+			}
+			total += d
+			tc := testcase{Name: s.Name, Class: f.Name, Time: secs(d)}
+			switch s.Status() {
+			case "failed":
+				tc.Failure = &failure{Message: "scenario failed", Text: strings.Join(msgs, "\n")}
+				ts.Failures++
+			case "skipped":
+				tc.Skipped = &struct{}{}
+				ts.Skipped++
+			}
+			ts.Tests++
+			ts.Cases = append(ts.Cases, tc)
+		}
+		ts.Time = secs(total)
+		all.Tests += ts.Tests
+		all.Failures += ts.Failures
+		all.Suites = append(all.Suites, ts)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(all); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
 	return err
 }
 

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/cucumber/godog"
-
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
@@ -218,7 +216,9 @@ type scenario struct {
 	outcome *agentapi.Outcome
 }
 
-func (g *gate) initScenario(sc *godog.ScenarioContext) {
+// InitScenario registers the plugin-contract steps for one scenario, with
+// fresh scenario state.
+func (g *gate) InitScenario(sc StepRegistrar) {
 	s := &scenario{g: g}
 	// abi.feature
 	sc.Step(`^the plugin under test$`, s.pluginUnderTest)
