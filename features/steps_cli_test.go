@@ -20,7 +20,11 @@ import (
 
 func (w *world) cliSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^a file with the content:$`, func(doc *godog.DocString) error {
-		f, err := os.CreateTemp("", "features-doc-*.json")
+		dir, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		f, err := os.CreateTemp(dir, "doc-*.json")
 		if err != nil {
 			return err
 		}
@@ -49,14 +53,22 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		return w.cli(nil, "conformance", "-q", "--plugin", p, "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", os.TempDir())
+		dir, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		return w.cli(nil, "conformance", "-q", "--plugin", p, "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", dir)
 	})
 	sc.Step(`^agentshape conformance checks the demo pipeline$`, func() error {
 		root, err := catalog.RepoRoot()
 		if err != nil {
 			return err
 		}
-		return w.cli(nil, "conformance", "-q", "--manifest", filepath.Join(root, "plugins", "examples", "pipeline.yaml"), "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", os.TempDir())
+		dir, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		return w.cli(nil, "conformance", "-q", "--manifest", filepath.Join(root, "plugins", "examples", "pipeline.yaml"), "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", dir)
 	})
 	sc.Step(`^the command's output says "(.*)"$`, func(s string) error {
 		if !strings.Contains(w.stdout, unquote(s)) {
@@ -108,7 +120,11 @@ func (w *world) cliStart(agent string, useOrg bool) error {
 		return err
 	}
 	defer os.Remove(manifest)
-	ctxFile := filepath.Join(os.TempDir(), fmt.Sprintf("features-context-%d.json", time.Now().UnixNano()))
+	dir, err := w.tempDir()
+	if err != nil {
+		return err
+	}
+	ctxFile := filepath.Join(dir, "context.json")
 	c := w.context
 	if len(c) == 0 {
 		c = []byte(`{"agentId":"` + agent + `","org":{"myDomain":"acme"},"user":{"locale":"en_US"}}`)
@@ -116,7 +132,6 @@ func (w *world) cliStart(agent string, useOrg bool) error {
 	if err := os.WriteFile(ctxFile, c, 0o644); err != nil {
 		return err
 	}
-	defer os.Remove(ctxFile)
 	var env []string
 	if useOrg {
 		u, err := w.emulatorURL()

@@ -222,7 +222,11 @@ func (w *world) manifest() (string, error) {
 			fmt.Fprintf(&b, "    config: %s\n", cj)
 		}
 	}
-	f, err := os.CreateTemp("", "features-pipeline-*.yaml")
+	dir, err := w.tempDir()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "pipeline-*.yaml")
 	if err != nil {
 		return "", err
 	}

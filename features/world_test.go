@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,9 @@ type world struct {
 
 	clients  map[int]*agentapi.Client
 	outcomes []*agentapi.Outcome
+
+	// tmp is the scenario's scratch directory (removed after the scenario)
+	tmp string
 
 	// CLI
 	exitCode       int
@@ -166,7 +170,22 @@ func (w *world) emulatorURL() (string, error) {
 	return w.url, nil
 }
 
+// tempDir returns the scenario's scratch directory, creating it on first use.
+func (w *world) tempDir() (string, error) {
+	if w.tmp == "" {
+		d, err := os.MkdirTemp("", "agentshape-scenario-")
+		if err != nil {
+			return "", err
+		}
+		w.tmp = d
+	}
+	return w.tmp, nil
+}
+
 func (w *world) close() {
+	if w.tmp != "" {
+		_ = os.RemoveAll(w.tmp)
+	}
 	for _, c := range w.clients {
 		c.Close()
 	}
