@@ -7,7 +7,11 @@ Feature: Start Session action: preconditions
     2. The running user has the "Manage AI Agents" permission.
     3. The agent has an active version.
 
-  Each scenario below breaks exactly one of them and shows the output the flow takes.
+  Each scenario below breaks exactly one of them and shows the output the flow takes. Help does not
+  say which output a broken precondition takes. A missing active version is documented as 422
+  "Cannot determine the active version for the agent" (agent-api.md §5); for Agentforce turned off
+  and a missing permission, agentshape's emulator answers 403 "User forbidden from accessing the
+  resource" — an assumption until a real org shows otherwise.
 
   Background:
     Given an org "acme" with Agentforce enabled
