@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/host/plugin"
 )
 
 func init() { registerPlugin(newPluginInspectCmd) }
@@ -17,6 +18,7 @@ func newPluginInspectCmd() *cobra.Command {
 		format         string
 		memoryMaxPages uint32
 		static         bool
+		cacheDir       string
 	)
 	cmd := &cobra.Command{
 		Use:   "inspect PLUGIN.wasm",
@@ -48,7 +50,17 @@ file, or a file that is not a WebAssembly module.`,
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("read plugin: %w", err))
 			}
-			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static})
+			cache := ""
+			switch cacheDir {
+			case "":
+				if d, err := plugin.DefaultCacheDir(); err == nil {
+					cache = d
+				}
+			case "-":
+			default:
+				cache = cacheDir
+			}
+			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: cache})
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("%s: %w", path, err))
 			}
@@ -74,6 +86,7 @@ file, or a file that is not a WebAssembly module.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().Uint32Var(&memoryMaxPages, "memory-max-pages", 0, "the host page limit to check against (the manifest's limits.memoryMaxPages; default 512)")
 	cmd.Flags().BoolVar(&static, "static", false, "only the static checks: do not load the module into a host (runs no plugin code)")
+	cmd.Flags().StringVar(&cacheDir, "cache-dir", "", `wazero compilation cache for the load check ("" = default, "-" = none)`)
 	return cmd
 }
 

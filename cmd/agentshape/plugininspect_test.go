@@ -13,7 +13,7 @@ import (
 // a file that is not WebAssembly at all.
 func TestPluginInspect(t *testing.T) {
 	ok := catalog.MustPath(t, "session-key-as")
-	code, out, errOut := runShapeCLI(t, "plugin", "inspect", ok)
+	code, out, errOut := runShapeCLI(t, "plugin", "inspect", "--cache-dir", shapeCacheDir, ok)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}

@@ -138,6 +138,9 @@ type Options struct {
 	// "host_load" finding. It runs the module's initialisation code, inside
 	// the host's sandbox and limits.
 	Load bool
+	// CacheDir is the compilation cache the Load check uses ("" = none);
+	// pass the host's cache directory to make a later load of the module cheap.
+	CacheDir string
 }
 
 // DefaultMemoryMaxPages is the host's default page limit.
@@ -180,7 +183,7 @@ func Inspect(ctx context.Context, bin []byte, opts Options) (*Report, error) {
 		c.add(Refused, "invalid_module", fmt.Sprintf("wazero cannot compile the module: %v; rebuild it with a toolchain that targets WebAssembly 2.0 (core) features only", err))
 	}
 	if opts.Load && !hasRefusal(rep.Findings) {
-		if err := loadInHost(ctx, bin, limit); err != nil {
+		if err := loadInHost(ctx, bin, limit, opts.CacheDir); err != nil {
 			c.add(Refused, "host_load", fmt.Sprintf("the host refused to load it: %v", err))
 		}
 	}
@@ -201,9 +204,10 @@ func hasRefusal(fs []Finding) bool {
 }
 
 // loadInHost loads bin the way the host does and returns its error.
-func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32) error {
+func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32, cacheDir string) error {
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{
-		NoCache:       true,
+		NoCache:       cacheDir == "",
+		CacheDir:      cacheDir,
 		Deterministic: true,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -233,7 +233,8 @@ func TestAgreesWithHost(t *testing.T) {
 		t.Fatalf("found %d modules (%d hostile) under %s: run `make plugins`", len(files), hostile, dir)
 	}
 	ctx := context.Background()
-	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{NoCache: true, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cache := t.TempDir() // shared, so each module compiles once
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cache, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +262,7 @@ func TestAgreesWithHost(t *testing.T) {
 			if static.Accepted != (loadErr == nil || runtimeFault) {
 				t.Fatalf("static verdict accepted=%v, host load: %v; findings %+v", static.Accepted, loadErr, static.Findings)
 			}
-			full, err := inspect.Inspect(ctx, bin, inspect.Options{Load: true})
+			full, err := inspect.Inspect(ctx, bin, inspect.Options{Load: true, CacheDir: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
