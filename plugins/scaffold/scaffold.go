@@ -159,8 +159,15 @@ func New(opts Options) (*Result, error) {
 			return nil, err
 		}
 	case AssemblyScript:
+		lock, err := kits.AssemblyScriptLock(opts.Name, "0.1.0")
+		if err != nil {
+			return nil, err
+		}
+		if err := write("package-lock.json", lock, 0o644); err != nil {
+			return nil, err
+		}
 		kit := kits.AssemblyScript()
-		err := fs.WalkDir(kit, ".", func(p string, e fs.DirEntry, err error) error {
+		err = fs.WalkDir(kit, ".", func(p string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() {
 				return err
 			}

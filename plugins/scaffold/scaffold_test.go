@@ -27,7 +27,7 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 	want := map[string][]string{
 		scaffold.Go:             {"go.mod", "main.go", "main_test.go"},
 		scaffold.C:              {"agentshape.h", "my-plugin.c"},
-		scaffold.AssemblyScript: {"package.json", "assembly/index.ts", "assembly/agentshape/index.ts", "assembly/agentshape/json.ts", "assembly/agentshape/host.ts"},
+		scaffold.AssemblyScript: {"package.json", "package-lock.json", "assembly/index.ts", "assembly/agentshape/index.ts", "assembly/agentshape/json.ts", "assembly/agentshape/host.ts"},
 	}
 	for lang, files := range want {
 		t.Run(lang, func(t *testing.T) {
