@@ -37,7 +37,20 @@ func (w *world) orgSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the org has no such agent$`, func() {})
 	sc.Step(`^the agent has no active version$`, func() { no := false; w.agent("0XxAA0000000003AAA").ActiveVersion = &no })
 	sc.Step(`^the Agent API is busy$`, func() { w.fault(423, 0) })
-	sc.Step(`^the org is over its request limit$`, func() { w.fault(429, 0) })
+	sc.Step(`^the org is over its request limit$`, func() error {
+		// a limit of one request per 1000 s, spent by one real call now
+		w.ensureOrg().RateLimit = &emulator.RateLimit{RequestsPerSecond: 0.001, Burst: 1}
+		w.agent("0XxAA0000000001AAA")
+		body := []byte(fmt.Sprintf(`{"externalSessionKey":"8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
+		if err := w.startSession("0XxAA0000000001AAA", body, 1); err != nil {
+			return err
+		}
+		if w.outcome == nil || w.outcome.Output != "200" {
+			return fmt.Errorf("the request that spends the limit did not start a session: %+v", w.outcome)
+		}
+		w.outcome, w.sessionID = nil, ""
+		return nil
+	})
 	sc.Step(`^Apex or Flow calls time out$`, func() { w.fault(503, 0) })
 	sc.Step(`^the body's endpoint is another org's My Domain$`, func() error {
 		return w.setFlowMember("instanceConfig", map[string]any{"endpoint": myDomainOf("another-org")})

@@ -54,7 +54,8 @@ Feature: Validation, and who caused a violation
       Then the command exits with code <code>
 
       Examples:
-        | case          | schema                | document                                                                                                 | code |
-        | valid request | start-session-request | {"externalSessionKey":"k-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}              | 0    |
-        | unknown field | start-session-request | {"externalSessionKey":"k-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"userId":"x"} | 1    |
-        | not JSON      | start-session-request | {"externalSessionKey":                                                                                   | 2    |
+        | case                           | schema                     | document                                                                                                      | code |
+        | valid request                  | start-session-request      | {"externalSessionKey":"k-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}                   | 0    |
+        | unknown field                  | start-session-request      | {"externalSessionKey":"k-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"userId":"x"}      | 1    |
+        | flow body with a Tenant Key ID | flow-start-session-request | {"externalSessionKey":"k-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"tenantKeyId":"t"} | 1    |
+        | not JSON                       | start-session-request      | {"externalSessionKey":                                                                                        | 2    |
