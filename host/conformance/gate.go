@@ -10,8 +10,14 @@
 //     reserved fields alone, and
 //  4. an end-to-end Start Session against the embedded Agent API emulator.
 //
-// Every failure comes with a reproducer: the envelope that broke the plugin,
-// written to a file, and the command that replays it.
+// Every failure names the plugin at fault and comes with a minimal
+// reproducer: the failing context is shrunk (members dropped while the
+// failure persists), the envelope is written to a file, and the command that
+// replays it (`agentshape plugin call ... --deterministic`) is printed.
+//
+// The features run on a small strict runner built on Cucumber's Gherkin
+// parser (runner.go), so the CLI does not link godog; the same step
+// definitions run under godog through Suite.
 package conformance
 
 import (
