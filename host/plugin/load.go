@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/abi"
@@ -113,7 +114,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 			return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
 		}
 	}
-	compiled, err := r.rt.CompileModule(ctx, bin)
+	compiled, err := r.compile(ctx, bin)
 	if err != nil {
 		return nil, newError(name, PhaseCompile, ErrInvalidModule, "%w", err)
 	}
@@ -264,4 +265,17 @@ func envelopePrefix(name string, cfg []byte) []byte {
 	b = append(b, cfg...)
 	b = append(b, `},"context":`...)
 	return b
+}
+
+// compile compiles bin, turning a panic inside wazero's decoder or validator
+// (seen on some malformed modules) into an error, so a hostile file cannot
+// crash the host.
+func (r *Runtime) compile(ctx context.Context, bin []byte) (compiled wazero.CompiledModule, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			compiled = nil
+			err = fmt.Errorf("the module is malformed: wazero failed while validating it (%v); rebuild it with a standard toolchain and check it with `agentshape plugin inspect`", v)
+		}
+	}()
+	return r.rt.CompileModule(ctx, bin)
 }
