@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -271,6 +272,9 @@ func envelopePrefix(name string, cfg []byte) []byte {
 // (seen on some malformed modules) into an error, so a hostile file cannot
 // crash the host.
 func (r *Runtime) compile(ctx context.Context, bin []byte) (compiled wazero.CompiledModule, err error) {
+	lock, _ := r.compiling.LoadOrStore(sha256.Sum256(bin), new(sync.Mutex))
+	lock.(*sync.Mutex).Lock()
+	defer lock.(*sync.Mutex).Unlock()
 	defer func() {
 		if v := recover(); v != nil {
 			compiled = nil

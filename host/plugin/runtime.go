@@ -63,6 +63,12 @@ type Runtime struct {
 	mu      sync.Mutex
 	plugins map[*Plugin]struct{}
 	closed  bool
+
+	// compiling serialises compilations of identical module bytes: wazero
+	// v1.12.0 races when the same module is compiled concurrently from a warm
+	// file cache (the second caller can see the first one's compiled module
+	// before its entry preambles exist and panic at instantiation).
+	compiling sync.Map // [sha256.Size]byte -> *sync.Mutex
 }
 
 // DefaultCacheDir returns the default compilation cache directory,
