@@ -30,3 +30,18 @@ func ValidateAgentID(id string) error {
 	}
 	return nil
 }
+
+// validatePathSafeID is the check left when Config.SkipAgentIDCheck is set:
+// the ID must be non-empty letters and digits, so it cannot change the URL.
+func validatePathSafeID(id string) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty: pass the agent's ID (starts with 0Xx)", ErrInvalidAgentID)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return fmt.Errorf("%w %q: character %d (%q) is not a letter or digit, so it cannot be sent in the URL path", ErrInvalidAgentID, id, i+1, c)
+		}
+	}
+	return nil
+}

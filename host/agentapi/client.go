@@ -96,6 +96,12 @@ type Config struct {
 	Logger *slog.Logger
 	// UserAgent is sent as User-Agent; empty means "agentshape".
 	UserAgent string
+	// SkipAgentIDCheck sends agent IDs that the client's form check
+	// (ValidateAgentID: 0Xx prefix, 15 or 18 characters) would refuse, e.g.
+	// if Salesforce changes the ID form; the API then judges them and answers
+	// 400 "<id> is not a valid agent ID" (agent-api.md §5). The ID must still
+	// be non-empty and alphanumeric, because it becomes part of the URL path.
+	SkipAgentIDCheck bool
 }
 
 // Client calls the Agent API. It is safe for concurrent use.

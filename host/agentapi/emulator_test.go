@@ -420,3 +420,22 @@ func TestEmulator423WhileBusy(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestEmulatorBadAgentIDSentWhenCheckSkipped(t *testing.T) {
+	srv := startEmulator(t, nil)
+	c := emuClient(t, srv, func(cfg *agentapi.Config) { cfg.SkipAgentIDCheck = true; noRetry(cfg) })
+	// With the client's form check off, the API itself judges the ID and
+	// answers 400 "<id> is not a valid agent ID" (agent-api.md §5, §8).
+	out, err := c.StartSession(context.Background(), "001AA0000000001AAA", demoBody)
+	wantException(t, out, err, 400, "400 Exception", "BadRequestError", "001AA0000000001AAA is not a valid agent ID")
+	if n := srv.SessionsCreated(); n != 0 {
+		t.Fatalf("a refused agent ID created %d sessions", n)
+	}
+	// Path-unsafe IDs are still refused before any request.
+	if _, err := c.StartSession(context.Background(), "0Xx/../tokens", demoBody); !errors.Is(err, agentapi.ErrInvalidAgentID) {
+		t.Fatalf("a path-unsafe ID was not refused: %v", err)
+	}
+	if got := srv.State().Requests["start"]; got != 1 {
+		t.Fatalf("emulator saw %d Start Session requests, want 1", got)
+	}
+}
