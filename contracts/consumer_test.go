@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -153,6 +154,12 @@ func addTokenInteraction(p *consumer.V4HTTPMockProvider) {
 // that each interaction is hit exactly as declared.
 func newClient(t *testing.T, cfg consumer.MockServerConfig) *agentapi.Client {
 	t.Helper()
+	return newClientWith(t, cfg, nil)
+}
+
+// newClientWith is newClient sending through hc (nil: the client's own transport).
+func newClientWith(t *testing.T, cfg consumer.MockServerConfig, hc *http.Client) *agentapi.Client {
+	t.Helper()
 	base := fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port)
 	c, err := agentapi.New(agentapi.Config{
 		MyDomain:     myDomain,
@@ -160,6 +167,7 @@ func newClient(t *testing.T, cfg consumer.MockServerConfig) *agentapi.Client {
 		ClientID:     clientID,
 		ClientSecret: clientSecret,
 		APIBaseURL:   base,
+		HTTPClient:   hc,
 		Timeout:      10 * time.Second,
 		Retry:        agentapi.RetryPolicy{MaxAttempts: 1},
 	})
@@ -400,6 +408,9 @@ func startSessionErrorCases() []startErrorCase {
 	withUserID := validBody(myDomain)
 	withUserID["userId"] = "005AA0000000001AAA" // absent from the v1 schema (agent-api.md §2 Strictness)
 	return []startErrorCase{
+		{name: "400 bad agent ID", description: "a Start Session request for a malformed agent ID",
+			state: stateActive, agentID: malformedAgentID, body: validBody(myDomain), status: 400, class: "BadRequestError",
+			message: matchers.Regex(malformedAgentID+" is not a valid agent ID", `^.*is not a valid agent ID.*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
 		{name: "400 unknown field", description: "a Start Session request with the unknown field userId",
 			state: stateActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError",
 			message: matchers.Regex(`Unrecognized field "userId"`, `^.*Unrecognized field "userId".*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
@@ -477,7 +488,19 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 		t.Fatal(err)
 	}
 	err = p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
-		out, err := newClient(t, cfg).StartSession(context.Background(), c.agentID, body)
+		client, sendID := newClient(t, cfg), c.agentID
+		if agentapi.ValidateAgentID(c.agentID) != nil {
+			// The client refuses a malformed ID itself, before any request (agent-api.md §1) ...
+			out, err := client.StartSession(context.Background(), c.agentID, body)
+			if out != nil || !errors.Is(err, agentapi.ErrInvalidAgentID) {
+				return fmt.Errorf("StartSession(%q) = %+v, %v; want the client's own ErrInvalidAgentID and no request", c.agentID, out, err)
+			}
+			// ... so the API's verdict on one is recorded by sending a well-formed ID and changing it
+			// on the wire; everything else (token, headers, body, error decoding, outcome) is the real client.
+			client = newClientWith(t, cfg, &http.Client{Transport: rewriteAgentID{from: agentID, to: c.agentID, next: http.DefaultTransport}})
+			sendID = agentID
+		}
+		out, err := client.StartSession(context.Background(), sendID, body)
 		var apiErr *agentapi.APIError
 		if !errors.As(err, &apiErr) {
 			return fmt.Errorf("StartSession error %v, want an *agentapi.APIError", err)
@@ -503,6 +526,22 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rewriteAgentID replaces the agent ID in Start Session paths on the way out: the API may refuse
+// IDs the client's form check accepts, and only the wire can carry one the check refuses.
+type rewriteAgentID struct {
+	from, to string
+	next     http.RoundTripper
+}
+
+func (r rewriteAgentID) RoundTrip(req *http.Request) (*http.Response, error) {
+	if seg := "/agents/" + r.from + "/"; strings.Contains(req.URL.Path, seg) {
+		req = req.Clone(req.Context())
+		req.URL.Path = strings.Replace(req.URL.Path, seg, "/agents/"+r.to+"/", 1)
+		req.URL.RawPath = ""
+	}
+	return r.next.RoundTrip(req)
 }
 
 // sessionPath matches a path below /sessions/{sessionId} (agent-api.md §1) for any session ID; the
