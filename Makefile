@@ -51,7 +51,7 @@ unit: setup plugins
 test: setup plugins vet unit contracts
 
 ## demo: the main job — shape → validate → start a session against the embedded emulator
-demo: build plugins
+demo: toolchains build plugins
 	$(BIN) start --manifest plugins/examples/pipeline.yaml --agent-id 0XxAA0000000001AAA --context plugins/examples/context.json
 
 ## bench: every benchmark, one run, with allocations
