@@ -157,11 +157,12 @@ func newClient(t *testing.T, cfg consumer.MockServerConfig) *agentapi.Client {
 	return newClientWith(t, cfg, nil)
 }
 
-// newClientWith is newClient sending through hc (nil: the client's own transport).
-func newClientWith(t *testing.T, cfg consumer.MockServerConfig, hc *http.Client) *agentapi.Client {
+// newClientWith is newClient sending through hc (nil: the client's own transport), with mods
+// applied to the configuration.
+func newClientWith(t *testing.T, cfg consumer.MockServerConfig, hc *http.Client, mods ...func(*agentapi.Config)) *agentapi.Client {
 	t.Helper()
 	base := fmt.Sprintf("http://%s:%d", cfg.Host, cfg.Port)
-	c, err := agentapi.New(agentapi.Config{
+	conf := agentapi.Config{
 		MyDomain:     myDomain,
 		TokenURL:     base + tokenPath,
 		ClientID:     clientID,
@@ -170,7 +171,11 @@ func newClientWith(t *testing.T, cfg consumer.MockServerConfig, hc *http.Client)
 		HTTPClient:   hc,
 		Timeout:      10 * time.Second,
 		Retry:        agentapi.RetryPolicy{MaxAttempts: 1},
-	})
+	}
+	for _, mod := range mods {
+		mod(&conf)
+	}
+	c, err := agentapi.New(conf)
 	if err != nil {
 		t.Fatalf("agentapi.New: %v", err)
 	}
@@ -488,19 +493,18 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 		t.Fatal(err)
 	}
 	err = p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
-		client, sendID := newClient(t, cfg), c.agentID
+		client := newClient(t, cfg)
 		if agentapi.ValidateAgentID(c.agentID) != nil {
 			// The client refuses a malformed ID itself, before any request (agent-api.md §1) ...
 			out, err := client.StartSession(context.Background(), c.agentID, body)
 			if out != nil || !errors.Is(err, agentapi.ErrInvalidAgentID) {
 				return fmt.Errorf("StartSession(%q) = %+v, %v; want the client's own ErrInvalidAgentID and no request", c.agentID, out, err)
 			}
-			// ... so the API's verdict on one is recorded by sending a well-formed ID and changing it
-			// on the wire; everything else (token, headers, body, error decoding, outcome) is the real client.
-			client = newClientWith(t, cfg, &http.Client{Transport: rewriteAgentID{from: agentID, to: c.agentID, next: http.DefaultTransport}})
-			sendID = agentID
+			// ... so the API's verdict on one is recorded with the client's documented escape hatch,
+			// Config.SkipAgentIDCheck, which sends the ID as given (still refusing path-unsafe ones).
+			client = newClientWith(t, cfg, nil, func(c *agentapi.Config) { c.SkipAgentIDCheck = true })
 		}
-		out, err := client.StartSession(context.Background(), sendID, body)
+		out, err := client.StartSession(context.Background(), c.agentID, body)
 		var apiErr *agentapi.APIError
 		if !errors.As(err, &apiErr) {
 			return fmt.Errorf("StartSession error %v, want an *agentapi.APIError", err)
@@ -526,22 +530,6 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// rewriteAgentID replaces the agent ID in Start Session paths on the way out: the API may refuse
-// IDs the client's form check accepts, and only the wire can carry one the check refuses.
-type rewriteAgentID struct {
-	from, to string
-	next     http.RoundTripper
-}
-
-func (r rewriteAgentID) RoundTrip(req *http.Request) (*http.Response, error) {
-	if seg := "/agents/" + r.from + "/"; strings.Contains(req.URL.Path, seg) {
-		req = req.Clone(req.Context())
-		req.URL.Path = strings.Replace(req.URL.Path, seg, "/agents/"+r.to+"/", 1)
-		req.URL.RawPath = ""
-	}
-	return r.next.RoundTrip(req)
 }
 
 // sessionPath matches a path below /sessions/{sessionId} (agent-api.md §1) for any session ID; the
