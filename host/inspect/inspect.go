@@ -23,6 +23,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -150,7 +151,7 @@ const DefaultMemoryMaxPages = plugin.DefaultMemoryMaxPages
 // WebAssembly binary at all or its sections cannot be decoded; every other
 // problem is a Finding.
 func Inspect(ctx context.Context, bin []byte, opts Options) (*Report, error) {
-	m, err := decode(bin)
+	m, err := wasmbin.Decode(bin)
 	if err != nil {
 		return nil, fmt.Errorf("inspect: %w", err)
 	}
@@ -176,7 +177,7 @@ func Inspect(ctx context.Context, bin []byte, opts Options) (*Report, error) {
 	funcs := c.listExports()
 	c.checkExports(funcs)
 	c.checkMemory(limit)
-	if m.hasStart {
+	if m.HasStart {
 		c.add(Warning, "start_function", "the module has a start function, which runs on every instantiation before _initialize; keep it cheap or move the work to _initialize")
 	}
 	if err := validate(ctx, bin); err != nil {
@@ -224,7 +225,7 @@ func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32, cacheDir
 
 type checker struct {
 	rep *Report
-	m   *module
+	m   *wasmbin.Module
 }
 
 func (c *checker) add(sev Severity, code, msg string) {
@@ -241,37 +242,37 @@ var importHints = map[string]string{
 	"env.memory":      "the plugin must define and export its own memory: drop --import-memory / --importMemory",
 }
 
-func (c *checker) checkImports(wasi map[string]funcType) {
-	for _, imp := range c.m.imports {
-		out := Import{Module: imp.module, Name: imp.name, Kind: kindName(imp.kind)}
-		full := imp.module + "." + imp.name
-		var sig funcType
+func (c *checker) checkImports(wasi map[string]wasmbin.FuncType) {
+	for _, imp := range c.m.Imports {
+		out := Import{Module: imp.Module, Name: imp.Name, Kind: imp.Kind.String()}
+		full := imp.String()
+		var sig wasmbin.FuncType
 		sigOK := false
-		if imp.kind == kindFunc && imp.typeIdx < uint32(len(c.m.types)) {
-			sig, sigOK = c.m.types[imp.typeIdx], true
+		if imp.Kind == wasmbin.KindFunc && imp.TypeIndex < uint32(len(c.m.Types)) {
+			sig, sigOK = c.m.Types[imp.TypeIndex], true
 			out.Type = sig.String()
 		}
 		switch {
-		case imp.kind == kindFunc && imp.module == abi.HostModule && imp.name == abi.LogImport:
-			want := funcType{params: []string{"i32", "i32", "i32"}, results: []string{}}
-			if sigOK && sig.equal(want.params, want.results) {
+		case imp.Kind == wasmbin.KindFunc && imp.Module == abi.HostModule && imp.Name == abi.LogImport:
+			want := wasmbin.FuncType{Params: []string{"i32", "i32", "i32"}, Results: []string{}}
+			if sigOK && sig.Equal(want) {
 				out.Allowed = true
 			} else {
 				c.add(Refused, "import_type", fmt.Sprintf("imports %s with type %s, want %s (level, ptr, len)", full, sig, want))
 			}
-		case imp.kind == kindFunc && imp.module == abi.WASIModule:
-			want, known := wasi[imp.name]
+		case imp.Kind == wasmbin.KindFunc && imp.Module == abi.WASIModule:
+			want, known := wasi[imp.Name]
 			switch {
 			case !known:
 				c.add(Refused, "forbidden_import", fmt.Sprintf("imports %s, which is not a wasi_snapshot_preview1 function the host provides; remove the call that needs it", full))
-			case !sigOK || !sig.equal(want.params, want.results):
+			case !sigOK || !sig.Equal(want):
 				c.add(Refused, "import_type", fmt.Sprintf("imports %s with type %s, want %s", full, sig, want))
 			default:
 				out.Allowed = true
 			}
 		default:
 			msg := fmt.Sprintf("imports %s (a %s); a plugin may import only %s.%s and %s functions: remove the import",
-				full, kindName(imp.kind), abi.HostModule, abi.LogImport, abi.WASIModule)
+				full, imp.Kind, abi.HostModule, abi.LogImport, abi.WASIModule)
 			if hint, ok := importHints[full]; ok {
 				msg += " — " + hint
 			}
@@ -282,14 +283,14 @@ func (c *checker) checkImports(wasi map[string]funcType) {
 }
 
 // listExports fills rep.Exports and returns the exported function signatures by name.
-func (c *checker) listExports() map[string]funcType {
-	funcs := map[string]funcType{}
-	for _, e := range c.m.exports {
-		out := Export{Name: e.name, Kind: kindName(e.kind)}
-		if e.kind == kindFunc {
-			if sig, ok := c.m.funcSig(e.index); ok {
+func (c *checker) listExports() map[string]wasmbin.FuncType {
+	funcs := map[string]wasmbin.FuncType{}
+	for _, e := range c.m.Exports {
+		out := Export{Name: e.Name, Kind: e.Kind.String()}
+		if e.Kind == wasmbin.KindFunc {
+			if sig, ok := c.m.FuncSig(e.Index); ok {
 				out.Type = sig.String()
-				funcs[e.name] = sig
+				funcs[e.Name] = sig
 			}
 		}
 		c.rep.Exports = append(c.rep.Exports, out)
@@ -297,7 +298,7 @@ func (c *checker) listExports() map[string]funcType {
 	return funcs
 }
 
-func (c *checker) checkExports(funcs map[string]funcType) {
+func (c *checker) checkExports(funcs map[string]wasmbin.FuncType) {
 	i32, i64 := "i32", "i64"
 	want := func(name string, params, results []string, why string) {
 		sig, ok := funcs[name]
@@ -309,8 +310,8 @@ func (c *checker) checkExports(funcs map[string]funcType) {
 			c.add(Refused, code, fmt.Sprintf("missing export %q: %s", name, why))
 			return
 		}
-		if !sig.equal(params, results) {
-			c.add(Refused, "export_type", fmt.Sprintf("export %q has type %s, want %s", name, sig, funcType{params: params, results: results}))
+		if w := (wasmbin.FuncType{Params: params, Results: results}); !sig.Equal(w) {
+			c.add(Refused, "export_type", fmt.Sprintf("export %q has type %s, want %s", name, sig, w))
 		}
 	}
 	_, hasShape := funcs[abi.ShapeExport]
@@ -347,25 +348,25 @@ func (c *checker) checkExports(funcs map[string]funcType) {
 }
 
 func (c *checker) checkMemory(limit uint32) {
-	var memExport *rawExport
-	for i, e := range c.m.exports {
-		if e.name == abi.MemoryExport && e.kind == kindMemory {
-			memExport = &c.m.exports[i]
+	var memExport *wasmbin.Export
+	for i, e := range c.m.Exports {
+		if e.Name == abi.MemoryExport && e.Kind == wasmbin.KindMemory {
+			memExport = &c.m.Exports[i]
 		}
 	}
 	idx := uint32(0)
 	if memExport != nil {
-		idx = memExport.index
+		idx = memExport.Index
 	}
-	l, imported, ok := c.m.memoryLimits(idx)
+	l, imported, ok := c.m.MemoryLimits(idx)
 	if ok {
-		mem := &Memory{Imported: imported, MinPages: l.min, Shared: l.shared, Memory64: l.is64}
-		if l.hasMax {
-			mx := l.max
+		mem := &Memory{Imported: imported, MinPages: l.Min, Shared: l.Shared, Memory64: l.Is64}
+		if l.HasMax {
+			mx := l.Max
 			mem.MaxPages = &mx
 		}
 		if memExport != nil {
-			mem.Export = memExport.name
+			mem.Export = memExport.Name
 		}
 		c.rep.Memory = mem
 	}
@@ -375,24 +376,24 @@ func (c *checker) checkMemory(limit uint32) {
 	case !ok:
 		c.add(Refused, "no_memory", "the memory export points at a memory the module does not have")
 	default:
-		if l.min > uint64(limit) {
-			c.add(Refused, "memory_too_large", fmt.Sprintf("the module's memory starts at %d pages, over the host limit of %d pages; shrink the initial memory (e.g. asc --initialMemory, wasm-ld --initial-memory) or raise limits.memoryMaxPages in the manifest", l.min, limit))
+		if l.Min > uint64(limit) {
+			c.add(Refused, "memory_too_large", fmt.Sprintf("the module's memory starts at %d pages, over the host limit of %d pages; shrink the initial memory (e.g. asc --initialMemory, wasm-ld --initial-memory) or raise limits.memoryMaxPages in the manifest", l.Min, limit))
 		}
-		if l.hasMax && l.max > uint64(limit) {
-			c.add(Warning, "memory_max_over_limit", fmt.Sprintf("the module declares up to %d pages but the host stops growth at %d pages (limits.memoryMaxPages); a call that needs more fails with a memory limit error", l.max, limit))
+		if l.HasMax && l.Max > uint64(limit) {
+			c.add(Warning, "memory_max_over_limit", fmt.Sprintf("the module declares up to %d pages but the host stops growth at %d pages (limits.memoryMaxPages); a call that needs more fails with a memory limit error", l.Max, limit))
 		}
 	}
 }
 
 var (
 	wasiOnce  sync.Once
-	wasiFuncs map[string]funcType
+	wasiFuncs map[string]wasmbin.FuncType
 	wasiErr   error
 )
 
 // wasiFunctions lists the wasi_snapshot_preview1 functions wazero provides,
 // which is exactly the set the host offers plugins.
-func wasiFunctions(ctx context.Context) (map[string]funcType, error) {
+func wasiFunctions(ctx context.Context) (map[string]wasmbin.FuncType, error) {
 	wasiOnce.Do(func() {
 		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 		defer rt.Close(ctx)
@@ -401,9 +402,9 @@ func wasiFunctions(ctx context.Context) (map[string]funcType, error) {
 			wasiErr = fmt.Errorf("inspect: list WASI functions: %w", err)
 			return
 		}
-		wasiFuncs = map[string]funcType{}
+		wasiFuncs = map[string]wasmbin.FuncType{}
 		for name, def := range compiled.ExportedFunctions() {
-			wasiFuncs[name] = funcType{params: typeNames(def.ParamTypes()), results: typeNames(def.ResultTypes())}
+			wasiFuncs[name] = wasmbin.FuncType{Params: typeNames(def.ParamTypes()), Results: typeNames(def.ResultTypes())}
 		}
 	})
 	return wasiFuncs, wasiErr

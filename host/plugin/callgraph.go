@@ -3,6 +3,8 @@ package plugin
 import (
 	"errors"
 	"fmt"
+
+	"github.com/agentshape/agentshape/host/wasmbin"
 )
 
 // codeInfo is what the instrumentation needs to know about a module.
@@ -21,9 +23,9 @@ type funcBody struct {
 // body opens a loop before its first call, branch, if, return or trap
 // (Go-compiled functions do, after a short prologue).
 func (f funcBody) startsWithLoop(bin []byte) bool {
-	r := &wasmReader{b: bin[:f.end], off: f.exprStart}
-	for r.off < len(r.b) {
-		op := r.b[r.off]
+	r := wasmbin.NewReader(bin[:f.end], f.exprStart)
+	for !r.Done() {
+		op, _ := r.Peek()
 		switch op {
 		case 0x03:
 			return true
@@ -32,12 +34,10 @@ func (f funcBody) startsWithLoop(bin []byte) bool {
 		}
 		// Any other instruction: decode one and continue.
 		stop := false
-		one := &wasmReader{b: r.b, off: r.off}
-		err := scanOne(one, func(uint32) { stop = true }, func() { stop = true })
+		err := scanOne(r, func(uint32) { stop = true }, func() { stop = true })
 		if err != nil || stop {
 			return false
 		}
-		r.off = one.off
 	}
 	return false
 }
@@ -63,7 +63,7 @@ func needsCheck(bin []byte, ci *codeInfo) ([]bool, error) {
 			continue
 		}
 		edges[x] = append(edges[x], i)
-		r := &wasmReader{b: bin[:b.end], off: b.exprStart}
+		r := wasmbin.NewReader(bin[:b.end], b.exprStart)
 		seen := map[int]bool{}
 		err := scanCalls(r, func(idx uint32) {
 			if idx < ci.importedFuncs {
@@ -164,31 +164,10 @@ func sccCycles(edges [][]int) []bool {
 
 var errUnknownOpcode = errors.New("unknown opcode")
 
-// skipLEB skips one LEB128 number (signed or unsigned, up to 64 bits).
-func (r *wasmReader) skipLEB() error {
-	for i := 0; i < 10; i++ {
-		c, err := r.byte()
-		if err != nil {
-			return err
-		}
-		if c&0x80 == 0 {
-			return nil
-		}
-	}
-	return errors.New("malformed LEB128 integer")
-}
-
-func (r *wasmReader) skip(n int) error {
-	if r.off+n > len(r.b) {
-		return errTruncated
-	}
-	r.off += n
-	return nil
-}
-
-func (r *wasmReader) skipU32s(n int) error {
+// skipU32s skips n u32 numbers.
+func skipU32s(r *wasmbin.Reader, n int) error {
 	for i := 0; i < n; i++ {
-		if _, err := r.u32(); err != nil {
+		if _, err := r.U32(); err != nil {
 			return err
 		}
 	}
@@ -196,25 +175,25 @@ func (r *wasmReader) skipU32s(n int) error {
 }
 
 // memarg skips a memory argument (align, [memory index], offset).
-func (r *wasmReader) memarg() error {
-	align, err := r.u32()
+func memarg(r *wasmbin.Reader) error {
+	align, err := r.U32()
 	if err != nil {
 		return err
 	}
 	if align&0x40 != 0 { // multi-memory: explicit memory index
-		if err := r.skipLEB(); err != nil {
+		if err := r.SkipLEB(); err != nil {
 			return err
 		}
 	}
-	return r.skipLEB()
+	return r.SkipLEB()
 }
 
 // scanCalls decodes an expression and reports direct call targets and the
 // presence of indirect calls. It knows the instruction set wazero compiles
 // (WebAssembly 2.0: MVP, bulk memory, reference types, multi-value, SIMD,
 // plus tail calls); anything else is an error.
-func scanCalls(r *wasmReader, call func(uint32), indirectCall func()) error {
-	for r.off < len(r.b) {
+func scanCalls(r *wasmbin.Reader, call func(uint32), indirectCall func()) error {
+	for !r.Done() {
 		if err := scanOne(r, call, indirectCall); err != nil {
 			return err
 		}
@@ -223,9 +202,9 @@ func scanCalls(r *wasmReader, call func(uint32), indirectCall func()) error {
 }
 
 // scanOne decodes one instruction (see scanCalls).
-func scanOne(r *wasmReader, call func(uint32), indirectCall func()) error {
+func scanOne(r *wasmbin.Reader, call func(uint32), indirectCall func()) error {
 	{
-		op, err := r.byte()
+		op, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -233,75 +212,75 @@ func scanOne(r *wasmReader, call func(uint32), indirectCall func()) error {
 		case op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1:
 		case op >= 0x45 && op <= 0xc4:
 		case op == 0x02 || op == 0x03 || op == 0x04: // blocktype: 0x40, a value type, or a type index (s33)
-			err = r.skipLEB()
+			err = r.SkipLEB()
 		case op == 0x0c || op == 0x0d || op == 0x20 || op == 0x21 || op == 0x22 || op == 0x23 || op == 0x24 ||
 			op == 0x25 || op == 0x26 || op == 0x3f || op == 0x40 || op == 0xd2 || op == 0xd0:
-			err = r.skipLEB()
+			err = r.SkipLEB()
 		case op == 0x0e: // br_table
 			var n uint32
-			if n, err = r.u32(); err == nil {
-				err = r.skipU32s(int(n) + 1)
+			if n, err = r.U32(); err == nil {
+				err = skipU32s(r, int(n)+1)
 			}
 		case op == 0x10 || op == 0x12: // call, return_call
 			var idx uint32
-			if idx, err = r.u32(); err == nil {
+			if idx, err = r.U32(); err == nil {
 				call(idx)
 			}
 		case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
 			indirectCall()
-			err = r.skipU32s(2)
+			err = skipU32s(r, 2)
 		case op == 0x14 || op == 0x15: // call_ref, return_call_ref
 			indirectCall()
-			err = r.skipLEB()
+			err = r.SkipLEB()
 		case op == 0x1c: // select with types
 			var n uint32
-			if n, err = r.u32(); err == nil {
-				err = r.skip(int(n))
+			if n, err = r.U32(); err == nil {
+				err = r.Skip(int(n))
 			}
 		case op >= 0x28 && op <= 0x3e:
-			err = r.memarg()
+			err = memarg(r)
 		case op == 0x41 || op == 0x42:
-			err = r.skipLEB()
+			err = r.SkipLEB()
 		case op == 0x43:
-			err = r.skip(4)
+			err = r.Skip(4)
 		case op == 0x44:
-			err = r.skip(8)
+			err = r.Skip(8)
 		case op == 0xfc:
 			var sub uint32
-			if sub, err = r.u32(); err != nil {
+			if sub, err = r.U32(); err != nil {
 				break
 			}
 			switch {
 			case sub <= 7:
 			case sub == 9 || sub == 11 || sub == 13 || sub == 15 || sub == 16 || sub == 17:
-				err = r.skipLEB()
+				err = r.SkipLEB()
 			case sub == 8 || sub == 10 || sub == 12 || sub == 14:
-				err = r.skipU32s(2)
+				err = skipU32s(r, 2)
 			default:
 				return fmt.Errorf("%w 0xfc %d", errUnknownOpcode, sub)
 			}
 		case op == 0xfd:
 			var sub uint32
-			if sub, err = r.u32(); err != nil {
+			if sub, err = r.U32(); err != nil {
 				break
 			}
 			switch {
 			case sub <= 11 || sub == 92 || sub == 93:
-				err = r.memarg()
+				err = memarg(r)
 			case sub == 12 || sub == 13:
-				err = r.skip(16)
+				err = r.Skip(16)
 			case sub >= 21 && sub <= 34:
-				err = r.skip(1)
+				err = r.Skip(1)
 			case sub >= 84 && sub <= 91:
-				if err = r.memarg(); err == nil {
-					err = r.skip(1)
+				if err = memarg(r); err == nil {
+					err = r.Skip(1)
 				}
 			case sub <= 0x113:
 			default:
 				return fmt.Errorf("%w 0xfd %d", errUnknownOpcode, sub)
 			}
 		default:
-			return fmt.Errorf("%w %#x at offset %d", errUnknownOpcode, op, r.off-1)
+			return fmt.Errorf("%w %#x at offset %d", errUnknownOpcode, op, r.Offset()-1)
 		}
 		return err
 	}

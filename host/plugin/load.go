@@ -16,6 +16,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/wasmbin"
 )
 
 // Spec says what to load and how to run it.
@@ -172,17 +173,17 @@ func checkPin(name, pin string, bin []byte) error {
 	return nil
 }
 
-func (r *Runtime) checkImport(imp wasmImport) error {
+func (r *Runtime) checkImport(imp wasmbin.Import) error {
 	switch {
-	case imp.module == abi.HostModule && imp.name == abi.LogImport && imp.kind == 0:
+	case imp.Module == abi.HostModule && imp.Name == abi.LogImport && imp.Kind == wasmbin.KindFunc:
 		return nil
-	case imp.module == abi.WASIModule && imp.kind == 0:
-		if _, ok := r.wasi[imp.name]; ok {
+	case imp.Module == abi.WASIModule && imp.Kind == wasmbin.KindFunc:
+		if _, ok := r.wasi[imp.Name]; ok {
 			return nil
 		}
 		return fmt.Errorf("imports %s, which is not a wasi_snapshot_preview1 function this host provides", imp)
 	}
-	return fmt.Errorf("imports %s (a %s); a plugin may import only %s.%s and %s functions: remove the import", imp, imp.kindName(), abi.HostModule, abi.LogImport, abi.WASIModule)
+	return fmt.Errorf("imports %s (a %s); a plugin may import only %s.%s and %s functions: remove the import", imp, imp.Kind, abi.HostModule, abi.LogImport, abi.WASIModule)
 }
 
 // checkImportTypes checks the signatures of allowed imports.

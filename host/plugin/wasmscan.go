@@ -1,170 +1,30 @@
 package plugin
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+
+	"github.com/agentshape/agentshape/host/wasmbin"
 )
 
-// wasmImport is one entry of a module's import section.
-type wasmImport struct {
-	module, name string
-	kind         byte // 0 func, 1 table, 2 memory, 3 global, 4 tag
-}
-
-func (i wasmImport) String() string { return i.module + "." + i.name }
-
-func (i wasmImport) kindName() string {
-	switch i.kind {
-	case 0:
-		return "function"
-	case 1:
-		return "table"
-	case 2:
-		return "memory"
-	case 3:
-		return "global"
-	case 4:
-		return "tag"
-	}
-	return fmt.Sprintf("kind %d", i.kind)
-}
-
-var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+// errNotWasm is the load error for bytes without the WebAssembly 1.0 preamble.
+var errNotWasm = errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
 
 // scanImports reads the import section of a wasm binary without compiling
 // it, so forbidden imports are refused before any compilation work.
-func scanImports(bin []byte) ([]wasmImport, error) {
-	if len(bin) < 8 || !bytes.Equal(bin[:8], wasmMagic) {
-		return nil, errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
+func scanImports(bin []byte) ([]wasmbin.Import, error) {
+	if !wasmbin.HasHeader(bin) {
+		return nil, errNotWasm
 	}
-	r := &wasmReader{b: bin, off: 8}
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	for s, err := range wasmbin.Sections(bin) {
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
+		if s.ID == wasmbin.SectionImport {
+			return wasmbin.ReadImports(s.Reader())
 		}
-		end := r.off + int(size)
-		if end > len(r.b) || end < r.off {
-			return nil, fmt.Errorf("section %d runs past the end of the module", id)
-		}
-		if id != 2 {
-			r.off = end
-			continue
-		}
-		sec := &wasmReader{b: r.b[:end], off: r.off}
-		return sec.imports()
 	}
 	return nil, nil
-}
-
-type wasmReader struct {
-	b   []byte
-	off int
-}
-
-var errTruncated = errors.New("module is truncated")
-
-func (r *wasmReader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errTruncated
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-func (r *wasmReader) u32() (uint32, error) {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errors.New("malformed LEB128 integer")
-}
-
-func (r *wasmReader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	if r.off+int(n) > len(r.b) {
-		return "", errTruncated
-	}
-	s := string(r.b[r.off : r.off+int(n)])
-	r.off += int(n)
-	return s, nil
-}
-
-func (r *wasmReader) limits() error {
-	flags, err := r.byte()
-	if err != nil {
-		return err
-	}
-	if _, err := r.u32(); err != nil {
-		return err
-	}
-	if flags&1 != 0 {
-		if _, err := r.u32(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *wasmReader) imports() ([]wasmImport, error) {
-	n, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]wasmImport, 0, n)
-	for i := uint32(0); i < n; i++ {
-		var imp wasmImport
-		if imp.module, err = r.name(); err != nil {
-			return nil, err
-		}
-		if imp.name, err = r.name(); err != nil {
-			return nil, err
-		}
-		if imp.kind, err = r.byte(); err != nil {
-			return nil, err
-		}
-		switch imp.kind {
-		case 0: // func: type index
-			_, err = r.u32()
-		case 1: // table: reftype + limits
-			if _, err = r.byte(); err == nil {
-				err = r.limits()
-			}
-		case 2: // memory: limits
-			err = r.limits()
-		case 3: // global: valtype + mut
-			if _, err = r.byte(); err == nil {
-				_, err = r.byte()
-			}
-		case 4: // tag: attribute + type index
-			if _, err = r.byte(); err == nil {
-				_, err = r.u32()
-			}
-		default:
-			return nil, fmt.Errorf("import %s.%s has unknown kind %d", imp.module, imp.name, imp.kind)
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, imp)
-	}
-	return out, nil
 }
 
 // entryCheck is `loop end` with an empty block type: a no-op whose loop
@@ -174,74 +34,63 @@ var entryCheck = []byte{0x03, 0x40, 0x0b}
 // parseCode finds the number of imported functions and the function bodies.
 func parseCode(bin []byte) (*codeInfo, error) {
 	ci := &codeInfo{}
-	r := &wasmReader{b: bin, off: 8}
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	for s, err := range wasmbin.Sections(bin) {
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		end := r.off + int(size)
-		if end > len(r.b) || end < r.off {
-			return nil, fmt.Errorf("section %d runs past the end of the module", id)
-		}
-		sec := &wasmReader{b: r.b[:end], off: r.off}
-		switch id {
-		case 2:
-			imps, err := sec.imports()
+		sec := s.Reader()
+		switch s.ID {
+		case wasmbin.SectionImport:
+			imps, err := wasmbin.ReadImports(sec)
 			if err != nil {
 				return nil, err
 			}
 			for _, imp := range imps {
-				if imp.kind == 0 {
+				if imp.Kind == wasmbin.KindFunc {
 					ci.importedFuncs++
 				}
 			}
-		case 10:
+		case wasmbin.SectionCode:
 			if ci.bodies != nil {
 				return nil, errors.New("more than one code section")
 			}
 			ci.bodies = []funcBody{}
-			n, err := sec.u32()
+			n, err := sec.U32()
 			if err != nil {
 				return nil, err
 			}
 			for i := uint32(0); i < n; i++ {
-				size, err := sec.u32()
+				size, err := sec.U32()
 				if err != nil {
 					return nil, err
 				}
-				b := funcBody{start: sec.off, end: sec.off + int(size)}
-				if b.end > end || b.end < b.start {
+				b := funcBody{start: sec.Offset(), end: sec.Offset() + int(size)}
+				if b.end > s.End || b.end < b.start {
 					return nil, fmt.Errorf("function body %d runs past the code section", i)
 				}
-				groups, err := sec.u32()
+				groups, err := sec.U32()
 				if err != nil {
 					return nil, err
 				}
 				for g := uint32(0); g < groups; g++ {
-					if _, err := sec.u32(); err != nil {
+					if _, err := sec.U32(); err != nil {
 						return nil, err
 					}
-					if _, err := sec.byte(); err != nil {
+					if _, err := sec.Byte(); err != nil {
 						return nil, err
 					}
 				}
-				if sec.off > b.end {
+				if sec.Offset() > b.end {
 					return nil, fmt.Errorf("function body %d: locals run past the body", i)
 				}
-				b.exprStart = sec.off
+				b.exprStart = sec.Offset()
 				ci.bodies = append(ci.bodies, b)
-				sec.off = b.end
+				sec.Seek(b.end)
 			}
-			if sec.off != end {
+			if sec.Offset() != s.End {
 				return nil, errors.New("code section has bytes after its last function body")
 			}
 		}
-		r.off = end
 	}
 	return ci, nil
 }
@@ -252,8 +101,8 @@ func parseCode(bin []byte) (*codeInfo, error) {
 // without this a loop-free recursion (exponential, or via call_indirect)
 // could never be stopped. Modules that need nothing are returned unchanged.
 func instrumentEntries(bin []byte) ([]byte, error) {
-	if len(bin) < 8 || !bytes.Equal(bin[:8], wasmMagic) {
-		return nil, errors.New("not a WebAssembly 1.0 binary (missing \\0asm version 1 header)")
+	if !wasmbin.HasHeader(bin) {
+		return nil, errNotWasm
 	}
 	ci, err := parseCode(bin)
 	if err != nil {
@@ -276,20 +125,14 @@ func instrumentEntries(bin []byte) ([]byte, error) {
 		return bin, nil
 	}
 	out := make([]byte, 0, len(bin)+count*len(entryCheck)+16)
-	out = append(out, bin[:8]...)
-	r := &wasmReader{b: bin, off: 8}
-	for r.off < len(r.b) {
-		start := r.off
-		id, _ := r.byte()
-		size, _ := r.u32()
-		end := r.off + int(size)
-		if id != 10 {
-			out = append(out, r.b[start:end]...)
-			r.off = end
+	out = append(out, bin[:wasmbin.HeaderSize]...)
+	for s := range wasmbin.Sections(bin) { // parseCode read them all without error
+		if s.ID != wasmbin.SectionCode {
+			out = append(out, bin[s.Offset:s.End]...)
 			continue
 		}
-		n, _ := (&wasmReader{b: r.b[:end], off: r.off}).u32()
-		code := make([]byte, 0, int(size)+count*(len(entryCheck)+1)+5)
+		n, _ := s.Reader().U32()
+		code := make([]byte, 0, s.End-s.Start+count*(len(entryCheck)+1)+5)
 		code = appendU32(code, n)
 		for i, b := range ci.bodies {
 			size := uint32(b.end - b.start)
@@ -303,10 +146,9 @@ func instrumentEntries(bin []byte) ([]byte, error) {
 			}
 			code = append(code, bin[b.exprStart:b.end]...)
 		}
-		out = append(out, 10)
+		out = append(out, wasmbin.SectionCode)
 		out = appendU32(out, uint32(len(code)))
 		out = append(out, code...)
-		r.off = end
 	}
 	return out, nil
 }

@@ -33,7 +33,7 @@ func FuzzScanImports(f *testing.F) {
 		imps, err := scanImports(b)
 		if err == nil {
 			for _, i := range imps {
-				_ = i.String() + i.kindName()
+				_ = i.String() + i.Kind.String()
 			}
 		}
 		out, err := instrumentEntries(b)
