@@ -15,17 +15,10 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/shaper"
 )
 
 func init() { register(newShapeCmd) }
-
-// shapeValidate is the seam where the shaped request is validated before it
-// is printed. nil (the default) means no validation; host/shaper integration
-// sets it (from its own file's init) to run the Start Session schema and
-// return an error describing violations, which makes `shape` exit with
-// exitInvalid (3). It gets the final request and its field provenance so
-// violations can be attributed to the plugin that set the field.
-var shapeValidate func(ctx context.Context, request json.RawMessage, prov pipeline.Provenance) error
 
 func newShapeCmd() *cobra.Command {
 	var (
@@ -70,16 +63,11 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 					return withCode(exitUsage, err)
 				}
 			}
-			rt, err := rf.newRuntime(ctx)
+			pl, closePipeline, err := rf.openPipeline(ctx, m)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return err
 			}
-			defer rt.Close(ctx)
-			pl, err := pipeline.New(ctx, rt, m)
-			if err != nil {
-				return withCode(exitFailure, err)
-			}
-			defer pl.Close(ctx)
+			defer closePipeline()
 			res, err := pl.Run(ctx, c, base)
 			if err != nil {
 				return withCode(exitFailure, err)
@@ -96,12 +84,13 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			if err != nil {
 				return withCode(exitFailure, err)
 			}
-			if shapeValidate != nil {
-				if err := shapeValidate(ctx, res.Request, res.Provenance); err != nil {
-					return withCode(exitInvalid, err)
-				}
+			// The request is printed either way; violations name the plugin
+			// that last wrote each field, and make the command exit 3.
+			req, _, err := shaper.Check(res.Request, res.Provenance)
+			for _, a := range req.Advice() {
+				slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
 			}
-			return nil
+			return withCode(exitInvalid, err)
 		},
 	}
 	f := cmd.Flags()
@@ -135,6 +124,25 @@ func (f *runtimeFlags) newRuntime(ctx context.Context) (*plugin.Runtime, error) 
 		Seed:          f.seed,
 		Logger:        slog.Default(),
 	})
+}
+
+// openPipeline starts a runtime from the flags and loads m's plugins into it.
+// Errors already carry their exit code (runtime: usage; plugin load:
+// failure). The returned func closes the pipeline, then the runtime.
+func (f *runtimeFlags) openPipeline(ctx context.Context, m *pipeline.Manifest) (*pipeline.Pipeline, func(), error) {
+	rt, err := f.newRuntime(ctx)
+	if err != nil {
+		return nil, nil, withCode(exitUsage, err)
+	}
+	pl, err := pipeline.New(ctx, rt, m)
+	if err != nil {
+		_ = rt.Close(ctx)
+		return nil, nil, withCode(exitFailure, err)
+	}
+	return pl, func() {
+		_ = pl.Close(ctx)
+		_ = rt.Close(ctx)
+	}, nil
 }
 
 // readInput reads a file, or stdin for "-".

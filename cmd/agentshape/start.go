@@ -107,16 +107,11 @@ exception; 5 the API could not be reached.`,
 				actx.Org.MyDomain = cfg.MyDomain
 			}
 
-			rt, err := rf.newRuntime(ctx)
+			pl, closePipeline, err := rf.openPipeline(ctx, m)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return err
 			}
-			defer rt.Close(ctx)
-			pl, err := pipeline.New(ctx, rt, m)
-			if err != nil {
-				return withCode(exitFailure, err)
-			}
-			defer pl.Close(ctx)
+			defer closePipeline()
 			req, _, _, err := shaper.Shape(ctx, pl, actx, base)
 			if err != nil {
 				var inv *shaper.InvalidError

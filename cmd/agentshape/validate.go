@@ -2,35 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/host/pipeline"
-	"github.com/agentshape/agentshape/host/shaper"
 	"github.com/agentshape/agentshape/schemas"
 )
 
-func init() {
-	register(newValidateCmd)
-	// `agentshape shape` validates what it shaped: violations name the plugin
-	// that last wrote each field, and the command exits 3.
-	shapeValidate = func(ctx context.Context, request json.RawMessage, prov pipeline.Provenance) error {
-		req, _, err := shaper.Check(request, prov)
-		for _, a := range req.Advice() {
-			slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
-		}
-		return err
-	}
-}
+func init() { register(newValidateCmd) }
 
 // validateReport is the --format json output of validate.
 type validateReport struct {
