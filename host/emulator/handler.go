@@ -487,10 +487,13 @@ func applyVariables(agent *Agent, vars []Variable) ([]Variable, []string, *apiEr
 	return applied, ignored, nil
 }
 
-// lookup finds the session of the request (404 when unknown, ended or idle
-// too long) and marks it busy (423 when a request is already in flight).
-// The caller must call release.
+// lookup authorizes the request (401), finds its session (404 when unknown,
+// ended or idle too long) and marks it busy (423 when a request is already in
+// flight). The caller must clear s.busy when done.
 func (c *call) lookup() (*session, *apiError) {
+	if _, e := c.authorize(); e != nil {
+		return nil, e
+	}
 	s := c.h.sessions.get(c.sid)
 	if s == nil {
 		return nil, errSessionNotFound(c.sid)
@@ -525,10 +528,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // sendMessage handles POST /sessions/{sid}/messages and .../stream (agent-api.md §1).
 func (c *call) sendMessage(stream bool) {
-	if _, e := c.authorize(); e != nil {
-		c.writeError(e)
-		return
-	}
 	s, e := c.lookup()
 	if e != nil {
 		c.writeError(e)
@@ -688,10 +687,6 @@ type sessionEnded struct {
 
 // endSession handles DELETE /sessions/{sid} (agent-api.md §1).
 func (c *call) endSession() {
-	if _, e := c.authorize(); e != nil {
-		c.writeError(e)
-		return
-	}
 	s, e := c.lookup()
 	if e != nil {
 		c.writeError(e)
@@ -717,10 +712,6 @@ func (c *call) endSession() {
 
 // feedback handles POST /sessions/{sid}/feedback (agent-api.md §1): 202 as the spec says.
 func (c *call) feedback() {
-	if _, e := c.authorize(); e != nil {
-		c.writeError(e)
-		return
-	}
 	s, e := c.lookup()
 	if e != nil {
 		c.writeError(e)
