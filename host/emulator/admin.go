@@ -63,6 +63,7 @@ type AgentSummary struct {
 func (h *Handler) State() State {
 	st := h.state.Load()
 	o := st.org
+	h.sweepIdle(st)
 	s := State{
 		Org: OrgSummary{Name: o.Name, MyDomain: o.MyDomain, AgentforceEnabled: o.agentforceOn(),
 			TokenLifetime: o.TokenLifetime, RateLimit: o.RateLimit},
@@ -92,13 +93,22 @@ func (h *Handler) SessionsCreated() int64 { return h.stats.created.Load() }
 
 // Sessions lists the live sessions.
 func (h *Handler) Sessions() []SessionInfo {
-	all := h.sessions.all()
-	out := make([]SessionInfo, 0, len(all))
-	for _, s := range all {
-		out = append(out, s.info())
-	}
+	h.sweepIdle(h.state.Load())
+	out := h.sessions.all()
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out
+}
+
+// sweepIdle ends the sessions idle for longer than the org's
+// sessionIdleTimeout, so counts and listings show only live ones.
+func (h *Handler) sweepIdle(st *orgState) int {
+	idle := time.Duration(st.org.SessionIdleTimeout)
+	if idle <= 0 {
+		return 0
+	}
+	n := h.sessions.sweep(h.clock(), idle)
+	h.stats.expired.Add(int64(n))
+	return n
 }
 
 // Reset drops every session and counter and restores the org and faults

@@ -432,22 +432,22 @@ func (c *call) startSession(agentID string) {
 		c.writeError(e)
 		return
 	}
-	if c.h.sessions.live.Load() >= int64(c.st.org.MaxSessions) {
+	if c.h.sessions.live.Load() >= int64(c.st.org.MaxSessions) && c.h.sweepIdle(c.st) == 0 {
 		c.writeError(&apiError{status: http.StatusServiceUnavailable, class: "ServiceUnavailable",
 			message: fmt.Sprintf("%s: the emulator holds its maximum of %d live sessions; end sessions (DELETE), set sessionIdleTimeout or raise maxSessions in the org file",
 				msgUnavailable, c.st.org.MaxSessions)})
 		return
 	}
-	s := &session{id: newUUID(), agentID: agent.ID, clientID: app.ClientID, externalKey: req.ExternalSessionKey,
-		bypassUser: bypass, created: c.now, variables: applied, ignored: ignored}
-	s.lastUsed.Store(c.now.UnixNano())
-	c.h.sessions.put(s)
+	sid, swept := c.h.sessions.put(newSession{agentID: agent.ID, bypass: bypass, now: c.now,
+		detail: detail{clientID: app.ClientID, externalKey: req.ExternalSessionKey, variables: applied, ignored: ignored}},
+		time.Duration(c.st.org.SessionIdleTimeout))
+	c.sid = sid
 	c.h.stats.created.Add(1)
-	c.sid = s.id
+	c.h.stats.expired.Add(int64(swept))
 	c.w.Header().Set("x-session-mode", "default")
 	c.writeJSON(http.StatusOK, sessionResponse{
-		SessionID: s.id,
-		Links:     c.links(s.id, agent.ID),
+		SessionID: c.sid,
+		Links:     c.links(c.sid, agent.ID),
 		Messages:  []any{newInform(agent.Greeting)},
 	})
 }
@@ -489,25 +489,21 @@ func applyVariables(agent *Agent, vars []Variable) ([]Variable, []string, *apiEr
 
 // lookup authorizes the request (401), finds its session (404 when unknown,
 // ended or idle too long) and marks it busy (423 when a request is already in
-// flight). The caller must clear s.busy when done.
-func (c *call) lookup() (*session, *apiError) {
+// flight). The caller must release the session when done.
+func (c *call) lookup() (*sessionRef, *apiError) {
 	if _, e := c.authorize(); e != nil {
 		return nil, e
 	}
-	s := c.h.sessions.get(c.sid)
-	if s == nil {
+	s, res := c.h.sessions.claim(c.sid, c.now, time.Duration(c.st.org.SessionIdleTimeout))
+	switch res {
+	case claimExpired:
+		c.h.stats.expired.Add(1)
 		return nil, errSessionNotFound(c.sid)
-	}
-	if idle := time.Duration(c.st.org.SessionIdleTimeout); idle > 0 && c.now.Sub(time.Unix(0, s.lastUsed.Load())) > idle {
-		if c.h.sessions.remove(s.id) {
-			c.h.stats.expired.Add(1)
-		}
+	case claimNotFound:
 		return nil, errSessionNotFound(c.sid)
-	}
-	if !s.busy.CompareAndSwap(false, true) {
+	case claimBusy:
 		return nil, &apiError{status: http.StatusLocked, class: "ServerBusyError", message: msgBusy}
 	}
-	s.lastUsed.Store(c.now.UnixNano())
 	return s, nil
 }
 
@@ -533,7 +529,7 @@ func (c *call) sendMessage(stream bool) {
 		c.writeError(e)
 		return
 	}
-	defer s.busy.Store(false)
+	defer s.release()
 	if stream && !acceptsEventStream(c.r.Header.Get("Accept")) {
 		c.writeError(errBadRequest("the streaming endpoint requires the header Accept: text/event-stream"))
 		return
@@ -549,30 +545,23 @@ func (c *call) sendMessage(stream bool) {
 		c.writeError(e)
 		return
 	}
-	agent := c.st.agents[s.agentID]
+	agentID := s.agentID()
+	agent := c.st.agents[agentID]
 	if agent == nil {
-		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError", message: msgNotFound + ": the session's agent " + s.agentID + " no longer exists"})
+		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError", message: msgNotFound + ": the session's agent " + agentID + " no longer exists"})
 		return
 	}
-	s.mu.Lock()
 	seq := *req.Message.SequenceID
-	if seq <= s.lastSeq {
-		last := s.lastSeq
-		s.mu.Unlock()
+	if last := s.lastSeq(); seq <= last {
 		c.writeError(errBadRequest(fmt.Sprintf("message.sequenceId %d must be greater than the previous sequenceId %d", seq, last)))
 		return
 	}
 	applied, ignored, e := applyVariables(agent, wireToVariables(req.Variables))
 	if e != nil {
-		s.mu.Unlock()
 		c.writeError(e)
 		return
 	}
-	s.lastSeq = seq
-	s.messages++
-	s.variables = mergeVariables(s.variables, applied)
-	s.ignored = append(s.ignored, ignored...)
-	s.mu.Unlock()
+	s.accept(seq, applied, ignored)
 
 	delay, limit := time.Duration(agent.ReplyDelay), time.Duration(c.st.org.RequestTimeout)
 	if !sleep(c.r.Context(), min(delay, limit)) {
@@ -585,7 +574,7 @@ func (c *call) sendMessage(stream bool) {
 	}
 	reply := "You said: " + *req.Message.Text
 	if !stream {
-		l := c.links(s.id, s.agentID)
+		l := c.links(c.sid, agentID)
 		c.writeJSON(http.StatusOK, sessionResponse{Links: l, Messages: []any{newInform(reply)}})
 		return
 	}
@@ -695,7 +684,7 @@ func (c *call) endSession() {
 	reasonHdr := c.r.Header.Get("x-session-end-reason")
 	reason, ok := endReasons[reasonHdr]
 	if !ok {
-		s.busy.Store(false)
+		s.release()
 		if reasonHdr == "" {
 			c.writeError(errBadRequest("Missing required header x-session-end-reason (UserRequest, Transfer, Expiration, Error or Other)"))
 		} else {
@@ -703,10 +692,11 @@ func (c *call) endSession() {
 		}
 		return
 	}
-	if c.h.sessions.remove(s.id) {
+	agentID := s.agentID()
+	if s.end() {
 		c.h.stats.ended.Add(1)
 	}
-	l := c.links(s.id, s.agentID)
+	l := c.links(c.sid, agentID)
 	c.writeJSON(http.StatusOK, sessionResponse{Links: l, Messages: []any{sessionEnded{Type: "SessionEnded", ID: newUUID(), Reason: reason}}})
 }
 
@@ -717,7 +707,7 @@ func (c *call) feedback() {
 		c.writeError(e)
 		return
 	}
-	defer s.busy.Store(false)
+	defer s.release()
 	buf, e := readBody(c.r)
 	if e != nil {
 		c.writeError(e)

@@ -245,3 +245,43 @@ func TestMaxSessions(t *testing.T) {
 		t.Errorf("state %+v", st)
 	}
 }
+
+// Idle sessions that nobody asks for again still expire: they stop counting
+// against maxSessions and leave the admin state (agent-api.md §8).
+func TestIdleSessionsExpireUnasked(t *testing.T) {
+	clk := newFakeClock()
+	org := emulator.DefaultOrg()
+	org.SessionIdleTimeout = emulator.Duration(10 * time.Minute)
+	org.MaxSessions = 2
+	srv := start(t, org, withClock(clk))
+	tok := token(t, srv)
+	old := newSession(t, srv, tok)
+	newSession(t, srv, tok)
+	wantError(t, startSession(t, srv, tok, agentID, startBody), 503, "ServiceUnavailable", "maxSessions")
+	clk.Add(11 * time.Minute)
+	tok = token(t, srv) // the first token may have expired too
+	fresh := newSession(t, srv, tok)
+	if st := srv.State(); st.SessionsActive != 1 || st.SessionsExpired != 2 || st.SessionsCreated != 3 {
+		t.Fatalf("after the idle timeout: state %+v, want 1 active, 2 expired, 3 created", st)
+	}
+	if list := srv.Sessions(); len(list) != 1 || list[0].SessionID != fresh {
+		t.Fatalf("sessions %+v, want only %s", list, fresh)
+	}
+	wantError(t, do(t, "POST", srv.URL+emulator.APIPrefix+"/sessions/"+old+"/messages", sendBody(1, "x"), authJSON(tok)), 404, "NotFoundException", old)
+	clk.Add(11 * time.Minute)
+	if st := srv.State(); st.SessionsActive != 0 || st.SessionsExpired != 3 {
+		t.Fatalf("admin state must not count idle sessions as active: %+v", st)
+	}
+}
+
+// Session IDs are matched in the canonical lower-case form the API returns.
+func TestSessionIDCaseMatters(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	sid := newSession(t, srv, tok)
+	up := strings.ToUpper(sid)
+	wantError(t, do(t, "POST", srv.URL+emulator.APIPrefix+"/sessions/"+up+"/messages", sendBody(1, "x"), authJSON(tok)), 404, "NotFoundException", up)
+	if r := do(t, "POST", srv.URL+emulator.APIPrefix+"/sessions/"+sid+"/messages", sendBody(1, "x"), authJSON(tok)); r.status != 200 {
+		t.Fatalf("canonical ID: %d %s", r.status, r.body)
+	}
+}

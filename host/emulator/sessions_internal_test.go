@@ -1,0 +1,186 @@
+package emulator
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The store's records and index must hold no pointers: that is what keeps
+// the garbage collector out of a store with many live sessions (and Start
+// Session p99 flat as sessions pile up, see BenchmarkStartSession).
+func TestSessionStoreIsPointerFree(t *testing.T) {
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[record](), reflect.TypeFor[sessionID](), reflect.TypeFor[[chunkSlots]record](),
+	} {
+		if p := pointerPath(typ, typ.Name()); p != "" {
+			t.Errorf("%s holds a pointer at %s; the GC would scan every session", typ, p)
+		}
+	}
+}
+
+// pointerPath returns the path of the first pointer-bearing field in typ, or "".
+func pointerPath(typ reflect.Type, path string) string {
+	switch typ.Kind() {
+	case reflect.Pointer, reflect.String, reflect.Slice, reflect.Map, reflect.Interface,
+		reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return path
+	case reflect.Array:
+		return pointerPath(typ.Elem(), path+"[]")
+	case reflect.Struct:
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if p := pointerPath(f.Type, path+"."+f.Name); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func TestSessionIDRoundTrip(t *testing.T) {
+	for range 1000 {
+		id := newSessionID()
+		s := id.String()
+		back, ok := parseSessionID(s)
+		if !ok || back != id {
+			t.Fatalf("parse(%q) = %x, %v; want %x", s, back, ok, id)
+		}
+		if s[14] != '4' || !strings.ContainsRune("89ab", rune(s[19])) {
+			t.Fatalf("%s is not a version-4 RFC 4122 UUID", s)
+		}
+	}
+	good := newSessionID().String()
+	for _, bad := range []string{
+		"", strings.ToUpper(good), strings.ReplaceAll(good, "-", ""), "{" + good + "}", good + " ",
+		good[:35], good[:8] + "_" + good[9:], good[:35] + "g", "../" + good[3:],
+	} {
+		if _, ok := parseSessionID(bad); ok {
+			t.Errorf("parseSessionID(%q) accepted a non-canonical ID", bad)
+		}
+	}
+}
+
+func FuzzParseSessionID(f *testing.F) {
+	f.Add(newSessionID().String())
+	f.Add("00000000-0000-0000-0000-00000000000g")
+	f.Fuzz(func(t *testing.T, s string) {
+		if id, ok := parseSessionID(s); ok && id.String() != s {
+			t.Fatalf("parse(%q) formats back as %q", s, id.String())
+		}
+	})
+}
+
+// Sessions keep their own details through many updates, ends and arena
+// compactions.
+func TestSessionStoreDetailsSurviveCompaction(t *testing.T) {
+	s := newSessionStore()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	type want struct {
+		key   string
+		value string
+		msgs  int
+	}
+	live := map[string]*want{}
+	for i := range 3000 {
+		id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+			clientID: DemoClientID, externalKey: fmt.Sprintf("key-%d", i),
+			variables: []Variable{{Name: "n", Type: "Text", Value: fmt.Sprint(i)}},
+		}}, 0)
+		live[id] = &want{key: fmt.Sprintf("key-%d", i), value: fmt.Sprint(i)}
+	}
+	round := 0
+	for id, w := range live { // every session: 5 messages that rewrite its variables
+		for m := range 5 {
+			ref, res := s.claim(id, now, 0)
+			if res != claimed {
+				t.Fatalf("claim %s: %v", id, res)
+			}
+			w.value = fmt.Sprintf("%s-%d-%s", w.key, m, strings.Repeat("x", round%40))
+			ref.accept(int64(m+1), []Variable{{Name: "n", Type: "Text", Value: w.value}, {Name: "j", Type: "Json", Value: map[string]any{"a": 1.0}}}, []string{"skip"})
+			w.msgs++
+			ref.release()
+		}
+		round++
+		if round%3 == 0 {
+			ref, _ := s.claim(id, now, 0)
+			if !ref.end() {
+				t.Fatal("end of a claimed session failed")
+			}
+			delete(live, id)
+		}
+	}
+	compacted := 0
+	for i := range s.shards {
+		sh := &s.shards[i].shard
+		compacted += sh.compactions
+	}
+	if compacted == 0 {
+		t.Fatal("no shard was compacted; the test does not exercise compaction")
+	}
+	all := s.all()
+	if len(all) != len(live) || int(s.live.Load()) != len(live) {
+		t.Fatalf("store lists %d sessions, counts %d; want %d", len(all), s.live.Load(), len(live))
+	}
+	for _, info := range all {
+		w := live[info.SessionID]
+		if w == nil {
+			t.Fatalf("ended or unknown session %s listed", info.SessionID)
+		}
+		if info.ExternalSessionKey != w.key || info.Messages != w.msgs || info.ClientID != DemoClientID || info.AgentID != DemoAgentID {
+			t.Fatalf("session %s = %+v, want key %s, %d messages", info.SessionID, info, w.key, w.msgs)
+		}
+		if len(info.Variables) != 2 || info.Variables[0].Value != w.value || !reflect.DeepEqual(info.Variables[1].Value, map[string]any{"a": 1.0}) {
+			t.Fatalf("session %s variables %+v, want n=%s and j={a:1}", info.SessionID, info.Variables, w.value)
+		}
+		if len(info.IgnoredVariables) != w.msgs {
+			t.Fatalf("session %s ignored %v, want %d entries", info.SessionID, info.IgnoredVariables, w.msgs)
+		}
+	}
+}
+
+// Values that need JSON escaping survive the packed form.
+func TestSessionDetailPackRoundTrip(t *testing.T) {
+	d := detail{clientID: "c", externalKey: "ké\"y", ignored: []string{"a", ""},
+		variables: []Variable{
+			{Name: "s", Type: "Text", Value: "plain"},
+			{Name: "e", Type: "Text", Value: "<\"quoted\"\n\\ ü \u2028>"},
+			{Name: "n", Type: "Number", Value: 4.5},
+			{Name: "b", Type: "Boolean", Value: true},
+			{Name: "z", Type: "Text", Value: nil},
+			{Name: "l", Type: "List", Value: []any{"x", 1.0}},
+		}}
+	var buf bytes.Buffer
+	d.pack(&buf)
+	out := unpack(buf.Bytes())
+	if !reflect.DeepEqual(out, d) {
+		t.Fatalf("unpack(pack(d)) = %#v\nwant %#v", out, d)
+	}
+}
+
+// A claim taken before Reset cannot touch the sessions created after it.
+func TestSessionRefStaleAfterClear(t *testing.T) {
+	s := newSessionStore()
+	now := time.Now()
+	id, _ := s.put(newSession{agentID: DemoAgentID, now: now}, 0)
+	ref, res := s.claim(id, now, 0)
+	if res != claimed {
+		t.Fatal(res)
+	}
+	if _, res := s.claim(id, now, 0); res != claimBusy {
+		t.Fatalf("second claim = %v, want busy", res)
+	}
+	s.clear()
+	other, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{externalKey: "after"}}, 0)
+	ref.accept(1, []Variable{{Name: "v", Type: "Text", Value: "stale"}}, nil)
+	if ref.end() {
+		t.Fatal("a claim from before clear ended a session")
+	}
+	all := s.all()
+	if len(all) != 1 || all[0].SessionID != other || all[0].ExternalSessionKey != "after" || len(all[0].Variables) != 0 || all[0].Messages != 0 {
+		t.Fatalf("store after clear = %+v", all)
+	}
+}
