@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,7 +124,7 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 		return nil, errors.New("base request: not a JSON object; pass an object or nothing")
 	}
 	prov := Provenance{}
-	record(nil, false, prev, "", BaseOwner, nil, prov)
+	record(nil, false, prev, "", "", BaseOwner, nil, prov)
 	for i, p := range pl.plugins {
 		out, err := p.Shape(ctx, c, req)
 		if err != nil {
@@ -134,7 +135,7 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 			return nil, &plugin.Error{Plugin: p.Name(), Phase: plugin.PhaseDecode, Kind: plugin.ErrBadOutput, Err: err}
 		}
 		np := make(Provenance, len(prov))
-		record(prev, true, next, "", p.Name(), prov, np)
+		record(prev, true, next, "", "", p.Name(), prov, np)
 		prov, prev, req = np, next, out
 	}
 	return &Result{Request: json.RawMessage(req), Provenance: prov}, nil
@@ -152,8 +153,10 @@ func decode(b []byte) (any, error) {
 
 // record walks next, writing into np the owner of every pointer: owner when
 // the value is new or changed compared with prev, else its old owner from op.
-// It returns whether the value at ptr changed.
-func record(prev any, prevOK bool, next any, ptr, owner string, op, np Provenance) bool {
+// ptr is where next sits in the new request, prevPtr where prev sat in the
+// old one (they differ when an array element moved). It returns whether the
+// value changed.
+func record(prev any, prevOK bool, next any, ptr, prevPtr, owner string, op, np Provenance) bool {
 	changed := !prevOK
 	switch nv := next.(type) {
 	case map[string]any:
@@ -163,7 +166,8 @@ func record(prev any, prevOK bool, next any, ptr, owner string, op, np Provenanc
 		}
 		for k, v := range nv {
 			pv, ok := pm[k]
-			if record(pv, ok && isMap, v, ptr+"/"+escape(k), owner, op, np) {
+			ek := "/" + escape(k)
+			if record(pv, ok && isMap, v, ptr+ek, prevPtr+ek, owner, op, np) {
 				changed = true
 			}
 		}
@@ -172,13 +176,17 @@ func record(prev any, prevOK bool, next any, ptr, owner string, op, np Provenanc
 		if prevOK && (!isArr || len(pa) != len(nv)) {
 			changed = true
 		}
+		match := matchElements(pa, nv)
 		for i, v := range nv {
+			j := match[i]
 			var pv any
-			ok := isArr && i < len(pa)
-			if ok {
-				pv = pa[i]
+			if j >= 0 {
+				pv = pa[j]
 			}
-			if record(pv, ok, v, ptr+"/"+strconv.Itoa(i), owner, op, np) {
+			if j != i {
+				changed = changed || prevOK
+			}
+			if record(pv, j >= 0, v, ptr+"/"+strconv.Itoa(i), prevPtr+"/"+strconv.Itoa(j), owner, op, np) {
 				changed = true
 			}
 		}
@@ -194,12 +202,72 @@ func record(prev any, prevOK bool, next any, ptr, owner string, op, np Provenanc
 	}
 	if changed || op == nil {
 		np[ptr] = owner
-	} else if o, ok := op[ptr]; ok {
+	} else if o, ok := op[prevPtr]; ok {
 		np[ptr] = o
 	} else {
 		np[ptr] = owner
 	}
 	return changed
+}
+
+// maxMatchScan bounds the elements matchElements compares by value, so a
+// plugin returning a huge array costs linear time.
+const maxMatchScan = 256
+
+// matchElements pairs each element of next with the element of prev it
+// continues, so that a plugin that inserts, removes or reorders array
+// elements owns only what it wrote: objects with a string "name" member
+// (variables, agent-api.md §3) pair by name; other elements pair with an
+// equal unpaired element, else with the unpaired element at the same index.
+// match[i] is the index in prev, or -1 for a new element.
+func matchElements(prev, next []any) []int {
+	match := make([]int, len(next))
+	used := make([]bool, len(prev))
+	byName := map[string]int{}
+	for j, pv := range prev {
+		if n, ok := elementName(pv); ok {
+			if _, dup := byName[n]; !dup {
+				byName[n] = j
+			}
+		}
+	}
+	for i, v := range next {
+		match[i] = -1
+		if n, ok := elementName(v); ok {
+			if j, ok := byName[n]; ok && !used[j] {
+				match[i], used[j] = j, true
+			}
+		}
+	}
+	if len(prev) <= maxMatchScan && len(next) <= maxMatchScan {
+		for i, v := range next {
+			if match[i] >= 0 {
+				continue
+			}
+			for j, pv := range prev {
+				if !used[j] && reflect.DeepEqual(pv, v) {
+					match[i], used[j] = j, true
+					break
+				}
+			}
+		}
+	}
+	for i := range next {
+		if match[i] < 0 && i < len(prev) && !used[i] {
+			match[i], used[i] = i, true
+		}
+	}
+	return match
+}
+
+// elementName returns the string "name" member of an object element.
+func elementName(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	n, ok := m["name"].(string)
+	return n, ok
 }
 
 func escape(k string) string {
@@ -211,9 +279,10 @@ func escape(k string) string {
 
 // Provenance maps JSON pointers (RFC 6901; "" is the whole request) to the
 // name of the plugin that last set or changed the value there. Objects and
-// arrays count as changed when anything inside them changed; array elements
-// are compared by index, so a plugin that inserts an element owns the
-// elements it shifted.
+// arrays count as changed when anything inside them changed or moved. Array
+// elements are followed across plugins by identity, not index (variables by
+// name, other elements by value), so a plugin that inserts, removes or
+// reorders elements does not take over the ones it only shifted.
 type Provenance map[string]string
 
 // Owner returns the owner of ptr, or of its nearest ancestor present in the

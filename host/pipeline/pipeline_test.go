@@ -327,3 +327,55 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 		check(s, false)
 	}
 }
+
+// A plugin that inserts an array element owns only that element: the
+// variables it shifted keep their owners, so a bad value is blamed on the
+// plugin that wrote it, not on the one that moved it.
+func TestProvenanceFollowsShiftedArrayElements(t *testing.T) {
+	m, err := pipeline.LoadManifest(writeManifest(t, `version: 1
+plugins:
+  - name: context-vars
+    path: `+catalog.MustPath(t, "context-vars")+`
+  - name: prepend
+    path: `+catalog.MustPath(t, "testdata/provenance/prepend")+`
+    config: {variable: {name: first, type: Text, value: "1"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close(context.Background())
+	base := json.RawMessage(`{"variables":[{"name":"orderTier","type":"Text","value":"gold"}]}`)
+	res, err := pl.Run(context.Background(), ctxAcme, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct{ Variables []struct{ Name string } }
+	if err := json.Unmarshal(res.Request, &req); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, v := range req.Variables {
+		names = append(names, v.Name)
+	}
+	if strings.Join(names, ",") != "first,orderTier,$Context.EndUserLanguage" {
+		t.Fatalf("variables = %v, want first, orderTier, $Context.EndUserLanguage", names)
+	}
+	want := map[string]string{
+		"/variables":         "prepend", // it changed the array
+		"/variables/0":       "prepend",
+		"/variables/0/value": "prepend",
+		"/variables/1":       pipeline.BaseOwner, // shifted, not written
+		"/variables/1/value": pipeline.BaseOwner,
+		"/variables/2":       "context-vars",
+		"/variables/2/value": "context-vars",
+	}
+	for ptr, owner := range want {
+		if got := res.Provenance[ptr]; got != owner {
+			t.Errorf("provenance[%q] = %q, want %q", ptr, got, owner)
+		}
+	}
+}
