@@ -51,6 +51,22 @@ func newRuntime(t *testing.T) *plugin.Runtime {
 	return rt
 }
 
+// openPipeline loads the manifest at path and opens its pipeline on a test
+// runtime; the pipeline is closed when the test ends.
+func openPipeline(t *testing.T, path string) *pipeline.Pipeline {
+	t.Helper()
+	m, err := pipeline.LoadManifest(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pl.Close(context.Background()) })
+	return pl
+}
+
 // examplesManifest is the three example plugins in order (agent-api.md §5:
 // instanceConfig.endpoint, variables, externalSessionKey).
 func examplesManifest(t *testing.T) string {
@@ -74,16 +90,7 @@ var ctxAcme = abi.Context{
 }
 
 func TestRunShapesInOrderWithProvenance(t *testing.T) {
-	m, err := pipeline.LoadManifest(examplesManifest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := newRuntime(t)
-	pl, err := pipeline.New(context.Background(), rt, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(context.Background())
+	pl := openPipeline(t, examplesManifest(t))
 	base := json.RawMessage(`{"bypassUser":true,"streamingCapabilities":{"chunkTypes":["Text"]}}`)
 	res, err := pl.Run(context.Background(), ctxAcme, base)
 	if err != nil {
@@ -148,15 +155,7 @@ func TestRunShapesInOrderWithProvenance(t *testing.T) {
 }
 
 func TestRunConcurrently(t *testing.T) {
-	m, err := pipeline.LoadManifest(examplesManifest(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(context.Background())
+	pl := openPipeline(t, examplesManifest(t))
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for g := 0; g < 8; g++ {
@@ -193,16 +192,8 @@ plugins:
   - name: trap
     path: `+catalog.MustPath(t, "testdata/hostile/trap")+`
 `)
-	m, err := pipeline.LoadManifest(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(context.Background())
-	_, err = pl.Run(context.Background(), abi.Context{}, nil)
+	pl := openPipeline(t, path)
+	_, err := pl.Run(context.Background(), abi.Context{}, nil)
 	var pe *plugin.Error
 	if !errors.As(err, &pe) || pe.Plugin != "trap" || !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "step 2 of 2") {
 		t.Fatalf("err = %v, want step 2's *plugin.Error (trap)", err)
@@ -332,7 +323,7 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 // variables it shifted keep their owners, so a bad value is blamed on the
 // plugin that wrote it, not on the one that moved it.
 func TestProvenanceFollowsShiftedArrayElements(t *testing.T) {
-	m, err := pipeline.LoadManifest(writeManifest(t, `version: 1
+	pl := openPipeline(t, writeManifest(t, `version: 1
 plugins:
   - name: context-vars
     path: `+catalog.MustPath(t, "context-vars")+`
@@ -340,14 +331,6 @@ plugins:
     path: `+catalog.MustPath(t, "testdata/provenance/prepend")+`
     config: {variable: {name: first, type: Text, value: "1"}}
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := pipeline.New(context.Background(), newRuntime(t), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close(context.Background())
 	base := json.RawMessage(`{"variables":[{"name":"orderTier","type":"Text","value":"gold"}]}`)
 	res, err := pl.Run(context.Background(), ctxAcme, base)
 	if err != nil {
