@@ -8,7 +8,8 @@ import (
 // Rules enforced in Go, next to the schemas.
 const (
 	// RuleUniqueVariableNames: no two entries of variables[] share a name
-	// (start-session-request and flow-start-session-request; agent-api.md §3).
+	// (start-session-request, flow-start-session-request and
+	// send-message-request; agent-api.md §3).
 	// JSON Schema's uniqueItems compares whole items, not one member.
 	RuleUniqueVariableNames = "unique-variable-names"
 	// RuleUUIDRecommended is advice, not a violation: externalSessionKey
@@ -22,7 +23,7 @@ const (
 // goRules applies the Go rules of the named schema to a decoded document.
 func goRules(name Name, doc any) []Violation {
 	switch name {
-	case StartSessionRequest, FlowStartSessionRequest:
+	case StartSessionRequest, FlowStartSessionRequest, SendMessageRequest:
 		return uniqueVariableNames(doc)
 	}
 	return nil

@@ -53,6 +53,7 @@ type failing struct {
 // violation with the expected pointer, rule and wording.
 func TestEachRuleFails(t *testing.T) {
 	req, flow := schemas.StartSessionRequest, schemas.FlowStartSessionRequest
+	send, feedback := schemas.SendMessageRequest, schemas.SubmitFeedbackRequest
 	cases := []failing{
 		// start-session-request, agent-api.md §2
 		{"not an object", req, []byte(`["x"]`), "", "type", "must be a JSON object"},
@@ -118,6 +119,28 @@ func TestEachRuleFails(t *testing.T) {
 		{"flow: unknown member", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"agentId":"0Xx"}`), "/agentId", "additionalProperties", "AgentInvAction__AIAgentAPIV1_StartSessionRequest"},
 		{"flow: Tenant Key ID", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"Tenant Key ID":"t"}`), "/Tenant Key ID", "reserved", "reserved for Salesforce internal use"},
 		{"flow: duplicate variables", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`), "/variables/1/name", schemas.RuleUniqueVariableNames, "already set"},
+
+		// send-message-request, agent-api.md §1, §3
+		{"send: not an object", send, []byte(`"hi"`), "", "type", "must be a JSON object"},
+		{"send: message missing", send, []byte(`{}`), "/message", "required", "is required"},
+		{"send: text missing", send, []byte(`{"message":{"type":"Text","sequenceId":1}}`), "/message/text", "required", "type, sequenceId and text"},
+		{"send: type not Text", send, []byte(`{"message":{"type":"Inform","sequenceId":1,"text":"t"}}`), "/message/type", "const", `must be "Text"`},
+		{"send: sequenceId string", send, []byte(`{"message":{"type":"Text","sequenceId":"1","text":"t"}}`), "/message/sequenceId", "type", "whole number"},
+		{"send: sequenceId fraction", send, []byte(`{"message":{"type":"Text","sequenceId":1.5,"text":"t"}}`), "/message/sequenceId", "type", "whole number"},
+		{"send: text number", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":5}}`), "/message/text", "type", "as a string"},
+		{"send: message extra", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":"t","id":"x"}}`), "/message/id", "additionalProperties", `Unrecognized field "id"`},
+		{"send: top-level extra", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":"t"},"sessionId":"s"}`), "/sessionId", "additionalProperties", `Unrecognized field "sessionId"`},
+		{"send: variable value number", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":"t"},"variables":[{"name":"a","type":"Number","value":1}]}`), "/variables/0/value", "type", "must be a string"},
+		{"send: variable type", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":"t"},"variables":[{"name":"a","type":"Id","value":"1"}]}`), "/variables/0/type", "metadata-type", "Ref or Text"},
+		{"send: duplicate variables", send, []byte(`{"message":{"type":"Text","sequenceId":1,"text":"t"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`), "/variables/1/name", schemas.RuleUniqueVariableNames, "already set"},
+
+		// submit-feedback-request, agent-api.md §1
+		{"feedback: id missing", feedback, []byte(`{"feedback":"GOOD"}`), "/feedbackId", "required", "is required"},
+		{"feedback: id empty", feedback, []byte(`{"feedbackId":"","feedback":"GOOD"}`), "/feedbackId", "minLength", "must not be empty"},
+		{"feedback: verdict lower case", feedback, []byte(`{"feedbackId":"f","feedback":"good"}`), "/feedback", "enum", "GOOD or BAD"},
+		{"feedback: text number", feedback, []byte(`{"feedbackId":"f","feedback":"BAD","text":1}`), "/text", "type", "must be a string"},
+		{"feedback: 11 details", feedback, []byte(`{"feedbackId":"f","feedback":"BAD","details":{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1,"k":1}}`), "/details", "maxProperties", "at most 10"},
+		{"feedback: extra", feedback, []byte(`{"feedbackId":"f","feedback":"BAD","rating":5}`), "/rating", "additionalProperties", `Unrecognized field "rating"`},
 
 		// start-session-response, agent-api.md §4
 		{"response: sessionId missing", schemas.StartSessionResponse, []byte(`{"_links":{"self":null},"messages":[]}`), "/sessionId", "required", "is required"},

@@ -43,6 +43,10 @@ const (
 	StartSessionRequest Name = "start-session-request"
 	// FlowStartSessionRequest is the Flow action's New Session Request Body (agent-api.md §6).
 	FlowStartSessionRequest Name = "flow-start-session-request"
+	// SendMessageRequest is the Send Message body, sync and streaming (agent-api.md §1, §3).
+	SendMessageRequest Name = "send-message-request"
+	// SubmitFeedbackRequest is the Submit Feedback body (agent-api.md §1).
+	SubmitFeedbackRequest Name = "submit-feedback-request"
 	// StartSessionResponse is the Start Session 200 body (agent-api.md §4).
 	StartSessionResponse Name = "start-session-response"
 	// ErrorResponse is the Agent API error body (agent-api.md §5).

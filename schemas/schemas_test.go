@@ -21,6 +21,7 @@ import (
 var mine = []schemas.Name{
 	schemas.StartSessionRequest, schemas.FlowStartSessionRequest, schemas.StartSessionResponse,
 	schemas.ErrorResponse, schemas.PluginInput, schemas.PluginOutput,
+	schemas.SendMessageRequest, schemas.SubmitFeedbackRequest,
 }
 
 func TestListAndSource(t *testing.T) {

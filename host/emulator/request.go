@@ -320,28 +320,6 @@ func memberOffset(body []byte, name string) int {
 	}
 }
 
-// checkVariables checks each variable's members (agent-api.md §3).
-func checkVariables(vars []wireVariable) *apiError {
-	for i, v := range vars {
-		if v.Name == nil || *v.Name == "" {
-			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].name"`, i))
-		}
-		if v.Type == nil {
-			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].type"`, i))
-		}
-		if !variableTypes[*v.Type] {
-			return errBadRequest(fmt.Sprintf(`Invalid value for field "variables[%d].type": %q is not one of Object, Json, Boolean, Date, DateTime, Money, Number, Text, Ref, List`, i, *v.Type))
-		}
-		if len(v.Value) == 0 || string(v.Value) == "null" {
-			return errBadRequest(fmt.Sprintf(`Missing required field "variables[%d].value"`, i))
-		}
-		if c := v.Value[0]; c == '{' || c == '[' {
-			return errBadRequest(fmt.Sprintf(`Invalid value for field "variables[%d].value": expected a string`, i))
-		}
-	}
-	return nil
-}
-
 // sendRequest is the Send Message body (agent-api.md §1).
 type sendRequest struct {
 	Message *struct {
@@ -356,25 +334,12 @@ func parseSend(body []byte) (*sendRequest, *apiError) {
 	if e := checkFields(body, sendSpec); e != nil {
 		return nil, e
 	}
-	var req sendRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, typeError(err)
-	}
-	m := req.Message
-	switch {
-	case m == nil:
-		return nil, errBadRequest(`Missing required field "message"`)
-	case m.Type == nil:
-		return nil, errBadRequest(`Missing required field "message.type"`)
-	case *m.Type != "Text":
-		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "message.type": %q is not Text`, *m.Type))
-	case m.SequenceID == nil:
-		return nil, errBadRequest(`Missing required field "message.sequenceId"`)
-	case m.Text == nil:
-		return nil, errBadRequest(`Missing required field "message.text"`)
-	}
-	if e := checkVariables(req.Variables); e != nil {
+	if e := validateBody(schemas.SendMessageRequest, body); e != nil {
 		return nil, e
+	}
+	var req sendRequest
+	if err := json.Unmarshal(body, &req); err != nil { // the schema guarantees the shape
+		return nil, typeError(err)
 	}
 	return &req, nil
 }
@@ -391,19 +356,12 @@ func parseFeedback(body []byte) (*feedbackRequest, *apiError) {
 	if e := checkFields(body, feedbackSpec); e != nil {
 		return nil, e
 	}
-	var req feedbackRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, typeError(err)
+	if e := validateBody(schemas.SubmitFeedbackRequest, body); e != nil {
+		return nil, e
 	}
-	switch {
-	case req.FeedbackID == nil || *req.FeedbackID == "":
-		return nil, errBadRequest(`Missing required field "feedbackId"`)
-	case req.Feedback == nil:
-		return nil, errBadRequest(`Missing required field "feedback"`)
-	case *req.Feedback != "GOOD" && *req.Feedback != "BAD":
-		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "feedback": %q is not GOOD or BAD`, *req.Feedback))
-	case len(req.Details) > 10:
-		return nil, errBadRequest(fmt.Sprintf(`Invalid value for field "details": %d properties, at most 10 allowed`, len(req.Details)))
+	var req feedbackRequest
+	if err := json.Unmarshal(body, &req); err != nil { // the schema guarantees the shape
+		return nil, typeError(err)
 	}
 	return &req, nil
 }

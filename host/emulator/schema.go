@@ -27,6 +27,20 @@ func validateStartValue(doc map[string]any) *apiError {
 	return nil
 }
 
+// validateBody validates a request body with the named schema (the one
+// `agentshape validate --schema NAME` applies) and returns its first
+// violation as 400 BadRequestError.
+func validateBody(name schemas.Name, body []byte) *apiError {
+	vs, err := schemas.Validate(name, body)
+	if err != nil {
+		return errBadRequest("Malformed JSON request body: " + err.Error())
+	}
+	if len(vs) > 0 {
+		return errBadRequest(vs[0].Message)
+	}
+	return nil
+}
+
 // validateOrgSchema validates an org document (as JSON) against
 // schemas/emulator-org.schema.json and lists every violation.
 func validateOrgSchema(doc []byte) error {

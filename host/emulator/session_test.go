@@ -285,3 +285,32 @@ func TestSessionIDCaseMatters(t *testing.T) {
 		t.Fatalf("canonical ID: %d %s", r.status, r.body)
 	}
 }
+
+// Send Message bodies are checked with schemas/send-message-request (the
+// schema `agentshape validate` uses): each bad body is a 400 naming the field
+// and the fix (agent-api.md §1, §3), and a rejected message does not count.
+func TestSendMessageBodyIsSchemaChecked(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	sid := newSession(t, srv, tok)
+	u := srv.URL + emulator.APIPrefix + "/sessions/" + sid + "/messages"
+	for _, c := range []struct{ body, says string }{
+		{`{}`, "message: is required"},
+		{`{"message":{"type":"Inform","sequenceId":1,"text":"x"}}`, `message.type: must be "Text"`},
+		{`{"message":{"type":"Text","sequenceId":"1","text":"x"}}`, "message.sequenceId: must be a whole number"},
+		{`{"message":{"type":"Text","sequenceId":1.5,"text":"x"}}`, "message.sequenceId: must be a whole number"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":["x"]}}`, "message.text: must be the user's message as a string"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"n","type":"Number","value":1}]}`, "variables[0].value: must be a string"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"c","type":"Id","value":"003"}]}`, "variables[0].type: Currency and Id are Metadata API types"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`, `variables[1].name: repeats the variable "a"`},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x"}} {}`, "Malformed JSON"},
+	} {
+		wantError(t, do(t, "POST", u, c.body, authJSON(tok)), 400, "BadRequestError", c.says)
+	}
+	if n := srv.Sessions()[0].Messages; n != 0 {
+		t.Fatalf("rejected messages counted: %d", n)
+	}
+	if r := do(t, "POST", u, `{"message":{"type":"Text","sequenceId":1,"text":"ok"},"variables":[{"name":"$Context.EndUserLanguage","type":"Text","value":"fr"}]}`, authJSON(tok)); r.status != 200 {
+		t.Fatalf("valid body: %d %s", r.status, r.body)
+	}
+}
