@@ -47,6 +47,35 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		e.sha256 = strings.Repeat("ab", 32)
 		return nil
 	})
+	sc.Step(`^the environment variable "([^"]*)" is set to "([^"]*)"$`, w.setEnv)
+	sc.Step(`^"([^"]*)" is granted the environment variable "([^"]*)" set to "([^"]*)"$`, func(name, key, value string) error {
+		e, err := w.entry(name)
+		if err != nil {
+			return err
+		}
+		w.setEnv(key, value)
+		e.grants.Env = append(e.grants.Env, key)
+		return nil
+	})
+	sc.Step(`^"([^"]*)" is granted a read-only directory at "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, func(name, guest, file, content string) error {
+		e, err := w.entry(name)
+		if err != nil {
+			return err
+		}
+		tmp, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		host, err := os.MkdirTemp(tmp, "grant-*")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(host, file), []byte(content+"\n"), 0o644); err != nil {
+			return err
+		}
+		e.grants.Dirs = append(e.grants.Dirs, plugin.DirGrant{Host: host, Guest: guest})
+		return nil
+	})
 	sc.Step(`^deterministic mode with seed (\d+)$`, func(seed int64) { w.det, w.seed = true, seed })
 	sc.Step(`^the request is shaped$`, func() error { return w.shape(1) })
 	sc.Step(`^the request is shaped twice$`, func() error { return w.shape(2) })
@@ -137,6 +166,19 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
+	sc.Step(`^the error message does not contain "([^"]*)"$`, func(secret string) error {
+		err := w.shapeErr
+		if err == nil {
+			err = w.loadErr
+		}
+		if err == nil {
+			return errors.New("there is no error to check")
+		}
+		if strings.Contains(err.Error(), secret) {
+			return fmt.Errorf("the error %v contains %q", err, secret)
+		}
+		return nil
+	})
 	sc.Step(`^shaping fails because of the plugin "([^"]*)"$`, func(name string) error { return blames(w.shapeErr, name) })
 	sc.Step(`^loading fails because of the plugin "([^"]*)"$`, func(name string) error { return blames(w.loadErr, name) })
 	sc.Step(`^the failure is a "([^"]*)" error$`, func(kind string) error {
@@ -146,7 +188,7 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		}
 		want, ok := map[string]error{"timeout": plugin.ErrTimeout, "memory limit": plugin.ErrMemoryLimit,
 			"output too large": plugin.ErrOutputTooLarge, "trap": plugin.ErrTrap, "ABI": plugin.ErrABI,
-			"hash mismatch": plugin.ErrHashMismatch}[kind]
+			"hash mismatch": plugin.ErrHashMismatch, "grant refused": plugin.ErrGrant}[kind]
 		if !ok {
 			return godog.ErrPending
 		}
@@ -221,6 +263,21 @@ func (w *world) manifest() (string, error) {
 			cj, _ := json.Marshal(e.config)
 			fmt.Fprintf(&b, "    config: %s\n", cj)
 		}
+		if len(e.grants.Env)+len(e.grants.Dirs) > 0 {
+			g := map[string]any{}
+			if len(e.grants.Env) > 0 {
+				g["env"] = e.grants.Env
+			}
+			var dirs []map[string]string
+			for _, d := range e.grants.Dirs {
+				dirs = append(dirs, map[string]string{"host": d.Host, "guest": d.Guest})
+			}
+			if len(dirs) > 0 {
+				g["dirs"] = dirs
+			}
+			gj, _ := json.Marshal(g)
+			fmt.Fprintf(&b, "    grants: %s\n", gj)
+		}
 	}
 	dir, err := w.tempDir()
 	if err != nil {
@@ -289,3 +346,16 @@ func (w *world) shapedRequest() ([]byte, error) {
 }
 
 var _ = abi.Version
+
+// setEnv sets an environment variable for the rest of the scenario.
+func (w *world) setEnv(key, value string) {
+	old, had := os.LookupEnv(key)
+	_ = os.Setenv(key, value)
+	w.restoreEnv = append(w.restoreEnv, func() {
+		if had {
+			_ = os.Setenv(key, old)
+		} else {
+			_ = os.Unsetenv(key)
+		}
+	})
+}

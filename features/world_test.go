@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/agentshape/agentshape/host/plugin"
 	"io"
 	"net"
 	"net/http"
@@ -67,6 +68,9 @@ type world struct {
 	// tmp is the scenario's scratch directory (removed after the scenario)
 	tmp string
 
+	// restoreEnv undoes the scenario's environment changes.
+	restoreEnv []func()
+
 	// CLI
 	exitCode       int
 	stdout, stderr string
@@ -78,6 +82,7 @@ type entry struct {
 	name, rel string
 	config    map[string]any
 	sha256    string
+	grants    plugin.Grants // written to the manifest's grants
 }
 
 func initScenario(sc *godog.ScenarioContext) {
@@ -183,6 +188,10 @@ func (w *world) tempDir() (string, error) {
 }
 
 func (w *world) close() {
+	for _, undo := range w.restoreEnv {
+		undo()
+	}
+	w.restoreEnv = nil
 	if w.tmp != "" {
 		_ = os.RemoveAll(w.tmp)
 	}

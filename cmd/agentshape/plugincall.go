@@ -20,6 +20,8 @@ func newPluginCallCmd() *cobra.Command {
 	var (
 		inputPath, name string
 		configs         []string
+		grantEnv        []string
+		grantDirs       []string
 		timeout         time.Duration
 		memoryMaxPages  uint32
 		maxOutputBytes  int
@@ -34,6 +36,10 @@ the plugin's raw output JSON on stdout.
 
 --config k=v sets plugin.config.k in the envelope (v is parsed as JSON when it is valid JSON,
 else taken as a string); the plugin name defaults to the file name.
+
+The plugin runs in the same sandbox as in a pipeline. --grant-env NAME and --grant-dir HOST:GUEST
+open it the way a manifest's grants do (plugins/ABI.md §9): the named environment variable, or the
+host directory mounted read-only at GUEST.
 
 Exit codes: 0 the plugin answered {"request": ...}; 1 the plugin failed (trap, timeout, memory or
 output limit, ABI fault, malformed output) or refused ({"error": ...}; the output is still printed)
@@ -58,12 +64,20 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			grants := plugin.Grants{Env: grantEnv}
+			for _, d := range grantDirs {
+				i := strings.LastIndexByte(d, ':')
+				if i <= 0 || i == len(d)-1 {
+					return withCode(exitUsage, fmt.Errorf("--grant-dir %q: write HOST:GUEST, e.g. ./data:/data", d))
+				}
+				grants.Dirs = append(grants.Dirs, plugin.DirGrant{Host: d[:i], Guest: d[i+1:]})
+			}
 			rt, err := rf.newRuntime(ctx)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
 			defer rt.Close(ctx)
-			p, err := rt.Load(ctx, plugin.Spec{Name: name, Path: path, Limits: plugin.Limits{
+			p, err := rt.Load(ctx, plugin.Spec{Name: name, Path: path, Grants: grants, Limits: plugin.Limits{
 				Timeout: timeout, MemoryMaxPages: memoryMaxPages, MaxOutputBytes: maxOutputBytes, PoolSize: 1,
 			}})
 			if err != nil {
@@ -86,6 +100,8 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 	f.StringVarP(&inputPath, "input", "i", "", "input envelope JSON (\"-\" reads stdin)")
 	f.StringArrayVar(&configs, "config", nil, "set plugin.config.KEY=VALUE in the envelope (repeatable)")
 	f.StringVar(&name, "name", "", "plugin name (default: the file name without .wasm)")
+	f.StringArrayVar(&grantEnv, "grant-env", nil, "let the plugin read this environment variable (repeatable)")
+	f.StringArrayVar(&grantDirs, "grant-dir", nil, "mount HOST:GUEST read-only for the plugin (repeatable)")
 	f.DurationVar(&timeout, "timeout", plugin.DefaultTimeout, "per-call timeout")
 	f.Uint32Var(&memoryMaxPages, "memory-max-pages", plugin.DefaultMemoryMaxPages, "memory limit in 64 KiB pages")
 	f.IntVar(&maxOutputBytes, "max-output-bytes", plugin.DefaultMaxOutputBytes, "output size limit")

@@ -171,6 +171,23 @@ func TestPluginCallCommand(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, `"command":"ran"`) {
 		t.Fatalf("command: exit %d stdout %q", code, stdout)
 	}
+	// Grants open the sandbox as a manifest's do.
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "value.txt"), []byte("from-cli\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GRANT_TEST_VALUE", "cli-env")
+	reader := catalog.MustPath(t, "testdata/grants/reader")
+	code, stdout, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, "--grant-env", "GRANT_TEST_VALUE", "--grant-dir", data+":/data", "--cache-dir", "-")
+	if code != exitOK || !strings.Contains(stdout, `"value":"cli-env"`) || !strings.Contains(stdout, `"value":"from-cli"`) {
+		t.Fatalf("grants: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, "--grant-env", "SF_CLIENT_SECRET", "--cache-dir", "-"); code != exitFailure || !strings.Contains(stderr, "grant refused") {
+		t.Fatalf("credential grant: exit %d %q", code, stderr)
+	}
+	if code, _, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, "--grant-dir", "/data", "--cache-dir", "-"); code != exitUsage || !strings.Contains(stderr, "HOST:GUEST") {
+		t.Fatalf("bad --grant-dir: exit %d %q", code, stderr)
+	}
 	// Usage errors.
 	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", writeShapeFile(t, "x.json", "nope")); code != exitUsage || !strings.Contains(stderr, "not a JSON object") {
 		t.Fatalf("bad input: exit %d %q", code, stderr)

@@ -1,7 +1,8 @@
 @product
 Feature: Plugins run in a sandbox, within limits
-  Plugins are WebAssembly modules. They get no files, no network, no environment and no arguments;
-  the clock and randomness come from agentshape. Each call has a time limit, a memory limit and an
+  Plugins are WebAssembly modules. They get no files, no network, no environment and no arguments,
+  unless the pipeline manifest grants one plugin named environment variables or read-only
+  directories; the clock and randomness come from agentshape. Each call has a time limit, a memory limit and an
   output size limit. A plugin that breaks a limit or the ABI is stopped with an error that names the
   plugin and the cause, and the run produces no request.
 
@@ -43,6 +44,36 @@ Feature: Plugins run in a sandbox, within limits
         | read a file                              | read-file   |
         | read environment variables and arguments | read-env    |
         | open a socket                            | open-socket |
+
+  Rule: A manifest can grant one plugin named variables and read-only directories, nothing more
+
+    @sandbox:grants
+    Scenario: A granted variable and directory are visible to the plugin, read-only
+      Given a pipeline of the plugins "testdata/grants/reader"
+      And "reader" is granted the environment variable "GRANT_TEST_VALUE" set to "salt-42"
+      And "reader" is granted a read-only directory at "/data" holding "value.txt" with "gold"
+      When the request is shaped
+      Then the shaped request has the variable "env" with value "salt-42"
+      And the shaped request has the variable "file" with value "gold"
+      And the shaped request has the variable "write" with value "refused"
+      And the shaped request has the variable "escape" with value "refused"
+
+    @sandbox:grants
+    Scenario: Without a grant the same plugin sees nothing of the host
+      Given the environment variable "GRANT_TEST_VALUE" is set to "salt-42"
+      And a pipeline of the plugins "testdata/grants/reader"
+      When the request is shaped
+      Then the shaped request has the variable "env" with value "(unset)"
+      And the shaped request has the variable "file" with value "(unreadable)"
+
+    @sandbox:grants
+    Scenario: A Salesforce credential can never be granted
+      Given a pipeline of the plugins "testdata/grants/reader"
+      And "reader" is granted the environment variable "SF_CLIENT_SECRET" set to "do-not-leak"
+      When the pipeline is loaded
+      Then loading fails because of the plugin "reader"
+      And the failure is a "grant refused" error
+      And the error message does not contain "do-not-leak"
 
   Rule: Only ABI v1 modules with allowed imports are loaded
 

@@ -48,6 +48,9 @@ type Entry struct {
 	Config map[string]any `yaml:"config"`
 	// Limits override the defaults for this plugin.
 	Limits EntryLimits `yaml:"limits"`
+	// Grants open the plugin's sandbox: environment variables and read-only
+	// directories (none by default).
+	Grants EntryGrants `yaml:"grants"`
 	// Line is the entry's line in the manifest (for messages).
 	Line int `yaml:"-"`
 }
@@ -62,6 +65,22 @@ type EntryLimits struct {
 	MaxOutputBytes int `yaml:"maxOutputBytes"`
 	// PoolSize is the number of pooled instances.
 	PoolSize int `yaml:"poolSize"`
+}
+
+// EntryGrants are a plugin's sandbox grants as written in YAML.
+type EntryGrants struct {
+	// Env names host environment variables the plugin may read.
+	Env []string `yaml:"env"`
+	// Dirs are host directories the plugin may read, mounted read-only.
+	Dirs []EntryDir `yaml:"dirs"`
+}
+
+// EntryDir is one read-only directory grant.
+type EntryDir struct {
+	// Host is the directory on the host, relative to the manifest's directory.
+	Host string `yaml:"host"`
+	// Guest is the absolute path the plugin sees it under, e.g. /data.
+	Guest string `yaml:"guest"`
 }
 
 // ManifestError is a fault in a manifest, located by line and field.
@@ -162,6 +181,9 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 				return nil, fail(at+".sha256", "%q is not 64 hex digits (sha256sum of the .wasm)", e.SHA256)
 			}
 		}
+		if field, msg := e.Grants.check(); field != "" {
+			return nil, fail(at+".grants."+field, "%s", msg)
+		}
 		if _, err := e.limits(); err != nil {
 			var le *limitError
 			if errors.As(err, &le) {
@@ -215,6 +237,31 @@ func (e *Entry) limits() (plugin.Limits, error) {
 	return l, nil
 }
 
+// check finds the first malformed grant: its field below grants and what is
+// wrong. Whether variables are set and directories exist is checked when the
+// plugin is loaded.
+func (g *EntryGrants) check() (field, msg string) {
+	seen := map[string]int{}
+	for i, k := range g.Env {
+		if !plugin.ValidEnvName(k) {
+			return fmt.Sprintf("env[%d]", i), fmt.Sprintf("%q is not an environment variable name (letters, digits, _; not starting with a digit)", k)
+		}
+		if j, dup := seen[k]; dup {
+			return fmt.Sprintf("env[%d]", i), fmt.Sprintf("%s is already granted at env[%d]; list it once", k, j)
+		}
+		seen[k] = i
+	}
+	for i, d := range g.Dirs {
+		if d.Host == "" {
+			return fmt.Sprintf("dirs[%d].host", i), "is required: the host directory to mount read-only, relative to the manifest"
+		}
+		if !plugin.ValidGuestPath(d.Guest) {
+			return fmt.Sprintf("dirs[%d].guest", i), fmt.Sprintf("%q must be a clean absolute path below / such as /data", d.Guest)
+		}
+	}
+	return "", ""
+}
+
 // Spec returns the plugin.Spec of an entry, its path resolved against dir.
 func (e *Entry) Spec(dir string) (plugin.Spec, error) {
 	l, err := e.limits()
@@ -225,7 +272,15 @@ func (e *Entry) Spec(dir string) (plugin.Spec, error) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(dir, filepath.FromSlash(p))
 	}
-	return plugin.Spec{Name: e.Name, Path: p, SHA256: e.SHA256, Config: e.Config, Limits: l}, nil
+	g := plugin.Grants{Env: e.Grants.Env}
+	for _, d := range e.Grants.Dirs {
+		host := d.Host
+		if !filepath.IsAbs(host) {
+			host = filepath.Join(dir, filepath.FromSlash(host))
+		}
+		g.Dirs = append(g.Dirs, plugin.DirGrant{Host: host, Guest: d.Guest})
+	}
+	return plugin.Spec{Name: e.Name, Path: p, SHA256: e.SHA256, Config: e.Config, Limits: l, Grants: g}, nil
 }
 
 // yamlError turns a go-yaml error into a *ManifestError with its line and

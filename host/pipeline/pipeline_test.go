@@ -240,6 +240,8 @@ func TestManifestErrorsNameLineAndField(t *testing.T) {
 		{"bad sha", "version: 1\nplugins:\n  - path: a.wasm\n    sha256: nope\n", 4, "plugins[0].sha256", "not 64 hex digits"},
 		{"wrong type", "version: 1\nplugins:\n  - path: a.wasm\n    limits: {poolSize: many}\n", 4, "", "poolSize"},
 		{"syntax", "version: 1\nplugins:\n  - path: [a.wasm\n", 3, "", ""},
+		{"grant guest", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      env: [SALT]\n      dirs:\n        - host: data\n          guest: data\n", 8, "plugins[0].grants.dirs[0].guest", "clean absolute path"},
+		{"grant env name", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      env: [SALT, 9LIVES]\n", 5, "plugins[0].grants.env[1]", "not an environment variable name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -288,6 +290,8 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 	good := []string{
 		"version: 1\nplugins:\n  - path: a.wasm\n",
 		"version: 1\nplugins:\n  - name: cv\n    path: a.wasm\n    sha256: sha256:" + strings.Repeat("a", 64) + "\n    config: {x: [1]}\n    limits: {memoryMaxPages: 64, timeout: 1.5s, maxOutputBytes: 10, poolSize: 1}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [SALT, _X1], dirs: [{host: data, guest: /data}, {host: /srv/ref, guest: /ref/v1}]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {}\n",
 	}
 	bad := []string{
 		"version: 2\nplugins:\n  - path: a.wasm\n",
@@ -296,6 +300,13 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 		"version: 1\nplugins:\n  - path: a.wasm\n    limits: {timeout: soon}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    sha256: nope\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    extra: 1\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [1SALT]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [SALT, SALT]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{host: data, guest: data}]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{host: data, guest: /data/../etc}]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{host: data, guest: /}]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{guest: /data}]}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {network: true}\n",
 	}
 	check := func(src string, wantValid bool) {
 		_, perr := pipeline.ParseManifest([]byte(src), "m.yaml", "/")
@@ -360,5 +371,50 @@ plugins:
 		if got := res.Provenance[ptr]; got != owner {
 			t.Errorf("provenance[%q] = %q, want %q", ptr, got, owner)
 		}
+	}
+}
+
+// Grants in a manifest reach the plugin: a directory relative to the
+// manifest and a variable of agentshape's environment; a variable that is
+// not set stops the pipeline from opening, naming the manifest entry.
+func TestManifestGrants(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "value.txt"), []byte("gold\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	body := `version: 1
+plugins:
+  - name: reader
+    path: ` + catalog.MustPath(t, "testdata/grants/reader") + `
+    grants:
+      env: [GRANT_TEST_VALUE]
+      dirs:
+        - {host: data, guest: /data}
+`
+	if err := os.WriteFile(manifest, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GRANT_TEST_VALUE", "salt-from-env")
+	res, err := openPipeline(t, manifest).Run(context.Background(), abi.Context{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"value":"salt-from-env"`, `"value":"gold"`} {
+		if !strings.Contains(string(res.Request), want) {
+			t.Errorf("request %s lacks %s", res.Request, want)
+		}
+	}
+	os.Unsetenv("GRANT_TEST_VALUE")
+	m, err := pipeline.LoadManifest(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pipeline.New(context.Background(), newRuntime(t), m)
+	if !errors.Is(err, plugin.ErrGrant) || !strings.Contains(err.Error(), "pipeline.yaml:3") || !strings.Contains(err.Error(), "GRANT_TEST_VALUE is not set") {
+		t.Fatalf("err = %v, want ErrGrant at pipeline.yaml:3 naming GRANT_TEST_VALUE", err)
 	}
 }

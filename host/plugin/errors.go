@@ -52,6 +52,10 @@ var (
 	ErrCanceled = errors.New("canceled")
 	// ErrClosed: the plugin or its runtime was closed.
 	ErrClosed = errors.New("closed")
+	// ErrGrant: a grant in the spec cannot be honoured (an environment
+	// variable that is not set or may not be granted, a directory that does
+	// not exist, a bad guest path).
+	ErrGrant = errors.New("grant refused")
 )
 
 // Error is the error every function of this package returns for a plugin

@@ -35,6 +35,8 @@ type Spec struct {
 	Config map[string]any
 	// Limits bound the plugin; zero fields take DefaultLimits.
 	Limits Limits
+	// Grants open the sandbox for this plugin only; none by default.
+	Grants Grants
 }
 
 // Kind tells reactor plugins (exported shape) from command plugins (_start).
@@ -105,6 +107,10 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 			return nil, newError(name, PhaseLoad, ErrABI, "%w", err)
 		}
 	}
+	sb, err := resolveGrants(name, spec.Grants)
+	if err != nil {
+		return nil, err
+	}
 	cfgJSON := []byte("{}")
 	if spec.Config != nil {
 		if cfgJSON, err = json.Marshal(spec.Config); err != nil {
@@ -129,6 +135,10 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 		logger:   r.logger.With("plugin", name),
 		sem:      make(chan struct{}, limits.PoolSize),
 		idle:     make(chan *instance, limits.PoolSize),
+		sandbox:  sb,
+	}
+	if d := sb.describe(); d != "" {
+		p.logger.Debug("plugin granted", "grants", d)
 	}
 	p.envPrefix = envelopePrefix(name, cfgJSON)
 	if err := r.checkImportTypes(compiled.ImportedFunctions()); err != nil {

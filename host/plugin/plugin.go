@@ -35,6 +35,7 @@ type Plugin struct {
 	config    map[string]any
 	logger    *slog.Logger
 	envPrefix []byte
+	sandbox   sandbox // granted env and read-only dirs
 
 	sem  chan struct{}  // concurrency tokens
 	idle chan *instance // pre-initialised reactor instances
@@ -140,9 +141,10 @@ var FixedWalltime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 func fixedWalltime() (int64, int32) { return FixedWalltime.Unix(), 0 }
 
 // moduleConfig is the sandbox: no args, no env, no preopens (wazero grants
-// none unless asked), no sockets, no start functions, host clock and random.
+// none unless asked), no sockets, no start functions, host clock and random;
+// then the plugin's own grants (Spec.Grants), if any.
 func (p *Plugin) moduleConfig(det *detSource) wazero.ModuleConfig {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	cfg := p.sandbox.apply(wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if det != nil {
 		return cfg.WithWalltime(fixedWalltime, sys.ClockResolution(1)).
 			WithNanotime(det.nanotime, sys.ClockResolution(1)).

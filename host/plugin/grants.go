@@ -1,0 +1,132 @@
+package plugin
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// Grants are the only openings in a plugin's sandbox, each named in its
+// manifest entry: host environment variables it may read and host
+// directories it may read. Nothing else can be granted: no network, no
+// writable files, no other part of the host's environment or file system.
+// With no grants a plugin sees no environment and no files at all.
+type Grants struct {
+	// Env names host environment variables the plugin may read (WASI
+	// environ). Each must be set when the plugin is loaded; values are read
+	// then and never logged or put into errors.
+	Env []string
+	// Dirs are host directories the plugin may read, mounted read-only.
+	Dirs []DirGrant
+}
+
+// DirGrant is one read-only directory mount.
+type DirGrant struct {
+	// Host is the directory on the host.
+	Host string
+	// Guest is the absolute path the plugin opens it under, e.g. /data.
+	Guest string
+}
+
+// ForbiddenEnv lists environment variables that can never be granted: the
+// Salesforce client credentials agentshape itself uses never reach a plugin.
+var ForbiddenEnv = []string{"SF_CLIENT_SECRET", "SF_ACCESS_TOKEN"}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidEnvName reports whether k can name a granted environment variable:
+// letters, digits and _, not starting with a digit.
+func ValidEnvName(k string) bool { return envNameRE.MatchString(k) }
+
+// ValidGuestPath reports whether p can be a directory grant's guest path: a
+// clean absolute path below / such as /data.
+func ValidGuestPath(p string) bool {
+	return strings.HasPrefix(p, "/") && path.Clean(p) == p && p != "/"
+}
+
+// sandbox is a plugin's resolved grants, applied to every instance.
+type sandbox struct {
+	env  [][2]string // name, value
+	dirs []DirGrant  // host paths checked to be directories
+}
+
+// resolveGrants checks g and reads the granted variables' values.
+func resolveGrants(name string, g Grants) (sandbox, error) {
+	var sb sandbox
+	seen := map[string]bool{}
+	for _, k := range g.Env {
+		if !ValidEnvName(k) {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %q is not an environment variable name (letters, digits, _; not starting with a digit)", k)
+		}
+		for _, f := range ForbiddenEnv {
+			if strings.EqualFold(k, f) {
+				return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s holds a Salesforce credential, which never reaches a plugin; remove the grant", k)
+			}
+		}
+		if seen[k] {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s is granted twice; list it once", k)
+		}
+		seen[k] = true
+		v, ok := os.LookupEnv(k)
+		if !ok {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s is not set in agentshape's environment; set it or remove the grant", k)
+		}
+		sb.env = append(sb.env, [2]string{k, v})
+	}
+	guests := map[string]bool{}
+	for _, d := range g.Dirs {
+		guest := d.Guest
+		if !ValidGuestPath(guest) {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: guest path %q must be a clean absolute path below / such as /data", d.Guest)
+		}
+		if guests[guest] {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: guest path %s is mounted twice", guest)
+		}
+		guests[guest] = true
+		host, err := filepath.Abs(d.Host)
+		if err != nil {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w", guest, err)
+		}
+		fi, err := os.Stat(host)
+		if err != nil {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w; create it or fix the path", guest, err)
+		}
+		if !fi.IsDir() {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: %s (for %s) is not a directory", host, guest)
+		}
+		sb.dirs = append(sb.dirs, DirGrant{Host: host, Guest: guest})
+	}
+	return sb, nil
+}
+
+// apply opens the granted holes in cfg; with no grants it returns cfg as is.
+func (sb sandbox) apply(cfg wazero.ModuleConfig) wazero.ModuleConfig {
+	for _, kv := range sb.env {
+		cfg = cfg.WithEnv(kv[0], kv[1])
+	}
+	if len(sb.dirs) > 0 {
+		fs := wazero.NewFSConfig()
+		for _, d := range sb.dirs {
+			fs = fs.WithReadOnlyDirMount(d.Host, d.Guest)
+		}
+		cfg = cfg.WithFSConfig(fs)
+	}
+	return cfg
+}
+
+// describe lists the grants for logs: variable names and mounts, never values.
+func (sb sandbox) describe() string {
+	var parts []string
+	for _, kv := range sb.env {
+		parts = append(parts, "env "+kv[0])
+	}
+	for _, d := range sb.dirs {
+		parts = append(parts, fmt.Sprintf("dir %s -> %s (read-only)", d.Host, d.Guest))
+	}
+	return strings.Join(parts, ", ")
+}

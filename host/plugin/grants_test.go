@@ -1,0 +1,144 @@
+package plugin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// sandboxView runs testdata/grants/reader and returns what it saw: env,
+// file, write and escape (see reader.c).
+func sandboxView(t *testing.T, p *plugin.Plugin) map[string]string {
+	t.Helper()
+	out, err := p.Shape(context.Background(), abi.Context{}, nil)
+	if err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	var req struct {
+		Variables []struct{ Name, Value string }
+	}
+	if err := json.Unmarshal(out, &req); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, v := range req.Variables {
+		seen[v.Name] = v.Value
+	}
+	return seen
+}
+
+// grantDir makes a host directory holding value.txt.
+func grantDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "value.txt"), []byte("from-the-file\nsecond line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Without grants a plugin sees neither the host's environment nor its files,
+// even when the variable is set and the directory exists.
+func TestNoGrantsNoAccess(t *testing.T) {
+	t.Setenv("GRANT_TEST_VALUE", "host-value")
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	got := sandboxView(t, load(t, rt, "testdata/grants/reader", plugin.Limits{}, nil))
+	want := map[string]string{"env": "(unset)", "file": "(unreadable)", "write": "refused", "escape": "refused"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+// Granted variables and directories are visible, directories read-only, and
+// nothing else opens up.
+func TestGrantsOpenOnlyWhatTheyName(t *testing.T) {
+	t.Setenv("GRANT_TEST_VALUE", "host-value")
+	t.Setenv("OTHER_VALUE", "not granted")
+	dir := grantDir(t)
+	var logs syncBuffer
+	rt := newRuntime(t, plugin.RuntimeOptions{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	for _, mode := range []string{"reactor", "deterministic"} {
+		t.Run(mode, func(t *testing.T) {
+			r := rt
+			if mode == "deterministic" {
+				r = newRuntime(t, plugin.RuntimeOptions{Deterministic: true, Seed: 1})
+			}
+			p, err := r.Load(context.Background(), plugin.Spec{
+				Path:   catalog.MustPath(t, "testdata/grants/reader"),
+				Grants: plugin.Grants{Env: []string{"GRANT_TEST_VALUE"}, Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data"}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := sandboxView(t, p)
+			want := map[string]string{"env": "host-value", "file": "from-the-file", "write": "refused", "escape": "refused"}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "written.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the plugin created a file in a read-only grant: %v", err)
+	}
+	l := logs.String()
+	if !strings.Contains(l, "env GRANT_TEST_VALUE") || !strings.Contains(l, "-> /data (read-only)") {
+		t.Errorf("the debug log should name the grants: %s", l)
+	}
+	if strings.Contains(l, "host-value") {
+		t.Errorf("a granted variable's value reached the log: %s", l)
+	}
+}
+
+// Grants that cannot be honoured are refused at load, naming the grant and
+// the fix, and never quoting a variable's value.
+func TestGrantRefusals(t *testing.T) {
+	t.Setenv("GRANT_TEST_VALUE", "s3cr3t-value")
+	t.Setenv("SF_CLIENT_SECRET", "client-secret-value")
+	dir := grantDir(t)
+	notDir := filepath.Join(dir, "value.txt")
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, c := range []struct {
+		name   string
+		grants plugin.Grants
+		says   string
+	}{
+		{"salesforce secret", plugin.Grants{Env: []string{"SF_CLIENT_SECRET"}}, "Salesforce credential, which never reaches a plugin"},
+		{"salesforce secret any case", plugin.Grants{Env: []string{"sf_client_secret"}}, "Salesforce credential"},
+		{"unset variable", plugin.Grants{Env: []string{"GRANT_TEST_VALUE", "NOT_SET_ANYWHERE_42"}}, "NOT_SET_ANYWHERE_42 is not set"},
+		{"bad name", plugin.Grants{Env: []string{"A=B"}}, "not an environment variable name"},
+		{"twice", plugin.Grants{Env: []string{"GRANT_TEST_VALUE", "GRANT_TEST_VALUE"}}, "granted twice"},
+		{"relative guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "data"}}}, "clean absolute path"},
+		{"root guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/"}}}, "clean absolute path"},
+		{"dotted guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data/../etc"}}}, "clean absolute path"},
+		{"missing dir", plugin.Grants{Env: []string{"GRANT_TEST_VALUE"}, Dirs: []plugin.DirGrant{{Host: filepath.Join(dir, "nope"), Guest: "/data"}}}, "create it or fix the path"},
+		{"file not dir", plugin.Grants{Dirs: []plugin.DirGrant{{Host: notDir, Guest: "/data"}}}, "is not a directory"},
+		{"same guest twice", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data"}, {Host: dir, Guest: "/data"}}}, "mounted twice"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := rt.Load(context.Background(), plugin.Spec{Path: catalog.MustPath(t, "testdata/grants/reader"), Grants: c.grants})
+			var pe *plugin.Error
+			if !errors.Is(err, plugin.ErrGrant) || !errors.As(err, &pe) || pe.Phase != plugin.PhaseLoad || pe.Plugin != "reader" {
+				t.Fatalf("err = %v, want a load-phase ErrGrant for plugin reader", err)
+			}
+			if !strings.Contains(err.Error(), c.says) {
+				t.Errorf("err = %v, want it to say %q", err, c.says)
+			}
+			if strings.Contains(err.Error(), "s3cr3t-value") || strings.Contains(err.Error(), "client-secret-value") {
+				t.Errorf("an environment value reached the error: %v", err)
+			}
+		})
+	}
+}
