@@ -211,8 +211,8 @@ func (s *sessionStore) put(ns newSession, idle time.Duration) (id string, swept 
 		r.agentLen = uint8(copy(r.agent[:], ns.agentID))
 		r.created = ns.now.UnixNano()
 		r.lastUsed.Store(r.created)
+		sh.index[sid] = slot // before setDetail: a compaction it triggers copies the live details it finds in the index
 		sh.setDetail(r, buf.Bytes())
-		sh.index[sid] = slot
 		sh.mu.Unlock()
 		packPool.Put(buf)
 		s.live.Add(1)

@@ -184,3 +184,53 @@ func TestSessionRefStaleAfterClear(t *testing.T) {
 		t.Fatalf("store after clear = %+v", all)
 	}
 }
+
+// A session started while its shard's arena is mostly garbage (many sessions
+// ended, a few still live) keeps its details: the compaction that put
+// triggers must include the session being stored.
+func TestSessionStorePutDuringCompaction(t *testing.T) {
+	s := newSessionStore()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	put := func(key string) string {
+		id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+			clientID: DemoClientID, externalKey: key,
+			variables: []Variable{{Name: "k", Type: "Text", Value: strings.Repeat(key, 4)}},
+		}}, 0)
+		return id
+	}
+	want := map[string]string{}
+	for i := range 6000 {
+		key := fmt.Sprintf("old-%d", i)
+		id := put(key)
+		if i%20 == 0 {
+			want[id] = key // kept live, so the shard's arena is not simply reset
+			continue
+		}
+		ref, res := s.claim(id, now, 0)
+		if res != claimed || !ref.end() {
+			t.Fatalf("end %s: %v", id, res)
+		}
+	}
+	for i := range 2000 {
+		key := fmt.Sprintf("new-%d", i)
+		want[put(key)] = key
+	}
+	compacted := 0
+	for i := range s.shards {
+		compacted += s.shards[i].shard.compactions
+	}
+	if compacted == 0 {
+		t.Fatal("no shard was compacted; the test does not exercise compaction on put")
+	}
+	all := s.all()
+	if len(all) != len(want) {
+		t.Fatalf("store lists %d sessions, want %d", len(all), len(want))
+	}
+	for _, info := range all {
+		key := want[info.SessionID]
+		if info.ExternalSessionKey != key || info.ClientID != DemoClientID || len(info.Variables) != 1 ||
+			info.Variables[0].Value != strings.Repeat(key, 4) {
+			t.Fatalf("session %s = %+v; want key %q", info.SessionID, info, key)
+		}
+	}
+}
