@@ -19,6 +19,9 @@ func newSchemasCmd() *cobra.Command {
 		Long: `schemas prints the JSON Schemas (draft 2020-12) agentshape validates with, so that you can feed
 them to your own tools. Schemas refer to each other by relative $ref under their $id base
 (` + schemas.BaseURL + `); save them side by side to keep the references working.`,
+		// A mistyped sub-command is an error (exit 2), not this help.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",

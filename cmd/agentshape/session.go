@@ -24,6 +24,9 @@ as that command.
 
 Exit codes: 0 the API answered 200; 2 bad flags or no org configured; 4 the API answered with an
 exception; 5 the API could not be reached.`,
+		// A mistyped sub-command is an error (exit 2), not this help.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newSessionSendCmd(), newSessionEndCmd())
 	return cmd
