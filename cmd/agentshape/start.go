@@ -226,10 +226,15 @@ func startTarget() (cfg agentapi.Config, embedded bool, err error) {
 	if len(set) == 3 {
 		cfg = agentapi.Config{MyDomain: vars[envMyDomain], ClientID: vars[envClientID], ClientSecret: vars[envClientSecret],
 			APIBaseURL: strings.TrimSpace(os.Getenv(envAPIBaseURL)), TokenURL: strings.TrimSpace(os.Getenv(envTokenURL))}
-		// Check the URLs now, before any plugin runs.
-		if _, err := agentapi.New(cfg); err != nil {
+		// Check the URLs now, before any plugin runs, and keep the My Domain
+		// in the client's normalised form (scheme added, no trailing slash):
+		// plugins see it and the endpoint check compares against it.
+		c, err := agentapi.New(cfg)
+		if err != nil {
 			return cfg, false, fmt.Errorf("%s/%s: %w", envMyDomain, envAPIBaseURL, err)
 		}
+		cfg.MyDomain = c.MyDomain()
+		c.Close()
 		return cfg, false, nil
 	}
 	return agentapi.Config{MyDomain: emulator.DemoMyDomain, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret}, true, nil

@@ -261,3 +261,21 @@ func TestStartWarnsOnEndpointMismatch(t *testing.T) {
 		t.Fatalf("stderr should warn before sending:\n%s", stderr)
 	}
 }
+
+// TestStartNoFalseEndpointWarning: SF_MY_DOMAIN may be written without the
+// scheme, in another case or with a trailing slash (the client normalises
+// it); the endpoint check compares against that normalised My Domain, so a
+// matching endpoint gets no warning (agent-api.md §8).
+func TestStartNoFalseEndpointWarning(t *testing.T) {
+	orgEnv(t, nil)
+	for _, md := range []string{"example-co.my.salesforce.com", "HTTPS://Example-Co.my.salesforce.com/"} {
+		t.Setenv(envMyDomain, md)
+		code, out, stderr := runStart(t)
+		if code != exitOK || out["output"] != "200" {
+			t.Fatalf("SF_MY_DOMAIN=%s: exit %d, outcome %v\n%s", md, code, out, stderr)
+		}
+		if strings.Contains(stderr, "warning: instanceConfig.endpoint") {
+			t.Errorf("SF_MY_DOMAIN=%s: false endpoint warning:\n%s", md, stderr)
+		}
+	}
+}
