@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,6 +64,21 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
 					}
 				}
 			}
+			reports := []struct {
+				flag, path string
+				write      func(*conformance.Report, io.Writer) error
+			}{
+				{"--junit", junit, (*conformance.Report).WriteJUnit},
+				{"--cucumber", cucumber, (*conformance.Report).WriteCucumber},
+				{"--html", htmlF, (*conformance.Report).WriteHTML},
+			}
+			// A report that cannot be written is a bad flag: say so before
+			// the gate runs, not after.
+			for _, r := range reports {
+				if err := checkReportPath(r.flag, r.path); err != nil {
+					return withCode(exitUsage, err)
+				}
+			}
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
 			}
@@ -66,15 +86,12 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			for _, out := range []struct {
-				path  string
-				write func(io.Writer) error
-			}{{junit, rep.WriteJUnit}, {cucumber, rep.WriteCucumber}, {htmlF, rep.WriteHTML}} {
-				if out.path == "" {
+			for _, r := range reports {
+				if r.path == "" {
 					continue
 				}
-				if err := writeFile(out.path, out.write); err != nil {
-					return withCode(exitFailure, err)
+				if err := writeFile(r.path, func(w io.Writer) error { return r.write(rep, w) }); err != nil {
+					return withCode(exitFailure, fmt.Errorf("%s: %w", r.flag, err))
 				}
 			}
 			fmt.Fprintln(cmd.ErrOrStderr())
@@ -102,10 +119,32 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
 	return cmd
 }
 
-// writeFile writes a report through a temporary file, so a failed write
-// leaves no half-written report behind.
+// checkReportPath refuses a report path that cannot become a file: a
+// directory, or one whose directory does not exist.
+func checkReportPath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s: is a directory; name a file in it, e.g. %s", flag, path, filepath.Join(path, "conformance-report"))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w; create the directory first", flag, path, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s %s: %s is not a directory", flag, path, dir)
+	}
+	return nil
+}
+
+// writeFile writes a report through a temporary file beside it, so a failed
+// write leaves no half-written report behind. The file gets the mode any new
+// file of this user gets (0666 less the umask), not a temporary file's 0600:
+// CI jobs that upload or publish reports must be able to read them.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".agentshape-report-*")
+	tmp, err := createSibling(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -123,9 +162,16 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
+// createSibling creates a new, uniquely named hidden file in path's
+// directory with mode 0666 (less the umask).
+func createSibling(path string) (*os.File, error) {
+	dir := filepath.Dir(path)
+	for {
+		name := filepath.Join(dir, ".agentshape-report-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
 	}
-	return "."
 }

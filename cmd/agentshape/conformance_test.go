@@ -84,3 +84,45 @@ func TestConformanceCLIUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceCLIReportFiles: reports are ordinary files (readable by the
+// CI job that uploads them, like any file this user creates: 0666 less the
+// umask, not 0600), and a report path that cannot be written is a usage error
+// named by its flag before the gate runs.
+func TestConformanceCLIReportFiles(t *testing.T) {
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "reference")
+	if err := os.WriteFile(ref, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	refInfo, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junit := filepath.Join(dir, "c.xml")
+	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "timezone"), "--cases", "3",
+		"--cache-dir", shapeCacheDir, "--junit", junit)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	info, err := os.Stat(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != refInfo.Mode().Perm() {
+		t.Errorf("report mode %v, want %v (what this user's new files get)", info.Mode().Perm(), refInfo.Mode().Perm())
+	}
+
+	for _, tc := range []struct {
+		flag, path, want string
+	}{
+		{"--junit", dir, "is a directory"},
+		{"--html", filepath.Join(dir, "missing", "r.html"), "missing"},
+		{"--cucumber", filepath.Join(ref, "r.json"), "not a directory"},
+	} {
+		code, out, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "timezone"), "--cache-dir", shapeCacheDir, tc.flag, tc.path)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.flag+" "+tc.path) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want exit 2 before the run, naming the flag and %q", tc.flag, tc.path, code, out, errOut, tc.want)
+		}
+	}
+}
