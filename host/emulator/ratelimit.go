@@ -28,12 +28,16 @@ func newLimiter(rl *RateLimit) *limiter {
 func (l *limiter) allow(now time.Time) (bool, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.last.IsZero() {
-		if dt := now.Sub(l.last).Seconds(); dt > 0 {
-			l.tokens = math.Min(l.burst, l.tokens+dt*l.rate)
-		}
+	switch {
+	case l.last.IsZero():
+		l.last = now
+	case now.After(l.last):
+		l.tokens = math.Min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+		l.last = now
 	}
-	l.last = now
+	// A request whose clock was read before the last one's (concurrent
+	// requests reach here out of order) leaves last alone: moving it back
+	// would credit the same interval twice.
 	if l.tokens >= 1 {
 		l.tokens--
 		return true, ""
