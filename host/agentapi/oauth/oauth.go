@@ -124,9 +124,10 @@ func (e *RejectedError) Unwrap() error { return ErrTokenRejected }
 type Source struct {
 	cfg Config
 
-	mu    sync.Mutex // held while fetching, so concurrent callers share one fetch
-	token *Token     // guarded by mu
-	fast  atomic.Pointer[Token]
+	fetching chan struct{} // a one-slot semaphore held while fetching, so concurrent callers share one fetch
+	mu       sync.Mutex    // guards token; never held during a fetch
+	token    *Token
+	fast     atomic.Pointer[Token]
 }
 
 // NewSource returns a Source for cfg. It does not contact the endpoint.
@@ -153,7 +154,7 @@ func NewSource(cfg Config) (*Source, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Source{cfg: cfg}, nil
+	return &Source{cfg: cfg, fetching: make(chan struct{}, 1)}, nil
 }
 
 // Token returns a valid cached token, fetching a new one when there is none
@@ -163,17 +164,27 @@ func (s *Source) Token(ctx context.Context) (Token, error) {
 	if t := s.fast.Load(); t != nil && s.cfg.Now().Before(refreshAt(*t)) {
 		return *t, nil
 	}
+	// Wait for a fetch in flight (another caller's) as long as ctx allows.
+	select {
+	case s.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return Token{}, fmt.Errorf("oauth: waiting for the token request in flight: %w", context.Cause(ctx))
+	}
+	defer func() { <-s.fetching }()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.token != nil && s.cfg.Now().Before(refreshAt(*s.token)) {
-		return *s.token, nil
+	cached := s.token
+	s.mu.Unlock()
+	if cached != nil && s.cfg.Now().Before(refreshAt(*cached)) {
+		return *cached, nil
 	}
 	t, err := s.fetch(ctx)
 	if err != nil {
 		return Token{}, err
 	}
+	s.mu.Lock()
 	s.token = &t
 	s.fast.Store(&t)
+	s.mu.Unlock()
 	return t, nil
 }
 

@@ -191,3 +191,53 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// While one caller's token request hangs, another caller's context still
+// ends its wait, and Redact and Invalidate (used on every error path of the
+// API client) do not wait for the hanging request.
+func TestWaitBehindHangingFetchHonoursContext(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	srv, _ := server(t, func(w http.ResponseWriter, n int64) {
+		if n == 1 {
+			close(arrived)
+			<-release
+		}
+		fmt.Fprintf(w, `{"access_token":"tok-%d"}`, n)
+	})
+	defer close(release)
+	s := source(t, srv, nil)
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Token(context.Background())
+		first <- err
+	}()
+	<-arrived // the first caller's fetch is in flight and hangs
+
+	done := make(chan string, 3)
+	go func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := s.Token(ctx); !errors.Is(err, context.Canceled) {
+			done <- fmt.Sprintf("Token with a cancelled context: err = %v, want context.Canceled", err)
+			return
+		}
+		done <- ""
+	}()
+	go func() { done <- strings.TrimPrefix(s.Redact("x "+secret), "x [REDACTED]") }()
+	go func() { s.Invalidate("tok-0"); done <- "" }()
+	for range 3 {
+		select {
+		case msg := <-done:
+			if msg != "" {
+				t.Fatal(msg)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("a caller stayed blocked behind another caller's hanging token request")
+		}
+	}
+	release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatalf("first caller: %v", err)
+	}
+}
