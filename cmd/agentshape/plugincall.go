@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -55,6 +56,13 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			path := args[0]
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(path), ".wasm")
+			}
+			// An unreadable plugin file is bad input (exit 2), like an
+			// unreadable envelope; a module the host refuses is a failure.
+			if fi, err := os.Stat(path); err != nil {
+				return withCode(exitUsage, fmt.Errorf("cannot read the plugin: %w (check the path; build the example plugins with `make plugins`)", err))
+			} else if fi.IsDir() {
+				return withCode(exitUsage, fmt.Errorf("plugin %s is a directory: pass the plugin's .wasm file", path))
 			}
 			raw, err := readObjectFile(inputPath, "--input")
 			if err != nil {
@@ -123,7 +131,7 @@ func applyEnvelopeFlags(raw json.RawMessage, name string, configs []string) ([]b
 	}
 	if p, ok := env["plugin"]; ok {
 		if err := json.Unmarshal(p, &pi); err != nil {
-			return nil, fmt.Errorf("--input: \"plugin\" must be {\"name\": string, \"config\": object}: %w", err)
+			return nil, errors.New(`--input: "plugin" must be {"name": string, "config": object}`)
 		}
 	}
 	if pi.Name != nil && len(configs) == 0 {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -16,6 +18,7 @@ import (
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/shaper"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 func init() { register(newShapeCmd) }
@@ -161,9 +164,10 @@ func readInput(path, flag string) ([]byte, error) {
 	return b, nil
 }
 
-// readJSONFile decodes a JSON file into v, refusing unknown fields when strict.
+// readJSONFile decodes a JSON file into v, refusing unknown fields when
+// strict. The file must hold exactly one well-formed JSON document.
 func readJSONFile(path, flag string, v any, strict bool) error {
-	b, err := readInput(path, flag)
+	b, err := readDocument(path, flag)
 	if err != nil {
 		return err
 	}
@@ -172,20 +176,64 @@ func readJSONFile(path, flag string, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			where := te.Field
+			if where == "" {
+				where = "the document"
+			}
+			return fmt.Errorf("%s %s: %s must be a JSON %s, not %s", flag, path, where, jsonKind(te.Type), te.Value)
+		}
 		return fmt.Errorf("%s %s: %w", flag, path, err)
 	}
 	return nil
 }
 
-// readObjectFile reads a file that must hold one JSON object.
-func readObjectFile(path, flag string) (json.RawMessage, error) {
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	default:
+		return "number"
+	}
+}
+
+// readDocument reads a file (or stdin for "-") that must hold exactly one
+// well-formed JSON document: empty input, malformed JSON and trailing data
+// are refused with the line and column.
+func readDocument(path, flag string) ([]byte, error) {
 	b, err := readInput(path, flag)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := schemas.Decode(b); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	return b, nil
+}
+
+// readObjectFile reads a file that must hold one JSON object.
+func readObjectFile(path, flag string) (json.RawMessage, error) {
+	b, err := readDocument(path, flag)
+	if err != nil {
+		return nil, err
+	}
 	t := bytes.TrimSpace(b)
-	if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
-		return nil, fmt.Errorf("%s %s: not a JSON object", flag, path)
+	if t[0] != '{' {
+		kind := map[byte]string{'[': "an array", '"': "a string", 't': "a boolean", 'f': "a boolean", 'n': "null"}[t[0]]
+		if kind == "" {
+			kind = "a number"
+		}
+		return nil, fmt.Errorf("%s %s: is %s, not a JSON object", flag, path, kind)
 	}
 	return json.RawMessage(t), nil
 }

@@ -189,7 +189,7 @@ func TestPluginCallCommand(t *testing.T) {
 		t.Fatalf("bad --grant-dir: exit %d %q", code, stderr)
 	}
 	// Usage errors.
-	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", writeShapeFile(t, "x.json", "nope")); code != exitUsage || !strings.Contains(stderr, "not a JSON object") {
+	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", writeShapeFile(t, "x.json", "nope")); code != exitUsage || !strings.Contains(stderr, "--input") || !strings.Contains(stderr, "malformed JSON") {
 		t.Fatalf("bad input: exit %d %q", code, stderr)
 	}
 	if code, _, stderr = runShapeCLI(t, "plugin", "call", moody, "--input", env, "--config", "novalue"); code != exitUsage || !strings.Contains(stderr, "KEY=VALUE") {
@@ -197,5 +197,48 @@ func TestPluginCallCommand(t *testing.T) {
 	}
 	if code, _, _ = runShapeCLI(t, "plugin", "call", "--input", env); code != exitUsage {
 		t.Fatalf("missing plugin arg: exit %d", code)
+	}
+}
+
+// TestInputFileErrors: every unusable --context, --request or --input names
+// the flag, the file and what is wrong with it, and exits 2; nothing that is
+// not one clean JSON document is taken.
+func TestInputFileErrors(t *testing.T) {
+	manifest := examplePipeline(t)
+	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
+	endpoint := catalog.MustPath(t, "endpoint")
+	for _, tc := range []struct {
+		name string
+		args []string
+		says []string
+	}{
+		{"empty context", []string{"shape", "-m", manifest, "-c", writeShapeFile(t, "empty.json", " \n")}, []string{"--context", "empty.json", "empty document"}},
+		{"context with trailing data", []string{"shape", "-m", manifest, "-c", writeShapeFile(t, "two.json", shapeContext+`{"agentId":"0XxAA0000000002AAA"}`)}, []string{"--context", "two.json", "after the JSON value"}},
+		{"context member of the wrong type", []string{"shape", "-m", manifest, "-c", writeShapeFile(t, "type.json", `{"agentId":5}`)}, []string{"--context", "type.json", "agentId must be a JSON string, not number"}},
+		{"truncated request", []string{"shape", "-m", manifest, "-c", ctxFile, "-r", writeShapeFile(t, "trunc.json", `{"tz":`)}, []string{"--request", "trunc.json", "line 1, column 7"}},
+		{"request array", []string{"shape", "-m", manifest, "-c", ctxFile, "-r", writeShapeFile(t, "arr.json", `[{}]`)}, []string{"--request", "arr.json", "is an array, not a JSON object"}},
+		{"envelope plugin not an object", []string{"plugin", "call", endpoint, "--input", writeShapeFile(t, "env.json", `{"abi":1,"plugin":5}`)}, []string{"--input", `"plugin" must be {"name": string, "config": object}`}},
+		{"plugin file missing", []string{"plugin", "call", filepath.Join(t.TempDir(), "gone.wasm"), "--input", ctxFile}, []string{"gone.wasm", "no such file", "make plugins"}},
+		{"plugin file is a directory", []string{"plugin", "call", t.TempDir(), "--input", ctxFile}, []string{"is a directory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runShapeCLI(t, tc.args...)
+			if code != exitUsage || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2", code, stdout, stderr)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr %q does not say %q", stderr, s)
+				}
+			}
+			if strings.Contains(stderr, "Go ") || strings.Contains(stderr, "struct") {
+				t.Errorf("stderr leaks Go internals: %q", stderr)
+			}
+		})
+	}
+	dir := t.TempDir()
+	code, _, stderr := runShapeCLI(t, "validate", dir)
+	if code != exitUsage || !strings.Contains(stderr, "is a directory") || strings.Count(stderr, dir) != 1 {
+		t.Errorf("validate DIR: exit %d, stderr %q; want exit 2 naming the directory once", code, stderr)
 	}
 }

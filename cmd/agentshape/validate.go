@@ -122,6 +122,9 @@ func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, maxValidateInput+1))
 	if err != nil {
+		if file != "-" {
+			return nil, err // names the file already: read FILE: is a directory
+		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(b) > maxValidateInput {
