@@ -12,7 +12,8 @@
 //
 // Retries use capped exponential backoff with full jitter and honour
 // Retry-After, on 423, 429 and 503 and on connection failures that provably
-// happened before the request was written, bounded by RetryPolicy. A 401
+// happened before the request was written, bounded by RetryPolicy; the token
+// request likewise on 423, 429, 503 and connection failures. A 401
 // makes the client fetch a new token once and repeat the request once. The
 // access token and the client secret never appear in an error, a log record
 // or an Outcome.
@@ -250,6 +251,19 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 		if err != nil {
 			var rej *oauth.RejectedError
 			if errors.As(err, &rej) {
+				// A busy token endpoint (429, 503, 423) has not judged the
+				// credentials; like a connection failure below, asking again
+				// is always safe.
+				if retryableStatus(rej.Status) {
+					d, ok := retryAfter(http.Header{"Retry-After": {rej.RetryAfter}}, time.Now())
+					if c.wait(ctx, start, tries, d, ok) {
+						c.log.Debug("agentapi token endpoint busy; retrying", "op", r.op, "status", rej.Status)
+						continue
+					}
+				}
+				if ctx.Err() != nil {
+					return c.canceled(ctx, r.op, out)
+				}
 				return c.tokenRejected(r.op, rej, out)
 			}
 			if ctx.Err() != nil {
@@ -494,7 +508,10 @@ func (c *Client) canceled(ctx context.Context, op string, out *Outcome) (*Outcom
 }
 
 func (c *Client) tokenRejected(op string, rej *oauth.RejectedError, out *Outcome) (*Outcome, error) {
-	out.Output = Output401
+	out.Output = Output401 // the credentials were refused: no token, as on a 401
+	if rej.Transient() {
+		out.Output = OutputFor(rej.Status)
+	}
 	out.ResponseCode = rej.Status
 	out.Message = "could not obtain an access token: " + rej.Error()
 	if json.Valid(rej.Body) {

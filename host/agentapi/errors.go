@@ -24,8 +24,8 @@ var (
 )
 
 // APIError is the typed error for an answer other than 200 (and for a token
-// endpoint that refused the client credentials, Op "token"). Its Outcome is
-// the same value the call returned.
+// endpoint that refused the client credentials or stayed busy through the
+// retries, Op "token"). Its Outcome is the same value the call returned.
 type APIError struct {
 	// Op names the call, e.g. "start session".
 	Op string
@@ -68,6 +68,9 @@ func (e *APIError) Retryable() bool { return retryableStatus(e.Status) }
 
 func hint(op string, status int) string {
 	if op == opToken {
+		if status == http.StatusLocked || status == http.StatusTooManyRequests || status >= 500 {
+			return "the token endpoint (My Domain) is busy or failing and the retries were used up: try again later"
+		}
 		return "check the client id and secret, and that the External Client App enables the client credentials flow with a run-as user"
 	}
 	switch status {
@@ -158,12 +161,12 @@ func (e *ResponseError) Error() string {
 func (e *ResponseError) Unwrap() error { return e.Err }
 
 // IsRetryable reports whether err is one the client's retry policy treats as
-// transient: 423, 429 or 503, or a connection failure before the request
-// was written.
+// transient: 423, 429 or 503 (from the API or the token endpoint), or a
+// connection failure before the request was written.
 func IsRetryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Op != opToken && ae.Retryable()
+		return ae.Retryable()
 	}
 	var te *TransportError
 	if errors.As(err, &te) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -236,4 +237,49 @@ func TestCancelDuringRetryAfterWait(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || agentapi.IsUnreachable(err) || out.Attempts != 1 {
 		t.Fatalf("%v %+v; want the caller's deadline while waiting out Retry-After", err, out)
 	}
+}
+
+// A token endpoint that is busy or unavailable (429, 503) has not judged the
+// credentials: the token request creates nothing, so it is repeated like any
+// other 429/503 (agent-api.md §5, §7), and when the retries run out the
+// outcome names the status, not a credentials problem.
+func TestTokenEndpointBusyIsRetried(t *testing.T) {
+	tokenFault := func(srv *emulator.Server, f emulator.Fault) {
+		t.Helper()
+		f.Operations = []emulator.Operation{emulator.OpToken}
+		if _, err := srv.InjectFault(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, status := range []int{429, 503} {
+		t.Run(fmt.Sprint(status, " then success"), func(t *testing.T) {
+			srv := startEmulator(t, nil)
+			tokenFault(srv, emulator.Fault{Status: status, Count: 1, RetryAfter: "0"})
+			out, err := emuClient(t, srv, nil).StartSession(context.Background(), emulator.DemoAgentID, demoBody)
+			if err != nil || !out.OK() {
+				t.Fatalf("%v %+v; a %d from the token endpoint is transient", err, out, status)
+			}
+			if st := srv.State(); st.Requests["token"] != 2 || st.SessionsCreated != 1 {
+				t.Fatalf("token requests %d, sessions %d; want 2 and 1", st.Requests["token"], st.SessionsCreated)
+			}
+		})
+	}
+	t.Run("503 every time", func(t *testing.T) {
+		srv := startEmulator(t, nil)
+		tokenFault(srv, emulator.Fault{Status: 503})
+		out, err := emuClient(t, srv, nil).StartSession(context.Background(), emulator.DemoAgentID, demoBody)
+		var ae *agentapi.APIError
+		if !errors.As(err, &ae) || ae.Op != "token" || ae.Status != 503 {
+			t.Fatalf("error = %v; want the token endpoint's 503", err)
+		}
+		if out.Output != agentapi.Output503 || out.ResponseCode != 503 || strings.Contains(err.Error(), "client id and secret") {
+			t.Fatalf("outcome %s/%d, error %q; want 503 Exception without blaming the credentials", out.Output, out.ResponseCode, err)
+		}
+		if got := srv.State().Requests["token"]; got != 3 {
+			t.Fatalf("%d token requests, want MaxAttempts = 3", got)
+		}
+		if srv.State().Requests["start"] != 0 {
+			t.Fatal("Start Session sent without a token")
+		}
+	})
 }

@@ -102,6 +102,14 @@ type RejectedError struct {
 	Description string
 	// Body is the raw response body with the client secret removed.
 	Body []byte
+	// RetryAfter is the answer's Retry-After header, if any.
+	RetryAfter string
+}
+
+// Transient reports whether the endpoint was busy or unavailable (423, 429
+// or 5xx) rather than refusing the credentials: asking again later may work.
+func (e *RejectedError) Transient() bool {
+	return e.Status == http.StatusLocked || e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
 // Error implements error.
@@ -112,6 +120,9 @@ func (e *RejectedError) Error() string {
 	}
 	if e.Description != "" {
 		msg += ": " + e.Description
+	}
+	if e.Transient() {
+		return msg + " (the token endpoint is busy or failing; try again later)"
 	}
 	return msg + " (check the client id and secret and that the app allows the client credentials flow)"
 }
@@ -275,7 +286,7 @@ func (s *Source) fetch(ctx context.Context) (Token, error) {
 	jsonErr := json.Unmarshal(body, &tr)
 	if resp.StatusCode != http.StatusOK {
 		safe := []byte(redact(string(body), s.cfg.ClientSecret, tr.AccessToken))
-		rej := &RejectedError{Status: resp.StatusCode, Body: safe}
+		rej := &RejectedError{Status: resp.StatusCode, Body: safe, RetryAfter: resp.Header.Get("Retry-After")}
 		if jsonErr == nil {
 			rej.Code = redact(tr.Error, s.cfg.ClientSecret)
 			rej.Description = redact(tr.Description, s.cfg.ClientSecret)
