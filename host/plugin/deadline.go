@@ -11,25 +11,25 @@ import (
 // callCtx is a reusable per-instance context for calls whose caller context
 // can never be canceled (Done() == nil, e.g. context.Background): it carries
 // the call's deadline and logger without allocating a timer and context per
-// call. Its Done channel closes when the deadline passes, which is what makes
-// wazero's close-on-context-done stop the plugin. Reads are lock-free.
+// call. When the deadline passes it fires the instance's stop signal (the
+// plugin traps at its next loop header or checked function entry) and closes
+// its Done channel. Reads are lock-free.
 type callCtx struct {
 	timer *time.Timer
+	stop  *stopSignal // the instance's stop signal, fired on expiry (nil when unguarded)
 
 	mu     sync.Mutex // serialises begin/end/expire; guards parent
 	armed  bool
 	parent context.Context
 
 	logger   atomic.Pointer[slog.Logger]
-	deadline atomic.Int64 // unix nanoseconds
-	done     atomic.Pointer[chan struct{}]
+	deadline atomic.Int64                  // unix nanoseconds
+	done     atomic.Pointer[chan struct{}] // made on first Done of a call (nobody asks on the hot path)
 	expired  atomic.Bool
 }
 
 func newCallCtx() *callCtx {
 	c := &callCtx{}
-	ch := make(chan struct{})
-	c.done.Store(&ch)
 	c.timer = time.AfterFunc(time.Hour, c.expire)
 	c.timer.Stop()
 	return c
@@ -37,12 +37,11 @@ func newCallCtx() *callCtx {
 
 // begin arms the context for one call.
 func (c *callCtx) begin(parent context.Context, l *slog.Logger, timeout time.Duration) {
-	ch := make(chan struct{})
 	c.mu.Lock()
 	c.parent = parent
 	c.logger.Store(l)
 	c.deadline.Store(time.Now().Add(timeout).UnixNano())
-	c.done.Store(&ch)
+	c.done.Store(nil)
 	c.expired.Store(false)
 	c.armed = true
 	c.mu.Unlock()
@@ -68,14 +67,35 @@ func (c *callCtx) expire() {
 	}
 	c.armed = false
 	c.expired.Store(true)
-	close(*c.done.Load())
+	if c.stop != nil {
+		c.stop.fire()
+	}
+	if ch := c.done.Load(); ch != nil {
+		close(*ch)
+	}
 }
 
 // Deadline implements context.Context.
 func (c *callCtx) Deadline() (time.Time, bool) { return time.Unix(0, c.deadline.Load()), true }
 
-// Done implements context.Context.
-func (c *callCtx) Done() <-chan struct{} { return *c.done.Load() }
+// Done implements context.Context. The channel is made on first use in a
+// call (closed at once if the call has already expired).
+func (c *callCtx) Done() <-chan struct{} {
+	if ch := c.done.Load(); ch != nil {
+		return *ch
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.done.Load(); ch != nil {
+		return *ch
+	}
+	ch := make(chan struct{})
+	if c.expired.Load() {
+		close(ch)
+	}
+	c.done.Store(&ch)
+	return ch
+}
 
 // Err implements context.Context.
 func (c *callCtx) Err() error {

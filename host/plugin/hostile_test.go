@@ -310,19 +310,24 @@ func TestTimeoutHoldsUnderConcurrentReuse(t *testing.T) {
 
 // TestHostileInitialize: an endless _initialize fails the load with
 // ErrTimeout at the instantiate phase, within the init timeout plus 100 ms.
+// A start section that never returns (start-loop) is stopped the same way:
+// the host runs it itself instead of letting wazero run it inside
+// instantiation, where nothing could stop it.
 func TestHostileInitialize(t *testing.T) {
 	rt := newRuntime(t, plugin.RuntimeOptions{})
-	path := catalog.MustPath(t, "testdata/hostile/init-loop")
-	err, elapsed, _ := boundedCall(t, func() error {
-		_, err := rt.Load(context.Background(), plugin.Spec{Path: path, Limits: plugin.Limits{Timeout: time.Second, InitTimeout: hostileTimeout}})
-		var pe *plugin.Error
-		if !errors.As(err, &pe) || !errors.Is(err, plugin.ErrTimeout) || pe.Phase != plugin.PhaseInstantiate || !strings.Contains(err.Error(), "_initialize did not finish within") {
-			t.Fatalf("err = %v, want ErrTimeout at instantiate", err)
+	for _, rel := range []string{"testdata/hostile/init-loop", "testdata/hostile/start-loop"} {
+		path := catalog.MustPath(t, rel)
+		err, elapsed, _ := boundedCall(t, func() error {
+			_, err := rt.Load(context.Background(), plugin.Spec{Path: path, Limits: plugin.Limits{Timeout: time.Second, InitTimeout: hostileTimeout}})
+			var pe *plugin.Error
+			if !errors.As(err, &pe) || !errors.Is(err, plugin.ErrTimeout) || pe.Phase != plugin.PhaseInstantiate || !strings.Contains(err.Error(), "_initialize did not finish within") {
+				t.Fatalf("%s: err = %v, want ErrTimeout at instantiate", rel, err)
+			}
+			return err
+		})
+		if elapsed > hostileBound {
+			t.Fatalf("%s took %s: %v", rel, elapsed, err)
 		}
-		return err
-	})
-	if elapsed > hostileBound {
-		t.Fatalf("took %s: %v", elapsed, err)
 	}
 	if got := plugin.DefaultLimits().InitTimeout; got != 0 {
 		t.Fatalf("default InitTimeout = %s, want 0 (max of timeout and %s)", got, plugin.MinInitTimeout)

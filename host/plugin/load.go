@@ -117,8 +117,8 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 			return nil, newError(name, PhaseLoad, ErrABI, "config cannot be encoded as JSON: %w", err)
 		}
 	}
-	if !r.opts.unguarded && !r.opts.noEntryChecks {
-		if bin, err = instrumentEntries(bin); err != nil {
+	if !r.opts.unguarded {
+		if bin, err = instrumentStops(bin); err != nil {
 			return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
 		}
 	}

@@ -92,6 +92,7 @@ type instance struct {
 	stdout *logWriter
 	stderr *logWriter
 	stack  [2]uint64
+	stop   *stopSignal // sets the module's stop flag (nil when unguarded)
 	cctx   *callCtx
 	logger *slog.Logger // the runtime's logger, limited by logN
 	logN   atomic.Int32 // log messages in the current call
@@ -205,6 +206,50 @@ func (h *limitHandler) WithGroup(name string) slog.Handler {
 	return &limitHandler{inner: h.inner.WithGroup(name), n: h.n}
 }
 
+// stopSignal stops a running plugin: it sets the module's stop flag, which
+// the instrumented code checks at every loop header (stopcheck.go), and
+// remembers that it did, for classifying the trap that follows.
+type stopSignal struct {
+	flag  api.MutableGlobal
+	fired atomic.Bool
+}
+
+// newStopSignal returns the signal for an instrumented module, or nil for a
+// module loaded without the instrumentation.
+func newStopSignal(mod api.Module) *stopSignal {
+	g, ok := mod.ExportedGlobal(StopExport).(api.MutableGlobal)
+	if !ok {
+		return nil
+	}
+	return &stopSignal{flag: g}
+}
+
+// fire stops the plugin at its next check.
+func (s *stopSignal) fire() {
+	s.fired.Store(true)
+	s.flag.Set(1)
+}
+
+// stopped reports whether the signal fired; false for nil.
+func (s *stopSignal) stopped() bool { return s != nil && s.fired.Load() }
+
+// armStop fires stop once ctx is done; the returned disarm reports false
+// when it already fired (or is firing).
+func armStop(ctx context.Context, stop *stopSignal) (disarm func() bool) {
+	if stop == nil {
+		return func() bool { return true }
+	}
+	return context.AfterFunc(ctx, stop.fire)
+}
+
+// startName names a start-up export in errors as plugin authors know it.
+func startName(export string) string {
+	if export == StartExport {
+		return "start function"
+	}
+	return export
+}
+
 // callContext derives the context of one call: timeout, memory guard and
 // logger (limited by n).
 func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32, timeout time.Duration) (context.Context, context.CancelFunc) {
@@ -254,14 +299,20 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	}
 	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
 	if err != nil {
-		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
+		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, nil, err)
 	}
 	inst.mod = mod
+	inst.stop = newStopSignal(mod)
+	inst.cctx.stop = inst.stop
 	p.instantiated.Add(1)
-	if init := mod.ExportedFunction(abi.InitializeExport); init != nil {
-		if _, err := init.Call(cctx); err != nil {
-			inst.close(ctx)
-			return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, fmt.Errorf("_initialize: %w", err))
+	disarm := armStop(cctx, inst.stop)
+	defer disarm()
+	for _, name := range []string{StartExport, abi.InitializeExport} {
+		if f := mod.ExportedFunction(name); f != nil {
+			if _, err := f.Call(cctx); err != nil {
+				inst.close(ctx)
+				return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, inst.stop, fmt.Errorf("%s: %w", startName(name), err))
+			}
 		}
 	}
 	inst.stdout.flush()
@@ -411,12 +462,18 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	l := p.callLogger(ctx, &inst.logN, inst.logger)
 	var cctx context.Context
 	var finish func()
+	var stopped func() bool // after finish: whether the stop flag may have been set
 	if ctx.Done() == nil {
 		// Fast path: the caller can never cancel, so only our deadline matters.
 		inst.cctx.begin(ctx, l, p.limits.Timeout)
-		cctx, finish = inst.cctx, inst.cctx.end
+		cctx, finish, stopped = inst.cctx, inst.cctx.end, inst.cctx.expired.Load
 	} else {
-		cctx, finish = context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
+		tctx, cancel := context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
+		disarm := armStop(tctx, inst.stop)
+		fired := false
+		cctx = tctx
+		finish = func() { fired = !disarm(); cancel() }
+		stopped = func() bool { return fired }
 	}
 	inst.stdout.logger, inst.stderr.logger = l, l
 	if inst.det != nil {
@@ -431,6 +488,12 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	if err != nil {
 		p.release(ctx, inst, false)
 		return nil, err
+	}
+	if stopped() {
+		// The deadline passed just as the plugin finished: the answer stands,
+		// but the stop flag may be set, so the instance is not reused.
+		p.release(ctx, inst, false)
+		return out, nil
 	}
 	if cerr := checkObject(out); cerr != nil {
 		p.release(ctx, inst, false)
@@ -447,7 +510,7 @@ func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []by
 	st := inst.stack[:]
 	st[0] = uint64(len(env))
 	if err := inst.alloc.CallWithStack(ctx, st); err != nil {
-		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("alloc(%d): %w", len(env), err))
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, inst.stop, fmt.Errorf("alloc(%d): %w", len(env), err))
 	}
 	ptr := uint32(st[0])
 	if !inst.mem.Write(ptr, env) {
@@ -455,7 +518,7 @@ func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []by
 	}
 	st[0], st[1] = uint64(ptr), uint64(len(env))
 	if err := inst.shape.CallWithStack(ctx, st); err != nil {
-		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("shape: %w", err))
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, inst.stop, fmt.Errorf("shape: %w", err))
 	}
 	outPtr, outLen := uint32(st[0]>>32), uint32(st[0])
 	if uint64(outLen) > uint64(p.limits.MaxOutputBytes) {
@@ -488,14 +551,23 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	}
 	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
 	if err != nil {
-		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, err)
+		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, nil, err)
 	}
 	p.instantiated.Add(1)
 	defer mod.Close(ctx)
-	_, err = mod.ExportedFunction(abi.StartExport).Call(cctx)
-	var ee *sys.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 0) {
-		return nil, p.classify(ctx, PhaseCall, guard, stdout, fmt.Errorf("_start: %w", err))
+	stop := newStopSignal(mod)
+	disarm := armStop(cctx, stop)
+	defer disarm()
+	for _, name := range []string{StartExport, abi.StartExport} {
+		f := mod.ExportedFunction(name)
+		if f == nil {
+			continue
+		}
+		_, err = f.Call(cctx)
+		var ee *sys.ExitError
+		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 0) {
+			return nil, p.classify(ctx, PhaseCall, guard, stdout, stop, fmt.Errorf("%s: %w", startName(name), err))
+		}
 	}
 	if stdout.overflow {
 		return nil, newError(p.name, PhaseCall, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d; write a smaller request or raise the limit", p.limits.MaxOutputBytes)
@@ -508,22 +580,30 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 }
 
 // classify turns a wazero failure into a typed *Error.
-func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, err error) *Error {
+// stop is the call's stop signal (nil when unguarded): fired, it means the
+// host stopped the plugin (deadline or caller), whatever the trap says.
+func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, stop *stopSignal, err error) *Error {
 	if guard != nil && guard.hit.Load() {
 		return newError(p.name, phase, ErrMemoryLimit, "the plugin tried to grow its memory past limits.memoryMaxPages %d (%d MiB); use less memory or raise the limit: %w", p.limits.MemoryMaxPages, p.limits.MemoryMaxPages/16, err)
 	}
+	stopped := stop.stopped()
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
-			if perr := parent.Err(); perr != nil {
-				return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
-			}
-			if phase == PhaseInstantiate && p.kind == Reactor {
-				return newError(p.name, phase, ErrTimeout, "instantiation and _initialize did not finish within %s; look for an endless loop in start-up code", p.initTimeout())
-			}
-			return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
+			stopped = true
 		}
+	}
+	if stopped {
+		if perr := parent.Err(); perr != nil {
+			return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
+		}
+		if phase == PhaseInstantiate && p.kind == Reactor {
+			return newError(p.name, phase, ErrTimeout, "instantiation and _initialize did not finish within %s; look for an endless loop in start-up code", p.initTimeout())
+		}
+		return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
+	}
+	if ee != nil {
 		if stdout != nil && stdout.overflow {
 			return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
 		}

@@ -41,13 +41,13 @@ type RuntimeOptions struct {
 	// tagged plugin=<name>. nil means slog.Default().
 	Logger *slog.Logger
 
-	// unguarded compiles without wazero's close-on-context-done checks; only
-	// for the benchmark that measures their cost. Timeouts are not enforced.
+	// unguarded loads modules without the stop-flag instrumentation; only
+	// for the benchmark that measures its cost. Timeouts are not enforced.
 	unguarded bool
-	// noEntryChecks skips the function-entry instrumentation (loop-free
-	// recursion then escapes the timeout); only for the benchmark that
-	// measures its cost.
-	noEntryChecks bool
+	// wazeroChecks, with unguarded, turns on wazero's own close-on-context-done
+	// checks instead; only for the benchmark that compares the two mechanisms
+	// (wazero's misses loop-free recursion).
+	wazeroChecks bool
 }
 
 // Runtime is one wazero runtime shared by every plugin of a host. It is safe
@@ -81,16 +81,17 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(base, "agentshape", "wazero"), nil
 }
 
-// NewRuntime creates the wazero runtime (compiler engine, close-on-context-done
-// for timeouts, on-disk compilation cache) with the WASI and agentshape host
-// modules instantiated.
+// NewRuntime creates the wazero runtime (compiler engine, on-disk compilation
+// cache) with the WASI and agentshape host modules instantiated. Timeouts are
+// enforced by the stop flag every loaded module is instrumented with
+// (stopcheck.go), not by wazero's close-on-context-done.
 func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
 	if r.logger == nil {
 		r.logger = slog.Default()
 	}
 	cfg := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(!opts.unguarded).
+		WithCloseOnContextDone(opts.wazeroChecks).
 		WithCoreFeatures(api.CoreFeaturesV2)
 	if !opts.NoCache && opts.CacheDir != "-" {
 		dir := opts.CacheDir

@@ -27,10 +27,6 @@ func scanImports(bin []byte) ([]wasmbin.Import, error) {
 	return nil, nil
 }
 
-// entryCheck is `loop end` with an empty block type: a no-op whose loop
-// header makes wazero's close-on-context-done check for a timeout.
-var entryCheck = []byte{0x03, 0x40, 0x0b}
-
 // parseCode finds the number of imported functions and the function bodies.
 func parseCode(bin []byte) (*codeInfo, error) {
 	ci := &codeInfo{}
@@ -93,64 +89,6 @@ func parseCode(bin []byte) (*codeInfo, error) {
 		}
 	}
 	return ci, nil
-}
-
-// instrumentEntries returns the module with an empty loop inserted at the
-// start of every function that could recurse without meeting a loop. wazero
-// checks for a closed module (the call timeout) only at loop headers, so
-// without this a loop-free recursion (exponential, or via call_indirect)
-// could never be stopped. Modules that need nothing are returned unchanged.
-func instrumentEntries(bin []byte) ([]byte, error) {
-	if !wasmbin.HasHeader(bin) {
-		return nil, errNotWasm
-	}
-	ci, err := parseCode(bin)
-	if err != nil {
-		return nil, err
-	}
-	mark, err := needsCheck(bin, ci)
-	if err != nil { // undecodable body: be safe, check every function
-		mark = make([]bool, len(ci.bodies))
-		for i, b := range ci.bodies {
-			mark[i] = !b.startsWithLoop(bin)
-		}
-	}
-	count := 0
-	for _, m := range mark {
-		if m {
-			count++
-		}
-	}
-	if count == 0 {
-		return bin, nil
-	}
-	out := make([]byte, 0, len(bin)+count*len(entryCheck)+16)
-	out = append(out, bin[:wasmbin.HeaderSize]...)
-	for s := range wasmbin.Sections(bin) { // parseCode read them all without error
-		if s.ID != wasmbin.SectionCode {
-			out = append(out, bin[s.Offset:s.End]...)
-			continue
-		}
-		n, _ := s.Reader().U32()
-		code := make([]byte, 0, s.End-s.Start+count*(len(entryCheck)+1)+5)
-		code = appendU32(code, n)
-		for i, b := range ci.bodies {
-			size := uint32(b.end - b.start)
-			if mark[i] {
-				size += uint32(len(entryCheck))
-			}
-			code = appendU32(code, size)
-			code = append(code, bin[b.start:b.exprStart]...)
-			if mark[i] {
-				code = append(code, entryCheck...)
-			}
-			code = append(code, bin[b.exprStart:b.end]...)
-		}
-		out = append(out, wasmbin.SectionCode)
-		out = appendU32(out, uint32(len(code)))
-		out = append(out, code...)
-	}
-	return out, nil
 }
 
 func appendU32(b []byte, v uint32) []byte {

@@ -1,14 +1,21 @@
 package plugin
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/tetratelabs/wazero"
+
+	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
-// FuzzScanImports: the pre-compile import scanner and the entry
+// FuzzScanImports: the pre-compile import scanner and the stop-flag
 // instrumentation never panic or read out of bounds, whatever the bytes;
 // seeds are every built test plugin.
 func FuzzScanImports(f *testing.F) {
@@ -36,8 +43,8 @@ func FuzzScanImports(f *testing.F) {
 				_ = i.String() + i.Kind.String()
 			}
 		}
-		out, err := instrumentEntries(b)
-		if err == nil && len(out) != len(b) {
+		out, err := instrumentStops(b)
+		if err == nil {
 			before, _ := parseCode(b)
 			after, err := parseCode(out)
 			if err != nil || len(after.bodies) != len(before.bodies) {
@@ -77,53 +84,129 @@ func TestScanImportsNamesEveryImport(t *testing.T) {
 	}
 }
 
-// TestInstrumentEntries: only functions that can recurse without meeting a
-// loop get an entry check; modules without such functions are untouched.
-func TestInstrumentEntries(t *testing.T) {
+// countStopChecks counts the stop checks in an instrumented module's code.
+func countStopChecks(t *testing.T, bin []byte, stop uint32) int {
+	t.Helper()
+	ci, err := parseCode(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := stopCheck(stop)
+	n := 0
+	for _, b := range ci.bodies {
+		n += bytes.Count(bin[b.exprStart:b.end], check)
+	}
+	return n
+}
+
+// exportNames lists a module's exports.
+func exportNames(t *testing.T, bin []byte) []string {
+	t.Helper()
+	for s, err := range wasmbin.Sections(bin) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ID == wasmbin.SectionExport {
+			names, err := readExportNames(s.Reader())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return names
+		}
+	}
+	return nil
+}
+
+// globalCount is the number of globals a module imports and defines.
+func globalCount(t *testing.T, bin []byte) uint32 {
+	t.Helper()
+	var n uint32
+	for s, err := range wasmbin.Sections(bin) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch s.ID {
+		case wasmbin.SectionImport:
+			imps, err := wasmbin.ReadImports(s.Reader())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, i := range imps {
+				if i.Kind == wasmbin.KindGlobal {
+					n++
+				}
+			}
+		case sectionGlobal:
+			k, err := s.Reader().U32()
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += k
+		}
+	}
+	return n
+}
+
+// TestInstrumentStops: every loop header gets a stop check, and so does the
+// entry of every function that can recurse without meeting a loop; the flag
+// is a new exported global after the module's own, and a start section
+// becomes an export the host calls itself.
+func TestInstrumentStops(t *testing.T) {
 	cases := []struct {
-		rel     string
-		changed bool
-		marked  int
+		rel            string
+		loops, entries int
 	}{
-		{"testdata/trivial", false, 0},
-		{"testdata/passthrough", false, 0},
-		{"testdata/hostile/infinite-loop", false, 0},
-		{"testdata/hostile/exponential-recursion", true, 1},
-		{"testdata/hostile/deep-recursion", true, 1},
-		{"testdata/hostile/indirect-recursion", true, 2}, // fib, and shape (it calls through the table too)
+		{"testdata/trivial", 0, 0},
+		{"testdata/passthrough", 4, 0},
+		{"testdata/hostile/infinite-loop", 1, 0},
+		{"testdata/hostile/exponential-recursion", 0, 1},
+		{"testdata/hostile/deep-recursion", 0, 1},
+		{"testdata/hostile/indirect-recursion", 0, 2}, // fib, and shape (it calls through the table too)
 	}
 	for _, c := range cases {
 		bin, err := os.ReadFile(catalog.MustPath(t, c.rel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ci, err := parseCode(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mark, err := needsCheck(bin, ci)
+		out, err := instrumentStops(bin)
 		if err != nil {
 			t.Fatalf("%s: %v", c.rel, err)
 		}
-		n := 0
-		for _, m := range mark {
-			if m {
-				n++
-			}
+		if _, err := wazero.NewRuntime(context.Background()).CompileModule(context.Background(), out); err != nil {
+			t.Fatalf("%s: the instrumented module does not compile: %v", c.rel, err)
 		}
-		out, err := instrumentEntries(bin)
-		if err != nil {
-			t.Fatal(err)
+		if !slices.Contains(exportNames(t, out), StopExport) {
+			t.Fatalf("%s: no export %q", c.rel, StopExport)
 		}
-		if changed := len(out) != len(bin); changed != c.changed || n != c.marked {
-			t.Errorf("%s: changed=%v marked=%d, want changed=%v marked=%d", c.rel, changed, n, c.changed, c.marked)
-		}
-		if c.changed && len(out) != len(bin)+n*len(entryCheck) {
-			t.Errorf("%s: grew by %d bytes, want %d", c.rel, len(out)-len(bin), n*len(entryCheck))
+		stop := globalCount(t, bin) // the new global comes after the module's own
+		if got, want := countStopChecks(t, out, stop), c.loops+c.entries; got != want {
+			t.Errorf("%s: %d stop checks, want %d (%d loops + %d entries)", c.rel, got, want, c.loops, c.entries)
 		}
 	}
+	// A start section is turned into an export.
+	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/hostile/start-loop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := instrumentStops(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(exportNames(t, out), StartExport) {
+		t.Fatalf("start function not exported as %q: %v", StartExport, exportNames(t, out))
+	}
+	for s, err := range wasmbin.Sections(out) {
+		if err == nil && s.ID == wasmbin.SectionStart {
+			t.Fatal("the start section is still there: wazero would run it where nothing can stop it")
+		}
+	}
+	// A module must not claim the host's names.
+	bad := []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x07\x13\x01\x0f" + StopExport + "\x02\x00")
+	if _, err := instrumentStops(bad); err == nil || !strings.Contains(err.Error(), StopExport) {
+		t.Fatalf("a module exporting %q: err = %v", StopExport, err)
+	}
 	// A Go guest: most functions open a loop before calling anything.
-	bin, err := os.ReadFile(catalog.MustPath(t, "endpoint"))
+	bin, err = os.ReadFile(catalog.MustPath(t, "endpoint"))
 	if err != nil {
 		t.Fatal(err)
 	}
