@@ -454,8 +454,13 @@ func (c *Client) finish(r request, status int, header http.Header, body []byte, 
 	var eb ErrorBody
 	if len(bytes.TrimSpace(body)) > 0 && json.Valid([]byte(text)) {
 		out.RawBody = json.RawMessage(text)
-		if json.Unmarshal([]byte(text), &eb) == nil {
-			out.ErrorBody = &eb
+		// A member of another type than the schema's (e.g. "status" as a
+		// string) leaves the others decoded: keep what they say.
+		uerr := json.Unmarshal([]byte(text), &eb)
+		if uerr == nil || errors.As(uerr, new(*json.UnmarshalTypeError)) {
+			if uerr == nil {
+				out.ErrorBody = &eb
+			}
 			out.Message = eb.Message
 			ae.Class = eb.Error
 			if out.RequestID == "" {

@@ -442,3 +442,23 @@ func TestHangingTokenEndpointTimesOut(t *testing.T) {
 		t.Fatalf("outcome %+v", out)
 	}
 }
+
+// An error body whose members have other JSON types than the documented
+// Error schema (agent-api.md §5), e.g. from a gateway writing "status" as a
+// string, still yields its message, class and request ID.
+func TestErrorBodyWithMistypedMembers(t *testing.T) {
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"status":"404","timestamp":"2026-11-28T13:00:00Z","error":"NotFoundError","message":"Resource not found: no agent","requestId":"r-1"}`)
+	})
+	c := f.client(t, nil)
+	out, err := c.StartSession(context.Background(), testAgentID, startBody(f.srv.URL))
+	var ae *agentapi.APIError
+	if !errors.As(err, &ae) || ae.Status != 404 || ae.Class != "NotFoundError" || ae.RequestID != "r-1" {
+		t.Fatalf("error = %v; want *APIError 404 NotFoundError [request r-1]", err)
+	}
+	if out.Output != agentapi.Output404 || out.Message != "Resource not found: no agent" || out.RawBody == nil {
+		t.Fatalf("outcome = %+v; want the body's message", out)
+	}
+}
