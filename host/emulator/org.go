@@ -292,10 +292,16 @@ func (o *Org) Normalize() error {
 		if !ValidAgentID(a.ID) {
 			return fmt.Errorf("agents[%d].id: %q is not a valid agent ID; use the 15- or 18-character ID starting with 0Xx from the agent details page URL", i, a.ID)
 		}
-		if j, dup := seen[a.ID]; dup {
-			return fmt.Errorf("agents[%d].id: %s is already used by agents[%d]; agent IDs must be unique", i, a.ID, j)
+		// Keyed by the 15-character form, which names the same agent as the
+		// 18-character one (Start Session accepts both): two entries sharing
+		// it would make one of them unreachable.
+		if j, dup := seen[a.ID[:15]]; dup {
+			if o.Agents[j].ID == a.ID {
+				return fmt.Errorf("agents[%d].id: %s is already used by agents[%d]; agent IDs must be unique", i, a.ID, j)
+			}
+			return fmt.Errorf("agents[%d].id: %s names the same agent as agents[%d] (%s): an 18-character ID is the 15-character ID plus a suffix; list the agent once", i, a.ID, j, o.Agents[j].ID)
 		}
-		seen[a.ID] = i
+		seen[a.ID[:15]] = i
 		switch a.Type {
 		case "":
 			a.Type = ServiceAgent

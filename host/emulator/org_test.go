@@ -52,6 +52,9 @@ clientApps:
 		{"http My Domain", strings.Replace(base, "https://acme", "http://acme", 1), "https"},
 		{"bad agent ID", strings.Replace(base, "0XxAA0000000001AAA", "0XxSHORT", 1), "agent ID"},
 		{"duplicate agent", strings.Replace(base, "clientApps:", "  - id: 0XxAA0000000001AAA\nclientApps:", 1), "already used"},
+		// An 18-character ID is its 15-character form plus a suffix: both name one agent (agent-api.md §1).
+		{"agent listed in both ID forms", strings.Replace(base, "clientApps:", "  - id: 0XxAA0000000001\nclientApps:", 1), "same agent"},
+		{"agent listed in both ID forms, short first", strings.Replace(base, "  - id: 0XxAA0000000001AAA\n", "  - id: 0XxAA0000000001\n  - id: 0XxAA0000000001AAA\n", 1), "same agent"},
 		{"bad agent type", strings.Replace(base, "  - id: 0XxAA0000000001AAA\n", "  - id: 0XxAA0000000001AAA\n    type: robot\n", 1), "employee"},
 		{"bad duration", base + "tokenLifetime: soon\n", "duration"},
 		{"negative lifetime", base + "tokenLifetime: -5m\n", "tokenLifetime"},
