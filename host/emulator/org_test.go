@@ -128,3 +128,32 @@ func TestOrgFileInRepoParses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A small org document whose YAML aliases expand to millions of nodes is
+// refused before the expansion (it would take minutes and grow memory
+// without bound, e.g. through PUT /__admin/org); ordinary anchors still work.
+func TestOrgAliasExpansionBounded(t *testing.T) {
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f"} {
+		bomb += name + ": &" + name + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = name
+	}
+	_, err := emulator.ParseOrg([]byte(bomb + "myDomain: https://acme.my.salesforce.com\n"))
+	if err == nil || !strings.Contains(err.Error(), "alias") {
+		t.Fatalf("error = %v; want the alias expansion refused", err)
+	}
+	anchored := `myDomain: https://acme.my.salesforce.com
+agents:
+  - id: 0XxAA0000000001AAA
+    variables: &vars [{name: orderTier, type: Text, settableByApi: true}]
+  - id: 0XxAA0000000002AAA
+    variables: *vars
+clientApps:
+  - {clientId: a, clientSecret: b, runAs: {username: u}}
+`
+	org, err := emulator.ParseOrg([]byte(anchored))
+	if err != nil || len(org.Agents[1].Variables) != 1 {
+		t.Fatalf("an org sharing variables through an anchor: %v", err)
+	}
+}
