@@ -262,10 +262,7 @@ func checkAliasExpansion(data []byte) error {
 // It records each anchor's expanded size in anchors (YAML defines an anchor
 // before its aliases).
 func expandedSize(n ast.Node, anchors map[string]int) (size, extra int) {
-	const limit = maxAliasNodes + 1
-	add := func(s, e int) {
-		size, extra = min(size+s, limit), min(extra+e, limit)
-	}
+	var kids []ast.Node
 	switch n := n.(type) {
 	case nil:
 		return 0, 0
@@ -278,23 +275,24 @@ func expandedSize(n ast.Node, anchors map[string]int) (size, extra int) {
 		return max(s, 1), s
 	case *ast.TagNode:
 		return expandedSize(n.Value, anchors)
-	case *ast.MappingNode:
-		add(1, 0)
-		for _, v := range n.Values {
-			add(expandedSize(v, anchors))
-		}
-	case *ast.MappingValueNode:
-		add(expandedSize(n.Key, anchors))
-		add(expandedSize(n.Value, anchors))
 	case *ast.MappingKeyNode:
 		return expandedSize(n.Value, anchors)
-	case *ast.SequenceNode:
-		add(1, 0)
+	case *ast.MappingValueNode:
+		kids = []ast.Node{n.Key, n.Value}
+	case *ast.MappingNode:
+		size = 1
 		for _, v := range n.Values {
-			add(expandedSize(v, anchors))
+			kids = append(kids, v)
 		}
+	case *ast.SequenceNode:
+		size, kids = 1, n.Values
 	default:
 		return 1, 0
+	}
+	const limit = maxAliasNodes + 1
+	for _, k := range kids {
+		s, e := expandedSize(k, anchors)
+		size, extra = min(size+s, limit), min(extra+e, limit)
 	}
 	return size, extra
 }
