@@ -237,6 +237,9 @@ type request struct {
 	decode func(body []byte, out *Outcome) error
 	// stream consumes a live 200 answer instead of decode (streaming only).
 	stream func(resp *http.Response, out *Outcome) error
+	// sent is the access token the current attempt sent: redacted from
+	// what the answer says even if another caller has replaced it meanwhile.
+	sent string
 }
 
 // do runs r with the token, one 401 refresh and the retry policy.
@@ -278,7 +281,8 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 			return te, terr
 		}
 		out.Attempts++
-		status, header, body, mayHaveReached, err := c.attempt(ctx, r, tok.AccessToken, out)
+		r.sent = tok.AccessToken
+		status, header, body, mayHaveReached, err := c.attempt(ctx, r, out)
 		if err != nil {
 			var re *ResponseError
 			var he *handlerError
@@ -287,7 +291,7 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 				out.Output, out.ResponseCode = OutputOK, status
 				return out, fmt.Errorf("agentapi: %s: the stream handler stopped: %w", r.op, he.err)
 			case errors.As(err, &re):
-				return c.unusable(status, out, re)
+				return c.unusable(status, out, re, r.sent)
 			case ctx.Err() != nil:
 				return c.canceled(ctx, r.op, out)
 			case !mayHaveReached && c.wait(ctx, start, tries, 0, false):
@@ -356,7 +360,7 @@ func (c *Client) wait(ctx context.Context, start time.Time, tries int, fixed tim
 
 // attempt sends one HTTP request. mayHaveReached reports whether any of the
 // request was written before a transport failure.
-func (c *Client) attempt(ctx context.Context, r request, token string, out *Outcome) (status int, header http.Header, body []byte, mayHaveReached bool, err error) {
+func (c *Client) attempt(ctx context.Context, r request, out *Outcome) (status int, header http.Header, body []byte, mayHaveReached bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var wrote atomic.Bool
@@ -369,7 +373,7 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 	if err != nil {
 		return 0, nil, nil, false, fmt.Errorf("building the request: %w", err)
 	}
-	req.Header["Authorization"] = []string{c.bearer(token)}
+	req.Header["Authorization"] = []string{c.bearer(r.sent)}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -381,7 +385,7 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 	t0 := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, wrote.Load(), c.scrub(err)
+		return 0, nil, nil, wrote.Load(), c.scrub(err, r.sent)
 	}
 	defer resp.Body.Close()
 	if c.log.Enabled(ctx, slog.LevelDebug) {
@@ -396,13 +400,13 @@ func (c *Client) attempt(ctx context.Context, r request, token string, out *Outc
 			if errors.As(err, &re) || errors.As(err, &he) {
 				return resp.StatusCode, resp.Header, nil, true, err
 			}
-			return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the event stream: %w", c.scrub(err))
+			return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the event stream: %w", c.scrub(err, r.sent))
 		}
 		return resp.StatusCode, resp.Header, nil, true, nil
 	}
 	body, err = readBody(resp, c.cfg.MaxResponseBytes)
 	if err != nil {
-		return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the HTTP %d answer: %w", resp.StatusCode, c.scrub(err))
+		return resp.StatusCode, resp.Header, nil, true, fmt.Errorf("reading the HTTP %d answer: %w", resp.StatusCode, c.scrub(err, r.sent))
 	}
 	if int64(len(body)) > c.cfg.MaxResponseBytes {
 		return resp.StatusCode, resp.Header, nil, true, &ResponseError{Op: r.op, Status: resp.StatusCode,
@@ -444,13 +448,13 @@ func (c *Client) finish(r request, status int, header http.Header, body []byte, 
 		}
 		if r.decode != nil {
 			if err := r.decode(body, out); err != nil {
-				return c.unusable(status, out, &ResponseError{Op: r.op, Status: status, Reason: err.Error(), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)})
+				return c.unusable(status, out, &ResponseError{Op: r.op, Status: status, Reason: err.Error(), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)}, r.sent)
 			}
 		}
 		return out, nil
 	}
 	ae := &APIError{Op: r.op, Status: status, RequestID: out.RequestID, Outcome: out}
-	text := c.tokens.Redact(string(body))
+	text := c.redact(string(body), r.sent)
 	var eb ErrorBody
 	if len(bytes.TrimSpace(body)) > 0 && json.Valid([]byte(text)) {
 		out.RawBody = json.RawMessage(text)
@@ -485,8 +489,8 @@ func (c *Client) finish(r request, status int, header http.Header, body []byte, 
 	return out, ae
 }
 
-func (c *Client) unusable(status int, out *Outcome, re *ResponseError) (*Outcome, error) {
-	re.Reason = c.tokens.Redact(re.Reason)
+func (c *Client) unusable(status int, out *Outcome, re *ResponseError, sent string) (*Outcome, error) {
+	re.Reason = c.redact(re.Reason, sent)
 	out.ResponseCode = status
 	out.Output = OutputDefault
 	if status != http.StatusOK {
@@ -498,7 +502,7 @@ func (c *Client) unusable(status int, out *Outcome, re *ResponseError) (*Outcome
 }
 
 func (c *Client) unreachable(op, u string, mayHaveReached, timeout bool, cause error, out *Outcome) (*Outcome, error) {
-	te := &TransportError{Op: op, URL: u, Attempts: max(out.Attempts, 1), MayHaveReached: mayHaveReached, Timeout: timeout, Err: c.scrub(cause)}
+	te := &TransportError{Op: op, URL: u, Attempts: max(out.Attempts, 1), MayHaveReached: mayHaveReached, Timeout: timeout, Err: c.scrub(cause, "")}
 	out.Output = OutputDefault
 	out.ResponseCode = 0
 	out.Message = te.Error()
@@ -527,14 +531,25 @@ func (c *Client) tokenRejected(op string, rej *oauth.RejectedError, out *Outcome
 	return out, &APIError{Op: opToken, Status: rej.Status, Class: rej.Code, Message: out.Message, Outcome: out}
 }
 
-// scrub removes secrets from an error's text while keeping it matchable
-// with errors.Is/As when nothing needed removing.
-func (c *Client) scrub(err error) error {
+// redact removes the client secret, the cached access token and sent (the
+// token a request carried, which another caller may have replaced since)
+// from text.
+func (c *Client) redact(text, sent string) string {
+	text = c.tokens.Redact(text)
+	if len(sent) >= 4 {
+		text = strings.ReplaceAll(text, sent, "[REDACTED]")
+	}
+	return text
+}
+
+// scrub removes secrets (see redact) from an error's text while keeping it
+// matchable with errors.Is/As when nothing needed removing.
+func (c *Client) scrub(err error, sent string) error {
 	if err == nil {
 		return nil
 	}
 	s := err.Error()
-	if r := c.tokens.Redact(s); r != s {
+	if r := c.redact(s, sent); r != s {
 		return errors.New(r)
 	}
 	return err

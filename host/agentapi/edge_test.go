@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -460,5 +461,49 @@ func TestErrorBodyWithMistypedMembers(t *testing.T) {
 	}
 	if out.Output != agentapi.Output404 || out.Message != "Resource not found: no agent" || out.RawBody == nil {
 		t.Fatalf("outcome = %+v; want the body's message", out)
+	}
+}
+
+// A token that another caller has just replaced (after its 401) is still a
+// secret: an answer to a request sent with it that echoes it is redacted too.
+func TestReplacedTokenNeverLeaks(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	var f *fakeAPI
+	f = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		switch {
+		case auth != "Bearer "+f.token(1):
+			okStart(w, r)
+		case first.CompareAndSwap(false, true): // caller A: held until B has refreshed the token
+			close(arrived)
+			<-release
+			errorBody(w, 500, "HttpServerErrorException", "failed for "+auth)
+		default: // caller B: the token is refused
+			errorBody(w, 401, "UnauthorizedError", "Access bearer token is missing or invalid")
+		}
+	})
+	c := f.client(t, nil)
+	type result struct {
+		out *agentapi.Outcome
+		err error
+	}
+	a := make(chan result, 1)
+	go func() {
+		out, err := c.StartSession(context.Background(), testAgentID, startBody(f.srv.URL))
+		a <- result{out, err}
+	}()
+	<-arrived
+	if out, err := c.StartSession(context.Background(), testAgentID, startBody(f.srv.URL)); err != nil || !out.OK() {
+		t.Fatalf("caller B: %v %+v; want 200 after the token refresh", err, out)
+	}
+	close(release)
+	ra := <-a
+	if ra.err == nil || ra.out.ResponseCode != 500 {
+		t.Fatalf("caller A: %v %+v; want the 500", ra.err, ra.out)
+	}
+	everything := fmt.Sprintf("%v\n%+v\n%s\n%s", ra.err, ra.out, ra.out.RawBody, ra.out.Message)
+	if strings.Contains(everything, f.token(1)) {
+		t.Fatalf("the replaced token leaked:\n%s", everything)
 	}
 }
