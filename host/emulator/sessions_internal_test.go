@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -231,6 +232,66 @@ func TestSessionStorePutDuringCompaction(t *testing.T) {
 		if info.ExternalSessionKey != key || info.ClientID != DemoClientID || len(info.Variables) != 1 ||
 			info.Variables[0].Value != strings.Repeat(key, 4) {
 			t.Fatalf("session %s = %+v; want key %q", info.SessionID, info, key)
+		}
+	}
+}
+
+// Concurrent starts, messages, ends, idle sweeps and clears (Reset) keep the
+// store consistent: the live count matches the listing, no session is left
+// marked busy, and every session's details are its own. Run with -race.
+func TestSessionStoreConcurrentUse(t *testing.T) {
+	s := newSessionStore()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const idle = time.Hour
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			var mine []string
+			for i := range 1000 {
+				now := t0.Add(time.Duration(i) * time.Second)
+				key := fmt.Sprintf("w%d-%d", w, i)
+				id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+					clientID: DemoClientID, externalKey: key,
+					variables: []Variable{{Name: "k", Type: "Text", Value: key}},
+				}}, idle)
+				mine = append(mine, id)
+				// A message on one of this worker's earlier sessions, if it still lives.
+				old := mine[i/2]
+				if ref, res := s.claim(old, now, idle); res == claimed {
+					if seq := ref.lastSeq() + 1; seq > 0 {
+						ref.accept(seq, []Variable{{Name: "k", Type: "Text", Value: "m" + strings.Repeat("x", i%64)}}, []string{"skip"})
+					}
+					if i%3 == 0 {
+						ref.end()
+					} else {
+						ref.release()
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 60 {
+			s.sweep(t0.Add(time.Duration(i)*50*time.Second), idle)
+			if i%20 == 19 {
+				s.clear()
+			}
+			_ = s.all()
+		}
+	})
+	wg.Wait()
+	all := s.all()
+	if int(s.live.Load()) != len(all) {
+		t.Fatalf("live count %d, listing %d", s.live.Load(), len(all))
+	}
+	for _, info := range all {
+		if info.Busy {
+			t.Fatalf("session %s left busy", info.SessionID)
+		}
+		if len(info.Variables) != 1 || !strings.HasPrefix(info.ExternalSessionKey, "w") ||
+			(info.Messages == 0 && info.Variables[0].Value != info.ExternalSessionKey) ||
+			(info.Messages > 0 && !strings.HasPrefix(info.Variables[0].Value.(string), "m")) {
+			t.Fatalf("session %s has details that are not its own: %+v", info.SessionID, info)
 		}
 	}
 }
