@@ -396,3 +396,23 @@ func TestSessionKeyTwins(t *testing.T) {
 		})
 	}
 }
+
+// TestRefuse: Result.refuse always yields an ABI v1 refusal (ABI.md §6: code
+// and message non-empty), even when the plugin passes empty strings, so the
+// caller sees "refused the request", not a malformed-output fault.
+func TestRefuse(t *testing.T) {
+	rt := newRuntime(t, nil)
+	cases := []struct{ code, text, want string }{
+		{"no_tier", "pass the tier", "refused the request: no_tier: pass the tier"},
+		{"", "pass the tier", "refused the request: refused: pass the tier"},
+		{"no_tier", "", "refused the request: no_tier: the plugin refused without a message"},
+		{"", "", "refused the request: refused: the plugin refused without a message"},
+	}
+	for _, c := range cases {
+		p := load(t, rt, "testdata/askit", map[string]any{"mode": "refuse", "code": c.code, "text": c.text})
+		_, err := p.Shape(context.Background(), abi.Context{}, json.RawMessage(`{}`))
+		if !errors.Is(err, plugin.ErrPluginRefused) || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("refuse(%q, %q): %v, want a refusal ending %q", c.code, c.text, err, c.want)
+		}
+	}
+}

@@ -93,7 +93,8 @@ export class Result {
     return r;
   }
 
-  /** A refusal: the pipeline stops and reports code and message. */
+  /** A refusal: the pipeline stops and reports code and message (an empty
+   * code becomes "refused", an empty message a generic one). */
   static refuse(code: string, message: string): Result {
     const r = new Result();
     r.code = code;
@@ -143,7 +144,10 @@ export function shapeWith(ptr: usize, len: i32, fn: (env: Envelope) => Result): 
       if (req !== null) {
         out = Value.object().set("request", req);
       } else {
-        out = refusal(res.code.length > 0 ? res.code : "refused", res.message);
+        // ABI v1 needs a non-empty code and message (ABI.md §6): fill in
+        // what the plugin left empty rather than emit a malformed output.
+        out = refusal(res.code.length > 0 ? res.code : "refused",
+          res.message.length > 0 ? res.message : "the plugin refused without a message");
       }
     }
   }

@@ -7,6 +7,7 @@
 //   uuid   set externalSessionKey to randomUUID()
 //   abort  abort with config.text (the kit logs it, then traps)
 //   oob    read past the end of an array (a runtime abort with a location)
+//   refuse refuse with config.code and config.text (either may be empty)
 import { Envelope, Result, Value, shapeWith, parse, lastParseError, log, Level, randomUUID } from "../../../kits/assemblyscript/assembly/index";
 export { alloc, agentshape_abi_v1 } from "../../../kits/assemblyscript/assembly/index";
 
@@ -77,7 +78,8 @@ function run(env: Envelope): Result {
     env.request.set("x", items[items.length + 10]);
     return Result.ok(env.request);
   }
-  return Result.refuse("bad_config", "config.mode \"" + mode + "\" is not one of echo, build, parse, log, uuid, abort");
+  if (mode == "refuse") return Result.refuse(env.config.str("code"), text);
+  return Result.refuse("bad_config", "config.mode \"" + mode + "\" is not one of echo, build, parse, log, uuid, abort, oob, refuse");
 }
 
 export function shape(ptr: usize, len: i32): u64 {
