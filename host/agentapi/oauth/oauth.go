@@ -40,7 +40,7 @@ const maxTokenResponse = 64 << 10
 
 // ErrTokenRejected is wrapped by errors for a token endpoint that answered
 // with a non-200 status (wrong client id or secret, app not enabled for the
-// client credentials flow, ...).
+// client credentials flow, ...; or busy or failing: RejectedError.Transient).
 var ErrTokenRejected = errors.New("token endpoint rejected the client credentials")
 
 // ErrBadTokenResponse is wrapped by errors for a token endpoint answer that
