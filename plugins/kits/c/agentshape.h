@@ -368,8 +368,14 @@ static void as_reply_request(as_buf *out, as_json request, const as_member *set,
 	as_buf_puts(out, "}}");
 }
 
-/* as_reply_error writes {"error":{"code":code,"message":message}}. */
+/* as_reply_error writes {"error":{"code":code,"message":message}}. ABI v1
+ * needs both non-empty (ABI.md §6): an empty or NULL code becomes "refused",
+ * an empty or NULL message a generic one, rather than a malformed output. */
 static void as_reply_error(as_buf *out, const char *code, const char *message) {
+	if (!code || !*code)
+		code = "refused";
+	if (!message || !*message)
+		message = "the plugin refused without a message";
 	out->len = 0;
 	as_buf_puts(out, "{\"error\":{\"code\":");
 	as_buf_string(out, code, strlen(code));
