@@ -249,7 +249,7 @@ func checkTarget(dir string) error {
 // checkAgentshapeDir makes sure dir is an agentshape checkout holding the Go kit.
 func checkAgentshapeDir(dir string) (string, error) {
 	if dir == "" {
-		return "", errors.New("a Go plugin takes the Go kit from an agentshape checkout: pass --agentshape-dir DIR (the directory with agentshape's go.mod), or run from inside the checkout")
+		return "", errors.New("a Go plugin takes the Go kit from an agentshape checkout: pass --agentshape-dir DIR or set $AGENTSHAPE_DIR (the directory with agentshape's go.mod), or run from inside the checkout")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -96,6 +96,8 @@ func TestNewRefusesWithoutWriting(t *testing.T) {
 		{scaffold.Options{Name: strings.Repeat("a", 49), Lang: "c", Dir: filepath.Join(tmp, "c")}, "at most 48"},
 		{scaffold.Options{Name: "ok", Lang: "cobol", Dir: filepath.Join(tmp, "d")}, "not supported"},
 		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "e")}, "--agentshape-dir"},
+		// Outside a checkout, the error names every way to give it (plugins/README.md §1).
+		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "e")}, "$AGENTSHAPE_DIR"},
 		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "f"), AgentshapeDir: tmp}, "agentshape checkout"},
 	}
 	for _, tc := range cases {
