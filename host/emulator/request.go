@@ -104,7 +104,7 @@ func checkFields(data []byte, spec *fieldSpec) *apiError {
 	if d, ok := first.(json.Delim); !ok || d != '{' {
 		return errBadRequest("Malformed JSON request body: the body must be a JSON object")
 	}
-	if err := walkObject(dec, spec); err != nil {
+	if err := walkObject(dec, spec, 1); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -113,7 +113,10 @@ func checkFields(data []byte, spec *fieldSpec) *apiError {
 	return nil
 }
 
-func walkObject(dec *json.Decoder, spec *fieldSpec) *apiError {
+// maxNesting is the deepest nesting checkFields walks, encoding/json's limit.
+const maxNesting = 10000
+
+func walkObject(dec *json.Decoder, spec *fieldSpec, depth int) *apiError {
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
@@ -128,7 +131,7 @@ func walkObject(dec *json.Decoder, spec *fieldSpec) *apiError {
 			}
 			sub = s
 		}
-		if err := walkValue(dec, sub); err != nil {
+		if err := walkValue(dec, sub, depth); err != nil {
 			return err
 		}
 	}
@@ -138,7 +141,7 @@ func walkObject(dec *json.Decoder, spec *fieldSpec) *apiError {
 	return nil
 }
 
-func walkValue(dec *json.Decoder, spec *fieldSpec) *apiError {
+func walkValue(dec *json.Decoder, spec *fieldSpec, depth int) *apiError {
 	t, err := dec.Token()
 	if err != nil {
 		return malformed(err)
@@ -147,16 +150,19 @@ func walkValue(dec *json.Decoder, spec *fieldSpec) *apiError {
 	if !ok {
 		return nil
 	}
+	if depth++; depth > maxNesting {
+		return errBadRequest(fmt.Sprintf("Malformed JSON request body: nesting deeper than %d levels", maxNesting))
+	}
 	switch d {
 	case '{':
-		return walkObject(dec, spec)
+		return walkObject(dec, spec, depth)
 	case '[':
 		var items *fieldSpec
 		if spec != nil {
 			items = spec.items
 		}
 		for dec.More() {
-			if err := walkValue(dec, items); err != nil {
+			if err := walkValue(dec, items, depth); err != nil {
 				return err
 			}
 		}
