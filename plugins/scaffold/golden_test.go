@@ -75,3 +75,22 @@ func TestGoldenRefusals(t *testing.T) {
 		t.Errorf("a plugin fault must fail and show the host's error: %v\n%s", err, out)
 	}
 }
+
+// TestGoProjectUnitTests runs a generated Go project's own unit tests
+// (main_test.go, natively with the kit from this checkout), as `make unit`
+// does: the template's shape function must pass the tests it ships with.
+func TestGoProjectUnitTests(t *testing.T) {
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "p")
+	if _, err := scaffold.New(scaffold.Options{Name: "unit", Lang: "go", Dir: dir, AgentshapeDir: root}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "test", "./...")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test in the generated project: %v\n%s", err, out)
+	}
+}
