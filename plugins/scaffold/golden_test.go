@@ -1,6 +1,7 @@
 package scaffold_test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,18 @@ import (
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/plugins/scaffold"
 )
+
+// buildCLI builds the agentshape CLI of the checkout at root.
+func buildCLI(t *testing.T, root string) string {
+	t.Helper()
+	cli := filepath.Join(t.TempDir(), "agentshape")
+	build := exec.Command("go", "build", "-o", cli, "./cmd/agentshape")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/agentshape: %v\n%s", err, out)
+	}
+	return cli
+}
 
 // goldenRun runs a generated project's test.sh with the real agentshape CLI
 // on wasm, with tests/ holding exactly cases (name -> envelope, want).
@@ -50,12 +63,7 @@ func TestGoldenRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := filepath.Join(t.TempDir(), "agentshape")
-	build := exec.Command("go", "build", "-o", cli, "./cmd/agentshape")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/agentshape: %v\n%s", err, out)
-	}
+	cli := buildCLI(t, root)
 	refuse := catalog.MustPath(t, "testdata/ckit/refuse")
 	env := `{"abi":1,"plugin":{"name":"golden","config":{"mode":"given","code":"no_tier","message":"pass the tier"}},"context":{},"request":{}}`
 
@@ -92,5 +100,45 @@ func TestGoProjectUnitTests(t *testing.T) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go test in the generated project: %v\n%s", err, out)
+	}
+}
+
+// TestCTemplateLongChannel: the generated C plugin sets the variable from a
+// context.channel of any length, like the Go and AssemblyScript templates
+// (it used to treat a channel over 1023 bytes as missing and log "empty").
+func TestCTemplateLongChannel(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatal("make is not installed: install it (Debian: apt-get install make)")
+	}
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := buildCLI(t, root)
+	dir := filepath.Join(t.TempDir(), "p")
+	if _, err := scaffold.New(scaffold.Options{Name: "long", Lang: "c", Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	mk := exec.Command("make", "build")
+	mk.Dir = dir
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("make build in the generated C project: %v\n%s", err, out)
+	}
+	channel := strings.Repeat("wé", 1500)
+	env, _ := json.Marshal(map[string]any{"abi": 1, "plugin": map[string]any{"name": "long", "config": map[string]any{}},
+		"context": map[string]any{"channel": channel}, "request": map[string]any{}})
+	call := exec.Command(cli, "plugin", "call", filepath.Join(dir, "build", "long.wasm"), "--input", "-")
+	call.Stdin = strings.NewReader(string(env))
+	out, err := call.Output()
+	if err != nil {
+		t.Fatalf("plugin call: %v\n%s", err, out)
+	}
+	var got struct {
+		Request struct {
+			Variables []map[string]string `json:"variables"`
+		} `json:"request"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil || len(got.Request.Variables) != 1 || got.Request.Variables[0]["value"] != channel {
+		t.Fatalf("a %d-byte channel: output %.200s (%v), want one variable holding the channel", len(channel), out, err)
 	}
 }
