@@ -329,7 +329,8 @@ static inline as_json as_lit(const char *raw) {
 
 /* as_reply_request writes {"request":{...}}: request's members in order,
  * each replaced by the entry of set with the same key (or dropped when that
- * entry's value is absent), then the remaining set entries appended. */
+ * entry's value is absent), then the remaining set entries appended. Only
+ * the first 64 entries of set are used. */
 static void as_reply_request(as_buf *out, as_json request, const as_member *set, size_t nset) {
 	unsigned char used[64] = {0};
 	int first = 1;
