@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -331,5 +332,39 @@ func TestHostileInitialize(t *testing.T) {
 	}
 	if got := plugin.DefaultLimits().InitTimeout; got != 0 {
 		t.Fatalf("default InitTimeout = %s, want 0 (max of timeout and %s)", got, plugin.MinInitTimeout)
+	}
+}
+
+// A plugin spinning in compiled code cannot be preempted by Go, so it would
+// hold its P through every stop-the-world: a GC started meanwhile would wait
+// for it forever, and the deadline timer could never run. The host's checks
+// yield to Go every few thousand loop iterations; with a GC running flat out
+// beside it, an endless loop still ends in ErrTimeout on time.
+func TestTimeoutWhileGarbageCollecting(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, rel := range []string{"testdata/hostile/infinite-loop", "testdata/hostile/exponential-recursion"} {
+		p := load(t, rt, rel, plugin.Limits{Timeout: hostileTimeout}, nil)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					runtime.GC()
+				}
+			}
+		}()
+		err, elapsed, _ := boundedCall(t, func() error {
+			_, err := p.Shape(context.Background(), abi.Context{}, nil)
+			return err
+		})
+		close(stop)
+		<-done
+		if !errors.Is(err, plugin.ErrTimeout) || elapsed > hostileBound {
+			t.Fatalf("%s: err = %v after %s, want ErrTimeout within %s", rel, err, elapsed, hostileBound)
+		}
 	}
 }

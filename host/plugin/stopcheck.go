@@ -8,17 +8,30 @@ import (
 )
 
 // The host stops a plugin that runs past its deadline (or whose caller gave
-// up) through a flag the module itself checks: instrumentStops adds a mutable
-// i32 global, exported as StopExport, and inserts
+// up) through a flag the module itself checks. instrumentStops adds two
+// mutable i32 globals — a stop flag, exported as StopExport, that only the
+// host writes, and a tick counter only the module writes — and inserts at
+// every loop header, and at the entry of every function that could recurse
+// without meeting a loop:
 //
-//	global.get $stop  if  unreachable  end
+//	ticks += 1
+//	if ticks & yieldMask == 0 {
+//	    memory.grow 0; drop        ;; a trip into Go: a preemption point
+//	    if stop { unreachable }
+//	}
 //
-// at every loop header and at the entry of every function that could recurse
-// without meeting a loop. Any endless execution passes one of those points
-// again and again, so once the host sets the flag the plugin traps within a
-// loop iteration. The check is a load, a test and a branch: much cheaper than
-// wazero's own close-on-context-done check, which calls out of the guest at
-// every loop header.
+// Any endless execution passes those points again and again. Go cannot
+// preempt a goroutine while it runs compiled guest code, so without the
+// periodic trip into Go a busy plugin would hold its thread's P forever —
+// and a stop-the-world (every GC) would wait for it, deadlocking the
+// process, timer included. With it, the deadline timer runs, sets the flag,
+// and the plugin traps within yieldMask+1 check points. All this costs a
+// counter update and a branch per loop iteration; wazero's own
+// close-on-context-done instead calls out of the guest at every loop header
+// (4-5x on a Go-guest plugin).
+
+// yieldMask sets how often a plugin yields: every 4096 check points.
+const yieldMask = 0xfff
 
 // StopExport is the name under which an instrumented module exports its stop
 // flag. A module that already exports this name is refused.
@@ -37,13 +50,37 @@ const (
 	sectionData      byte = 11
 	sectionDataCount byte = 12
 	sectionCustom    byte = 0
+	sectionTag       byte = 13
 )
 
-// stopCheck returns the check for the global at index g.
-func stopCheck(g uint32) []byte {
-	b := []byte{0x23} // global.get
-	b = appendU32(b, g)
-	return append(b, 0x04, 0x40, 0x00, 0x0b) // if (empty) unreachable end
+// stopCheck returns the check point code for the stop flag at global index
+// stop and the tick counter at ticks.
+func stopCheck(stop, ticks uint32) []byte {
+	b := []byte{0x23} // global.get $ticks
+	b = appendU32(b, ticks)
+	b = append(b, 0x41, 0x01, 0x6a, 0x24) // i32.const 1; i32.add; global.set $ticks
+	b = appendU32(b, ticks)
+	b = append(b, 0x23) // global.get $ticks
+	b = appendU32(b, ticks)
+	b = append(b, 0x41)                         // i32.const yieldMask
+	b = appendS32(b, yieldMask)                 //
+	b = append(b, 0x71, 0x45, 0x04, 0x40)       // i32.and; i32.eqz; if
+	b = append(b, 0x41, 0x00, 0x40, 0x00, 0x1a) // i32.const 0; memory.grow 0; drop
+	b = append(b, 0x23)                         // global.get $stop
+	b = appendU32(b, stop)
+	return append(b, 0x04, 0x40, 0x00, 0x0b, 0x0b) // if unreachable end; end
+}
+
+// appendS32 appends v as a signed LEB128.
+func appendS32(b []byte, v int32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
 }
 
 // instrumentStops returns the module with the stop flag and its checks.
@@ -55,7 +92,7 @@ func instrumentStops(bin []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var importedGlobals, definedGlobals uint32
+	var importedGlobals, definedGlobals, memories uint32
 	var startFunc *uint32 // the start section's function, if any
 	var sections []wasmbin.Section
 	for s, err := range wasmbin.Sections(bin) {
@@ -70,10 +107,19 @@ func instrumentStops(bin []byte) ([]byte, error) {
 				return nil, err
 			}
 			for _, imp := range imps {
-				if imp.Kind == wasmbin.KindGlobal {
+				switch imp.Kind {
+				case wasmbin.KindGlobal:
 					importedGlobals++
+				case wasmbin.KindMemory:
+					memories++
 				}
 			}
+		case wasmbin.SectionMemory:
+			n, err := s.Reader().U32()
+			if err != nil {
+				return nil, fmt.Errorf("memory section: %w", err)
+			}
+			memories += n
 		case sectionGlobal:
 			if definedGlobals, err = s.Reader().U32(); err != nil {
 				return nil, fmt.Errorf("global section: %w", err)
@@ -96,14 +142,18 @@ func instrumentStops(bin []byte) ([]byte, error) {
 			startFunc = &f
 		}
 	}
+	// A module without memory gets an empty one, for memory.grow to yield
+	// (nothing can refer to it but the checks).
+	addMemory := memories == 0
 	stop := importedGlobals + definedGlobals
-	check := stopCheck(stop)
+	check := stopCheck(stop, stop+1)
 	entries, err := needsCheck(bin, ci)
 	if err != nil {
 		return nil, fmt.Errorf("cannot decode the module's code for timeout checks: %w", err)
 	}
 
-	newGlobal := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b} // mut i32 = i32.const 0
+	// Two mut i32 = i32.const 0: the stop flag, then the tick counter.
+	newGlobal := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b, 0x7f, 0x01, 0x41, 0x00, 0x0b}
 	newExport := appendName(nil, StopExport)
 	newExport = append(newExport, 0x03) // global
 	newExport = appendU32(newExport, stop)
@@ -119,8 +169,12 @@ func instrumentStops(bin []byte) ([]byte, error) {
 	out = append(out, bin[:wasmbin.HeaderSize]...)
 	wroteGlobal, wroteExport := false, false
 	for _, s := range sections {
+		if addMemory && afterMemorySection(s.ID) {
+			out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00}) // one memory, min 0 pages
+			addMemory = false
+		}
 		if !wroteGlobal && afterGlobalSection(s.ID) {
-			out = appendSection(out, sectionGlobal, append([]byte{1}, newGlobal...))
+			out = appendSection(out, sectionGlobal, append([]byte{2}, newGlobal...))
 			wroteGlobal = true
 		}
 		if !wroteExport && afterExportSection(s.ID) {
@@ -129,7 +183,7 @@ func instrumentStops(bin []byte) ([]byte, error) {
 		}
 		switch s.ID {
 		case sectionGlobal:
-			out = appendSection(out, sectionGlobal, appendVec(bin[s.Start:s.End], 1, newGlobal))
+			out = appendSection(out, sectionGlobal, appendVec(bin[s.Start:s.End], 2, newGlobal))
 			wroteGlobal = true
 		case wasmbin.SectionExport:
 			out = appendSection(out, wasmbin.SectionExport, appendVec(bin[s.Start:s.End], newExports, newExport))
@@ -145,13 +199,22 @@ func instrumentStops(bin []byte) ([]byte, error) {
 			out = append(out, bin[s.Offset:s.End]...)
 		}
 	}
+	if addMemory {
+		out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00})
+	}
 	if !wroteGlobal {
-		out = appendSection(out, sectionGlobal, append([]byte{1}, newGlobal...))
+		out = appendSection(out, sectionGlobal, append([]byte{2}, newGlobal...))
 	}
 	if !wroteExport {
 		out = appendSection(out, wasmbin.SectionExport, append(appendU32(nil, newExports), newExport...))
 	}
 	return out, nil
+}
+
+// afterMemorySection reports whether a section with this id comes after the
+// memory section.
+func afterMemorySection(id byte) bool {
+	return id == sectionTag || id == sectionGlobal || afterGlobalSection(id)
 }
 
 // afterGlobalSection reports whether a section with this id comes after the

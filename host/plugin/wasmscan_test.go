@@ -91,7 +91,7 @@ func countStopChecks(t *testing.T, bin []byte, stop uint32) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := stopCheck(stop)
+	check := stopCheck(stop, stop+1)
 	n := 0
 	for _, b := range ci.bodies {
 		n += bytes.Count(bin[b.exprStart:b.end], check)
