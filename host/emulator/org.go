@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/agentshape/agentshape/host/yamlalias"
 )
 
 // Org describes the Salesforce org the emulator pretends to be. It is what an
@@ -208,8 +208,8 @@ func ParseOrg(data []byte) (*Org, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("org document is empty; it needs at least myDomain, agents and clientApps")
 	}
-	if err := checkAliasExpansion(data); err != nil {
-		return nil, err
+	if err := yamlalias.Check(data, yamlalias.DefaultLimit); err != nil {
+		return nil, fmt.Errorf("org document: %w", err)
 	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
@@ -231,78 +231,6 @@ func ParseOrg(data []byte) (*Org, error) {
 		return nil, err
 	}
 	return &org, nil
-}
-
-// maxAliasNodes bounds the nodes YAML aliases may add to an org document
-// when they are expanded.
-const maxAliasNodes = 100_000
-
-// checkAliasExpansion refuses a document whose aliases would expand to more
-// than maxAliasNodes extra nodes (nested aliases multiply: a few lines can
-// stand for billions of nodes). Syntax errors are left to the decoder.
-func checkAliasExpansion(data []byte) error {
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil
-	}
-	anchors := map[string]int{}
-	extra := 0
-	for _, d := range f.Docs {
-		_, e := expandedSize(d.Body, anchors)
-		extra = min(extra+e, maxAliasNodes+1)
-	}
-	if extra > maxAliasNodes {
-		return fmt.Errorf("org document: its YAML aliases (*name) expand to more than %d nodes; write the repeated parts out or use fewer nested aliases", maxAliasNodes)
-	}
-	return nil
-}
-
-// expandedSize returns the node count of n with aliases expanded and how
-// many of those nodes the aliases added; both saturate past maxAliasNodes.
-// It records each anchor's expanded size in anchors (YAML defines an anchor
-// before its aliases).
-func expandedSize(n ast.Node, anchors map[string]int) (size, extra int) {
-	var kids []ast.Node
-	switch n := n.(type) {
-	case nil:
-		return 0, 0
-	case *ast.AnchorNode:
-		size, extra = expandedSize(n.Value, anchors)
-		anchors[nodeName(n.Name)] = size
-		return size, extra
-	case *ast.AliasNode:
-		s := anchors[nodeName(n.Value)]
-		return max(s, 1), s
-	case *ast.TagNode:
-		return expandedSize(n.Value, anchors)
-	case *ast.MappingKeyNode:
-		return expandedSize(n.Value, anchors)
-	case *ast.MappingValueNode:
-		kids = []ast.Node{n.Key, n.Value}
-	case *ast.MappingNode:
-		size = 1
-		for _, v := range n.Values {
-			kids = append(kids, v)
-		}
-	case *ast.SequenceNode:
-		size, kids = 1, n.Values
-	default:
-		return 1, 0
-	}
-	const limit = maxAliasNodes + 1
-	for _, k := range kids {
-		s, e := expandedSize(k, anchors)
-		size, extra = min(size+s, limit), min(extra+e, limit)
-	}
-	return size, extra
-}
-
-// nodeName is the text of an anchor's or alias's name node.
-func nodeName(n ast.Node) string {
-	if n == nil || n.GetToken() == nil {
-		return ""
-	}
-	return n.GetToken().Value
 }
 
 // describeJSONError turns encoding/json errors into messages naming the field.

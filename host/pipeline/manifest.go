@@ -19,6 +19,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/yamlalias"
 )
 
 // ManifestVersion is the only manifest version this host reads.
@@ -136,6 +137,9 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // ParseManifest parses manifest YAML; file names the source in errors and dir
 // is the directory plugin paths are relative to.
 func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
+	if err := yamlalias.Check(data, yamlalias.DefaultLimit); err != nil {
+		return nil, &ManifestError{File: file, Msg: err.Error(), Err: err}
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, yamlError(file, data, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -416,5 +417,22 @@ plugins:
 	_, err = pipeline.New(context.Background(), newRuntime(t), m)
 	if !errors.Is(err, plugin.ErrGrant) || !strings.Contains(err.Error(), "pipeline.yaml:3") || !strings.Contains(err.Error(), "GRANT_TEST_VALUE is not set") {
 		t.Fatalf("err = %v, want ErrGrant at pipeline.yaml:3 naming GRANT_TEST_VALUE", err)
+	}
+}
+
+// A manifest whose YAML aliases would expand a few hundred bytes into
+// millions of nodes (in plugin config, which is encoded into every envelope)
+// is refused before anything is decoded.
+func TestManifestAliasBombRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nplugins:\n  - path: a.wasm\n    config:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i <= 7; i++ {
+		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", ")
+		fmt.Fprintf(&b, "      a%d: &a%d [%s]\n", i, i, refs)
+	}
+	_, err := pipeline.ParseManifest([]byte(b.String()), "bomb.yaml", "/")
+	var me *pipeline.ManifestError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), "aliases") || !strings.Contains(err.Error(), "bomb.yaml") {
+		t.Fatalf("err = %v, want a ManifestError about aliases", err)
 	}
 }
