@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/features/plugincontract"
+	"github.com/agentshape/agentshape/host/plugin"
 )
 
 // DefaultCases is how many generated cases a run checks when Options.Cases is 0.
@@ -45,6 +46,9 @@ type Options struct {
 	Plugin string
 	// Config is the plugin's configuration (with Plugin only).
 	Config map[string]any
+	// Grants open the plugin's sandbox (with Plugin only; a manifest's
+	// entries carry their own), as in a pipeline.
+	Grants plugin.Grants
 	// Manifest is a pipeline manifest to check as a whole.
 	Manifest string
 	// Cases is the number of generated cases (default DefaultCases).
@@ -81,7 +85,7 @@ func prepare(opts Options) (Options, []Member, string, error) {
 		opts.ReproDir = filepath.Join(os.TempDir(), fmt.Sprintf("agentshape-conformance-repro-%d-%d", opts.Seed, time.Now().UnixNano()))
 	}
 	if opts.Plugin != "" {
-		members, err := membersFromPlugin(opts.Plugin, opts.Config)
+		members, err := membersFromPlugin(opts.Plugin, opts.Config, opts.Grants)
 		return opts, members, opts.Plugin, err
 	}
 	members, err := membersFromManifest(opts.Manifest)

@@ -137,6 +137,9 @@ func TestGateFailsBrokenPlugins(t *testing.T) {
 				t.Fatalf("no %s failure mentioning %q:\n%s", tc.want, tc.message, txt.String())
 			}
 			checkReproducer(t, wasm, *hit)
+			if tc.want == "deterministic" && !strings.Contains(hit.Detail, "first difference at /") {
+				t.Errorf("determinism detail %q does not say where the answers differ", hit.Detail)
+			}
 			if tc.want != "limits" {
 				checkShrunk(t, *hit)
 			}
@@ -319,5 +322,51 @@ func TestOptionsNeedOneSubject(t *testing.T) {
 	}
 	if _, err := conformance.Run(context.Background(), conformance.Options{Plugin: filepath.Join(t.TempDir(), "missing.wasm")}); err == nil || !strings.Contains(err.Error(), "make plugins") {
 		t.Errorf("missing plugin: %v", err)
+	}
+}
+
+// The gate runs a manifest's plugins with the grants the manifest gives
+// them, as a pipeline would: a variable that is not set fails the load, and
+// reproducers replay with the same grants.
+func TestGateHonoursGrants(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel string) string {
+		m := filepath.Join(dir, strings.ReplaceAll(rel, "/", "-")+".yaml")
+		body := "version: 1\nplugins:\n  - path: " + catalog.MustPath(t, rel) +
+			"\n    grants: {env: [GRANT_TEST_VALUE], dirs: [{host: " + dir + ", guest: /data}]}\n"
+		if err := os.WriteFile(m, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	text := func(rep *conformance.Report) string {
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		return b.String()
+	}
+	reader := write("testdata/grants/reader")
+	t.Setenv("GRANT_TEST_VALUE", "")
+	os.Unsetenv("GRANT_TEST_VALUE")
+	rep := run(t, conformance.Options{Manifest: reader, Cases: 2})
+	if !rep.Failed() || !strings.Contains(text(rep), "GRANT_TEST_VALUE is not set") {
+		t.Fatalf("a manifest granting an unset variable passed the gate or was not blamed on the grant:\n%s", text(rep))
+	}
+	t.Setenv("GRANT_TEST_VALUE", "salt")
+	if rep = run(t, conformance.Options{Manifest: reader, Cases: 2}); rep.Failed() {
+		t.Fatalf("with the variable set the granted plugin should pass:\n%s", text(rep))
+	}
+	// A failing plugin with grants: its reproducer carries them.
+	rep = run(t, conformance.Options{Manifest: write("testdata/broken/wrong-field"), Cases: 2})
+	replayed := false
+	for _, f := range rep.Failures {
+		if f.Command != "" {
+			replayed = true
+			if !strings.Contains(f.Command, "--grant-env GRANT_TEST_VALUE") || !strings.Contains(f.Command, "--grant-dir "+dir+":/data") {
+				t.Errorf("reproducer %q does not carry the grants", f.Command)
+			}
+		}
+	}
+	if !replayed {
+		t.Fatalf("no failure came with a reproducer:\n%s", text(rep))
 	}
 }

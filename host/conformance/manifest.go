@@ -27,7 +27,7 @@ func membersFromManifest(path string) ([]Member, error) {
 		if _, err := os.Stat(spec.Path); err != nil {
 			return nil, fmt.Errorf("conformance: manifest %s, plugin %q: %w (build it first, e.g. `make plugins`)", path, spec.Name, err)
 		}
-		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits})
+		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits, Grants: spec.Grants})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("conformance: manifest %s lists no plugins", path)

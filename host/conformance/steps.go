@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -159,7 +160,8 @@ func (g *gate) failDetail(check, message, detail, plugin, label string, a answer
 }
 
 // replayCommand is the command that calls plugin on the envelope in file
-// the way the gate did: same name (it seeds the randomness), seed and limits.
+// the way the gate did: same name (it seeds the randomness), seed, limits
+// and grants.
 func (g *gate) replayCommand(plugin, file string) string {
 	for _, m := range g.members {
 		if m.Name != plugin {
@@ -177,6 +179,12 @@ func (g *gate) replayCommand(plugin, file string) string {
 		}
 		if l := m.Limits; l.MaxOutputBytes > 0 {
 			cmd += fmt.Sprintf(" --max-output-bytes %d", l.MaxOutputBytes)
+		}
+		for _, e := range m.Grants.Env {
+			cmd += " --grant-env " + e
+		}
+		for _, d := range m.Grants.Dirs {
+			cmd += " --grant-dir " + d.Host + ":" + d.Guest
 		}
 		return cmd
 	}
@@ -426,13 +434,13 @@ func (g *gate) differ(a, b answer, how string, c Case) *Failure {
 	if who == "" {
 		who = firstDiffering(a, b)
 	}
-	f := g.report("deterministic", determinismMessage(how), fmt.Sprintf("first %s, then %s", describe(a), describe(b)), who, c, a,
+	f := g.report("deterministic", determinismMessage(how), describeDifference(a, b), who, c, a,
 		func(x, y answer) bool { return !bytes.Equal(x.Output, y.Output) || errText(x.Err) != errText(y.Err) })
 	return &f
 }
 
 func determinismMessage(how string) string {
-	return fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls", how)
+	return fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls, and draw random numbers from the host on each call (WASI random_get, which the gate seeds) rather than from a generator seeded once at start-up, such as Go's math/rand", how)
 }
 
 func reservedMessage(ptr string) string {
@@ -444,6 +452,90 @@ func describe(a answer) string {
 		return "error: " + a.Err.Error()
 	}
 	return preview(a.Output)
+}
+
+// describeDifference says how two answers differ: where two JSON outputs
+// first part (pointer and both values), else both answers in short.
+func describeDifference(a, b answer) string {
+	if a.Err == nil && b.Err == nil {
+		var x, y any
+		if json.Unmarshal(a.Output, &x) == nil && json.Unmarshal(b.Output, &y) == nil {
+			if ptr, xv, yv, ok := firstJSONDifference(x, y, ""); ok {
+				return fmt.Sprintf("first difference at %s: %s, then %s", ptr, preview(xv), preview(yv))
+			}
+		}
+	}
+	return fmt.Sprintf("first %s, then %s", describe(a), describe(b))
+}
+
+// firstJSONDifference walks two decoded JSON values in a fixed order
+// (object members sorted) and returns the pointer of the first place they
+// differ, with the JSON of both values there.
+func firstJSONDifference(x, y any, ptr string) (string, []byte, []byte, bool) {
+	xm, xok := x.(map[string]any)
+	ym, yok := y.(map[string]any)
+	if xok && yok {
+		keys := make([]string, 0, len(xm)+len(ym))
+		for k := range xm {
+			keys = append(keys, k)
+		}
+		for k := range ym {
+			if _, dup := xm[k]; !dup {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			xv, xin := xm[k]
+			yv, yin := ym[k]
+			if !xin || !yin {
+				return p, jsonOrAbsent(xv, xin), jsonOrAbsent(yv, yin), true
+			}
+			if q, a, b, ok := firstJSONDifference(xv, yv, p); ok {
+				return q, a, b, true
+			}
+		}
+		return "", nil, nil, false
+	}
+	xa, xok := x.([]any)
+	ya, yok := y.([]any)
+	if xok && yok {
+		for i := 0; i < max(len(xa), len(ya)); i++ {
+			p := ptr + "/" + strconv.Itoa(i)
+			if i >= len(xa) || i >= len(ya) {
+				return p, jsonOrAbsent(at(xa, i), i < len(xa)), jsonOrAbsent(at(ya, i), i < len(ya)), true
+			}
+			if q, a, b, ok := firstJSONDifference(xa[i], ya[i], p); ok {
+				return q, a, b, true
+			}
+		}
+		return "", nil, nil, false
+	}
+	xj, _ := json.Marshal(x)
+	yj, _ := json.Marshal(y)
+	if bytes.Equal(xj, yj) {
+		return "", nil, nil, false
+	}
+	if ptr == "" {
+		ptr = "(the whole output)"
+	}
+	return ptr, xj, yj, true
+}
+
+func at(a []any, i int) any {
+	if i < len(a) {
+		return a[i]
+	}
+	return nil
+}
+
+func jsonOrAbsent(v any, present bool) []byte {
+	if !present {
+		return []byte("(absent)")
+	}
+	b, _ := json.Marshal(v)
+	return b
 }
 
 func firstDiffering(a, b answer) string {

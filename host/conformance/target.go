@@ -27,6 +27,9 @@ type Member struct {
 	Config map[string]any
 	// Limits are the plugin's limits (zero fields take the defaults).
 	Limits plugin.Limits
+	// Grants open the plugin's sandbox as the manifest says: the gate runs
+	// a plugin with exactly the environment and directories it will get.
+	Grants plugin.Grants
 }
 
 // runner is one deterministic runtime with every member loaded.
@@ -49,7 +52,7 @@ func openRunner(ctx context.Context, members []Member, seed int64, cacheDir stri
 	for _, m := range members {
 		lim := m.Limits
 		lim.PoolSize = 1
-		p, err := rt.Load(ctx, plugin.Spec{Name: m.Name, Path: m.Path, SHA256: m.SHA256, Config: m.Config, Limits: lim})
+		p, err := rt.Load(ctx, plugin.Spec{Name: m.Name, Path: m.Path, SHA256: m.SHA256, Config: m.Config, Limits: lim, Grants: m.Grants})
 		if err != nil {
 			_ = rt.Close(ctx)
 			return nil, err
@@ -187,10 +190,10 @@ func preview(b []byte) string {
 }
 
 // membersFromPlugin describes a single plugin file as the subject.
-func membersFromPlugin(path string, config map[string]any) ([]Member, error) {
+func membersFromPlugin(path string, config map[string]any, grants plugin.Grants) ([]Member, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("conformance: plugin %s: %w (build it first, e.g. `make plugins`)", path, err)
 	}
 	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
-	return []Member{{Name: name, Path: path, Config: config}}, nil
+	return []Member{{Name: name, Path: path, Config: config, Grants: grants}}, nil
 }
