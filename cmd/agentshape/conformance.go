@@ -46,6 +46,9 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
   agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positive("--cases", opts.Cases, fmt.Sprintf("the number of generated contexts; the default is %d", conformance.DefaultCases)); err != nil {
+				return err
+			}
 			if len(configs) > 0 && opts.Plugin == "" {
 				return withCode(exitUsage, fmt.Errorf("--config goes with --plugin; a manifest carries each plugin's config"))
 			}

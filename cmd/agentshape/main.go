@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -40,6 +41,15 @@ func withCode(code int, err error) error {
 		return nil
 	}
 	return &exitError{code: code, err: err}
+}
+
+// positive refuses a zero or negative value of a limit flag, which would
+// otherwise silently mean the default; hint says what the flag bounds.
+func positive[T int | int64 | uint32 | time.Duration](flag string, v T, hint string) error {
+	if v > 0 {
+		return nil
+	}
+	return withCode(exitUsage, fmt.Errorf("%s %v: must be greater than zero (%s)", flag, v, hint))
 }
 
 // commandFactories are the sub-commands registered by the files of this package.

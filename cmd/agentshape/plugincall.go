@@ -53,6 +53,15 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			for _, err := range []error{
+				positive("--timeout", timeout, "limits cannot be switched off; the default is "+plugin.DefaultTimeout.String()),
+				positive("--memory-max-pages", memoryMaxPages, fmt.Sprintf("64 KiB pages; the default is %d", plugin.DefaultMemoryMaxPages)),
+				positive("--max-output-bytes", maxOutputBytes, fmt.Sprintf("the default is %d", plugin.DefaultMaxOutputBytes)),
+			} {
+				if err != nil {
+					return err
+				}
+			}
 			path := args[0]
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(path), ".wasm")

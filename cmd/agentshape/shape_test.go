@@ -242,3 +242,34 @@ func TestInputFileErrors(t *testing.T) {
 		t.Errorf("validate DIR: exit %d, stderr %q; want exit 2 naming the directory once", code, stderr)
 	}
 }
+
+// TestLimitFlagsMustBePositive: a zero or negative timeout, limit or case
+// count is refused with exit 2 naming the flag, instead of silently meaning
+// the default (timeouts cannot be switched off; README "Sandbox and limits").
+func TestLimitFlagsMustBePositive(t *testing.T) {
+	noOrgEnv(t)
+	env := writeShapeFile(t, "env.json", `{"abi":1,"context":{"org":{"myDomain":"acme"}},"request":{}}`)
+	endpoint := catalog.MustPath(t, "endpoint")
+	call := []string{"plugin", "call", endpoint, "--input", env, "--cache-dir", shapeCacheDir}
+	start := []string{"start", "--manifest", demoManifest, "--agent-id", "0XxAA0000000001AAA", "--context", demoContext, "--cache-dir", shapeCacheDir}
+	for _, tc := range []struct {
+		base      []string
+		flag, val string
+	}{
+		{call, "--timeout", "0s"},
+		{call, "--timeout", "-1s"},
+		{call, "--memory-max-pages", "0"},
+		{call, "--max-output-bytes", "0"},
+		{call, "--max-output-bytes", "-5"},
+		{start, "--timeout", "-1s"},
+		{start, "--timeout", "0s"},
+		{[]string{"conformance", "--plugin", endpoint}, "--cases", "-5"},
+		{[]string{"conformance", "--plugin", endpoint}, "--cases", "0"},
+	} {
+		args := append(append([]string{}, tc.base...), tc.flag, tc.val)
+		code, stdout, stderr := runShapeCLI(t, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, tc.flag+" "+tc.val) || !strings.Contains(stderr, "must be") {
+			t.Errorf("%s %s %s: exit %d, stdout %q, stderr %q; want exit 2 naming the flag", tc.base[0], tc.flag, tc.val, code, stdout, stderr)
+		}
+	}
+}

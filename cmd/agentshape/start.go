@@ -78,6 +78,9 @@ exception; 5 the API could not be reached.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			if err := positive("--timeout", timeout, "the API's own limit is 120s, the default"); err != nil {
+				return err
+			}
 			if err := agentapi.ValidateAgentID(agentID); err != nil {
 				return withCode(exitInvalid, fmt.Errorf("--agent-id: %w; nothing was sent", err))
 			}
