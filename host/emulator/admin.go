@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -207,6 +210,36 @@ func (h *Handler) RevokeTokens() { h.tokens.revokeAll() }
 
 const maxAdminBody = 4 << 20
 
+// foreignAdminRequest says why an admin request must be refused, or "". The
+// admin API changes the emulator (reset, faults, org, revoked tokens) and
+// has no credentials, so a web page in the user's browser must not reach it:
+// requests a browser marks as cross-site (Origin other than the emulator's
+// own, Sec-Fetch-Site cross-site or same-site) are refused, and a loopback
+// emulator answers only requests addressed to a loopback host, which a page
+// rebinding its own DNS name to 127.0.0.1 is not.
+func (h *Handler) foreignAdminRequest(r *http.Request) string {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return "the admin API refuses requests from web pages (Sec-Fetch-Site: " + site + "); call it from a script or the CLI"
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return "the admin API refuses cross-origin requests (Origin " + strconv.Quote(o) + "); call it from a script or the CLI"
+		}
+	}
+	if h.loopbackAdmin {
+		host := r.Host
+		if hn, _, err := net.SplitHostPort(host); err == nil {
+			host = hn
+		}
+		host = strings.Trim(host, "[]")
+		if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+			return "the admin API of a loopback emulator answers only requests addressed to 127.0.0.1, [::1] or localhost (Host " + strconv.Quote(r.Host) + ")"
+		}
+	}
+	return ""
+}
+
 func adminError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -255,6 +288,10 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 
 // serveAdmin handles /__admin/...
 func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if msg := h.foreignAdminRequest(r); msg != "" {
+		adminError(w, http.StatusForbidden, msg)
+		return
+	}
 	p := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/__admin"), "/")
 	switch {
 	case p == "/state":

@@ -2,6 +2,8 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -172,4 +174,55 @@ func TestAdminTokens(t *testing.T) {
 func TestAdminDisabled(t *testing.T) {
 	srv := start(t, nil, func(o *emulator.Options) { o.DisableAdmin = true })
 	wantError(t, admin(t, srv, "GET", "/state", ""), 404, "NotFoundError", "Resource not found")
+}
+
+// The admin API has no credentials, so a web page in the user's browser must
+// not reach it: cross-site requests and requests addressed to another host
+// name (DNS rebinding) are refused with 403 and change nothing.
+func TestAdminRefusesRequestsFromWebPages(t *testing.T) {
+	srv := start(t, nil)
+	tok := token(t, srv)
+	newSession(t, srv, tok)
+	for _, c := range []struct {
+		name string
+		hdr  map[string]string
+		host string
+		says string
+	}{
+		{"cross-origin page", map[string]string{"Origin": "http://evil.example"}, "", "cross-origin"},
+		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, "", "web pages"},
+		{"rebound host name", nil, "evil.example:" + srv.URL[strings.LastIndex(srv.URL, ":")+1:], "loopback"},
+	} {
+		req, err := http.NewRequest("POST", srv.URL+"/__admin/reset", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range c.hdr {
+			req.Header.Set(k, v)
+		}
+		if c.host != "" {
+			req.Host = c.host
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 403 || !strings.Contains(string(body), c.says) {
+			t.Errorf("%s: %d %s, want 403 saying %q", c.name, resp.StatusCode, body, c.says)
+		}
+		if st := srv.State(); st.SessionsActive != 1 {
+			t.Fatalf("%s: the refused reset still ran: %+v", c.name, st)
+		}
+	}
+	// Scripts, the CLI and same-origin requests are served.
+	for _, hdr := range []map[string]string{nil, {"Origin": srv.URL}, {"Sec-Fetch-Site": "same-origin"}} {
+		if r := do(t, "GET", srv.URL+"/__admin/state", "", hdr); r.status != 200 {
+			t.Errorf("admin state with %v: %d %s", hdr, r.status, r.body)
+		}
+	}
+	if r := do(t, "GET", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/__admin/state", "", nil); r.status != 200 {
+		t.Errorf("admin state via localhost: %d %s", r.status, r.body)
+	}
 }

@@ -67,6 +67,9 @@ type Handler struct {
 	clock   func() time.Time
 	admin   bool
 	initial *Org
+	// loopbackAdmin makes the admin API answer only requests addressed to a
+	// loopback host (Start without AllowRemote).
+	loopbackAdmin bool
 
 	state    atomic.Pointer[orgState]
 	writeMu  sync.Mutex // serialises org changes

@@ -41,6 +41,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.loopbackAdmin = !opts.AllowRemote
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen on %s: %w (pick a free port, or :0 for any)", addr, err)
