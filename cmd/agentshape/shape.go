@@ -52,6 +52,9 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			if err := oneStdin(contextPath, requestPath); err != nil {
+				return err
+			}
 			m, err := pipeline.LoadManifest(manifestPath)
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -146,6 +149,15 @@ func (f *runtimeFlags) openPipeline(ctx context.Context, m *pipeline.Manifest) (
 		_ = pl.Close(ctx)
 		_ = rt.Close(ctx)
 	}, nil
+}
+
+// oneStdin refuses "-" for both --context and --request: stdin holds one
+// document, and the second reader would find it empty.
+func oneStdin(contextPath, requestPath string) error {
+	if contextPath == "-" && requestPath == "-" {
+		return withCode(exitUsage, errors.New("--context and --request both read stdin (\"-\"); stdin holds one document: pass a file for one of them"))
+	}
+	return nil
 }
 
 // readInput reads a file, or stdin for "-".

@@ -273,3 +273,19 @@ func TestLimitFlagsMustBePositive(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinForOneInputOnly: stdin holds one document, so --context - and
+// --request - together are a usage error naming both flags, not a confusing
+// "empty document" for whichever flag read second.
+func TestStdinForOneInputOnly(t *testing.T) {
+	noOrgEnv(t)
+	for _, args := range [][]string{
+		{"shape", "-m", demoManifest, "-c", "-", "-r", "-"},
+		{"start", "-m", demoManifest, "--agent-id", "0XxAA0000000001AAA", "-c", "-", "-r", "-"},
+	} {
+		code, stdout, stderr := runShapeCLI(t, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--context and --request both read stdin") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 naming both flags", args[0], code, stdout, stderr)
+		}
+	}
+}

@@ -84,6 +84,9 @@ exception; 5 the API could not be reached.`,
 			if err := agentapi.ValidateAgentID(agentID); err != nil {
 				return withCode(exitInvalid, fmt.Errorf("--agent-id: %w; nothing was sent", err))
 			}
+			if err := oneStdin(contextPath, requestPath); err != nil {
+				return err
+			}
 			m, err := pipeline.LoadManifest(manifestPath)
 			if err != nil {
 				return withCode(exitUsage, err)
