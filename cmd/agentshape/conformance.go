@@ -25,9 +25,10 @@ func newConformanceCmd() *cobra.Command {
 		configs                []string
 		junit, cucumber, htmlF string
 		quiet                  bool
+		gf                     grantFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] | --manifest pipeline.yaml)",
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] | --manifest pipeline.yaml)",
 		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
 		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
 
@@ -38,6 +39,9 @@ func newConformanceCmd() *cobra.Command {
      code and a message), identical when re-run with the same --seed, within the limits,
      and must never set a reserved field such as the Tenant Key ID;
   4. an end-to-end Start Session against the embedded Agent API emulator.
+
+A manifest's plugins run with the grants the manifest gives them; a plugin checked on its own
+gets --grant-env/--grant-dir, as with "plugin call".
 
 Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
 and the command that replays it. Exit code 0 when every check passes, 1 when one fails,
@@ -52,6 +56,14 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
 			if len(configs) > 0 && opts.Plugin == "" {
 				return withCode(exitUsage, fmt.Errorf("--config goes with --plugin; a manifest carries each plugin's config"))
 			}
+			if len(gf.env)+len(gf.dirs) > 0 && opts.Plugin == "" {
+				return withCode(exitUsage, fmt.Errorf("--grant-env and --grant-dir go with --plugin; a manifest carries each plugin's grants"))
+			}
+			grants, err := gf.grants()
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			opts.Grants = grants
 			if len(configs) > 0 {
 				opts.Config = map[string]any{}
 				for _, kv := range configs {
@@ -108,6 +120,7 @@ and the command that replays it. Exit code 0 when every check passes, 1 when one
 		},
 	}
 	f := cmd.Flags()
+	gf.register(f)
 	f.StringVar(&opts.Plugin, "plugin", "", "the plugin (.wasm) to check on its own")
 	f.StringArrayVar(&configs, "config", nil, "plugin configuration key=value (repeatable; JSON values allowed)")
 	f.StringVar(&opts.Manifest, "manifest", "", "a pipeline manifest to check as a whole")

@@ -77,6 +77,10 @@ func TestConformanceCLIUsage(t *testing.T) {
 		{[]string{"conformance", "--plugin", "x.wasm", "--config", "novalue"}, "write key=value"},
 		{[]string{"conformance", "--plugin", filepath.Join(t.TempDir(), "none.wasm")}, "make plugins"},
 		{[]string{"conformance", "--manifest", filepath.Join(t.TempDir(), "none.yaml")}, "none.yaml"},
+		{[]string{"conformance", "--manifest", "m.yaml", "--grant-env", "SALT"}, "a manifest carries each plugin's grants"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--grant-env", "A=B"}, "not an environment variable name"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--grant-env", "SF_CLIENT_SECRET"}, "Salesforce credential"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--grant-dir", "data:/a/../b"}, "clean absolute path"},
 	} {
 		code, _, errOut := runShapeCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -124,5 +128,22 @@ func TestConformanceCLIReportFiles(t *testing.T) {
 		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.flag+" "+tc.path) || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want exit 2 before the run, naming the flag and %q", tc.flag, tc.path, code, out, errOut, tc.want)
 		}
+	}
+}
+
+// A plugin checked on its own gets --grant-env/--grant-dir as in a pipeline:
+// with the grant the gate runs it (it passes), and a granted variable that
+// is not set fails the check, naming it.
+func TestConformanceCLIGrants(t *testing.T) {
+	reader := catalog.MustPath(t, "testdata/grants/reader")
+	t.Setenv("GRANT_TEST_VALUE", "salt")
+	code, out, errOut := runShapeCLI(t, "conformance", "--plugin", reader, "--cases", "2", "--grant-env", "GRANT_TEST_VALUE", "--quiet", "--cache-dir", shapeCacheDir)
+	if code != exitOK || !strings.Contains(out, "conformance PASSED") {
+		t.Fatalf("with its grant: exit %d\n%s\n%s", code, out, errOut)
+	}
+	os.Unsetenv("GRANT_TEST_VALUE")
+	code, out, errOut = runShapeCLI(t, "conformance", "--plugin", reader, "--cases", "2", "--grant-env", "GRANT_TEST_VALUE", "--quiet", "--cache-dir", shapeCacheDir)
+	if code != exitFailure || !strings.Contains(out+errOut, "GRANT_TEST_VALUE is not set") {
+		t.Fatalf("an unset granted variable: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

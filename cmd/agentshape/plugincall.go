@@ -21,8 +21,7 @@ func newPluginCallCmd() *cobra.Command {
 	var (
 		inputPath, name string
 		configs         []string
-		grantEnv        []string
-		grantDirs       []string
+		gf              grantFlags
 		timeout         time.Duration
 		memoryMaxPages  uint32
 		maxOutputBytes  int
@@ -81,13 +80,9 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			grants := plugin.Grants{Env: grantEnv}
-			for _, d := range grantDirs {
-				i := strings.LastIndexByte(d, ':')
-				if i <= 0 || i == len(d)-1 {
-					return withCode(exitUsage, fmt.Errorf("--grant-dir %q: write HOST:GUEST, e.g. ./data:/data", d))
-				}
-				grants.Dirs = append(grants.Dirs, plugin.DirGrant{Host: d[:i], Guest: d[i+1:]})
+			grants, err := gf.grants()
+			if err != nil {
+				return withCode(exitUsage, err)
 			}
 			rt, err := rf.newRuntime(ctx)
 			if err != nil {
@@ -98,7 +93,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 				Timeout: timeout, MemoryMaxPages: memoryMaxPages, MaxOutputBytes: maxOutputBytes, PoolSize: 1,
 			}})
 			if err != nil {
-				return withCode(exitFailure, err)
+				return withCode(loadCode(err), err)
 			}
 			out, err := p.Call(ctx, env)
 			if err != nil {
@@ -117,8 +112,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 	f.StringVarP(&inputPath, "input", "i", "", "input envelope JSON (\"-\" reads stdin)")
 	f.StringArrayVar(&configs, "config", nil, "set plugin.config.KEY=VALUE in the envelope (repeatable)")
 	f.StringVar(&name, "name", "", "plugin name (default: the file name without .wasm)")
-	f.StringArrayVar(&grantEnv, "grant-env", nil, "let the plugin read this environment variable (repeatable)")
-	f.StringArrayVar(&grantDirs, "grant-dir", nil, "mount HOST:GUEST read-only for the plugin (repeatable)")
+	gf.register(f)
 	f.DurationVar(&timeout, "timeout", plugin.DefaultTimeout, "per-call timeout")
 	f.Uint32Var(&memoryMaxPages, "memory-max-pages", plugin.DefaultMemoryMaxPages, "memory limit in 64 KiB pages")
 	f.IntVar(&maxOutputBytes, "max-output-bytes", plugin.DefaultMaxOutputBytes, "output size limit")

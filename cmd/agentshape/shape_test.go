@@ -182,8 +182,17 @@ func TestPluginCallCommand(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, `"value":"cli-env"`) || !strings.Contains(stdout, `"value":"from-cli"`) {
 		t.Fatalf("grants: exit %d stdout %q stderr %q", code, stdout, stderr)
 	}
-	if code, _, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, "--grant-env", "SF_CLIENT_SECRET", "--cache-dir", "-"); code != exitFailure || !strings.Contains(stderr, "grant refused") {
-		t.Fatalf("credential grant: exit %d %q", code, stderr)
+	// Grants that cannot be honoured are usage errors, named by their flag.
+	for _, c := range []struct{ flag, value, says string }{
+		{"--grant-env", "SF_CLIENT_SECRET", "Salesforce credential"},
+		{"--grant-env", "A=B", "not an environment variable name"},
+		{"--grant-env", "NOT_SET_ANYWHERE_42", "NOT_SET_ANYWHERE_42 is not set"},
+		{"--grant-dir", data + ":data", "clean absolute path"},
+		{"--grant-dir", filepath.Join(data, "none") + ":/data", "create it or fix the path"},
+	} {
+		if code, _, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, c.flag, c.value, "--cache-dir", "-"); code != exitUsage || !strings.Contains(stderr, c.says) {
+			t.Errorf("%s %s: exit %d %q, want 2 saying %q", c.flag, c.value, code, stderr, c.says)
+		}
 	}
 	if code, _, stderr = runShapeCLI(t, "plugin", "call", reader, "--input", env, "--grant-dir", "/data", "--cache-dir", "-"); code != exitUsage || !strings.Contains(stderr, "HOST:GUEST") {
 		t.Fatalf("bad --grant-dir: exit %d %q", code, stderr)

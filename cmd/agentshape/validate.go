@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
+	"github.com/agentshape/agentshape/host/yamlalias"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -139,6 +140,9 @@ func decodeDocument(name schemas.Name, src []byte) (any, error) {
 	doc, err := schemas.Decode(src)
 	if err == nil || (name != schemas.PipelineManifest && name != schemas.EmulatorOrg) {
 		return doc, err
+	}
+	if err := yamlalias.Check(src, yamlalias.DefaultLimit); err != nil {
+		return nil, err
 	}
 	js, yerr := yaml.YAMLToJSON(src)
 	if yerr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +155,20 @@ func TestValidateRefusesOversizeInput(t *testing.T) {
 	code, _, errOut := runShapeCLI(t, "validate", big)
 	if code != exitUsage || !strings.Contains(errOut, "larger than 16 MiB") {
 		t.Errorf("oversize: %d %q", code, errOut)
+	}
+}
+
+// A YAML manifest whose aliases expand a few hundred bytes into millions of
+// nodes is refused before it is expanded (exit 2), not validated for minutes.
+func TestValidateRefusesAliasBombs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nplugins:\n  - path: a.wasm\n    config:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i <= 7; i++ {
+		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", ")
+		fmt.Fprintf(&b, "      a%d: &a%d [%s]\n", i, i, refs)
+	}
+	code, _, errOut := runShapeCLI(t, "validate", "--schema", "pipeline-manifest", writeTemp(t, "bomb.yaml", b.String()))
+	if code != exitUsage || !strings.Contains(errOut, "aliases") {
+		t.Fatalf("exit %d, stderr %q; want 2 about the aliases", code, errOut)
 	}
 }
