@@ -217,10 +217,18 @@ func normalizeURL(what, raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("agentapi: %s %q is not a URL: %w", what, raw, err)
+		// url.Error quotes the whole URL, password included: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("agentapi: %s is not a URL: %w (write e.g. https://acme.my.salesforce.com)", what, err)
 	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("agentapi: %s %q must be an absolute http(s) URL without user, query or fragment", what, raw)
+	if u.User != nil {
+		return "", fmt.Errorf("agentapi: %s %q must not carry a user or password; credentials go in the client id and secret", what, u.Redacted())
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("agentapi: %s %q must be an absolute http(s) URL without query or fragment", what, raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -247,11 +255,13 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 	start := time.Now()
 	out := &Outcome{}
 	refreshed := false
-	tries := 0 // counts toward RetryPolicy.MaxAttempts; the 401 repeat does not
+	tries := 0      // counts toward RetryPolicy.MaxAttempts; the 401 repeat does not
+	tokenTries := 0 // token requests that failed (they count as attempts when nothing else was sent)
 	for {
 		tries++
 		tok, err := c.token(ctx)
 		if err != nil {
+			tokenTries++
 			var rej *oauth.RejectedError
 			if errors.As(err, &rej) {
 				// A busy token endpoint (429, 503, 423) has not judged the
@@ -267,6 +277,7 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 				if ctx.Err() != nil {
 					return c.canceled(ctx, r.op, out)
 				}
+				out.Attempts += tokenTries
 				return c.tokenRejected(r.op, rej, out)
 			}
 			if ctx.Err() != nil {
@@ -276,9 +287,8 @@ func (c *Client) do(ctx context.Context, r request) (*Outcome, error) {
 			if c.wait(ctx, start, tries, 0, false) {
 				continue
 			}
-			te, terr := c.unreachable(r.op, c.tokenURL, false, isTimeout(err), err, out)
-			terr.(*TransportError).Attempts = tries
-			return te, terr
+			out.Attempts += tokenTries
+			return c.unreachable(r.op, c.tokenURL, false, isTimeout(err), err, out)
 		}
 		out.Attempts++
 		r.sent = tok.AccessToken
@@ -522,7 +532,7 @@ func (c *Client) tokenRejected(op string, rej *oauth.RejectedError, out *Outcome
 		out.Output = OutputFor(rej.Status)
 	}
 	out.ResponseCode = rej.Status
-	out.Message = "could not obtain an access token: " + rej.Error()
+	out.Message = "could not obtain an access token: " + rej.Summary() + "; " + hint(opToken, rej.Status)
 	if json.Valid(rej.Body) {
 		out.RawBody = json.RawMessage(rej.Body)
 	} else if len(rej.Body) > 0 {

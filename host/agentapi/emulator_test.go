@@ -300,6 +300,11 @@ func TestEmulatorWrongSecret(t *testing.T) {
 	if srv.State().Requests["start"] != 0 {
 		t.Fatal("Start Session sent without a token")
 	}
+	// One token request was made and counted; the advice is given once.
+	const advice = "check the client id and secret"
+	if out.Attempts != 1 || strings.Count(err.Error(), advice) != 1 || !strings.Contains(out.Message, advice) {
+		t.Fatalf("attempts %d, error %q, message %q; want 1 attempt and the advice once in each", out.Attempts, err, out.Message)
+	}
 }
 
 func TestEmulatorConversation(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -56,7 +57,7 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		msg += " [request " + e.RequestID + "]"
 	}
-	if h := hint(e.Op, e.Status); h != "" {
+	if h := hint(e.Op, e.Status); h != "" && !strings.Contains(msg, h) {
 		msg += "; " + h
 	}
 	return msg

@@ -193,6 +193,23 @@ func TestEmulatorDownIsUnreachable(t *testing.T) {
 	if !agentapi.IsUnreachable(err) || out.Output != agentapi.OutputDefault || out.ResponseCode != 0 {
 		t.Fatalf("%v %+v; want unreachable", err, out)
 	}
+	// The outcome and the error count the same attempts (the token requests
+	// here, repeated as the retry policy allows).
+	var te *agentapi.TransportError
+	if !errors.As(err, &te) || te.Attempts < 2 || out.Attempts != te.Attempts ||
+		!strings.Contains(out.Message, fmt.Sprintf("after %d attempt(s)", out.Attempts)) {
+		t.Fatalf("outcome says %d attempt(s) (%q), error says %v", out.Attempts, out.Message, err)
+	}
+}
+
+// A URL carrying a password is refused without repeating the password.
+func TestConfigURLNeverEchoesAPassword(t *testing.T) {
+	for _, u := range []string{"https://admin:s3cr3t-pw@acme.my.salesforce.com", "https://admin:s3cr3t-pw@acme.my.salesforce.com:port/"} {
+		_, err := agentapi.New(agentapi.Config{MyDomain: u, ClientID: "id", ClientSecret: "secret"})
+		if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+			t.Errorf("MyDomain %s: err = %v; want a refusal without the password", u, err)
+		}
+	}
 }
 
 // A server that creates the session and then answers 503 (emulator fault

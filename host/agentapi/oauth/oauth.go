@@ -114,6 +114,16 @@ func (e *RejectedError) Transient() bool {
 
 // Error implements error.
 func (e *RejectedError) Error() string {
+	msg := e.Summary()
+	if e.Transient() {
+		return msg + " (the token endpoint is busy or failing; try again later)"
+	}
+	return msg + " (check the client id and secret and that the app allows the client credentials flow)"
+}
+
+// Summary is what the token endpoint said (status, OAuth error code and
+// description), without Error's advice.
+func (e *RejectedError) Summary() string {
 	msg := fmt.Sprintf("token endpoint answered HTTP %d", e.Status)
 	if e.Code != "" {
 		msg += ": " + e.Code
@@ -121,10 +131,7 @@ func (e *RejectedError) Error() string {
 	if e.Description != "" {
 		msg += ": " + e.Description
 	}
-	if e.Transient() {
-		return msg + " (the token endpoint is busy or failing; try again later)"
-	}
-	return msg + " (check the client id and secret and that the app allows the client credentials flow)"
+	return msg
 }
 
 // Unwrap makes errors.Is(err, ErrTokenRejected) true.
