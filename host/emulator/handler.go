@@ -435,15 +435,19 @@ func (c *call) startSession(agentID string) {
 		c.writeError(e)
 		return
 	}
-	if c.h.sessions.live.Load() >= int64(c.st.org.MaxSessions) && c.h.sweepIdle(c.st) == 0 {
+	ns := newSession{agentID: agent.ID, bypass: bypass, now: c.now,
+		detail: detail{clientID: app.ClientID, externalKey: req.ExternalSessionKey, variables: applied, ignored: ignored}}
+	idle, max := time.Duration(c.st.org.SessionIdleTimeout), int64(c.st.org.MaxSessions)
+	sid, swept, ok := c.h.sessions.tryPut(ns, idle, max)
+	if !ok && c.h.sweepIdle(c.st) > 0 { // at the cap: idle sessions make room
+		sid, swept, ok = c.h.sessions.tryPut(ns, idle, max)
+	}
+	if !ok {
 		c.writeError(&apiError{status: http.StatusServiceUnavailable, class: "ServiceUnavailable",
 			message: fmt.Sprintf("%s: the emulator holds its maximum of %d live sessions; end sessions (DELETE), set sessionIdleTimeout or raise maxSessions in the org file",
 				msgUnavailable, c.st.org.MaxSessions)})
 		return
 	}
-	sid, swept := c.h.sessions.put(newSession{agentID: agent.ID, bypass: bypass, now: c.now,
-		detail: detail{clientID: app.ClientID, externalKey: req.ExternalSessionKey, variables: applied, ignored: ignored}},
-		time.Duration(c.st.org.SessionIdleTimeout))
 	c.sid = sid
 	c.h.stats.created.Add(1)
 	c.h.stats.expired.Add(int64(swept))

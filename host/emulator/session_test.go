@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,5 +316,35 @@ func TestSendMessageBodyIsSchemaChecked(t *testing.T) {
 	}
 	if r := do(t, "POST", u, `{"message":{"type":"Text","sequenceId":1,"text":"ok"},"variables":[{"name":"$Context.EndUserLanguage","type":"Text","value":"fr"}]}`, authJSON(tok)); r.status != 200 {
 		t.Fatalf("valid body: %d %s", r.status, r.body)
+	}
+}
+
+// maxSessions holds under concurrent Start Sessions: the store reserves the
+// count before storing, so exactly maxSessions of a burst succeed.
+func TestMaxSessionsUnderConcurrency(t *testing.T) {
+	org := emulator.DefaultOrg()
+	org.MaxSessions = 5
+	org.RateLimit = nil
+	srv := start(t, org)
+	tok := token(t, srv)
+	var ok, full atomic.Int32
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch r := startSession(t, srv, tok, agentID, startBody); r.status {
+			case 200:
+				ok.Add(1)
+			case 503:
+				full.Add(1)
+			default:
+				t.Errorf("unexpected %d %s", r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 5 || full.Load() != 35 || srv.State().SessionsActive != 5 {
+		t.Fatalf("%d created, %d refused, %d active; want 5, 35, 5", ok.Load(), full.Load(), srv.State().SessionsActive)
 	}
 }

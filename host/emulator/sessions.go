@@ -186,11 +186,34 @@ type newSession struct {
 	detail  detail
 }
 
+// tryPut is put unless max sessions are live already (ok false). The count
+// is reserved before the session is stored, so concurrent Start Sessions
+// never take the store past max.
+func (s *sessionStore) tryPut(ns newSession, idle time.Duration, max int64) (id string, swept int, ok bool) {
+	for {
+		n := s.live.Load()
+		if n >= max {
+			return "", 0, false
+		}
+		if s.live.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
+	id, swept = s.insert(ns, idle)
+	return id, swept, true
+}
+
 // put stores a new session under a fresh random ID and returns the ID.
 // With idle > 0 it first ends the shard's sessions idle for longer than
 // that, at most once per idle/4, so idle sessions free their memory even
 // when nobody asks for them again; swept is how many it ended.
 func (s *sessionStore) put(ns newSession, idle time.Duration) (id string, swept int) {
+	s.live.Add(1)
+	return s.insert(ns, idle)
+}
+
+// insert is put for a session already counted in live.
+func (s *sessionStore) insert(ns newSession, idle time.Duration) (id string, swept int) {
 	buf := packPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	ns.detail.pack(buf)
@@ -215,7 +238,6 @@ func (s *sessionStore) put(ns newSession, idle time.Duration) (id string, swept 
 		sh.setDetail(r, buf.Bytes())
 		sh.mu.Unlock()
 		packPool.Put(buf)
-		s.live.Add(1)
 		return sid.String(), swept
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -293,5 +294,28 @@ func TestSessionStoreConcurrentUse(t *testing.T) {
 			(info.Messages > 0 && !strings.HasPrefix(info.Variables[0].Value.(string), "m")) {
 			t.Fatalf("session %s has details that are not its own: %+v", info.SessionID, info)
 		}
+	}
+}
+
+// tryPut never takes the store past its cap, however many callers race.
+func TestTryPutHoldsTheCap(t *testing.T) {
+	s := newSessionStore()
+	now := time.Now()
+	var wg sync.WaitGroup
+	var stored atomic.Int64
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				if _, _, ok := s.tryPut(newSession{agentID: DemoAgentID, now: now}, 0, 100); ok {
+					stored.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if stored.Load() != 100 || s.live.Load() != 100 || len(s.all()) != 100 {
+		t.Fatalf("stored %d, live %d, listed %d; want 100 each", stored.Load(), s.live.Load(), len(s.all()))
 	}
 }
