@@ -221,6 +221,35 @@ static int as__next_member(as_json obj, size_t *i, as_json *key, as_json *val) {
 	return 1;
 }
 
+static inline int as_is_array(as_json v) { return v.p != NULL && v.n >= 2 && v.p[0] == '['; }
+
+/* as_next_item walks an array: *i is the scan position (start it at 0);
+ * fills item with the next element and returns 1, or returns 0 at the end
+ * (also when arr is not an array). Elements are raw JSON spans, e.g. for
+ * as_get or as_string:
+ *
+ *     size_t i = 0; as_json item;
+ *     while (as_next_item(vars, &i, &item)) { ... as_path(item, "name", NULL) ... }
+ */
+static inline int as_next_item(as_json arr, size_t *i, as_json *item) {
+	const char *p = arr.p;
+	size_t n = arr.n, j = *i;
+	if (!as_is_array(arr))
+		return 0;
+	j = (j == 0) ? as__ws(p, n, 1) : as__ws(p, n, j);
+	if (j < n && p[j] == ',')
+		j = as__ws(p, n, j + 1);
+	if (j >= n || p[j] == ']')
+		return 0;
+	size_t end = as__skip(p, n, j);
+	if (end <= j)
+		return 0;
+	item->p = p + j;
+	item->n = end - j;
+	*i = end;
+	return 1;
+}
+
 /* as_get finds member key of object obj; returns 1 and sets *val when found. */
 static int as_get(as_json obj, const char *key, as_json *val) {
 	size_t i = 0;

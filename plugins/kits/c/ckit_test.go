@@ -45,3 +45,46 @@ func TestReplyError(t *testing.T) {
 		}
 	}
 }
+
+// TestNextItem: as_next_item walks every element of an array as a raw JSON
+// span — scalars, strings with commas, brackets and escapes, nested
+// containers, whitespace — and yields nothing for an empty array or a
+// non-array.
+func TestNextItem(t *testing.T) {
+	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{NoCache: true, Deterministic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close(context.Background()) })
+	p, err := rt.Load(context.Background(), plugin.Spec{Name: "items", Path: catalog.MustPath(t, "testdata/ckit/items")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		list  string // raw JSON, whitespace kept (the host passes the request through as is)
+		count int
+		items string
+	}{
+		{"[ 1 ,\n \"a,b]\" ,{\"k\": [1, 2]},null, true,\t\"q\\\"uote\" ]", 6, `["q\"uote",true,null,{"k": [1, 2]},"a,b]",1]`},
+		{"[]", 0, `[]`},
+		{"[ ]", 0, `[]`},
+		{`"not an array"`, 0, `[]`},
+		{`{"a": 1}`, 0, `[]`},
+	}
+	for _, c := range cases {
+		out, err := p.Shape(context.Background(), abi.Context{}, json.RawMessage(`{"list": `+c.list+`}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Count int             `json:"count"`
+			Items json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if got.Count != c.count || string(got.Items) != c.items {
+			t.Errorf("list %v: count %d items %s, want %d %s", c.list, got.Count, got.Items, c.count, c.items)
+		}
+	}
+}
