@@ -169,7 +169,7 @@ func instrumentStops(bin []byte) ([]byte, error) {
 	out = append(out, bin[:wasmbin.HeaderSize]...)
 	wroteGlobal, wroteExport := false, false
 	for _, s := range sections {
-		if addMemory && afterMemorySection(s.ID) {
+		if addMemory && s.ID != wasmbin.SectionMemory && afterMemorySection(s.ID) {
 			out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00}) // one memory, min 0 pages
 			addMemory = false
 		}
@@ -182,6 +182,13 @@ func instrumentStops(bin []byte) ([]byte, error) {
 			wroteExport = true
 		}
 		switch s.ID {
+		case wasmbin.SectionMemory:
+			if addMemory { // a memory section declaring none: replace it
+				out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00})
+				addMemory = false
+			} else {
+				out = append(out, bin[s.Offset:s.End]...)
+			}
 		case sectionGlobal:
 			out = appendSection(out, sectionGlobal, appendVec(bin[s.Start:s.End], 2, newGlobal))
 			wroteGlobal = true

@@ -200,6 +200,20 @@ func TestInstrumentStops(t *testing.T) {
 			t.Fatal("the start section is still there: wazero would run it where nothing can stop it")
 		}
 	}
+	// A module without memory, or with an empty memory section, gets one
+	// memory (for the yield) and stays valid.
+	for name, mod := range map[string]string{
+		"no memory section":    "\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x07\x01\x05\x00\x03\x40\x0b\x0b",
+		"empty memory section": "\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x05\x01\x00\x0a\x07\x01\x05\x00\x03\x40\x0b\x0b",
+	} {
+		out, err := instrumentStops([]byte(mod))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := wazero.NewRuntime(context.Background()).CompileModule(context.Background(), out); err != nil {
+			t.Fatalf("%s: the instrumented module does not compile: %v", name, err)
+		}
+	}
 	// A module must not claim the host's names.
 	bad := []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x07\x13\x01\x0f" + StopExport + "\x02\x00")
 	if _, err := instrumentStops(bad); err == nil || !strings.Contains(err.Error(), StopExport) {
