@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -50,8 +52,29 @@ func FuzzScanImports(f *testing.F) {
 			if err != nil || len(after.bodies) != len(before.bodies) {
 				t.Fatalf("instrumented module does not parse back: %v", err)
 			}
+			// A module wazero accepts stays acceptable once instrumented.
+			ctx := context.Background()
+			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2))
+			defer rt.Close(ctx)
+			if compiles(ctx, rt, b) == nil {
+				if err := compiles(ctx, rt, out); err != nil {
+					t.Fatalf("wazero accepts the module but not its instrumented form: %v", err)
+				}
+			}
 		}
 	})
+}
+
+// compiles compiles bin, turning a panic in wazero's validator (it has some
+// on malformed input, which the host recovers from too) into an error.
+func compiles(ctx context.Context, rt wazero.Runtime, bin []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("wazero panicked: %v", r)
+		}
+	}()
+	_, err = rt.CompileModule(ctx, bin)
+	return err
 }
 
 func TestScanImportsNamesEveryImport(t *testing.T) {
