@@ -193,3 +193,40 @@ func startBaseline(b *testing.B) string {
 	b.Cleanup(func() { srv.Shutdown(context.Background()) })
 	return "http://" + ln.Addr().String()
 }
+
+// BenchmarkStartSessionManyLive measures whether live sessions slow Start
+// Session down: 64 callers on an emulator already holding 100,000 live
+// sessions vs a fresh one, measured in the same run and alternating in
+// rounds. The session store is built for the garbage collector never to scan
+// it, so the ratio should stay near 1. Reported: p99_ms and sessions/s with
+// the sessions, fresh_p99_ms, and x_fresh (time with / time without).
+func BenchmarkStartSessionManyLive(b *testing.B) {
+	const live, conc = 100_000, 64
+	fresh, loaded := start(b, nil), start(b, nil)
+	freshTok, loadedTok := token(b, fresh), token(b, loaded)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
+	freshURL := fresh.URL + emulator.APIPrefix + "/agents/" + agentID + "/sessions"
+	loadedURL := loaded.URL + emulator.APIPrefix + "/agents/" + agentID + "/sessions"
+	load(b, client, loadedURL, loadedTok, conc, live)
+	load(b, client, freshURL, freshTok, conc, 200) // warm connections
+	b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
+		var lat, freshLat latencies
+		b.ResetTimer()
+		for _, n := range rounds(b.N) {
+			lat.add(load(b, client, loadedURL, loadedTok, conc, n))
+			b.StopTimer()
+			freshLat.add(load(b, client, freshURL, freshTok, conc, n))
+			b.StartTimer()
+		}
+		b.StopTimer()
+		slices.Sort(lat.all)
+		slices.Sort(freshLat.all)
+		b.ReportMetric(float64(b.N)/lat.wall.Seconds(), "sessions/s")
+		b.ReportMetric(lat.pct(99).Seconds()*1e3, "p99_ms")
+		b.ReportMetric(freshLat.pct(99).Seconds()*1e3, "fresh_p99_ms")
+		b.ReportMetric(lat.wall.Seconds()/freshLat.wall.Seconds(), "x_fresh")
+		if st := loaded.State(); st.SessionsActive < live {
+			b.Fatalf("the loaded emulator holds %d sessions, want at least %d", st.SessionsActive, live)
+		}
+	})
+}
