@@ -80,18 +80,7 @@ func BenchmarkStartSessionLoopback(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}}
 			load(b, client, emuURL, tok, conc, 200) // warm connections
 			load(b, client, baseURL, tok, conc, 200)
-			// Emulator and baseline alternate in rounds so both see the same machine load.
-			var lat, baseLat latencies
-			b.ResetTimer()
-			for _, n := range rounds(b.N) {
-				lat.add(load(b, client, emuURL, tok, conc, n))
-				b.StopTimer()
-				baseLat.add(load(b, client, baseURL, tok, conc, n))
-				b.StartTimer()
-			}
-			b.StopTimer()
-			slices.Sort(lat.all)
-			slices.Sort(baseLat.all)
+			lat, baseLat := alternate(b, client, target{emuURL, tok}, target{baseURL, tok}, conc)
 			b.ReportMetric(float64(b.N)/lat.wall.Seconds(), "sessions/s")
 			b.ReportMetric(lat.pct(50).Seconds()*1e3, "p50_ms")
 			b.ReportMetric(lat.pct(99).Seconds()*1e3, "p99_ms")
@@ -102,6 +91,26 @@ func BenchmarkStartSessionLoopback(b *testing.B) {
 			}
 		})
 	}
+}
+
+// target is a Start Session URL and the token to call it with.
+type target struct{ url, tok string }
+
+// alternate sends b.N requests to measured and b.N to baseline, alternating
+// in rounds so both see the same machine load; only measured's rounds are
+// timed. Both latency lists come back sorted.
+func alternate(b *testing.B, client *http.Client, measured, baseline target, conc int) (lat, baseLat latencies) {
+	b.ResetTimer()
+	for _, n := range rounds(b.N) {
+		lat.add(load(b, client, measured.url, measured.tok, conc, n))
+		b.StopTimer()
+		baseLat.add(load(b, client, baseline.url, baseline.tok, conc, n))
+		b.StartTimer()
+	}
+	b.StopTimer()
+	slices.Sort(lat.all)
+	slices.Sort(baseLat.all)
+	return lat, baseLat
 }
 
 type latencies struct {
@@ -210,17 +219,7 @@ func BenchmarkStartSessionManyLive(b *testing.B) {
 	load(b, client, loadedURL, loadedTok, conc, live)
 	load(b, client, freshURL, freshTok, conc, 200) // warm connections
 	b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
-		var lat, freshLat latencies
-		b.ResetTimer()
-		for _, n := range rounds(b.N) {
-			lat.add(load(b, client, loadedURL, loadedTok, conc, n))
-			b.StopTimer()
-			freshLat.add(load(b, client, freshURL, freshTok, conc, n))
-			b.StartTimer()
-		}
-		b.StopTimer()
-		slices.Sort(lat.all)
-		slices.Sort(freshLat.all)
+		lat, freshLat := alternate(b, client, target{loadedURL, loadedTok}, target{freshURL, freshTok}, conc)
 		b.ReportMetric(float64(b.N)/lat.wall.Seconds(), "sessions/s")
 		b.ReportMetric(lat.pct(99).Seconds()*1e3, "p99_ms")
 		b.ReportMetric(freshLat.pct(99).Seconds()*1e3, "fresh_p99_ms")
