@@ -2,7 +2,9 @@ package schemas
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // Rules enforced in Go, next to the schemas.
@@ -19,6 +21,38 @@ const (
 	// (featureSupport, agent-api.md §2).
 	RuleDeprecated = "deprecated"
 )
+
+// reservedMember matches every spelling of the Flow action's Tenant Key ID
+// (agent-api.md §6) the schemas refuse with rule "reserved": tenantKeyId,
+// tenant_key, "Tenant Key ID", TENANT-KEY...
+var reservedMember = regexp.MustCompile(`(?i)^tenant[ _-]?key(?:[ _-]?id)?$`)
+
+// ReservedPointers lists, sorted, the JSON pointers of members anywhere in
+// doc (a decoded JSON value) that spell the reserved Tenant Key ID
+// (agent-api.md §6), which neither a caller nor a plugin may set.
+func ReservedPointers(doc any) []string {
+	var out []string
+	var walk func(v any, ptr string)
+	walk = func(v any, ptr string) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, c := range t {
+				p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+				if reservedMember.MatchString(k) {
+					out = append(out, p)
+				}
+				walk(c, p)
+			}
+		case []any:
+			for i, c := range t {
+				walk(c, ptr+"/"+strconv.Itoa(i))
+			}
+		}
+	}
+	walk(doc, "")
+	sort.Strings(out)
+	return out
+}
 
 // goRules applies the Go rules of the named schema to a decoded document.
 func goRules(name Name, doc any) []Violation {

@@ -281,3 +281,22 @@ func TestTenantKeySpellings(t *testing.T) {
 		t.Errorf("tenantKeys is an ordinary unknown field: %+v", vs)
 	}
 }
+
+// ReservedPointers finds every spelling of the Tenant Key ID at any depth,
+// agreeing with the schemas' rule "reserved".
+func TestReservedPointers(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal([]byte(`{"tenantKeyId":1,"instanceConfig":{"TENANT_KEY":2,"endpoint":"x"},"a":[{"Tenant Key ID":3}],"tenantKeyword":4,"tenant":5}`), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(schemas.ReservedPointers(doc), " ")
+	if want := "/a/0/Tenant Key ID /instanceConfig/TENANT_KEY /tenantKeyId"; got != want {
+		t.Fatalf("ReservedPointers = %q, want %q", got, want)
+	}
+	for _, name := range []string{"tenantKeyId", "TENANT_KEY", "Tenant Key ID", "tenant-key-id"} {
+		vs, err := schemas.Validate(schemas.PluginOutput, []byte(`{"request":{"`+name+`":"x"}}`))
+		if err != nil || len(vs) == 0 || vs[0].Rule != "reserved" {
+			t.Errorf("%q: ReservedPointers flags it but the schema says %v %v", name, vs, err)
+		}
+	}
+}

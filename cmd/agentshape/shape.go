@@ -92,7 +92,7 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			}
 			// The request is printed either way; violations name the plugin
 			// that last wrote each field, and make the command exit 3.
-			req, _, err := shaper.Check(res.Request, res.Provenance)
+			req, _, err := shaper.CheckResult(res)
 			for _, a := range req.Advice() {
 				slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
 			}

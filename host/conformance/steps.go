@@ -554,36 +554,14 @@ func errText(err error) string {
 	return err.Error()
 }
 
-var reservedName = regexp.MustCompile(`^[Tt]enant[ _-]?[Kk]ey(?:[ _-]?(?:[Ii][Dd]))?$`)
-
 // reservedPointers lists the JSON pointers of reserved members (the Tenant
-// Key ID, agent-api.md §6) anywhere in doc.
+// Key ID, agent-api.md §6) anywhere in the JSON document doc.
 func reservedPointers(doc []byte) []string {
 	var v any
 	if json.Unmarshal(doc, &v) != nil {
 		return nil
 	}
-	var out []string
-	var walk func(v any, ptr string)
-	walk = func(v any, ptr string) {
-		switch t := v.(type) {
-		case map[string]any:
-			for k, c := range t {
-				p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
-				if reservedName.MatchString(k) {
-					out = append(out, p)
-				}
-				walk(c, p)
-			}
-		case []any:
-			for i, c := range t {
-				walk(c, fmt.Sprintf("%s/%d", ptr, i))
-			}
-		}
-	}
-	walk(v, "")
-	sort.Strings(out)
-	return out
+	return schemas.ReservedPointers(v)
 }
 
 func (s *scenario) noReserved() error {

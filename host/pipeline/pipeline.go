@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // BaseOwner owns, in a Provenance, the fields that came from the base request
@@ -106,6 +107,18 @@ type Result struct {
 	// Provenance maps every JSON pointer of Request to the plugin that last
 	// set or changed it (BaseOwner for untouched base fields).
 	Provenance Provenance
+	// Reserved lists every time a plugin's output set the reserved Tenant Key
+	// ID (agent-api.md §6), even when a later plugin removed it again: no
+	// plugin may set it, so the run's request must not be sent.
+	Reserved []ReservedWrite
+}
+
+// ReservedWrite is a plugin output that set a reserved member.
+type ReservedWrite struct {
+	// Plugin is the plugin that set it.
+	Plugin string
+	// Pointer is where, in that plugin's output request.
+	Pointer string
 }
 
 // Run passes base (nil means {}) through every plugin in order, each seeing
@@ -125,6 +138,7 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 	}
 	prov := Provenance{}
 	record(nil, false, prev, "", "", BaseOwner, nil, prov)
+	var reserved []ReservedWrite
 	for i, p := range pl.plugins {
 		out, err := p.Shape(ctx, c, req)
 		if err != nil {
@@ -136,9 +150,14 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 		}
 		np := make(Provenance, len(prov))
 		record(prev, true, next, "", "", p.Name(), prov, np)
+		for _, ptr := range schemas.ReservedPointers(next) {
+			if np[ptr] == p.Name() { // set or changed here, not passed on from an earlier step
+				reserved = append(reserved, ReservedWrite{Plugin: p.Name(), Pointer: ptr})
+			}
+		}
 		prov, prev, req = np, next, out
 	}
-	return &Result{Request: json.RawMessage(req), Provenance: prov}, nil
+	return &Result{Request: json.RawMessage(req), Provenance: prov, Reserved: reserved}, nil
 }
 
 func decode(b []byte) (any, error) {

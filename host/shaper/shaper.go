@@ -11,6 +11,7 @@ package shaper
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -111,8 +112,39 @@ func Shape(ctx context.Context, p Runner, c abi.Context, base json.RawMessage) (
 	if err != nil {
 		return Request{}, nil, nil, fmt.Errorf("shape the Start Session request: %w", err)
 	}
-	req, vs, err := Check(res.Request, res.Provenance)
+	req, vs, err := CheckResult(res)
 	return req, res.Provenance, vs, err
+}
+
+// CheckResult is Check for a pipeline run. It also refuses a run in which a
+// plugin set the reserved Tenant Key ID that a later plugin then removed:
+// neither a caller nor a plugin may set it (agent-api.md §6), even in
+// passing, and the plugin that did is named.
+func CheckResult(res *pipeline.Result) (Request, []schemas.Violation, error) {
+	req, vs, err := Check(res.Request, res.Provenance)
+	var ie *InvalidError
+	if err != nil && !errors.As(err, &ie) {
+		return req, vs, err
+	}
+	var passing []schemas.Violation
+	for _, w := range res.Reserved {
+		reported := false
+		for _, v := range vs {
+			reported = reported || (v.Pointer == w.Pointer && v.Rule == "reserved" && v.Plugin == w.Plugin)
+		}
+		if reported {
+			continue
+		}
+		field := schemas.FieldOf(w.Pointer)
+		passing = append(passing, schemas.Violation{Pointer: w.Pointer, Field: field, Rule: "reserved", Plugin: w.Plugin,
+			Message: field + ": was set by this plugin and removed by a later one; it is reserved for Salesforce internal use " +
+				"(the Flow action's Tenant Key ID, agent-api.md §6) and no plugin may set it, even in passing: remove it"})
+	}
+	if len(passing) == 0 {
+		return req, vs, err
+	}
+	vs = append(vs, passing...)
+	return Request{}, vs, &InvalidError{Draft: append(json.RawMessage(nil), res.Request...), Violations: vs}
 }
 
 // Check validates body against schemas.StartSessionRequest and attributes

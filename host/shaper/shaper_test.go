@@ -249,3 +249,24 @@ func TestCheckWithoutProvenance(t *testing.T) {
 		t.Errorf("malformed: %v", err)
 	}
 }
+
+// A plugin that sets the Tenant Key ID is named even when a later plugin
+// removes it again: no plugin may set it (agent-api.md §6), even in passing,
+// and the run's request is not sendable.
+func TestShapeRefusesTenantKeySetInPassing(t *testing.T) {
+	pl := newPipeline(t, endpointStep, sessionKeyStep,
+		step{"sets-tenant-key", "testdata/broken/forbidden-field", ""},
+		step{"drops-it", "testdata/provenance/drop", "{member: tenantKeyId}"})
+	req, _, vs, err := shaper.Shape(context.Background(), pl, demoContext, nil)
+	var inv *shaper.InvalidError
+	if !errors.As(err, &inv) || !req.IsZero() {
+		t.Fatalf("err = %v, req sendable = %v; want an InvalidError and nothing to send", err, !req.IsZero())
+	}
+	if strings.Contains(string(inv.Draft), "tenantKeyId") {
+		t.Fatalf("the final draft still has the key, the test does not exercise removal: %s", inv.Draft)
+	}
+	if len(vs) != 1 || vs[0].Rule != "reserved" || vs[0].Plugin != "sets-tenant-key" || vs[0].Pointer != "/tenantKeyId" ||
+		!strings.Contains(vs[0].Message, "removed by a later one") {
+		t.Fatalf("violations %+v; want one reserved violation blaming sets-tenant-key", vs)
+	}
+}
