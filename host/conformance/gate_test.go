@@ -370,3 +370,24 @@ func TestGateHonoursGrants(t *testing.T) {
 		t.Fatalf("no failure came with a reproducer:\n%s", text(rep))
 	}
 }
+
+// In a pipeline, a plugin that sets the Tenant Key ID fails the gate even
+// when a later plugin removes it (agent-api.md §6: no plugin may set it).
+func TestGateBlamesReservedFieldSetInPassing(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	body := "version: 1\nplugins:\n  - name: sets-it\n    path: " + catalog.MustPath(t, "testdata/broken/forbidden-field") +
+		"\n  - name: drops-it\n    path: " + catalog.MustPath(t, "testdata/provenance/drop") + "\n    config: {member: tenantKeyId}\n"
+	if err := os.WriteFile(manifest, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, conformance.Options{Manifest: manifest, Cases: 3})
+	for _, f := range rep.Failures {
+		if f.Check == "reserved" && f.Plugin == "sets-it" && strings.Contains(f.Message, "even in passing") {
+			return
+		}
+	}
+	var b strings.Builder
+	_ = rep.WriteText(&b)
+	t.Fatalf("no reserved failure blaming sets-it:\n%s", b.String())
+}

@@ -732,12 +732,36 @@ func (g *gate) reservedCase(c Case, a answer) []Failure {
 		return nil
 	}
 	var fs []Failure
+	seen := map[string]bool{}
 	for _, p := range reservedPointers(a.Request) {
+		seen[p] = true
 		fs = append(fs, g.report("reserved", reservedMessage(p), "", blame(a, p), c, a, func(x, _ answer) bool {
 			return x.Request != nil && slices.Contains(reservedPointers(x.Request), p)
 		}))
 	}
+	// A member set by one plugin and removed by a later one was still set.
+	for _, st := range a.Steps {
+		for _, p := range reservedPointers(st.Request) {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			who := st.Plugin
+			fs = append(fs, g.report("reserved", reservedMessage(p)+" (a later plugin removed it, but no plugin may set it, even in passing)", "", who, c, a,
+				func(x, _ answer) bool { return stepSets(x, who, p) }))
+		}
+	}
 	return fs
+}
+
+// stepSets reports whether plugin's step of answer a set the member at ptr.
+func stepSets(a answer, plugin, ptr string) bool {
+	for _, st := range a.Steps {
+		if st.Plugin == plugin && slices.Contains(reservedPointers(st.Request), ptr) {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *gate) allIdentical() error {
