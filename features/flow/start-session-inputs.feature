@@ -92,3 +92,15 @@ Feature: Start Session action: its inputs
       And the refusal names "tenantKeyId"
       And the refusal blames the plugin "forbidden-field"
       And the Agent API received no Start Session request
+
+    @flow:input-tenant-key @plugin
+    Scenario: A plugin that sets the Tenant Key ID is named even when a later plugin removes it
+      Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field, testdata/provenance/drop" where "drop" has the configuration:
+        """json
+        {"member": "tenantKeyId"}
+        """
+      When agentshape starts a session for agent "0XxAA0000000001AAA"
+      Then the request is refused before sending
+      And the refusal names "tenantKeyId"
+      And the refusal blames the plugin "forbidden-field"
+      And the Agent API received no Start Session request
