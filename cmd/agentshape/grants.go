@@ -27,13 +27,8 @@ func (g *grantFlags) register(f *pflag.FlagSet) {
 func (g *grantFlags) grants() (plugin.Grants, error) {
 	out := plugin.Grants{}
 	for _, k := range g.env {
-		if !plugin.ValidEnvName(k) {
-			return out, fmt.Errorf("--grant-env %q: not an environment variable name (letters, digits, _; not starting with a digit)", k)
-		}
-		for _, f := range plugin.ForbiddenEnv {
-			if strings.EqualFold(k, f) {
-				return out, fmt.Errorf("--grant-env %s: it holds a Salesforce credential, which never reaches a plugin", k)
-			}
+		if err := plugin.CheckEnvGrant(k); err != nil {
+			return out, fmt.Errorf("--grant-env: %w", err)
 		}
 		out.Env = append(out.Env, k)
 	}
@@ -42,8 +37,8 @@ func (g *grantFlags) grants() (plugin.Grants, error) {
 		if i <= 0 || i == len(d)-1 {
 			return out, fmt.Errorf("--grant-dir %q: write HOST:GUEST, e.g. ./data:/data", d)
 		}
-		if guest := d[i+1:]; !plugin.ValidGuestPath(guest) {
-			return out, fmt.Errorf("--grant-dir %q: the guest path %q must be a clean absolute path below / such as /data", d, guest)
+		if err := plugin.CheckGuestPath(d[i+1:]); err != nil {
+			return out, fmt.Errorf("--grant-dir %q: %w", d, err)
 		}
 		out.Dirs = append(out.Dirs, plugin.DirGrant{Host: d[:i], Guest: d[i+1:]})
 	}

@@ -247,8 +247,8 @@ func (e *Entry) limits() (plugin.Limits, error) {
 func (g *EntryGrants) check() (field, msg string) {
 	seen := map[string]int{}
 	for i, k := range g.Env {
-		if !plugin.ValidEnvName(k) {
-			return fmt.Sprintf("env[%d]", i), fmt.Sprintf("%q is not an environment variable name (letters, digits, _; not starting with a digit)", k)
+		if err := plugin.CheckEnvName(k); err != nil {
+			return fmt.Sprintf("env[%d]", i), err.Error()
 		}
 		if j, dup := seen[k]; dup {
 			return fmt.Sprintf("env[%d]", i), fmt.Sprintf("%s is already granted at env[%d]; list it once", k, j)
@@ -259,8 +259,8 @@ func (g *EntryGrants) check() (field, msg string) {
 		if d.Host == "" {
 			return fmt.Sprintf("dirs[%d].host", i), "is required: the host directory to mount read-only, relative to the manifest"
 		}
-		if !plugin.ValidGuestPath(d.Guest) {
-			return fmt.Sprintf("dirs[%d].guest", i), fmt.Sprintf("%q must be a clean absolute path below / such as /data", d.Guest)
+		if err := plugin.CheckGuestPath(d.Guest); err != nil {
+			return fmt.Sprintf("dirs[%d].guest", i), err.Error()
 		}
 	}
 	return "", ""

@@ -39,14 +39,36 @@ var ForbiddenEnv = []string{"SF_CLIENT_SECRET", "SF_ACCESS_TOKEN"}
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// ValidEnvName reports whether k can name a granted environment variable:
-// letters, digits and _, not starting with a digit.
-func ValidEnvName(k string) bool { return envNameRE.MatchString(k) }
+// CheckEnvName says why k cannot name an environment variable (letters,
+// digits and _, not starting with a digit), or returns nil.
+func CheckEnvName(k string) error {
+	if !envNameRE.MatchString(k) {
+		return fmt.Errorf("%q is not an environment variable name (letters, digits, _; not starting with a digit)", k)
+	}
+	return nil
+}
 
-// ValidGuestPath reports whether p can be a directory grant's guest path: a
-// clean absolute path below / such as /data.
-func ValidGuestPath(p string) bool {
-	return strings.HasPrefix(p, "/") && path.Clean(p) == p && p != "/"
+// CheckEnvGrant says why the environment variable k cannot be granted — a
+// malformed name, or one of ForbiddenEnv in any case — or returns nil.
+func CheckEnvGrant(k string) error {
+	if err := CheckEnvName(k); err != nil {
+		return err
+	}
+	for _, f := range ForbiddenEnv {
+		if strings.EqualFold(k, f) {
+			return fmt.Errorf("%s holds a Salesforce credential, which never reaches a plugin; remove the grant", k)
+		}
+	}
+	return nil
+}
+
+// CheckGuestPath says why p cannot be a directory grant's guest path (a
+// clean absolute path below / such as /data), or returns nil.
+func CheckGuestPath(p string) error {
+	if !strings.HasPrefix(p, "/") || path.Clean(p) != p || p == "/" {
+		return fmt.Errorf("guest path %q must be a clean absolute path below / such as /data", p)
+	}
+	return nil
 }
 
 // sandbox is a plugin's resolved grants, applied to every instance.
@@ -60,13 +82,8 @@ func resolveGrants(name string, g Grants) (sandbox, error) {
 	var sb sandbox
 	seen := map[string]bool{}
 	for _, k := range g.Env {
-		if !ValidEnvName(k) {
-			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %q is not an environment variable name (letters, digits, _; not starting with a digit)", k)
-		}
-		for _, f := range ForbiddenEnv {
-			if strings.EqualFold(k, f) {
-				return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s holds a Salesforce credential, which never reaches a plugin; remove the grant", k)
-			}
+		if err := CheckEnvGrant(k); err != nil {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %w", err)
 		}
 		if seen[k] {
 			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s is granted twice; list it once", k)
@@ -81,8 +98,8 @@ func resolveGrants(name string, g Grants) (sandbox, error) {
 	guests := map[string]bool{}
 	for _, d := range g.Dirs {
 		guest := d.Guest
-		if !ValidGuestPath(guest) {
-			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: guest path %q must be a clean absolute path below / such as /data", d.Guest)
+		if err := CheckGuestPath(guest); err != nil {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: %w", err)
 		}
 		if guests[guest] {
 			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: guest path %s is mounted twice", guest)
