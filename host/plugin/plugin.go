@@ -489,17 +489,13 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 		p.release(ctx, inst, false)
 		return nil, err
 	}
-	if stopped() {
-		// The deadline passed just as the plugin finished: the answer stands,
-		// but the stop flag may be set, so the instance is not reused.
-		p.release(ctx, inst, false)
-		return out, nil
-	}
 	if cerr := checkObject(out); cerr != nil {
 		p.release(ctx, inst, false)
 		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", cerr)
 	}
-	p.release(ctx, inst, true)
+	// When the deadline passed just as the plugin finished, the answer
+	// stands, but the stop flag may be set: the instance is not reused.
+	p.release(ctx, inst, !stopped())
 	return out, nil
 }
 
