@@ -43,16 +43,6 @@ const StopExport = "agentshape.stop"
 // right after instantiating, under the same deadline as _initialize.
 const StartExport = "agentshape.start"
 
-// Section ids used here beyond those wasmbin names.
-const (
-	sectionGlobal    byte = 6
-	sectionElement   byte = 9
-	sectionData      byte = 11
-	sectionDataCount byte = 12
-	sectionCustom    byte = 0
-	sectionTag       byte = 13
-)
-
 // stopCheck returns the check point code for the stop flag at global index
 // stop and the tick counter at ticks.
 func stopCheck(stop, ticks uint32) []byte {
@@ -120,7 +110,7 @@ func instrumentStops(bin []byte) ([]byte, error) {
 				return nil, fmt.Errorf("memory section: %w", err)
 			}
 			memories += n
-		case sectionGlobal:
+		case wasmbin.SectionGlobal:
 			if definedGlobals, err = s.Reader().U32(); err != nil {
 				return nil, fmt.Errorf("global section: %w", err)
 			}
@@ -169,15 +159,15 @@ func instrumentStops(bin []byte) ([]byte, error) {
 	out = append(out, bin[:wasmbin.HeaderSize]...)
 	wroteGlobal, wroteExport := false, false
 	for _, s := range sections {
-		if addMemory && s.ID != wasmbin.SectionMemory && afterMemorySection(s.ID) {
+		if addMemory && comesAfter(s.ID, wasmbin.SectionMemory) {
 			out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00}) // one memory, min 0 pages
 			addMemory = false
 		}
-		if !wroteGlobal && afterGlobalSection(s.ID) {
-			out = appendSection(out, sectionGlobal, append([]byte{2}, newGlobal...))
+		if !wroteGlobal && comesAfter(s.ID, wasmbin.SectionGlobal) {
+			out = appendSection(out, wasmbin.SectionGlobal, append([]byte{2}, newGlobal...))
 			wroteGlobal = true
 		}
-		if !wroteExport && afterExportSection(s.ID) {
+		if !wroteExport && comesAfter(s.ID, wasmbin.SectionExport) {
 			out = appendSection(out, wasmbin.SectionExport, append(appendU32(nil, newExports), newExport...))
 			wroteExport = true
 		}
@@ -189,8 +179,8 @@ func instrumentStops(bin []byte) ([]byte, error) {
 			} else {
 				out = append(out, bin[s.Offset:s.End]...)
 			}
-		case sectionGlobal:
-			out = appendSection(out, sectionGlobal, appendVec(bin[s.Start:s.End], 2, newGlobal))
+		case wasmbin.SectionGlobal:
+			out = appendSection(out, wasmbin.SectionGlobal, appendVec(bin[s.Start:s.End], 2, newGlobal))
 			wroteGlobal = true
 		case wasmbin.SectionExport:
 			out = appendSection(out, wasmbin.SectionExport, appendVec(bin[s.Start:s.End], newExports, newExport))
@@ -210,7 +200,7 @@ func instrumentStops(bin []byte) ([]byte, error) {
 		out = appendSection(out, wasmbin.SectionMemory, []byte{1, 0x00, 0x00})
 	}
 	if !wroteGlobal {
-		out = appendSection(out, sectionGlobal, append([]byte{2}, newGlobal...))
+		out = appendSection(out, wasmbin.SectionGlobal, append([]byte{2}, newGlobal...))
 	}
 	if !wroteExport {
 		out = appendSection(out, wasmbin.SectionExport, append(appendU32(nil, newExports), newExport...))
@@ -218,26 +208,10 @@ func instrumentStops(bin []byte) ([]byte, error) {
 	return out, nil
 }
 
-// afterMemorySection reports whether a section with this id comes after the
-// memory section.
-func afterMemorySection(id byte) bool {
-	return id == sectionTag || id == sectionGlobal || afterGlobalSection(id)
-}
-
-// afterGlobalSection reports whether a section with this id comes after the
-// global section in a module (custom sections stay where they are).
-func afterGlobalSection(id byte) bool {
-	switch id {
-	case wasmbin.SectionExport, wasmbin.SectionStart, sectionElement, sectionDataCount, wasmbin.SectionCode, sectionData:
-		return true
-	}
-	return false
-}
-
-// afterExportSection reports whether a section with this id comes after the
-// export section.
-func afterExportSection(id byte) bool {
-	return id != wasmbin.SectionExport && id != sectionCustom && afterGlobalSection(id)
+// comesAfter reports whether a section with this id must follow a section
+// of kind (custom sections stay where they are).
+func comesAfter(id, kind byte) bool {
+	return wasmbin.SectionOrder(id) > wasmbin.SectionOrder(kind)
 }
 
 // instrumentCode rewrites the code section: the check after every loop

@@ -159,7 +159,7 @@ func globalCount(t *testing.T, bin []byte) uint32 {
 					n++
 				}
 			}
-		case sectionGlobal:
+		case wasmbin.SectionGlobal:
 			k, err := s.Reader().U32()
 			if err != nil {
 				t.Fatal(err)

@@ -19,14 +19,41 @@ func HasHeader(bin []byte) bool {
 
 // Section ids this package names.
 const (
-	SectionType     byte = 1
-	SectionImport   byte = 2
-	SectionFunction byte = 3
-	SectionMemory   byte = 5
-	SectionExport   byte = 7
-	SectionStart    byte = 8
-	SectionCode     byte = 10
+	SectionCustom    byte = 0
+	SectionType      byte = 1
+	SectionImport    byte = 2
+	SectionFunction  byte = 3
+	SectionTable     byte = 4
+	SectionMemory    byte = 5
+	SectionGlobal    byte = 6
+	SectionExport    byte = 7
+	SectionStart     byte = 8
+	SectionElement   byte = 9
+	SectionCode      byte = 10
+	SectionData      byte = 11
+	SectionDataCount byte = 12
+	SectionTag       byte = 13
 )
+
+// SectionOrder is the place a non-custom section must take in a module
+// (type, import, function, table, memory, tag, global, export, start,
+// element, data count, code, data: not the numeric order of the ids), or -1
+// for a custom section, which may stand anywhere.
+func SectionOrder(id byte) int {
+	switch id {
+	case SectionTag:
+		return int(SectionMemory) + 1
+	case SectionGlobal, SectionExport, SectionStart, SectionElement:
+		return int(id) + 1
+	case SectionDataCount:
+		return int(SectionElement) + 2
+	case SectionCode, SectionData:
+		return int(id) + 2
+	case SectionCustom:
+		return -1
+	}
+	return int(id)
+}
 
 // Section is one section of a module, located in the module's bytes.
 type Section struct {

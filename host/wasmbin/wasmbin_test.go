@@ -199,3 +199,18 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// wasmbin.SectionOrder follows the order the spec requires, which is not the
+// numeric order of the ids (tag before global, data count before code).
+func TestSectionOrder(t *testing.T) {
+	spec := []byte{wasmbin.SectionType, wasmbin.SectionImport, wasmbin.SectionFunction, wasmbin.SectionTable, wasmbin.SectionMemory, wasmbin.SectionTag,
+		wasmbin.SectionGlobal, wasmbin.SectionExport, wasmbin.SectionStart, wasmbin.SectionElement, wasmbin.SectionDataCount, wasmbin.SectionCode, wasmbin.SectionData}
+	for i := 1; i < len(spec); i++ {
+		if wasmbin.SectionOrder(spec[i-1]) >= wasmbin.SectionOrder(spec[i]) {
+			t.Errorf("section %d does not come before section %d", spec[i-1], spec[i])
+		}
+	}
+	if wasmbin.SectionOrder(wasmbin.SectionCustom) >= 0 {
+		t.Error("a custom section has a place")
+	}
+}
