@@ -77,6 +77,12 @@ type record struct {
 // agentID returns the ID of the agent the session runs.
 func (r *record) agentID() string { return string(r.agent[:r.agentLen]) }
 
+// idleOut reports whether the session, not busy, has been idle for longer
+// than idle at now: it is to be ended.
+func (r *record) idleOut(now time.Time, idle time.Duration) bool {
+	return now.Sub(time.Unix(0, r.lastUsed.Load())) > idle && !r.busy.Load()
+}
+
 // detail is a session's variable-length data, packed into the arena by
 // pack and read back by unpack.
 type detail struct {
@@ -186,9 +192,12 @@ type newSession struct {
 	detail  detail
 }
 
-// tryPut is put unless max sessions are live already (ok false). The count
-// is reserved before the session is stored, so concurrent Start Sessions
-// never take the store past max.
+// tryPut stores a new session under a fresh random ID and returns the ID,
+// unless max sessions are live already (ok false). The count is reserved
+// before the session is stored, so concurrent Start Sessions never take the
+// store past max. With idle > 0 it first ends the shard's sessions idle for
+// longer than that, at most once per idle/4, so idle sessions free their
+// memory even when nobody asks for them again; swept is how many it ended.
 func (s *sessionStore) tryPut(ns newSession, idle time.Duration, max int64) (id string, swept int, ok bool) {
 	for {
 		n := s.live.Load()
@@ -203,16 +212,7 @@ func (s *sessionStore) tryPut(ns newSession, idle time.Duration, max int64) (id 
 	return id, swept, true
 }
 
-// put stores a new session under a fresh random ID and returns the ID.
-// With idle > 0 it first ends the shard's sessions idle for longer than
-// that, at most once per idle/4, so idle sessions free their memory even
-// when nobody asks for them again; swept is how many it ended.
-func (s *sessionStore) put(ns newSession, idle time.Duration) (id string, swept int) {
-	s.live.Add(1)
-	return s.insert(ns, idle)
-}
-
-// insert is put for a session already counted in live.
+// insert stores a session already counted in live (see tryPut).
 func (s *sessionStore) insert(ns newSession, idle time.Duration) (id string, swept int) {
 	buf := packPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -256,11 +256,9 @@ func (s *sessionStore) sweep(now time.Time, idle time.Duration) int {
 
 func (s *sessionStore) sweepLocked(sh *shard, now time.Time, idle time.Duration) int {
 	sh.swept = now
-	cutoff := now.Add(-idle).UnixNano()
 	n := 0
 	for id, slot := range sh.index {
-		r := sh.rec(slot)
-		if r.lastUsed.Load() < cutoff && !r.busy.Load() {
+		if sh.rec(slot).idleOut(now, idle) {
 			sh.drop(id, slot)
 			n++
 		}
@@ -306,7 +304,7 @@ func (s *sessionStore) claim(id string, now time.Time, idle time.Duration) (*ses
 		return nil, claimNotFound
 	}
 	r := sh.rec(slot)
-	if idle > 0 && now.Sub(time.Unix(0, r.lastUsed.Load())) > idle && !r.busy.Load() {
+	if idle > 0 && r.idleOut(now, idle) {
 		sh.drop(sid, slot)
 		s.live.Add(-1)
 		return nil, claimExpired

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -88,7 +89,7 @@ func TestSessionStoreDetailsSurviveCompaction(t *testing.T) {
 	}
 	live := map[string]*want{}
 	for i := range 3000 {
-		id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+		id, _ := putAny(s, newSession{agentID: DemoAgentID, now: now, detail: detail{
 			clientID: DemoClientID, externalKey: fmt.Sprintf("key-%d", i),
 			variables: []Variable{{Name: "n", Type: "Text", Value: fmt.Sprint(i)}},
 		}}, 0)
@@ -167,7 +168,7 @@ func TestSessionDetailPackRoundTrip(t *testing.T) {
 func TestSessionRefStaleAfterClear(t *testing.T) {
 	s := newSessionStore()
 	now := time.Now()
-	id, _ := s.put(newSession{agentID: DemoAgentID, now: now}, 0)
+	id, _ := putAny(s, newSession{agentID: DemoAgentID, now: now}, 0)
 	ref, res := s.claim(id, now, 0)
 	if res != claimed {
 		t.Fatal(res)
@@ -176,7 +177,7 @@ func TestSessionRefStaleAfterClear(t *testing.T) {
 		t.Fatalf("second claim = %v, want busy", res)
 	}
 	s.clear()
-	other, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{externalKey: "after"}}, 0)
+	other, _ := putAny(s, newSession{agentID: DemoAgentID, now: now, detail: detail{externalKey: "after"}}, 0)
 	ref.accept(1, []Variable{{Name: "v", Type: "Text", Value: "stale"}}, nil)
 	if ref.end() {
 		t.Fatal("a claim from before clear ended a session")
@@ -194,7 +195,7 @@ func TestSessionStorePutDuringCompaction(t *testing.T) {
 	s := newSessionStore()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	put := func(key string) string {
-		id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+		id, _ := putAny(s, newSession{agentID: DemoAgentID, now: now, detail: detail{
 			clientID: DemoClientID, externalKey: key,
 			variables: []Variable{{Name: "k", Type: "Text", Value: strings.Repeat(key, 4)}},
 		}}, 0)
@@ -251,7 +252,7 @@ func TestSessionStoreConcurrentUse(t *testing.T) {
 			for i := range 1000 {
 				now := t0.Add(time.Duration(i) * time.Second)
 				key := fmt.Sprintf("w%d-%d", w, i)
-				id, _ := s.put(newSession{agentID: DemoAgentID, now: now, detail: detail{
+				id, _ := putAny(s, newSession{agentID: DemoAgentID, now: now, detail: detail{
 					clientID: DemoClientID, externalKey: key,
 					variables: []Variable{{Name: "k", Type: "Text", Value: key}},
 				}}, idle)
@@ -318,4 +319,10 @@ func TestTryPutHoldsTheCap(t *testing.T) {
 	if stored.Load() != 100 || s.live.Load() != 100 || len(s.all()) != 100 {
 		t.Fatalf("stored %d, live %d, listed %d; want 100 each", stored.Load(), s.live.Load(), len(s.all()))
 	}
+}
+
+// putAny stores a session with no cap on the number of live sessions.
+func putAny(s *sessionStore, ns newSession, idle time.Duration) (id string, swept int) {
+	id, swept, _ = s.tryPut(ns, idle, math.MaxInt64)
+	return id, swept
 }
