@@ -90,14 +90,14 @@ func (e *explainer) report(ve *jsonschema.ValidationError, node map[string]any, 
 		obj, _ := resolve(e.doc, ptr).(map[string]any)
 		for _, name := range stringList(node["required"]) {
 			if _, present := obj[name]; !present {
-				e.add(Violation{Pointer: ptr + "/" + escapeToken(name), Rule: rule}, node, keyword, "is required")
+				e.add(Violation{Pointer: ptr + "/" + EscapeToken(name), Rule: rule}, node, keyword, "is required")
 			}
 		}
 		return
 	case "additionalProperties":
 		obj, _ := resolve(e.doc, ptr).(map[string]any)
 		for _, name := range extraMembers(obj, node) {
-			e.add(Violation{Pointer: ptr + "/" + escapeToken(name), Rule: rule}, node, keyword,
+			e.add(Violation{Pointer: ptr + "/" + EscapeToken(name), Rule: rule}, node, keyword,
 				fmt.Sprintf("is not a recognised field (%q); remove it", name))
 		}
 		return
@@ -293,19 +293,21 @@ func pointerTokens(ptr string) []string {
 		if u, err := url.PathUnescape(p); err == nil {
 			p = u
 		}
-		parts[i] = unescapeToken(p)
+		parts[i] = unEscapeToken(p)
 	}
 	return parts
 }
 
-func unescapeToken(t string) string {
+func unEscapeToken(t string) string {
 	if !strings.Contains(t, "~") {
 		return t
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 }
 
-func escapeToken(t string) string {
+// EscapeToken escapes a member name as a JSON pointer token (RFC 6901:
+// "~" as "~0", "/" as "~1").
+func EscapeToken(t string) string {
 	if !strings.ContainsAny(t, "~/") {
 		return t
 	}

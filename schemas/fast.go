@@ -256,7 +256,7 @@ func (c *fastCompiler) fill(n *fnode, base, ptr string, s map[string]any) error 
 	if props, ok := s["properties"].(map[string]any); ok {
 		n.props = make(map[string]*fnode, len(props))
 		for k := range props {
-			n.props[k] = sub("properties/" + escapeToken(k))
+			n.props[k] = sub("properties/" + EscapeToken(k))
 		}
 	}
 	if pats, ok := s["patternProperties"].(map[string]any); ok {
@@ -265,7 +265,7 @@ func (c *fastCompiler) fill(n *fnode, base, ptr string, s map[string]any) error 
 			if cerr != nil {
 				return cerr
 			}
-			n.patProps = append(n.patProps, patProp{m: m, n: sub("patternProperties/" + escapeToken(p))})
+			n.patProps = append(n.patProps, patProp{m: m, n: sub("patternProperties/" + EscapeToken(p))})
 		}
 	}
 	if _, ok := s["additionalProperties"]; ok {

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // Rules enforced in Go, next to the schemas.
@@ -37,7 +36,7 @@ func ReservedPointers(doc any) []string {
 		switch t := v.(type) {
 		case map[string]any:
 			for k, c := range t {
-				p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+				p := ptr + "/" + EscapeToken(k)
 				if reservedMember.MatchString(k) {
 					out = append(out, p)
 				}

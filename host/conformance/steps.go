@@ -486,7 +486,7 @@ func firstJSONDifference(x, y any, ptr string) (string, []byte, []byte, bool) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+			p := ptr + "/" + schemas.EscapeToken(k)
 			xv, xin := xm[k]
 			yv, yin := ym[k]
 			if !xin || !yin {

@@ -185,7 +185,7 @@ func record(prev any, prevOK bool, next any, ptr, prevPtr, owner string, op, np 
 		}
 		for k, v := range nv {
 			pv, ok := pm[k]
-			ek := "/" + escape(k)
+			ek := "/" + schemas.EscapeToken(k)
 			if record(pv, ok && isMap, v, ptr+ek, prevPtr+ek, owner, op, np) {
 				changed = true
 			}
@@ -287,13 +287,6 @@ func elementName(v any) (string, bool) {
 	}
 	n, ok := m["name"].(string)
 	return n, ok
-}
-
-func escape(k string) string {
-	if !strings.ContainsAny(k, "~/") {
-		return k
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 }
 
 // Provenance maps JSON pointers (RFC 6901; "" is the whole request) to the

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"strconv"
 	"testing"
+
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // FuzzRecord: for any two JSON documents, every pointer of the new one gets
@@ -54,7 +56,7 @@ func walk(v any, ptr string, f func(string)) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, c := range x {
-			walk(c, ptr+"/"+escape(k), f)
+			walk(c, ptr+"/"+schemas.EscapeToken(k), f)
 		}
 	case []any:
 		for i, c := range x {
