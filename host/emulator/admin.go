@@ -232,8 +232,7 @@ func (h *Handler) foreignAdminRequest(r *http.Request) string {
 		if hn, _, err := net.SplitHostPort(host); err == nil {
 			host = hn
 		}
-		host = strings.Trim(host, "[]")
-		if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+		if !loopbackHost(strings.Trim(host, "[]")) {
 			return "the admin API of a loopback emulator answers only requests addressed to 127.0.0.1, [::1] or localhost (Host " + strconv.Quote(r.Host) + ")"
 		}
 	}

@@ -85,6 +85,16 @@ func (s *Server) Close() error {
 // Done is closed when the server has stopped.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
+// loopbackHost reports whether host (a name or an IP, without port or
+// brackets) is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // checkLoopback refuses addresses that are not on a loopback interface.
 func checkLoopback(addr string, allowRemote bool) error {
 	if allowRemote {
@@ -94,10 +104,7 @@ func checkLoopback(addr string, allowRemote bool) error {
 	if err != nil {
 		return fmt.Errorf("emulator: address %q: %w (write host:port, e.g. 127.0.0.1:8080)", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if loopbackHost(host) {
 		return nil
 	}
 	return fmt.Errorf("emulator: refusing to listen on %q: it is not a loopback address; use 127.0.0.1:PORT, or pass --allow-remote (Options.AllowRemote) to expose the emulator on purpose", addr)
