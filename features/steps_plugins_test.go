@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -75,6 +76,28 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		}
 		e.grants.Dirs = append(e.grants.Dirs, plugin.DirGrant{Host: host, Guest: guest})
 		return nil
+	})
+	sc.Step(`^the directory granted to "([^"]*)" at "([^"]*)" also holds a link "([^"]*)" to (a file outside it holding "[^"]*"|"[^"]*" inside it)$`, func(name, guest, link, target string) error {
+		e, err := w.entry(name)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(e.grants.Dirs, func(d plugin.DirGrant) bool { return d.Guest == guest })
+		if i < 0 {
+			return fmt.Errorf("%s has no directory granted at %s", name, guest)
+		}
+		to := strings.Trim(strings.TrimSuffix(target, " inside it"), `"`)
+		if content, ok := strings.CutPrefix(target, "a file outside it holding "); ok {
+			tmp, err := w.tempDir()
+			if err != nil {
+				return err
+			}
+			to = filepath.Join(tmp, "outside-"+link)
+			if err := os.WriteFile(to, []byte(strings.Trim(content, `"`)+"\n"), 0o644); err != nil {
+				return err
+			}
+		}
+		return os.Symlink(to, filepath.Join(e.grants.Dirs[i].Host, link))
 	})
 	sc.Step(`^deterministic mode with seed (\d+)$`, func(seed int64) { w.det, w.seed = true, seed })
 	sc.Step(`^the request is shaped$`, func() error { return w.shape(1) })

@@ -59,6 +59,23 @@ Feature: Plugins run in a sandbox, within limits
       And the shaped request has the variable "escape" with value "refused"
 
     @sandbox:grants
+    Scenario: A link in a granted directory cannot lead out of it
+      A granted directory is confined the way Go's os.Root confines one: a symbolic link or a ".."
+      that resolves outside the mount is unreadable, so a link committed to a plugin team's
+      repository (say, to /proc/self/environ) cannot hand the plugin the host's secrets.
+      Links that stay inside the mount keep working.
+
+      Given a pipeline of the plugins "testdata/grants/reader"
+      And "reader" is granted a read-only directory at "/data" holding "value.txt" with "gold"
+      And the directory granted to "reader" at "/data" also holds a link "leak" to a file outside it holding "host-secret"
+      And the directory granted to "reader" at "/data" also holds a link "inner.txt" to "value.txt" inside it
+      When the request is shaped
+      Then the shaped request has the variable "leak" with value "(unreadable)"
+      And the shaped request has the variable "dotdot" with value "(unreadable)"
+      And the shaped request has the variable "inner" with value "gold"
+      And the shaped request has the variable "file" with value "gold"
+
+    @sandbox:grants
     Scenario: Without a grant the same plugin sees nothing of the host
       Given the environment variable "GRANT_TEST_VALUE" is set to "salt-42"
       And a pipeline of the plugins "testdata/grants/reader"

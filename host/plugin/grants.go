@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 )
 
 // Grants are the only openings in a plugin's sandbox, each named in its
@@ -75,6 +76,10 @@ func CheckGuestPath(p string) error {
 type sandbox struct {
 	env  [][2]string // name, value
 	dirs []DirGrant  // host paths checked to be directories
+	// roots are the opened dirs, one per entry of dirs: every guest access
+	// goes through os.Root, so no path, .. or symlink resolves outside the
+	// mount, and a directory renamed or replaced after load is not followed.
+	roots []*os.Root
 }
 
 // resolveGrants checks g and reads the granted variables' values.
@@ -111,25 +116,46 @@ func resolveGrants(name string, g Grants) (sandbox, error) {
 		}
 		fi, err := os.Stat(host)
 		if err != nil {
-			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w; create it or fix the path", guest, err)
+			sb.close()
+			return sandbox{}, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w; create it or fix the path", guest, err)
 		}
 		if !fi.IsDir() {
-			return sb, newError(name, PhaseLoad, ErrGrant, "grants.dirs: %s (for %s) is not a directory", host, guest)
+			sb.close()
+			return sandbox{}, newError(name, PhaseLoad, ErrGrant, "grants.dirs: %s (for %s) is not a directory", host, guest)
+		}
+		root, err := os.OpenRoot(host)
+		if err != nil {
+			sb.close()
+			return sandbox{}, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w", guest, err)
 		}
 		sb.dirs = append(sb.dirs, DirGrant{Host: host, Guest: guest})
+		sb.roots = append(sb.roots, root)
 	}
 	return sb, nil
 }
 
+// close releases the opened directories; the sandbox grants no files after.
+func (sb *sandbox) close() {
+	for _, r := range sb.roots {
+		_ = r.Close()
+	}
+	sb.roots = nil
+}
+
 // apply opens the granted holes in cfg; with no grants it returns cfg as is.
+// Directories are mounted through their os.Root's fs.FS, which refuses any
+// path that leaves the root (.., absolute or escaping symlinks) as os.Root
+// documents, behind wazero's read-only wrapper, which answers every write
+// the way a read-only directory mount does.
 func (sb sandbox) apply(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	for _, kv := range sb.env {
 		cfg = cfg.WithEnv(kv[0], kv[1])
 	}
-	if len(sb.dirs) > 0 {
+	if len(sb.roots) > 0 {
 		fs := wazero.NewFSConfig()
-		for _, d := range sb.dirs {
-			fs = fs.WithReadOnlyDirMount(d.Host, d.Guest)
+		for i, d := range sb.dirs {
+			ro := &sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: sb.roots[i].FS()}}
+			fs = fs.(sysfs.FSConfig).WithSysFSMount(ro, d.Guest)
 		}
 		cfg = cfg.WithFSConfig(fs)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,5 +141,52 @@ func TestGrantRefusals(t *testing.T) {
 				t.Errorf("an environment value reached the error: %v", err)
 			}
 		})
+	}
+}
+
+// A directory grant is confined the way os.Root confines a directory: a
+// symlink or a .. that leads out of the mount is unreadable, while a
+// relative symlink that stays inside keeps working. (A symlink committed to
+// a plugin team's repository used to hand the plugin any host file,
+// /proc/self/environ and its secrets included.)
+func TestDirGrantConfinedToItsMount(t *testing.T) {
+	dir := grantDir(t)
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("outside-the-grant\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"leak": outside, "inner.txt": "value.txt"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p, err := rt.Load(context.Background(), plugin.Spec{
+		Path:   catalog.MustPath(t, "testdata/grants/reader"),
+		Grants: plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sandboxView(t, p)
+	want := map[string]string{
+		"file":   "from-the-file",
+		"inner":  "from-the-file",
+		"leak":   "(unreadable)",
+		"dotdot": "(unreadable)",
+		"escape": "refused",
+	}
+	listing := strings.Split(got["listing"], ",")
+	slices.Sort(listing)
+	if l := strings.Join(listing, ","); l != "inner.txt,leak,sub,value.txt" {
+		t.Errorf("listing of /data = %q, want every entry, links included", l)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
 	}
 }

@@ -64,7 +64,7 @@ func (k Kind) String() string {
 // Load reads, verifies and compiles a plugin. A reactor gets its first
 // instance created (and _initialize run) here, so instantiation faults surface
 // at load.
-func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
+func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err error) {
 	name := spec.Name
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")
@@ -111,6 +111,11 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (*Plugin, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if loaded == nil {
+			sb.close() // the granted directories stay open only for a loaded plugin
+		}
+	}()
 	cfgJSON := []byte("{}")
 	if spec.Config != nil {
 		if cfgJSON, err = json.Marshal(spec.Config); err != nil {

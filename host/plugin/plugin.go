@@ -78,6 +78,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 	}
 	p.drainIdle(ctx)
 	p.rt.forget(p)
+	p.sandbox.close()
 	return p.compiled.Close(ctx)
 }
 
