@@ -1,7 +1,8 @@
 # agentshape — build, test and demo.
 #
-#   make demo   shape → validate → Start Session against the embedded emulator
-#   make test   install what is needed, build every plugin, run every test
+#   make demo     shape → validate → Start Session against the embedded emulator
+#   make test     install what is needed, build every plugin, run every test
+#   make install  bin/agentshape → $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
 #
 # Every target installs what it needs itself and is safe to run again.
 
@@ -11,13 +12,38 @@ BIN         := bin/agentshape
 GOTESTFLAGS ?=
 export CGO_ENABLED ?= 1
 
-.PHONY: all build setup toolchains plugins test vet unit contracts demo bench clean
+# What `agentshape --version` says (internal/version, set with -ldflags -X):
+# the nearest v* tag (git describe: v0.2.0, v0.2.0-3-g1a2b3c4, …-dirty) or
+# "devel" (or "devel-dirty") when there is none, and the full commit. Override: make VERSION=v0.2.0.
+VERSION     ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || \
+                 { git diff --quiet HEAD 2>/dev/null && echo devel || echo devel-dirty; })
+COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+VERSION_PKG := github.com/agentshape/agentshape/internal/version
+LDFLAGS     := -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT)
+# -trimpath everywhere the CLI is built (build, vet, dist): no build paths in
+# the binary, and one set of compiled packages in the Go cache for all three.
+GOBUILD     := CGO_ENABLED=0 $(GO) build -trimpath
+
+# make install: the GNU conventions (DESTDIR for staged installs and packagers).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+
+.PHONY: all build install uninstall setup toolchains plugins test vet unit contracts demo bench clean
 
 all: build plugins
 
-## build: the CLI, pure Go (no cgo)
+## build: the CLI, pure Go (no cgo), stamped with VERSION and COMMIT
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/agentshape
+	$(GOBUILD) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/agentshape
+
+## install: build, then copy bin/agentshape to $(DESTDIR)$(BINDIR) (default /usr/local/bin)
+install: build
+	install -d '$(DESTDIR)$(BINDIR)'
+	install -m 0755 $(BIN) '$(DESTDIR)$(BINDIR)/agentshape'
+
+## uninstall: remove what install copied
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/agentshape'
 
 ## toolchains: Debian packages for the C and WAT plugin toolchains (needs root or sudo)
 toolchains:
@@ -41,7 +67,7 @@ vet:
 	@fmt_out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null))"; \
 	if [ -n "$$fmt_out" ]; then echo "gofmt needed on:"; echo "$$fmt_out"; exit 1; fi
 	$(GO) vet ./...
-	CGO_ENABLED=0 $(GO) build ./cmd/... ./host/... ./schemas/...
+	$(GOBUILD) ./cmd/... ./host/... ./schemas/...
 
 ## unit: all Go tests except the Pact contracts (those need libpact_ffi)
 unit: setup plugins

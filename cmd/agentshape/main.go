@@ -79,6 +79,9 @@ a pipeline of sandboxed WebAssembly plugins, validates it against JSON Schemas, 
 			return nil
 		},
 	}
+	// --version prints what `agentshape version` prints.
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
 	for _, f := range commandFactories {
 		root.AddCommand(f())
