@@ -52,7 +52,8 @@
 // ServerBusyError while another request on the same session is in flight
 // (§5, §8). Variables (§3): with no declared variables every variable sent
 // is applied; otherwise declared settableByApi ones are applied and the rest
-// ignored, as the live API silently ignores read-only ones.
+// ignored (what the live API does with them is not documented: agentshape
+// assumes it ignores them, §3 [A]).
 //
 // The streaming endpoint requires Accept: text/event-stream (400 otherwise
 // [A]) and sends one TEXT_CHUNK event per word, then INFORM, then

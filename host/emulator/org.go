@@ -76,7 +76,7 @@ type Agent struct {
 	// Variables are the agent's variables. When the list is empty every
 	// variable sent is accepted; otherwise only declared variables with
 	// settableByApi are applied and the others are ignored (agent-api.md §3: read-only
-	// values are silently ignored [O]); a declared variable sent with another type is a 400 [A].
+	// values are ignored, an assumption [A]); a declared variable sent with another type is a 400 [A].
 	Variables []AgentVariable `json:"variables,omitempty"`
 	// ReplyDelay is how long the agent "thinks" before answering a message,
 	// holding the session (a second request meanwhile gets 423). Default 0.

@@ -68,7 +68,7 @@ func openPipeline(t *testing.T, path string) *pipeline.Pipeline {
 	return pl
 }
 
-// examplesManifest is the three example plugins in order (agent-api.md §5:
+// examplesManifest is the three example plugins in order (agent-api.md §2:
 // instanceConfig.endpoint, variables, externalSessionKey).
 func examplesManifest(t *testing.T) string {
 	return writeManifest(t, `version: 1
