@@ -237,7 +237,7 @@ func startTarget() (cfg agentapi.Config, embedded bool, err error) {
 		// plugins see it and the endpoint check compares against it.
 		c, err := agentapi.New(cfg)
 		if err != nil {
-			return cfg, false, fmt.Errorf("%s/%s: %w", envMyDomain, envAPIBaseURL, err)
+			return cfg, false, fmt.Errorf("%s/%s/%s: %w", envMyDomain, envAPIBaseURL, envTokenURL, err)
 		}
 		cfg.MyDomain = c.MyDomain()
 		c.Close()

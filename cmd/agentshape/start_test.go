@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/internal/testnet"
 )
 
 // `agentshape start` end to end: the real example plugins (make plugins),
@@ -157,12 +157,7 @@ func TestStartAPIExceptionExit4(t *testing.T) {
 
 func TestStartUnreachableExit5(t *testing.T) {
 	orgEnv(t, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := "http://" + testnet.ClosedAddr(t)
 	t.Setenv(envAPIBaseURL, dead)
 	code, out, stderr := runStart(t, "--timeout", "2s")
 	if code != exitUnreachable {
@@ -277,5 +272,29 @@ func TestStartNoFalseEndpointWarning(t *testing.T) {
 		if strings.Contains(stderr, "warning: instanceConfig.endpoint") {
 			t.Errorf("SF_MY_DOMAIN=%s: false endpoint warning:\n%s", md, stderr)
 		}
+	}
+}
+
+// A password in SF_TOKEN_URL is refused before anything is sent, and never
+// printed: it used to appear in full in start's "could not reach" message.
+func TestStartTokenURLPasswordNeverShown(t *testing.T) {
+	srv := orgEnv(t, nil)
+	dead := testnet.ClosedAddr(t)
+	for _, u := range []string{
+		"http://agentshape:hunter2-pw@" + dead + emulator.TokenPath,
+		"http://" + dead + emulator.TokenPath + "?client_secret=hunter2-pw",
+	} {
+		t.Setenv(envTokenURL, u)
+		code, stdout, stderr := runShapeCLI(t, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+			"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir, "--timeout", "2s")
+		if strings.Contains(stdout+stderr, "hunter2-pw") {
+			t.Fatalf("SF_TOKEN_URL %s: the secret shows (exit %d):\n%s\n%s", u, code, stdout, stderr)
+		}
+		if code != exitUsage || !strings.Contains(stderr, envTokenURL) {
+			t.Fatalf("SF_TOKEN_URL %s: exit %d, want %d naming %s:\n%s", u, code, exitUsage, envTokenURL, stderr)
+		}
+	}
+	if st := srv.State(); st.Requests["start"] != 0 {
+		t.Fatalf("a Start Session was sent: %+v", st.Requests)
 	}
 }

@@ -31,11 +31,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
 	"github.com/agentshape/agentshape/host/agentapi/oauth"
 )
 
@@ -151,9 +151,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokenURL := cfg.TokenURL
-	if tokenURL == "" {
-		tokenURL = myDomain + oauth.TokenPath
+	tokenURL := myDomain + oauth.TokenPath
+	if strings.TrimSpace(cfg.TokenURL) != "" {
+		if tokenURL, err = normalizeURL("token URL", cfg.TokenURL); err != nil {
+			return nil, err
+		}
 	}
 	apiBase := cfg.APIBaseURL
 	if apiBase == "" {
@@ -207,6 +209,8 @@ func (c *Client) Close() {
 	}
 }
 
+// normalizeURL checks a configured URL (see configurl.Parse) and returns it
+// with https:// added to a bare host and without a trailing slash.
 func normalizeURL(what, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -215,20 +219,9 @@ func normalizeURL(what, raw string) (string, error) {
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
-	u, err := url.Parse(raw)
+	u, err := configurl.Parse(what, raw)
 	if err != nil {
-		// url.Error quotes the whole URL, password included: keep only the cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return "", fmt.Errorf("agentapi: %s is not a URL: %w (write e.g. https://acme.my.salesforce.com)", what, err)
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("agentapi: %s %q must not carry a user or password; credentials go in the client id and secret", what, u.Redacted())
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("agentapi: %s %q must be an absolute http(s) URL without query or fragment", what, raw)
+		return "", fmt.Errorf("agentapi: %w", err)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

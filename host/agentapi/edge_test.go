@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi"
+	"github.com/agentshape/agentshape/internal/testnet"
 )
 
 // checkNoLeak fails when goroutines started during the test are still
@@ -207,12 +207,7 @@ func TestHangingBodyTimesOut(t *testing.T) {
 
 func TestConnectionRefusedIsRetriedThenUnreachable(t *testing.T) {
 	f := newFakeAPI(t, okStart)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := "http://" + testnet.ClosedAddr(t)
 	c := f.client(t, func(cfg *agentapi.Config) { cfg.APIBaseURL = dead }) // token from f, API nowhere
 	out, err := c.StartSession(context.Background(), testAgentID, startBody(f.srv.URL))
 	var te *agentapi.TransportError

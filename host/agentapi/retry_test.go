@@ -202,16 +202,6 @@ func TestEmulatorDownIsUnreachable(t *testing.T) {
 	}
 }
 
-// A URL carrying a password is refused without repeating the password.
-func TestConfigURLNeverEchoesAPassword(t *testing.T) {
-	for _, u := range []string{"https://admin:s3cr3t-pw@acme.my.salesforce.com", "https://admin:s3cr3t-pw@acme.my.salesforce.com:port/"} {
-		_, err := agentapi.New(agentapi.Config{MyDomain: u, ClientID: "id", ClientSecret: "secret"})
-		if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
-			t.Errorf("MyDomain %s: err = %v; want a refusal without the password", u, err)
-		}
-	}
-}
-
 // A server that creates the session and then answers 503 (emulator fault
 // afterProcessing) would get a second session from a retry; with
 // StartSessionStatuses narrowed to the rejections-before-work (429, 423)

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
 )
 
 // TokenPath is the path of the token endpoint below the org's My Domain.
@@ -153,9 +155,8 @@ func NewSource(cfg Config) (*Source, error) {
 	if cfg.TokenURL == "" {
 		return nil, errors.New("oauth: no token URL: set the org's My Domain (https://<name>.my.salesforce.com)")
 	}
-	u, err := url.Parse(cfg.TokenURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("oauth: token URL %q is not an absolute http(s) URL: use https://<my-domain>%s", cfg.TokenURL, TokenPath)
+	if _, err := configurl.Parse("token URL", cfg.TokenURL); err != nil {
+		return nil, fmt.Errorf("oauth: %w: use https://<my-domain>%s", err, TokenPath)
 	}
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("oauth: client id and client secret are both required (the External Client App's consumer key and secret)")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/internal/testnet"
 )
 
 const secret = "oauth-test-secret-1234"
@@ -239,5 +240,26 @@ func TestWaitBehindHangingFetchHonoursContext(t *testing.T) {
 	release <- struct{}{}
 	if err := <-first; err != nil {
 		t.Fatalf("first caller: %v", err)
+	}
+}
+
+// A password or a query in the token URL never shows: NewSource refuses such
+// a URL without repeating it (it used to accept it, and every error of a
+// failed fetch then printed the URL whole).
+func TestTokenURLSecretsNeverShow(t *testing.T) {
+	dead := testnet.ClosedAddr(t)
+	for _, u := range []string{
+		"http://agentshape:hunter2-pw@" + dead + oauth.TokenPath,
+		"http://agentshape:hunter2-pw@" + dead + ":x" + oauth.TokenPath,
+		"http://" + dead + oauth.TokenPath + "?client_secret=hunter2-pw",
+		"http://" + dead + oauth.TokenPath + "#hunter2-pw",
+	} {
+		s, err := oauth.NewSource(oauth.Config{TokenURL: u, ClientID: "cid", ClientSecret: secret})
+		if err == nil {
+			_, err = s.Token(context.Background())
+		}
+		if err == nil || strings.Contains(err.Error(), "hunter2-pw") {
+			t.Errorf("token URL %s: error %v; want a refusal without the password or query", u, err)
+		}
 	}
 }
