@@ -3,6 +3,7 @@
 #   make demo     shape → validate → Start Session against the embedded emulator
 #   make test     install what is needed, build every plugin, run every test
 #   make install  bin/agentshape → $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
+#   make dist     release binaries, archives and SHA256SUMS in dist/ (VERSION=v…)
 #
 # Every target installs what it needs itself and is safe to run again.
 
@@ -28,7 +29,17 @@ GOBUILD     := CGO_ENABLED=0 $(GO) build -trimpath
 PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
 
-.PHONY: all build install uninstall setup toolchains plugins test vet unit contracts demo bench clean
+# make dist: the release. The matrix is linux, darwin and windows on amd64
+# and arm64 (internal/dist); DIST_PLATFORMS narrows it (GOOS/GOARCH, space
+# separated, e.g. DIST_PLATFORMS=linux/amd64); the archives' timestamps are the commit's, so the same
+# commit and toolchain give the same bytes.
+DIST_DIR       ?= dist
+DIST_PLATFORMS ?=
+CHANGELOG      ?= CHANGELOG.md
+RELEASE_DATE   ?= $(shell date -u +%Y-%m-%d)
+DIST_EPOCH     ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+
+.PHONY: all build install uninstall dist setup toolchains plugins test vet unit contracts demo bench clean
 
 all: build plugins
 
@@ -44,6 +55,13 @@ install: build
 ## uninstall: remove what install copied
 uninstall:
 	rm -f '$(DESTDIR)$(BINDIR)/agentshape'
+
+## dist: stamp CHANGELOG.md with VERSION, cross-compile static binaries for
+## DIST_PLATFORMS into DIST_DIR, pack each with the docs, write SHA256SUMS
+dist:
+	$(GO) run ./internal/dist -version '$(VERSION)' -ldflags '$(LDFLAGS)' -out '$(DIST_DIR)' \
+	  -changelog '$(CHANGELOG)' -date '$(RELEASE_DATE)' -epoch '$(DIST_EPOCH)' -go '$(GO)' \
+	  $(if $(strip $(DIST_PLATFORMS)),-platforms '$(DIST_PLATFORMS)')
 
 ## toolchains: Debian packages for the C and WAT plugin toolchains (needs root or sudo)
 toolchains:
@@ -85,4 +103,4 @@ bench: plugins
 	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /contracts)
 
 clean:
-	rm -rf bin plugins/build
+	rm -rf bin plugins/build $(DIST_DIR)
