@@ -146,3 +146,41 @@ func TestIndexCoversHelpPage(t *testing.T) {
 		}
 	}
 }
+
+// sourceTags say whose behaviour a scenario describes (README.md, "Whose
+// behaviour a scenario describes"): Salesforce's, as documented or as
+// observed, or agentshape's own decision where Salesforce is silent.
+var sourceTags = []string{"@salesforce-documented", "@salesforce-observed", "@agentshape-decision"}
+
+// TestEveryScenarioSaysWhoseBehaviour fails when a scenario (each example
+// row of an outline counts) carries no source tag or more than one, or when
+// README.md does not explain a source tag.
+func TestEveryScenarioSaysWhoseBehaviour(t *testing.T) {
+	scenarios := loadScenarios(t, ".")
+	if len(scenarios) == 0 {
+		t.Fatal("no scenarios found under features/")
+	}
+	count := map[string]int{}
+	for _, sc := range scenarios {
+		var have []string
+		for _, tag := range sourceTags {
+			if sc.tags[tag] {
+				have = append(have, tag)
+				count[tag]++
+			}
+		}
+		if len(have) != 1 {
+			t.Errorf("%s: scenario %q has source tags %v; give it exactly one of %v (features/README.md)", sc.file, sc.name, have, sourceTags)
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range sourceTags {
+		if !strings.Contains(string(readme), "`"+tag+"`") {
+			t.Errorf("features/README.md does not explain the source tag %s", tag)
+		}
+	}
+	t.Logf("source tags over %d scenarios: %v", len(scenarios), count)
+}

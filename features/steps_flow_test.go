@@ -86,6 +86,44 @@ func (w *world) setFlowMember(key string, value any) error {
 
 func (w *world) flowSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^a New Session Request Body:$`, func(doc *godog.DocString) { w.flowBody = []byte(doc.Content) })
+	sc.Step(`^a New Session Request Body assigned as:$`, func(table *godog.Table) error {
+		body, err := assignedBody(table)
+		w.flowBody = body
+		return err
+	})
+	sc.Step(`^an empty New Session Request Body$`, func() { w.flowBody = []byte(`{}`) })
+	sc.Step(`^the Agent API body has exactly the fields:$`, func(table *godog.Table) error {
+		want, err := assignedBody(table)
+		if err != nil {
+			return err
+		}
+		var got map[string]any
+		if err := json.Unmarshal(w.mappedBody, &got); err != nil {
+			return fmt.Errorf("the Agent API body is not a JSON object: %w\n%s", err, w.mappedBody)
+		}
+		delete(got, "variables") // the next step's table
+		gotFields, _ := json.Marshal(got)
+		if eq, err := jsonEqual(gotFields, want); err != nil || !eq {
+			return fmt.Errorf("the Agent API body is\n%s\nwant the fields (besides variables)\n%s", w.mappedBody, want)
+		}
+		return nil
+	})
+	sc.Step(`^the Agent API body has exactly the variables:$`, func(table *godog.Table) error {
+		want, err := variablesTable(table)
+		if err != nil {
+			return err
+		}
+		var got struct {
+			Variables json.RawMessage `json:"variables"`
+		}
+		if err := json.Unmarshal(w.mappedBody, &got); err != nil {
+			return fmt.Errorf("the Agent API body is not a JSON object: %w", err)
+		}
+		if eq, err := jsonEqual(got.Variables, want); err != nil || !eq {
+			return fmt.Errorf("the Agent API body's variables are %s, want %s", got.Variables, want)
+		}
+		return nil
+	})
 	sc.Step(`^a valid New Session Request Body$`, func() { w.flowBody = w.validFlowBody() })
 	sc.Step(`^a valid New Session Request Body with externalSessionKey "([^"]*)"$`, func(key string) error {
 		w.flowBody = w.validFlowBody()
@@ -303,4 +341,70 @@ func violationsError(vs []schemas.Violation) error {
 		msgs = append(msgs, v.String()+" ["+v.Field+", rule "+v.Rule+"]")
 	}
 	return errors.New(strings.Join(msgs, "; "))
+}
+
+// assignedBody builds a JSON object from a table of | field | value | rows,
+// as a flow's Assignment elements set the New Session Request Body: a
+// dotted field (instanceConfig.endpoint) sets a member of a nested object.
+// Values are strings, as every member a flow assigns here is text.
+func assignedBody(table *godog.Table) ([]byte, error) {
+	rows, err := tableRows(table, "field", "value")
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{}
+	for _, r := range rows {
+		obj := body
+		parts := strings.Split(r[0], ".")
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := obj[p].(map[string]any)
+			if !ok {
+				if _, taken := obj[p]; taken {
+					return nil, fmt.Errorf("field %q: %q is already set to a value, not an object", r[0], p)
+				}
+				next = map[string]any{}
+				obj[p] = next
+			}
+			obj = next
+		}
+		obj[parts[len(parts)-1]] = r[1]
+	}
+	return json.Marshal(body)
+}
+
+// variablesTable builds the Agent API variables array from a table of
+// | name | type | value | rows.
+func variablesTable(table *godog.Table) ([]byte, error) {
+	rows, err := tableRows(table, "name", "type", "value")
+	if err != nil {
+		return nil, err
+	}
+	vars := make([]map[string]string, 0, len(rows))
+	for _, r := range rows {
+		vars = append(vars, map[string]string{"name": r[0], "type": r[1], "value": r[2]})
+	}
+	return json.Marshal(vars)
+}
+
+// tableRows checks a table's header and returns its data rows.
+func tableRows(table *godog.Table, header ...string) ([][]string, error) {
+	if len(table.Rows) == 0 {
+		return nil, errors.New("the table is empty")
+	}
+	var got []string
+	for _, c := range table.Rows[0].Cells {
+		got = append(got, c.Value)
+	}
+	if strings.Join(got, "|") != strings.Join(header, "|") {
+		return nil, fmt.Errorf("the table's header is | %s |, want | %s |", strings.Join(got, " | "), strings.Join(header, " | "))
+	}
+	var rows [][]string
+	for _, row := range table.Rows[1:] {
+		var r []string
+		for _, c := range row.Cells {
+			r = append(r, c.Value)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }

@@ -8,8 +8,9 @@ Feature: Start Session action: its inputs
     | Agent ID                 | yes      | the agent ID from the end of the agent details page URL                  |
     | Tenant Key ID            | -        | reserved for internal use                                                |
 
-  agentshape accepts the same inputs: the body in the Flow's shape, the Agent ID, and it refuses a
-  Tenant Key ID because nobody outside Salesforce may set it.
+  agentshape accepts the same inputs: the body in the Flow's shape and the Agent ID. Where Salesforce
+  says only "required" or "reserved", agentshape decides to check the input before anything is
+  sent; those scenarios are tagged @agentshape-decision.
 
   Background:
     Given an org "acme" with Agentforce enabled
@@ -18,26 +19,21 @@ Feature: Start Session action: its inputs
 
   Rule: New Session Request Body is required and carries the session's settings
 
-    @flow:input-body
+    @flow:input-body @salesforce-documented
     Scenario: A complete New Session Request Body starts a session
-      Given a New Session Request Body:
-        """json
-        {
-          "externalSessionKey": "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71",
-          "instanceConfig": {"endpoint": "https://acme.my.salesforce.com"},
-          "message": {"TextVariable": {"name": "$Context.EndUserLanguage", "text": "de"}}
-        }
-        """
+      Given a New Session Request Body assigned as:
+        | field                     | value                                |
+        | externalSessionKey        | 3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71 |
+        | instanceConfig.endpoint   | https://acme.my.salesforce.com       |
+        | message.TextVariable.name | $Context.EndUserLanguage             |
+        | message.TextVariable.text | de                                   |
       When the flow runs Start Session for agent "0XxAA0000000001AAA"
       Then the action takes the "200" output
       And the Response Code is 200
 
-    @flow:input-body
-    Scenario: An empty New Session Request Body is refused before anything is sent
-      Given a New Session Request Body:
-        """json
-        {}
-        """
+    @flow:input-body @agentshape-decision
+    Scenario: agentshape refuses an empty New Session Request Body before anything is sent
+      Given an empty New Session Request Body
       When the flow runs Start Session for agent "0XxAA0000000001AAA"
       Then the request is refused before sending
       And the refusal names "externalSessionKey"
@@ -46,22 +42,22 @@ Feature: Start Session action: its inputs
 
   Rule: Agent ID is required and must be an agent ID from the agent details page
 
-    @flow:input-agent-id
+    @flow:input-agent-id @salesforce-documented
     Scenario: The 18-character agent ID from the agent details page URL starts a session
       Given a valid New Session Request Body
       When the flow runs Start Session for agent "0XxAA0000000001AAA"
       Then the action takes the "200" output
 
-    @flow:input-agent-id
-    Scenario: A value that is not an agent ID is refused before anything is sent
+    @flow:input-agent-id @agentshape-decision
+    Scenario: agentshape refuses a value that is not an agent ID before anything is sent
       Given a valid New Session Request Body
       When the flow runs Start Session for agent "not-an-agent"
       Then the request is refused before sending
       And the refusal names "agent ID"
       And the Agent API received no Start Session request
 
-    @flow:input-agent-id
-    Scenario: An agent ID of an agent the org does not have takes the 404 Exception output
+    @flow:input-agent-id @agentshape-decision
+    Scenario: agentshape's emulator answers an agent ID the org does not have with the 404 Exception output
       Given a valid New Session Request Body
       When the flow runs Start Session for agent "0XxAA0000000009ZZZ"
       Then the action takes the "404 Exception" output
@@ -69,23 +65,20 @@ Feature: Start Session action: its inputs
 
   Rule: Tenant Key ID is reserved for internal use
 
-    @flow:input-tenant-key
-    Scenario: A caller that sets the Tenant Key ID is told it is reserved
-      Given a New Session Request Body:
-        """json
-        {
-          "externalSessionKey": "3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71",
-          "instanceConfig": {"endpoint": "https://acme.my.salesforce.com"},
-          "tenantKeyId": "tenant-123"
-        }
-        """
+    @flow:input-tenant-key @agentshape-decision
+    Scenario: agentshape refuses a Tenant Key ID set by the caller, because it is reserved
+      Given a New Session Request Body assigned as:
+        | field                   | value                                |
+        | externalSessionKey      | 3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71 |
+        | instanceConfig.endpoint | https://acme.my.salesforce.com       |
+        | tenantKeyId             | tenant-123                           |
       When the flow runs Start Session for agent "0XxAA0000000001AAA"
       Then the request is refused before sending
       And the refusal names "tenantKeyId"
       And the Agent API received no Start Session request
 
-    @flow:input-tenant-key @plugin
-    Scenario: A plugin that sets the Tenant Key ID is named and nothing is sent
+    @flow:input-tenant-key @plugin @agentshape-decision
+    Scenario: agentshape names a plugin that sets the Tenant Key ID and sends nothing
       Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field"
       When agentshape starts a session for agent "0XxAA0000000001AAA"
       Then the request is refused before sending
@@ -93,8 +86,8 @@ Feature: Start Session action: its inputs
       And the refusal blames the plugin "forbidden-field"
       And the Agent API received no Start Session request
 
-    @flow:input-tenant-key @plugin
-    Scenario: A plugin that sets the Tenant Key ID is named even when a later plugin removes it
+    @flow:input-tenant-key @plugin @agentshape-decision
+    Scenario: agentshape names a plugin that sets the Tenant Key ID even when a later plugin removes it
       Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field, testdata/provenance/drop" where "drop" has the configuration:
         """json
         {"member": "tenantKeyId"}

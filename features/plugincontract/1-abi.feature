@@ -1,4 +1,4 @@
-@contract
+@contract @agentshape-decision
 Feature: Plugin contract: the module speaks ABI v1
   Every plugin is a WebAssembly module that implements agentshape's plugin ABI v1 (plugins/ABI.md).
   `agentshape conformance` checks these rules for the plugin, or for every plugin of a pipeline,

@@ -1,4 +1,4 @@
-@contract
+@contract @agentshape-decision
 Feature: Plugin contract: shaping a request
   A plugin receives an envelope with its configuration, the caller's context and the request as
   shaped so far. It answers with the whole new request, or with a refusal that has a code and a

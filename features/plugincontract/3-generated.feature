@@ -1,4 +1,4 @@
-@contract
+@contract @agentshape-decision
 Feature: Plugin contract: generated cases
   The gate generates many contexts from its seed: locales and time zones from around the world,
   missing attributes, unicode, empty and huge values. Every case must keep the contract. When one

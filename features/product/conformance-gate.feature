@@ -1,4 +1,4 @@
-@product
+@product @agentshape-decision
 Feature: The conformance gate for plugin teams
   A team that writes a plugin runs `agentshape conformance` in its CI. The gate runs the
   plugin-contract features (plugincontract/), the ABI checks, generated cases and a Start Session

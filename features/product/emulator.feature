@@ -11,7 +11,7 @@ Feature: The Agent API emulator
 
   Rule: The emulator is strict about the request body, like the real API
 
-    @emulator:strict
+    @emulator:strict @salesforce-observed
     Scenario: A field the API does not know gets 400 "Unrecognized field"
       When the client sends the Start Session body:
         """json
@@ -24,7 +24,7 @@ Feature: The Agent API emulator
       Then the outcome is "400 Exception"
       And the exception message contains "Unrecognized field \"userId\""
 
-    @emulator:endpoint
+    @emulator:endpoint @salesforce-documented
     Scenario: An endpoint that is not the org's My Domain gets 500 EngineConfigLookupException
       When the client sends the Start Session body:
         """json
@@ -39,7 +39,7 @@ Feature: The Agent API emulator
 
   Rule: Every error answer carries the documented error body
 
-    @emulator:error-body
+    @emulator:error-body @salesforce-documented
     Scenario: An error body has status, path, requestId, error, message and timestamp
       When the client starts a session for agent "0XxAA0000000009ZZZ"
       Then the outcome is "404 Exception"
@@ -48,7 +48,7 @@ Feature: The Agent API emulator
 
   Rule: `agentshape start` uses the emulator when no org is configured
 
-    @emulator:embedded
+    @emulator:embedded @agentshape-decision
     Scenario: Without org credentials, start talks to the embedded emulator and says so
       Given no Salesforce credentials in the environment
       And a pipeline of the plugins "session-key, endpoint, context-vars"

@@ -1,4 +1,4 @@
-@product
+@product @agentshape-decision
 Feature: Retries
   The Agent API can answer "busy" (423), "too many requests" (429) or "unavailable" (503), or the
   connection can fail. agentshape retries only those, with a growing, jittered pause, honouring a

@@ -1,4 +1,4 @@
-@product
+@product @agentshape-decision
 Feature: Plugins run in a sandbox, within limits
   Plugins are WebAssembly modules. They get no files, no network, no environment and no arguments,
   unless the pipeline manifest grants one plugin named environment variables or read-only

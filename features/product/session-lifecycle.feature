@@ -12,12 +12,12 @@ Feature: A session's life: start, send, stream, end
 
   Rule: Messages are answered in order
 
-    @session:send
+    @session:send @salesforce-documented
     Scenario: A message gets the agent's answer
       When the user sends the message "Where is my order?"
       Then the agent answers with at least one message
 
-    @session:stream
+    @session:stream @salesforce-documented
     Scenario: A streamed answer arrives as text chunks and ends the turn
       When the user sends the message "Where is my order?" as a stream
       Then the stream delivers at least one "TextChunk" message
@@ -25,7 +25,7 @@ Feature: A session's life: start, send, stream, end
 
   Rule: One request at a time per session
 
-    @session:busy
+    @session:busy @salesforce-documented
     Scenario: A second message while the agent is still answering takes the 423 Exception output
       Given the agent takes a while to answer
       When the user sends two messages at once
@@ -34,12 +34,12 @@ Feature: A session's life: start, send, stream, end
 
   Rule: An ended session is gone
 
-    @session:end
+    @session:end @salesforce-documented
     Scenario: Ending a session returns a SessionEnded message
       When the session is ended because "UserRequest"
       Then the end is acknowledged
 
-    @session:end
+    @session:end @salesforce-observed
     Scenario: A message to an ended session takes the 404 Exception output
       Given the session is ended because "UserRequest"
       When the user sends the message "Hello?"

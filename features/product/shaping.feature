@@ -1,4 +1,4 @@
-@product
+@product @agentshape-decision
 Feature: Shaping the request with plugins
   A pipeline manifest lists plugins in order. Each plugin receives the request as shaped so far and
   returns the whole new request. agentshape remembers, for every field of the final request, which

@@ -1,4 +1,4 @@
-@product
+@product @agentshape-decision
 Feature: Validation, and who caused a violation
   Before anything is sent, the shaped request is checked against the Start Session request schema
   (agent-api.md §2, §3). A request that fails is never sent. Each violation names the field, the
