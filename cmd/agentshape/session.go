@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,11 @@ func newSessionSendCmd() *cobra.Command {
 		Long: `send posts one Text message to the session (agent-api.md §1) and prints the outcome as JSON.
 With --stream it uses the streaming endpoint and prints every server-sent event as one JSON line
 ({"event": TYPE, "data": {...}}) as soon as it arrives, then the outcome on the last line.
---sequence must increase within a session.`,
+The message's sequenceId must increase within a session (agent-api.md §1). Without --sequence,
+send uses one more than the last sequenceId it sent to this session from this machine (1 for the
+first), remembered in <user cache dir>/agentshape/sessions (one small file per session holding that
+number; "session end" removes it); stderr says which it used. --sequence N sends N and remembers it:
+use it when another machine or tool also sends to the session.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := sessionClient()
@@ -66,7 +71,11 @@ With --stream it uses the streaming endpoint and prints every server-sent event 
 				return withCode(exitUsage, err)
 			}
 			defer c.Close()
-			body := agentapi.TextMessage(seq, text)
+			sequenceID, err := nextSequence(sessionID, seq, cmd.Flags().Changed("sequence"))
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			body := agentapi.TextMessage(sequenceID, text)
 			out := cmd.OutOrStdout()
 			var o *agentapi.Outcome
 			if stream {
@@ -100,7 +109,7 @@ With --stream it uses the streaming endpoint and prints every server-sent event 
 	f := cmd.Flags()
 	f.StringVar(&sessionID, "session-id", "", "the sessionId printed by start")
 	f.StringVar(&text, "text", "", "the message text")
-	f.Int64Var(&seq, "sequence", 1, "message sequenceId (must increase within the session)")
+	f.Int64Var(&seq, "sequence", 0, "message sequenceId, increasing within the session (default: one more than the last sent from this machine, 1 for the first)")
 	f.BoolVar(&stream, "stream", false, "use the streaming endpoint and print events as they arrive")
 	_ = cmd.MarkFlagRequired("session-id")
 	_ = cmd.MarkFlagRequired("text")
@@ -123,6 +132,7 @@ func newSessionEndCmd() *cobra.Command {
 			if o == nil {
 				return withCode(exitUsage, err)
 			}
+			forgetSequence(sessionID)
 			if werr := writeJSON(cmd.OutOrStdout(), o); werr != nil {
 				return withCode(exitFailure, werr)
 			}
@@ -134,4 +144,52 @@ func newSessionEndCmd() *cobra.Command {
 	f.StringVar(&reason, "reason", string(agentapi.EndUserRequest), "end reason: UserRequest, Transfer, Expiration, Error or Other")
 	_ = cmd.MarkFlagRequired("session-id")
 	return cmd
+}
+
+// nextSequence returns the sequenceId to send to the session and remembers
+// it before it is sent (a message that may have reached the API must not
+// have its number reused; gaps are tolerated): the --sequence value when
+// given, else one more than the last one remembered.
+func nextSequence(sessionID string, flagValue int64, flagSet bool) (int64, error) {
+	store, storeErr := userSequenceStore()
+	if flagSet {
+		if flagValue < 1 {
+			return 0, fmt.Errorf("--sequence %d: must be 1 or more, and increase within the session", flagValue)
+		}
+		if storeErr == nil {
+			storeErr = store.record(sessionID, flagValue)
+		}
+		if storeErr != nil {
+			slog.Warn("the next send without --sequence will not know this sequenceId", "err", storeErr)
+		}
+		return flagValue, nil
+	}
+	if storeErr != nil {
+		return 0, storeErr
+	}
+	last, err := store.last(sessionID)
+	if err != nil {
+		return 0, err
+	}
+	next := last + 1
+	if err := store.record(sessionID, next); err != nil {
+		return 0, fmt.Errorf("%w: pass --sequence %d to send without remembering it", err, next)
+	}
+	if last == 0 {
+		fmt.Fprintf(os.Stderr, "agentshape: sequenceId 1: the first message from this machine to session %s (--sequence sets it)\n", sessionID)
+	} else {
+		fmt.Fprintf(os.Stderr, "agentshape: sequenceId %d: one more than the last this machine sent to session %s (--sequence sets it)\n", next, sessionID)
+	}
+	return next, nil
+}
+
+// forgetSequence drops what nextSequence remembered of an ended session.
+func forgetSequence(sessionID string) {
+	store, err := userSequenceStore()
+	if err == nil {
+		err = store.forget(sessionID)
+	}
+	if err != nil {
+		slog.Debug("could not remove the session's sequenceId state", "err", err)
+	}
 }
