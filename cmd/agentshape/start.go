@@ -46,7 +46,7 @@ func newStartCmd() *cobra.Command {
 		rf                                              runtimeFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "start --manifest PIPELINE.yaml --agent-id ID --context CONTEXT.json [--request BASE.json] [--end]",
+		Use:   "start --manifest PIPELINE.yaml --context CONTEXT.json [--agent-id ID] [--request BASE.json] [--end]",
 		Short: "Shape, validate and send the Start Session request; print the outcome",
 		Long: `start runs the plugin pipeline over the Start Session request (as "shape" does), validates the
 result against the Agent API schema, sends it and prints the outcome as JSON on stdout, shaped like the
@@ -63,8 +63,11 @@ Where it sends:
     (My Domain https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA); stderr says so.
 
 With --end the session is ended right away (x-session-end-reason: UserRequest) and the output gains
-an "end" member with that call's outcome. The context's agentId and org.myDomain default to
---agent-id and the target's My Domain.
+an "end" member with that call's outcome.
+
+The agent is --agent-id or, without it, the context's agentId (stderr says so); both given and
+different is a usage error. Plugins see that agent as the context's agentId; the context's
+org.myDomain defaults to the target's My Domain.
 
 Exit codes: 0 the API answered 200; 1 a plugin failed; 2 bad flags or unreadable input;
 3 the shaped request (or the agent ID) is invalid and was not sent; 4 the API answered with an
@@ -81,8 +84,8 @@ exception; 5 the API could not be reached.`,
 			if err := positive("--timeout", timeout, "the API's own limit is 120s, the default"); err != nil {
 				return err
 			}
-			if err := agentapi.ValidateAgentID(agentID); err != nil {
-				return withCode(exitInvalid, fmt.Errorf("--agent-id: %w; nothing was sent", err))
+			if err := checkAgentIDFlag(agentID); err != nil {
+				return err
 			}
 			if err := oneStdin(contextPath, requestPath); err != nil {
 				return err
@@ -105,8 +108,8 @@ exception; 5 the API could not be reached.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			if actx.AgentID != "" && actx.AgentID != agentID {
-				slog.Warn("the context's agentId differs from --agent-id; plugins see --agent-id", "context", actx.AgentID, "flag", agentID)
+			if agentID, err = resolveAgentID(agentID, actx.AgentID, contextPath); err != nil {
+				return err
 			}
 			actx.AgentID = agentID
 			if actx.Org.MyDomain == "" {
@@ -172,14 +175,13 @@ exception; 5 the API could not be reached.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&manifestPath, "manifest", "m", "", "pipeline manifest (YAML; plugin paths relative to it)")
-	f.StringVar(&agentID, "agent-id", "", "the agent's ID (0Xx…, 15 or 18 characters, from the agent details page URL)")
+	f.StringVar(&agentID, "agent-id", "", "the agent's ID (0Xx…, 15 or 18 characters, from the agent details page URL); default: the context's agentId")
 	f.StringVarP(&contextPath, "context", "c", "", "context JSON file passed to every plugin (\"-\" reads stdin)")
 	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {})")
 	f.BoolVar(&end, "end", false, "end the session after it started (x-session-end-reason: UserRequest)")
 	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
 	rf.register(f)
 	_ = cmd.MarkFlagRequired("manifest")
-	_ = cmd.MarkFlagRequired("agent-id")
 	_ = cmd.MarkFlagRequired("context")
 	return cmd
 }

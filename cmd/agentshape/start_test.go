@@ -195,7 +195,7 @@ func TestStartUsageErrors(t *testing.T) {
 		{name: "bad agent id", args: []string{"start", "-m", demoManifest, "-c", demoContext, "--agent-id", "001AA0000000001AAA"}, code: exitInvalid, inErr: `starts with "0Xx"`},
 		{name: "partial env", env: map[string]string{envMyDomain: "https://acme.my.salesforce.com"}, args: []string{"start", "-m", demoManifest, "-c", demoContext, "--agent-id", emulator.DemoAgentID}, code: exitUsage, inErr: "SF_CLIENT_ID, SF_CLIENT_SECRET not"},
 		{name: "missing manifest", args: []string{"start", "-m", "/nonexistent.yaml", "-c", demoContext, "--agent-id", emulator.DemoAgentID}, code: exitUsage, inErr: "nonexistent"},
-		{name: "no agent id flag", args: []string{"start", "-m", demoManifest, "-c", demoContext}, code: exitUsage, inErr: "agent-id"},
+		{name: "no agent id anywhere", args: []string{"start", "-m", demoManifest, "-c", writeShapeFile(t, "ctx.json", `{"user": {"locale": "en_US"}}`)}, code: exitUsage, inErr: "--agent-id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
