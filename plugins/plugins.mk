@@ -9,9 +9,14 @@
 #                                      (clang --target=wasm32-wasi -mexec-model=reactor, C kit on the include path)
 #   plugins/testdata/**/<x>.wat        WAT         -> plugins/build/testdata/**/<x>.wasm (wat2wasm)
 #   plugins/testdata/**/<x>.c          C           -> plugins/build/testdata/**/<x>.wasm
+#   plugins/testdata/**/<x>/main.go    Go reactor  -> plugins/build/testdata/**/<x>.wasm
 #
 # Test-data C files build as reactors; a file containing the marker
 # `agentshape:command` builds as a WASI command module (_start) instead.
+# Test-data Go plugins build like the examples; a main.go containing the
+# marker `agentshape:no-c-shared` builds WITHOUT -buildmode=c-shared (the
+# mistake `plugin inspect` and the gate diagnose). plugins/testdata/kitbench/go
+# is built by plugins/assemblyscript.mk.
 # AssemblyScript plugins come from plugins/assemblyscript.mk (Makefile hook).
 #
 # Builds are incremental (C and WAT outputs depend on their sources and the C
@@ -38,10 +43,12 @@ PLUGINS_C_KIT    := $(wildcard plugins/kits/c/*.h)
 
 PLUGINS_TD_WAT   := $(call plugins_find,plugins/testdata,-name '*.wat')
 PLUGINS_TD_C     := $(call plugins_find,plugins/testdata,-name '*.c')
+PLUGINS_TD_GO    := $(filter-out plugins/testdata/kitbench/%,$(call plugins_find,plugins/testdata,-name main.go))
 
 PLUGINS_OUT := $(foreach n,$(PLUGINS_GO_NAMES) $(PLUGINS_C_NAMES),$(PLUGINS_BUILD)/$(n).wasm) \
 	$(patsubst plugins/testdata/%.wat,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_WAT)) \
-	$(patsubst plugins/testdata/%.c,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_C))
+	$(patsubst plugins/testdata/%.c,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_C)) \
+	$(patsubst plugins/testdata/%/main.go,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_GO))
 
 .PHONY: plugins plugins-list plugins-clean
 ## plugins: build every plugin (Go, C, WAT test data) into plugins/build
@@ -71,6 +78,16 @@ $(PLUGINS_BUILD)/$(1).wasm: plugins-force
 	@if cmp -s $$@.tmp $$@; then rm -f $$@.tmp; else mv -f $$@.tmp $$@; echo "plugins: built $$@ (go)"; fi
 endef
 $(foreach n,$(PLUGINS_GO_NAMES),$(eval $(call plugins_go_rule,$(n))))
+
+# Go test-data plugins: the same, from plugins/testdata/<dir>/main.go.
+define plugins_td_go_rule
+$(PLUGINS_BUILD)/testdata/$(1).wasm: plugins-force
+	@mkdir -p $$(@D)
+	@mode=-buildmode=c-shared; grep -q 'agentshape:no-c-shared' plugins/testdata/$(1)/main.go && mode=; \
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(PLUGINS_GO) build $$$$mode -trimpath -o $$@.tmp ./plugins/testdata/$(1)
+	@if cmp -s $$@.tmp $$@; then rm -f $$@.tmp; else mv -f $$@.tmp $$@; echo "plugins: built $$@ (go)"; fi
+endef
+$(foreach d,$(patsubst plugins/testdata/%/main.go,%,$(PLUGINS_TD_GO)),$(eval $(call plugins_td_go_rule,$(d))))
 
 .PHONY: plugins-force
 plugins-force:

@@ -35,9 +35,11 @@ func newConformanceCmd() *cobra.Command {
   1. the plugin-contract features embedded in agentshape (features/plugincontract);
   2. ABI checks: exports, imports, the ABI v1 marker, memory within limits;
   3. --cases generated contexts (locales, time zones, missing members, unicode, empty and
-     huge values): every answer must be a valid start-session-request (or a refusal with a
-     code and a message), identical when re-run with the same --seed, within the limits,
-     and must never set a reserved field such as the Tenant Key ID;
+     huge values): every answer must be a valid start-session-request (or a deliberate
+     refusal with a code of the plugin's own and a message), identical when re-run with the
+     same --seed, within the limits, and must never set a reserved field such as the Tenant
+     Key ID. A panic (the Go kit's plugin_panic), a trap, an ABI error or any fault code
+     plugins/ABI.md §6.1 reserves fails the scenario it happened in;
   4. an end-to-end Start Session against the embedded Agent API emulator.
 
 A manifest's plugins run with the grants the manifest gives them; a plugin checked on its own

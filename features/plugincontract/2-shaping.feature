@@ -9,6 +9,10 @@ Feature: Plugin contract: shaping a request
     And a valid request as the earlier plugins would have left it
 
   Rule: A plugin answers with a whole request or a refusal a person can act on
+    A refusal is deliberate: the plugin declines with a code of its own and a message. A crash is
+    not a refusal: a panic (the Go kit answers "plugin_panic"), a trap, a broken limit, an ABI error,
+    or any other code plugins/ABI.md §6.1 reserves for faults fails the scenario it happened in,
+    whatever that scenario checks.
 
     @contract:answer
     Scenario: A typical context gets a valid request

@@ -4,7 +4,9 @@ Feature: Plugin contract: generated cases
   missing attributes, unicode, empty and huge values. Every case must keep the contract. When one
   does not, the gate shrinks the case — it drops context members one by one while the failure
   persists — writes the smallest envelope that still breaks the plugin, and prints the command that
-  replays it.
+  replays it. A fault on any case — a panic, a trap, a broken limit, an ABI error or a reserved fault
+  code (plugins/ABI.md §6.1) — fails every scenario that shaped that case; a deliberate refusal
+  with the plugin's own code does not.
 
   Background:
     Given the plugin under test

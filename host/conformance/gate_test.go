@@ -169,15 +169,7 @@ func checkReproducer(t *testing.T, wasm string, f conformance.Failure) {
 		t.Fatalf("reproducer envelope is not a valid plugin input: %v %v", err, vs)
 	}
 	ctx := context.Background()
-	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: conformance.DefaultSeed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(ctx)
-	p, err := rt.Load(ctx, plugin.Spec{Path: wasm, Limits: plugin.Limits{PoolSize: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadForReplay(t, wasm, nil)
 	out1, err1 := p.Call(ctx, env)
 	out2, err2 := p.Call(ctx, env)
 	switch f.Check {
@@ -390,4 +382,135 @@ func TestGateBlamesReservedFieldSetInPassing(t *testing.T) {
 	var b strings.Builder
 	_ = rep.WriteText(&b)
 	t.Fatalf("no reserved failure blaming sets-it:\n%s", b.String())
+}
+
+// scenarioStatus maps each scenario name of rep to its status.
+func scenarioStatus(rep *conformance.Report) map[string]string {
+	st := map[string]string{}
+	for _, f := range rep.Features {
+		for _, s := range f.Scenarios {
+			st[s.Name] = s.Status()
+		}
+	}
+	return st
+}
+
+// TestGateFailsAPanicAsAFault: a Go plugin doing an unchecked type assertion
+// on a missing attribute panics; the Go kit answers plugin_panic, and the
+// gate counts that as a fault of every scenario it happened in — not as a
+// refusal (plugins/ABI.md §6.1). Before the rule it passed all scenarios.
+func TestGateFailsAPanicAsAFault(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/broken/unchecked-attribute")
+	rep := run(t, conformance.Options{Plugin: wasm, Cases: 10})
+	var txt strings.Builder
+	_ = rep.WriteText(&txt)
+	if !rep.Failed() {
+		t.Fatalf("the gate passed a plugin that panics on a missing attribute:\n%s", txt.String())
+	}
+	st := scenarioStatus(rep)
+	for _, name := range []string{
+		"An empty context does not break the plugin",
+		"Every answer is a request or a refusal, within limits",
+		"Every shaped request is valid",
+		"Every shaped request leaves the reserved fields alone",
+		"Every case gives the same answer when run again with the same seed",
+	} {
+		if st[name] != "failed" {
+			t.Errorf("scenario %q is %q; the panic happened in it, so it must fail", name, st[name])
+		}
+	}
+	// The typical context has a string tier: no panic there, nothing fails.
+	for _, name := range []string{"A typical context gets a valid request", "The shaped request starts a session"} {
+		if st[name] != "passed" {
+			t.Errorf("scenario %q is %q; the plugin does not panic on it", name, st[name])
+		}
+	}
+	var hit *conformance.Failure
+	for i, f := range rep.Failures {
+		if f.Plugin != "unchecked-attribute" || f.Check != "answer" {
+			t.Errorf("unexpected failure: %s", f)
+		}
+		if strings.Contains(f.Message, "plugin_panic") && strings.Contains(f.Message, "not a refusal") && hit == nil {
+			hit = &rep.Failures[i]
+		}
+	}
+	if hit == nil {
+		t.Fatalf("no answer failure naming plugin_panic as a fault:\n%s", txt.String())
+	}
+	if !strings.Contains(hit.Message, "interface conversion") || !strings.Contains(hit.Message, "v, ok :=") {
+		t.Errorf("the failure does not carry the panic and the fix: %s", hit.Message)
+	}
+	checkReproducer(t, wasm, *hit)
+	out, err := replay(t, wasm, hit.Envelope, nil)
+	if err != nil || !strings.Contains(string(out), `"code":"plugin_panic"`) {
+		t.Fatalf("replaying the reproducer gave %s, %v; want the plugin_panic answer", out, err)
+	}
+}
+
+// TestGateTellsARefusalFromAFault: one plugin refusing every request, once
+// with a code of its own (a deliberate refusal: only the end-to-end scenario,
+// which needs a session, fails) and once with a reserved fault code (a fault:
+// every scenario that shaped a request fails).
+func TestGateTellsARefusalFromAFault(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/ckit/refuse")
+	deliberate := run(t, conformance.Options{Plugin: wasm, Cases: 5,
+		Config: map[string]any{"mode": "given", "code": "not_for_this_org", "message": "this plugin serves another org"}})
+	for name, status := range scenarioStatus(deliberate) {
+		want := "passed"
+		if name == "The shaped request starts a session" {
+			want = "failed"
+		}
+		if status != want {
+			t.Errorf("deliberate refusal: scenario %q is %s, want %s", name, status, want)
+		}
+	}
+	for _, f := range deliberate.Failures {
+		if f.Check != "e2e" {
+			t.Errorf("deliberate refusal: unexpected failure %s", f)
+		}
+	}
+	fault := run(t, conformance.Options{Plugin: wasm, Cases: 5,
+		Config: map[string]any{"mode": "given", "code": "out_of_memory", "message": "the kit ran out of memory"}})
+	st := scenarioStatus(fault)
+	for _, name := range []string{"A typical context gets a valid request", "An empty context does not break the plugin",
+		"Shaping the same envelope twice gives the same answer", "The Tenant Key ID is reserved for internal use and stays unset",
+		"Every shaped request is valid", "The shaped request starts a session"} {
+		if st[name] != "failed" {
+			t.Errorf("fault code: scenario %q is %s, want failed", name, st[name])
+		}
+	}
+	found := false
+	for _, f := range fault.Failures {
+		found = found || (f.Check == "answer" && strings.Contains(f.Message, "fault code out_of_memory"))
+	}
+	if !found {
+		t.Errorf("no answer failure naming the fault code: %v", fault.Failures)
+	}
+}
+
+// loadForReplay loads wasm into a deterministic runtime seeded as the gate's
+// default, as the reproducer command does; the runtime closes with the test.
+func loadForReplay(t *testing.T, wasm string, config map[string]any) *plugin.Plugin {
+	t.Helper()
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: conformance.DefaultSeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close(ctx) })
+	p, err := rt.Load(ctx, plugin.Spec{Path: wasm, Config: config, Limits: plugin.Limits{PoolSize: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// replay calls wasm once on the envelope in file.
+func replay(t *testing.T, wasm, file string, config map[string]any) ([]byte, error) {
+	t.Helper()
+	env, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadForReplay(t, wasm, config).Call(context.Background(), env)
 }

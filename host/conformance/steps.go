@@ -222,6 +222,9 @@ type scenario struct {
 	request []byte
 	answers []answer
 	outcome *agentapi.Outcome
+	// shapedAll and shapedAgain record that this scenario shaped the
+	// generated cases (first run, second run): their faults are its faults.
+	shapedAll, shapedAgain bool
 }
 
 // InitScenario registers the plugin-contract steps for one scenario, with
@@ -242,24 +245,66 @@ func (g *gate) InitScenario(sc StepRegistrar) {
 	sc.Step(`^the plugin shapes the request$`, s.shapeN(1))
 	sc.Step(`^the plugin shapes the request twice$`, s.shapeN(2))
 	sc.Step(`^the answer is a request or a refusal with a code and a message$`, s.answerIsRequestOrRefusal)
-	sc.Step(`^a shaped request is valid against "([^"]*)"$`, s.shapedRequestValid)
-	sc.Step(`^both answers are identical$`, s.bothIdentical)
-	sc.Step(`^a shaped request sets no reserved field$`, s.noReserved)
+	sc.Step(`^a shaped request is valid against "([^"]*)"$`, s.then1(s.shapedRequestValid))
+	sc.Step(`^both answers are identical$`, s.then(s.bothIdentical))
+	sc.Step(`^a shaped request sets no reserved field$`, s.then(s.noReserved))
 	// generated.feature
 	sc.Step(`^the generated cases$`, func() { g.generate() })
-	sc.Step(`^the plugin shapes every generated case$`, g.shapeAll)
-	sc.Step(`^the plugin shapes every generated case again, in reverse order, on a fresh runtime$`, g.shapeAllAgain)
+	sc.Step(`^the plugin shapes every generated case$`, func() error { s.shapedAll = true; return g.shapeAll() })
+	sc.Step(`^the plugin shapes every generated case again, in reverse order, on a fresh runtime$`, func() error { s.shapedAgain = true; return g.shapeAllAgain() })
 	sc.Step(`^every call stays within its limits$`, g.allWithinLimits)
 	sc.Step(`^every answer is a request or a refusal with a code and a message$`, g.allAnswers)
-	sc.Step(`^every shaped request is valid against "([^"]*)"$`, g.allValid)
-	sc.Step(`^no shaped request sets a reserved field$`, g.allNoReserved)
-	sc.Step(`^every answer is identical to the first run's$`, g.allIdentical)
+	sc.Step(`^every shaped request is valid against "([^"]*)"$`, s.then1(g.allValid))
+	sc.Step(`^no shaped request sets a reserved field$`, s.then(g.allNoReserved))
+	sc.Step(`^every answer is identical to the first run's$`, s.then(g.allIdentical))
 	// end-to-end.feature
 	sc.Step(`^the Agent API emulator with its default org$`, g.startEmulator)
 	sc.Step(`^a valid request for the emulator's org, as the earlier plugins would have left it$`, s.validBaseForEmulator)
 	sc.Step(`^the plugin shapes the request for the emulator's org$`, s.shapeForEmulator)
 	sc.Step(`^the shaped request is sent with Start Session$`, s.sendStartSession)
 	sc.Step(`^the outcome is "([^"]*)"$`, s.outcomeIs)
+}
+
+// then wraps a Then step so that it first fails on any fault of the calls
+// this scenario made (plugins/ABI.md §6.1: a panic, a trap, a broken limit,
+// an ABI error or a kit fault fails the scenario it happened in, whatever
+// the scenario checks), then makes its own check.
+func (s *scenario) then(check func() error) func() error {
+	return func() error {
+		if err := stepError(s.faults()); err != nil {
+			return err
+		}
+		return check()
+	}
+}
+
+// then1 is then for a step taking one argument.
+func (s *scenario) then1(check func(string) error) func(string) error {
+	return func(arg string) error {
+		return s.then(func() error { return check(arg) })()
+	}
+}
+
+// faults reports the faults among the answers this scenario produced:
+// limits first, then the others, each with its minimal reproducer.
+func (s *scenario) faults() []Failure {
+	var fs []Failure
+	for _, a := range s.answers {
+		if a.Err != nil && limitError(a.Err) {
+			fs = append(fs, s.g.failAt("limits", a.Err.Error(), a.Plugin, s.label(), a))
+		}
+	}
+	fs = append(fs, s.answerFaults()...)
+	if s.shapedAll {
+		fs = append(fs, s.g.collectFailures(s.g.limitFaults)...)
+		fs = append(fs, s.g.collectFailures(s.g.answerFaults)...)
+	}
+	if s.shapedAgain {
+		fs = append(fs, s.g.collectFailures(func(i int) []Failure {
+			return s.g.faultsOf(s.g.cases[i], s.g.run2[i])
+		})...)
+	}
+	return fs
 }
 
 func (s *scenario) pluginUnderTest() error {
@@ -324,33 +369,20 @@ func (s *scenario) label() string {
 	return "typical context"
 }
 
-// answerFault is the failure an answer's fault amounts to, or nil.
-func (g *gate) answerFault(a answer, label string) *Failure {
-	if a.Err == nil {
-		return nil
-	}
-	check := "answer"
-	if limitError(a.Err) {
-		check = "limits"
-	}
-	f := g.failAt(check, a.Err.Error(), a.Plugin, label, a)
-	return &f
+func (s *scenario) answerIsRequestOrRefusal() error {
+	return stepError(s.faults())
 }
 
-func (s *scenario) answerIsRequestOrRefusal() error {
+// answerFaults reports the answers of this scenario that are faults other
+// than broken limits.
+func (s *scenario) answerFaults() []Failure {
 	var fs []Failure
 	for _, a := range s.answers {
-		switch {
-		case a.Err == nil:
-		case limitError(a.Err):
-			fs = append(fs, s.g.failAt("limits", a.Err.Error(), a.Plugin, s.label(), a))
-		default:
-			fs = append(fs, s.g.report("answer", a.Err.Error(), "", a.Plugin, s.asCase(), a, func(x, _ answer) bool {
-				return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
-			}))
+		if a.Err != nil && !limitError(a.Err) {
+			fs = append(fs, s.g.answerFault(s.asCase(), a))
 		}
 	}
-	return stepError(fs)
+	return fs
 }
 
 func (s *scenario) shapedRequestValid(schema string) error {
@@ -635,6 +667,11 @@ func (s *scenario) asCase() Case {
 // failure recorded for each distinct problem comes with the smallest
 // envelope that shows it: the minimal reproducer.
 func (g *gate) collect(check func(i int) []Failure) error {
+	return stepError(g.collectFailures(check))
+}
+
+// collectFailures is collect returning the failures.
+func (g *gate) collectFailures(check func(i int) []Failure) []Failure {
 	order := make([]int, len(g.cases))
 	size := make([]int, len(g.cases))
 	for i, c := range g.cases {
@@ -647,19 +684,38 @@ func (g *gate) collect(check func(i int) []Failure) error {
 	for _, i := range order {
 		fs = append(fs, check(i)...)
 	}
-	return stepError(fs)
+	return fs
 }
 
-func (g *gate) allWithinLimits() error {
-	return g.collect(func(i int) []Failure {
-		var fs []Failure
-		for _, a := range g.run1[i] {
-			if a.Err != nil && limitError(a.Err) {
-				fs = append(fs, g.failAt("limits", a.Err.Error(), a.Plugin, caseLabel(g.cases[i]), a))
-				break
-			}
+func (g *gate) allWithinLimits() error { return g.collect(g.limitFaults) }
+
+// limitFaults reports the first broken limit of case i's first run.
+func (g *gate) limitFaults(i int) []Failure {
+	for _, a := range g.run1[i] {
+		if a.Err != nil && limitError(a.Err) {
+			return []Failure{g.failAt("limits", a.Err.Error(), a.Plugin, caseLabel(g.cases[i]), a)}
 		}
-		return fs
+	}
+	return nil
+}
+
+// faultsOf reports answer a of case c if it is a fault of any kind.
+func (g *gate) faultsOf(c Case, a answer) []Failure {
+	switch {
+	case a.Err == nil:
+		return nil
+	case limitError(a.Err):
+		return []Failure{g.failAt("limits", a.Err.Error(), a.Plugin, caseLabel(c), a)}
+	}
+	return []Failure{g.answerFault(c, a)}
+}
+
+// answerFault records answer a of case c, a fault other than a broken
+// limit, shrinking c to the smallest context that still gives that plugin
+// such a fault.
+func (g *gate) answerFault(c Case, a answer) Failure {
+	return g.report("answer", a.Err.Error(), "", a.Plugin, c, a, func(x, _ answer) bool {
+		return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
 	})
 }
 
@@ -677,16 +733,16 @@ func (g *gate) report(check, message, detail, plugin string, c Case, a answer, s
 	return g.failDetail(check, message, detail, plugin, caseLabel(c), a)
 }
 
-func (g *gate) allAnswers() error {
-	return g.collect(func(i int) []Failure {
-		a := g.run1[i][0]
-		if a.Err == nil || limitError(a.Err) {
-			return nil
-		}
-		return []Failure{g.report("answer", a.Err.Error(), "", a.Plugin, g.cases[i], a, func(x, _ answer) bool {
-			return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
-		})}
-	})
+func (g *gate) allAnswers() error { return g.collect(g.answerFaults) }
+
+// answerFaults reports case i's first answer if it is a fault other than a
+// broken limit.
+func (g *gate) answerFaults(i int) []Failure {
+	a := g.run1[i][0]
+	if a.Err == nil || limitError(a.Err) {
+		return nil
+	}
+	return []Failure{g.answerFault(g.cases[i], a)}
 }
 
 func (g *gate) allValid(schema string) error {
@@ -804,8 +860,8 @@ func (s *scenario) shapeForEmulator() error {
 	s.context.Org = abi.Org{MyDomain: emulator.DemoMyDomain}
 	a := r.shape(s.g.ctx, s.context, s.request)
 	s.answers = []answer{a}
-	if f := s.g.answerFault(a, "emulator org"); f != nil {
-		return stepError([]Failure{*f})
+	if fs := s.g.faultsOf(Case{Index: -1, Label: "emulator org", Context: s.context, Request: s.request}, a); len(fs) > 0 {
+		return stepError(fs)
 	}
 	if a.Refusal != nil {
 		return stepError([]Failure{s.g.failAt("e2e", "the plugin refused a context for the emulator's org: "+a.Refusal.Error(), a.Plugin, "emulator org", a)})

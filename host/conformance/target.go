@@ -99,6 +99,20 @@ type stoppedError struct{ err error }
 func (e stoppedError) Error() string { return e.err.Error() }
 func (e stoppedError) Unwrap() error { return e.err }
 
+// kitFault is an answer carrying a reserved fault code (plugins/ABI.md
+// §6.1): the plugin broke — the Go kit reports a panic as plugin_panic — and
+// its kit said so through the refusal channel. The gate counts it as a fault.
+type kitFault struct {
+	plugin  string
+	refusal abi.PluginError
+	code    abi.FaultCode
+}
+
+func (e kitFault) Error() string {
+	return fmt.Sprintf("plugin %q crashed: its answer carries the fault code %s (%s: %s), which is a fault, not a refusal (plugins/ABI.md §6.1): %s",
+		e.plugin, e.refusal.Code, e.code.Meaning, e.refusal.Message, e.code.Fix)
+}
+
 // limitError reports whether err is a broken limit (time, memory, output size).
 func limitError(err error) bool {
 	return errors.Is(err, plugin.ErrTimeout) || errors.Is(err, plugin.ErrMemoryLimit) || errors.Is(err, plugin.ErrOutputTooLarge)
@@ -135,6 +149,10 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 		case err != nil:
 			a.Err, a.Plugin = fmt.Errorf("plugin %s: %w", p.Name(), err), p.Name()
 		case refusal != nil:
+			if fc, ok := abi.LookupFaultCode(refusal.Code); ok {
+				a.Err, a.Plugin = kitFault{plugin: p.Name(), refusal: *refusal, code: fc}, p.Name()
+				break
+			}
 			a.Refusal, a.Plugin = refusal, p.Name()
 		}
 		st.Request = next
