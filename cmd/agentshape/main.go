@@ -82,6 +82,7 @@ a pipeline of sandboxed WebAssembly plugins, validates it against JSON Schemas, 
 	// --version prints what `agentshape version` prints.
 	root.Version = versionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, "print the version and the commit it was built from")
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
 	for _, f := range commandFactories {
 		root.AddCommand(f())
