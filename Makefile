@@ -12,6 +12,9 @@ GO          ?= go
 BIN         := bin/agentshape
 GOTESTFLAGS ?=
 export CGO_ENABLED ?= 1
+# The checkout is a Go workspace (go.work): the root module and the Go kit's
+# own module, plugins/kits/go/shapekit, which ./... does not reach.
+GO_PKGS     := ./... ./plugins/kits/go/shapekit/...
 
 # What `agentshape --version` says (internal/version, set with -ldflags -X):
 # the nearest v* tag (git describe: v0.2.0, v0.2.0-3-g1a2b3c4, …-dirty) or
@@ -84,12 +87,12 @@ endif
 vet:
 	@fmt_out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null))"; \
 	if [ -n "$$fmt_out" ]; then echo "gofmt needed on:"; echo "$$fmt_out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet $(GO_PKGS)
 	$(GOBUILD) ./cmd/... ./host/... ./schemas/...
 
 ## unit: all Go tests except the Pact contracts (those need libpact_ffi)
 unit: setup plugins
-	$(GO) test $(GOTESTFLAGS) $$($(GO) list ./... | grep -v /contracts)
+	$(GO) test $(GOTESTFLAGS) $$($(GO) list $(GO_PKGS) | grep -v /contracts)
 
 ## test: the README's test command: vet, unit, features, fuzz seeds, contracts
 test: setup plugins vet unit contracts
@@ -100,7 +103,7 @@ demo: toolchains build plugins
 
 ## bench: every benchmark, one run, with allocations
 bench: plugins
-	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /contracts)
+	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list $(GO_PKGS) | grep -v /contracts)
 
 clean:
 	rm -rf bin plugins/build $(DIST_DIR)

@@ -26,7 +26,7 @@ AS_TESTDATA_ENTRIES := $(shell find plugins/testdata -path '*/assembly/index.ts'
 AS_WASM := $(patsubst plugins/examples/%/assembly/index.ts,plugins/build/%.wasm,$(AS_EXAMPLE_ENTRIES)) \
            $(patsubst plugins/testdata/%/assembly/index.ts,plugins/build/testdata/%.wasm,$(AS_TESTDATA_ENTRIES))
 
-KITBENCH_GO_SRC := $(wildcard plugins/testdata/kitbench/go/*.go) $(wildcard plugins/kits/go/shapekit/*.go) $(wildcard host/abi/*.go) go.mod go.sum
+KITBENCH_GO_SRC := $(wildcard plugins/testdata/kitbench/go/*.go) $(wildcard plugins/kits/go/shapekit/*.go) plugins/kits/go/shapekit/go.mod $(wildcard host/abi/*.go) go.mod go.sum go.work
 
 .PHONY: plugins-as as-kit
 plugins-as: $(AS_WASM) plugins/build/testdata/kitbench/go.wasm

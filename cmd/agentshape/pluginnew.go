@@ -2,19 +2,15 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/internal/version"
 	"github.com/agentshape/agentshape/plugins/scaffold"
 )
 
 func init() { registerPlugin(newPluginNewCmd) }
-
-// agentshapeDirEnv names the agentshape checkout Go plugin projects take the Go kit from.
-const agentshapeDirEnv = "AGENTSHAPE_DIR"
 
 func newPluginNewCmd() *cobra.Command {
 	var opts scaffold.Options
@@ -23,16 +19,18 @@ func newPluginNewCmd() *cobra.Command {
 		Short: "Create a ready-to-build plugin project (Go, C or AssemblyScript)",
 		Long: `new writes a plugin project that builds and passes agentshape conformance as generated:
 the plugin source with a working shape function (it sets a custom variable from context.channel),
-the kit, a Makefile (build, test, inspect, conformance, pin, shape), golden tests run through the
-real host with agentshape plugin call, a unit test (Go), a pipeline.yaml entry and a README.
+a copy of the kit, a Makefile (build, test, inspect, conformance, pin, shape), golden tests run
+through the real host with agentshape plugin call, a unit test (Go), a pipeline.yaml entry, CI for
+GitHub Actions and GitLab (install agentshape, build, test, gate with a JUnit report) and a README.
 
 NAME is lower-case letters, digits and hyphens; the project goes to --dir (default ./NAME), which
 must not exist or be empty. Nothing is written when anything fails.
 
-Go projects take the Go kit from an agentshape checkout through a go.mod replace directive:
---agentshape-dir (or $AGENTSHAPE_DIR) names it; inside a checkout it is found automatically.
-C projects get a copy of agentshape.h; AssemblyScript projects a copy of the kit and a package.json
-pinning the compiler from npm.`,
+The project needs no agentshape checkout: Go projects get the Go kit module (standard library only)
+in ./shapekit, which go.mod points at with a relative replace, so they build offline; C projects get
+a copy of agentshape.h; AssemblyScript projects a copy of the kit and a package.json pinning the
+compiler from npm. The CI installs this agentshape's version (the latest release for a
+development build).`,
 		Example: `  agentshape plugin new order-tier --lang go
   agentshape plugin new order-tier --lang c --dir plugins/order-tier
   agentshape plugin new order-tier --lang assemblyscript && make -C order-tier check`,
@@ -44,14 +42,7 @@ pinning the compiler from npm.`,
 				return withCode(exitUsage, fmt.Errorf("--lang: %w", err))
 			}
 			opts.Lang = lang
-			if lang == scaffold.Go && opts.AgentshapeDir == "" {
-				opts.AgentshapeDir = os.Getenv(agentshapeDirEnv)
-				if opts.AgentshapeDir == "" {
-					if root, err := catalog.RepoRoot(); err == nil {
-						opts.AgentshapeDir = root
-					}
-				}
-			}
+			opts.AgentshapeVersion = version.Current().Version
 			res, err := scaffold.New(opts)
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -67,7 +58,8 @@ pinning the compiler from npm.`,
 	}
 	cmd.Flags().StringVar(&opts.Lang, "lang", "", "language: go, c or assemblyscript (required)")
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "project directory to create (default ./NAME)")
-	cmd.Flags().StringVar(&opts.AgentshapeDir, "agentshape-dir", "", "Go only: the agentshape checkout providing the Go kit (default $AGENTSHAPE_DIR, or the checkout around the working directory)")
+	cmd.Flags().String("agentshape-dir", "", "ignored: the Go kit comes with agentshape")
+	_ = cmd.Flags().MarkDeprecated("agentshape-dir", "the Go kit now comes with agentshape (./shapekit in the project), so no checkout is needed; the flag is ignored")
 	_ = cmd.MarkFlagRequired("lang")
 	return cmd
 }

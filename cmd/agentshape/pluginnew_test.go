@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
@@ -30,28 +36,121 @@ func buildCLI(t *testing.T) string {
 	return bin
 }
 
-// TestPluginNewBuildsAndPasses generates a project in every language, then
-// builds it with the real toolchain and runs its own targets exactly as an
-// author would: unit and golden tests, inspect, the conformance gate, pin
-// and a one-plugin shape.
+// offlineEnv is the environment of a plugin team's machine with no module
+// proxy and no agentshape checkout: GOPROXY=off, GOFLAGS=-mod=mod (go may
+// resolve and record modules, but only from what is on disk), no toolchain
+// download, npm from its cache, and agentshape found on PATH in bin.
+func offlineEnv(bin string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "GOPROXY", "GOFLAGS", "GOTOOLCHAIN", "GOWORK", "MAKEFLAGS", "AGENTSHAPE", "AGENTSHAPE_DIR", "PATH":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "MAKEFLAGS=",
+		"npm_config_prefer_offline=true", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// ciStep is one command of a generated CI file, with the name GitHub shows.
+type ciStep struct{ name, run string }
+
+// ciCommands reads the commands the generated GitHub workflow runs, in
+// order, and checks .gitlab-ci.yml runs the same ones.
+func ciCommands(t *testing.T, dir string) []ciStep {
+	t.Helper()
+	var gh struct {
+		Jobs map[string]struct {
+			Container string `yaml:"container"`
+			Steps     []struct {
+				Name string `yaml:"name"`
+				Uses string `yaml:"uses"`
+				Run  string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	var gl map[string]struct {
+		Image        string   `yaml:"image"`
+		BeforeScript []string `yaml:"before_script"`
+		Script       []string `yaml:"script"`
+		Artifacts    struct {
+			Reports struct {
+				JUnit string `yaml:"junit"`
+			} `yaml:"reports"`
+		} `yaml:"artifacts"`
+	}
+	for file, v := range map[string]any{".github/workflows/agentshape.yml": &gh, ".gitlab-ci.yml": &gl} {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s is not YAML: %v\n%s", file, err, b)
+		}
+	}
+	job, ok := gh.Jobs["gate"]
+	if !ok || len(gl) != 1 {
+		t.Fatalf("want one GitHub job \"gate\" and one GitLab job; got %d and %d", len(gh.Jobs), len(gl))
+	}
+	var steps []ciStep
+	var ghRuns []string
+	for _, s := range job.Steps {
+		if s.Run != "" {
+			steps = append(steps, ciStep{s.Name, s.Run})
+			ghRuns = append(ghRuns, s.Run)
+		}
+	}
+	for name, j := range gl {
+		if got := append(append([]string(nil), j.BeforeScript...), j.Script...); !slices.Equal(got, ghRuns) {
+			t.Errorf("GitLab job %s runs\n  %q\nGitHub runs\n  %q", name, got, ghRuns)
+		}
+		if j.Image != job.Container {
+			t.Errorf("GitLab image %q, GitHub container %q", j.Image, job.Container)
+		}
+		if j.Artifacts.Reports.JUnit != "build/conformance.xml" {
+			t.Errorf("GitLab does not read the gate's JUnit report: %q", j.Artifacts.Reports.JUnit)
+		}
+	}
+	return steps
+}
+
+// TestPluginNewBuildsAndPasses generates a project in every language in an
+// empty directory outside any checkout, with no module proxy, then runs the
+// commands of its generated CI workflow in order, as CI would — the
+// install step runs this checkout's agentshape instead, and the toolchain
+// step is left to this machine's toolchains — and then the author's other
+// targets: pin and a one-plugin shape.
 func TestPluginNewBuildsAndPasses(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is not installed: install it (Debian: apt-get install make)")
 	}
 	bin := buildCLI(t)
-	root, err := catalog.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	binDir := filepath.Dir(bin)
 	for _, lang := range []string{"go", "c", "assemblyscript"} {
 		t.Run(lang, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "plugins", "tag-"+lang)
-			name := "tag-" + lang
-			code, out, errOut := runShapeCLI(t, "plugin", "new", name, "--lang", lang, "--dir", dir, "--agentshape-dir", root)
-			if code != exitOK {
-				t.Fatalf("plugin new: exit %d\n%s\n%s", code, out, errOut)
+			work := t.TempDir()
+			for d := work; ; d = filepath.Dir(d) {
+				for _, f := range []string{"go.mod", "go.work"} {
+					if _, err := os.Stat(filepath.Join(d, f)); err == nil {
+						t.Fatalf("the temporary directory %s is inside a Go module (%s): the test must run outside any checkout", work, filepath.Join(d, f))
+					}
+				}
+				if filepath.Dir(d) == d {
+					break
+				}
 			}
-			if !strings.Contains(out, "make build test inspect conformance") {
+			name := "tag-" + lang
+			dir := filepath.Join(work, name)
+			env := offlineEnv(binDir)
+			gen := exec.Command(bin, "plugin", "new", name, "--lang", lang)
+			gen.Dir, gen.Env = work, env
+			out, err := gen.CombinedOutput()
+			if err != nil {
+				t.Fatalf("plugin new: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "make build test inspect conformance") {
 				t.Errorf("plugin new does not say what to do next:\n%s", out)
 			}
 			for _, f := range []string{"Makefile", "README.md", "pipeline.yaml", "test.sh", "tests/channel.envelope.json", "tests/channel.want.json", ".gitignore"} {
@@ -59,22 +158,68 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 					t.Errorf("missing %s: %v", f, err)
 				}
 			}
-			mk := exec.Command("make", "build", "test", "inspect", "conformance", "pin", "shape", "AGENTSHAPE="+bin)
-			mk.Dir = dir
-			mk.Env = append(os.Environ(), "CGO_ENABLED=0", "MAKEFLAGS=")
-			got, err := mk.CombinedOutput()
-			log := string(got)
-			if err != nil {
-				t.Fatalf("make in the generated %s project: %v\n%s", lang, err, log)
-			}
-			for _, want := range []string{"ok   tests/channel", "ok   tests/replace", "ok   tests/no-channel",
-				"verdict: the host accepts this plugin", "conformance PASSED", `"/variables/0/value": "` + name + `"`} {
-				if !strings.Contains(log, want) {
-					t.Errorf("make output lacks %q:\n%s", want, log)
+			goMod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+			if lang == "go" {
+				for _, line := range strings.Split(string(goMod), "\n") {
+					if _, target, ok := strings.Cut(line, "=>"); ok && strings.TrimSpace(target) != "./shapekit" {
+						t.Errorf("go.mod replaces with %q, want the project's own ./shapekit:\n%s", target, goMod)
+					}
+				}
+				if strings.Contains(string(goMod), work) || strings.Contains(string(goMod), "github.com/agentshape/agentshape ") {
+					t.Errorf("go.mod holds a machine path or requires the agentshape host module:\n%s", goMod)
 				}
 			}
-			if lang == "go" && !strings.Contains(log, "ok  \t"+"example.com/"+name) {
-				t.Errorf("the Go unit tests did not run:\n%s", log)
+
+			var log strings.Builder
+			for _, step := range ciCommands(t, dir) {
+				switch {
+				case strings.HasPrefix(step.run, "go install github.com/agentshape/agentshape/cmd/agentshape@"):
+					if want := "@latest"; !strings.HasSuffix(step.run, want) {
+						t.Errorf("a development build's project installs %q, want %s", step.run, want)
+					}
+					continue // bin is on PATH as agentshape instead
+				case strings.HasPrefix(step.name, "Install the "):
+					if lang == "go" {
+						t.Errorf("a Go project's CI installs a toolchain: %s", step.run)
+					}
+					continue // this machine has the toolchains (make toolchains)
+				}
+				cmd := exec.Command("sh", "-ec", step.run)
+				cmd.Dir, cmd.Env = dir, env
+				got, err := cmd.CombinedOutput()
+				fmt.Fprintf(&log, "$ %s\n%s", step.run, got)
+				if err != nil {
+					t.Fatalf("CI step %q (%s) in the generated %s project: %v\n%s", step.name, step.run, lang, err, log.String())
+				}
+			}
+			for _, want := range []string{"ok   tests/channel", "ok   tests/replace", "ok   tests/no-channel",
+				"verdict: the host accepts this plugin", "conformance PASSED"} {
+				if !strings.Contains(log.String(), want) {
+					t.Errorf("CI output lacks %q:\n%s", want, log.String())
+				}
+			}
+			if lang == "go" && !strings.Contains(log.String(), "ok  \t"+"example.com/"+name) {
+				t.Errorf("the Go unit tests did not run:\n%s", log.String())
+			}
+			var junit struct {
+				Tests    int `xml:"tests,attr"`
+				Failures int `xml:"failures,attr"`
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "build", "conformance.xml")); err != nil || xml.Unmarshal(b, &junit) != nil || junit.Tests == 0 || junit.Failures != 0 {
+				t.Errorf("CI's JUnit report: %+v (%v)\n%s", junit, err, b)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "build", "conformance.html")); err != nil {
+				t.Errorf("CI's HTML report: %v", err)
+			}
+			if after, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !bytes.Equal(after, goMod) {
+				t.Errorf("building changed go.mod:\n%s", after)
+			}
+
+			mk := exec.Command("make", "pin", "shape")
+			mk.Dir, mk.Env = dir, env
+			got, err := mk.CombinedOutput()
+			if err != nil || !strings.Contains(string(got), `"/variables/0/value": "`+name+`"`) {
+				t.Fatalf("make pin shape in the generated %s project: %v\n%s", lang, err, got)
 			}
 			wasm, err := os.ReadFile(filepath.Join(dir, "build", name+".wasm"))
 			if err != nil {
@@ -86,7 +231,7 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 				t.Errorf("make pin did not pin the build's sha256 %x:\n%s", sum, manifest)
 			}
 			// The pinned manifest runs through the CLI.
-			code, out, errOut = runShapeCLI(t, "shape", "--manifest", filepath.Join(dir, "pipeline.yaml"),
+			code, stdout, errOut := runShapeCLI(t, "shape", "--manifest", filepath.Join(dir, "pipeline.yaml"),
 				"--context", filepath.Join(dir, "context.json"), "--request", filepath.Join(dir, "base.json"))
 			if code != exitOK {
 				t.Fatalf("shape with the pinned manifest: exit %d\n%s", code, errOut)
@@ -94,8 +239,8 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 			var req struct {
 				Variables []struct{ Name, Type, Value string }
 			}
-			if err := json.Unmarshal([]byte(out), &req); err != nil || len(req.Variables) != 1 || req.Variables[0].Value != "web" {
-				t.Fatalf("shaped request %s (%v)", out, err)
+			if err := json.Unmarshal([]byte(stdout), &req); err != nil || len(req.Variables) != 1 || req.Variables[0].Value != "web" {
+				t.Fatalf("shaped request %s (%v)", stdout, err)
 			}
 		})
 	}
@@ -113,7 +258,6 @@ func TestPluginNewRefuses(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	notCheckout := t.TempDir()
 	cases := []struct {
 		args []string
 		want string
@@ -122,7 +266,6 @@ func TestPluginNewRefuses(t *testing.T) {
 		{[]string{"plugin", "new", "Bad_Name", "--lang", "c", "--dir", filepath.Join(tmp, "x")}, "use lower-case letters, digits and single hyphens"},
 		{[]string{"plugin", "new", "ok-name", "--lang", "rust", "--dir", filepath.Join(tmp, "y")}, "use go, c or assemblyscript"},
 		{[]string{"plugin", "new", "ok-name", "--dir", filepath.Join(tmp, "z")}, `required flag(s) "lang" not set`},
-		{[]string{"plugin", "new", "ok-name", "--lang", "go", "--dir", filepath.Join(tmp, "w"), "--agentshape-dir", notCheckout}, "it must be an agentshape checkout"},
 	}
 	for _, tc := range cases {
 		code, _, errOut := runShapeCLI(t, tc.args...)

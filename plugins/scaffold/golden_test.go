@@ -85,19 +85,17 @@ func TestGoldenRefusals(t *testing.T) {
 }
 
 // TestGoProjectUnitTests runs a generated Go project's own unit tests
-// (main_test.go, natively with the kit from this checkout), as `make unit`
-// does: the template's shape function must pass the tests it ships with.
+// (main_test.go, natively with the project's copy of the kit), as `make
+// unit` does, with no module proxy: the template's shape function must pass
+// the tests it ships with.
 func TestGoProjectUnitTests(t *testing.T) {
-	root, err := catalog.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(t.TempDir(), "p")
-	if _, err := scaffold.New(scaffold.Options{Name: "unit", Lang: "go", Dir: dir, AgentshapeDir: root}); err != nil {
+	if _, err := scaffold.New(scaffold.Options{Name: "unit", Lang: "go", Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "test", "./...")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go test in the generated project: %v\n%s", err, out)
 	}

@@ -1,9 +1,14 @@
 // Package scaffold writes a new, ready-to-build agentshape plugin project in
 // Go, C or AssemblyScript: the plugin source with a working shape function,
-// the kit (a copy for C and AssemblyScript; a module reference for Go), a
-// Makefile (build, test, inspect, conformance, pin), golden tests run through
-// the real host, a unit test (Go), a pipeline manifest entry and a README.
+// a copy of the kit, a Makefile (build, test, inspect, conformance, pin),
+// golden tests run through the real host, a unit test (Go), a pipeline
+// manifest entry, CI for GitHub Actions and GitLab, and a README.
 // It backs `agentshape plugin new`.
+//
+// A project needs nothing from an agentshape checkout or the network to build
+// (beyond the AssemblyScript compiler from npm): the C kit is one header, the
+// AssemblyScript kit a few modules, and the Go kit a standard-library-only Go
+// module that go.mod points at with a relative replace (./shapekit).
 //
 // The project is written to a temporary directory next to the target and
 // renamed into place at the end, so a failure never leaves half a project.
@@ -19,6 +24,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"text/template"
 
@@ -47,9 +53,10 @@ type Options struct {
 	Lang string
 	// Dir is the project directory to create; it must not exist or be empty.
 	Dir string
-	// AgentshapeDir is the agentshape checkout a Go project takes the Go kit
-	// from (a go.mod replace directive). Required for Go, ignored otherwise.
-	AgentshapeDir string
+	// AgentshapeVersion is the version of the agentshape writing the project
+	// (internal/version). The generated CI installs that release, or the
+	// latest one when it is not a release (a development or checkout build).
+	AgentshapeVersion string
 }
 
 // Result describes what was written.
@@ -80,10 +87,67 @@ func NormalizeLang(lang string) (string, error) {
 // data is what the templates see.
 type data struct {
 	Name, Lang, LangTitle, SourceFile string
-	GoModule, AgentshapeDir           string
-	ASCVersion                        string
-	MemoryMaxPages                    int
-	HasUnit                           bool
+	// GoModule is a Go project's module path; GoKitModule and GoKitDir the
+	// kit module's path and its directory in the project.
+	GoModule, GoKitModule, GoKitDir string
+	ASCVersion                      string
+	MemoryMaxPages                  int
+	HasUnit                         bool
+	// AgentshapeVersion is the version the project was written by ("" for a
+	// development build); InstallVersion the one its CI installs.
+	AgentshapeVersion, InstallVersion string
+	// CIImage is the container image the CI jobs run in; CIToolchain the
+	// command that installs the language's toolchain in it ("" for none).
+	CIImage, CIToolchain string
+}
+
+// goKitDir is where a Go project keeps its copy of the Go kit module.
+const goKitDir = "shapekit"
+
+// ciDebian is the Debian release of the CI image: the one agentshape's own
+// plugin builds are tested on (.ci/install-toolchains.sh), whose package
+// names ciCToolchain uses.
+const ciDebian = "bookworm"
+
+// ciCToolchain installs clang for wasm32-wasi, lld and wasi-libc in the CI image.
+const ciCToolchain = "apt-get update -qq && apt-get install -y -qq --no-install-recommends clang lld wasi-libc libclang-rt-dev-wasm32"
+
+// CINodeVersion is the Node.js release the generated CI of an AssemblyScript
+// project installs: the assemblyscript compiler the kit pins needs Node 20
+// or later, and Debian bookworm ships 18. It is the Node.js agentshape's own
+// AssemblyScript builds are tested with (a test keeps the major in step).
+const CINodeVersion = "v20.20.2"
+
+// ciASToolchain installs Node.js (and npm) from nodejs.org's release
+// tarball for linux-x64, the CI runners' platform.
+const ciASToolchain = "curl -fsSL https://nodejs.org/dist/" + CINodeVersion + "/node-" + CINodeVersion + "-linux-x64.tar.gz | tar -xz -C /usr/local --strip-components=1"
+
+// releaseRE matches a release version `go install …@VERSION` can fetch:
+// vMAJOR.MINOR.PATCH with an optional dot-separated pre-release, but not
+// a Go pseudo-version, `git describe` output or build metadata.
+var releaseRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$`)
+
+// goReleaseRE matches a Go release's runtime.Version, go1.26 or go1.26.8.
+var goReleaseRE = regexp.MustCompile(`^go([0-9]+\.[0-9]+)(\.[0-9]+)?$`)
+
+// InstallVersion is the agentshape version a generated CI job installs for
+// a project written by agentshape version v: v itself when it is a release,
+// else "latest".
+func InstallVersion(v string) string {
+	if releaseRE.MatchString(v) {
+		return v
+	}
+	return "latest"
+}
+
+// goImageTag is the golang image tag for the Go release this binary was
+// built with (go1.26.8 -> 1.26-bookworm), which is at least the Go the
+// agentshape module needs; a development toolchain gets the newest release.
+func goImageTag(goVersion string) string {
+	if m := goReleaseRE.FindStringSubmatch(goVersion); m != nil {
+		return m[1] + "-" + ciDebian
+	}
+	return ciDebian
 }
 
 // New writes the project and returns what it wrote.
@@ -106,17 +170,26 @@ func New(opts Options) (*Result, error) {
 	if err := checkTarget(dir); err != nil {
 		return nil, err
 	}
-	d := data{Name: opts.Name, Lang: lang, GoModule: "example.com/" + opts.Name}
+	d := data{Name: opts.Name, Lang: lang, GoModule: "example.com/" + opts.Name,
+		GoKitModule: kits.GoKitModule, GoKitDir: goKitDir,
+		InstallVersion: InstallVersion(opts.AgentshapeVersion),
+		CIImage:        "golang:" + goImageTag(runtime.Version())}
+	if releaseRE.MatchString(opts.AgentshapeVersion) {
+		d.AgentshapeVersion = opts.AgentshapeVersion
+	}
+	var goKit []kits.File
 	switch lang {
 	case Go:
 		d.LangTitle, d.SourceFile, d.MemoryMaxPages, d.HasUnit = "Go", "`main.go`", 512, true
-		if d.AgentshapeDir, err = checkAgentshapeDir(opts.AgentshapeDir); err != nil {
+		if goKit, err = kits.GoKit(); err != nil {
 			return nil, err
 		}
 	case C:
 		d.LangTitle, d.SourceFile, d.MemoryMaxPages = "C", "`"+opts.Name+".c`", 64
+		d.CIToolchain = ciCToolchain
 	case AssemblyScript:
 		d.LangTitle, d.SourceFile, d.MemoryMaxPages = "AssemblyScript", "`assembly/index.ts`", 64
+		d.CIToolchain = ciASToolchain
 		if d.ASCVersion, err = kits.AssemblyScriptCompilerVersion(); err != nil {
 			return nil, err
 		}
@@ -154,6 +227,12 @@ func New(opts Options) (*Result, error) {
 		}
 	}
 	switch lang {
+	case Go:
+		for _, f := range goKit {
+			if err := write(goKitDir+"/"+f.Name, f.Data, 0o644); err != nil {
+				return nil, err
+			}
+		}
 	case C:
 		if err := write("agentshape.h", kits.CHeader, 0o644); err != nil {
 			return nil, err
@@ -198,8 +277,9 @@ func New(opts Options) (*Result, error) {
 }
 
 // renderTree renders every .tmpl file under root (an embedded directory)
-// into the project: "_name_" in a file name becomes the plugin name,
-// "gitignore" becomes ".gitignore", and ".sh" files are executable.
+// into the project: "_name_" in a file name becomes the plugin name, a
+// "dot-" prefix of a file or directory name becomes "." (dot-github ->
+// .github), and ".sh" files are executable.
 func renderTree(root string, d data, write func(string, []byte, os.FileMode) error) error {
 	return fs.WalkDir(templates, root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -211,9 +291,13 @@ func renderTree(root string, d data, write func(string, []byte, os.FileMode) err
 		}
 		rel := strings.TrimSuffix(strings.TrimPrefix(p, root+"/"), ".tmpl")
 		rel = strings.ReplaceAll(rel, "_name_", d.Name)
-		if path.Base(rel) == "gitignore" {
-			rel = path.Join(path.Dir(rel), ".gitignore")
+		elems := strings.Split(rel, "/")
+		for i, e := range elems {
+			if rest, ok := strings.CutPrefix(e, "dot-"); ok {
+				elems[i] = "." + rest
+			}
 		}
+		rel = path.Join(elems...)
 		t, err := template.New(p).Delims("[[", "]]").Option("missingkey=error").Parse(string(src))
 		if err != nil {
 			return fmt.Errorf("scaffold template %s: %w", p, err)
@@ -244,26 +328,4 @@ func checkTarget(dir string) error {
 		return fmt.Errorf("%s already exists and is not empty: choose another --dir (nothing was written)", dir)
 	}
 	return nil
-}
-
-// checkAgentshapeDir makes sure dir is an agentshape checkout holding the Go kit.
-func checkAgentshapeDir(dir string) (string, error) {
-	if dir == "" {
-		return "", errors.New("a Go plugin takes the Go kit from an agentshape checkout: pass --agentshape-dir DIR or set $AGENTSHAPE_DIR (the directory with agentshape's go.mod), or run from inside the checkout")
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	mod, err := os.ReadFile(filepath.Join(abs, "go.mod"))
-	if err != nil {
-		return "", fmt.Errorf("--agentshape-dir %s: %w (it must be an agentshape checkout)", dir, err)
-	}
-	if !bytes.Contains(mod, []byte("module github.com/agentshape/agentshape\n")) {
-		return "", fmt.Errorf("--agentshape-dir %s: go.mod is not module github.com/agentshape/agentshape", dir)
-	}
-	if _, err := os.Stat(filepath.Join(abs, "plugins", "kits", "go", "shapekit")); err != nil {
-		return "", fmt.Errorf("--agentshape-dir %s has no plugins/kits/go/shapekit: %w", dir, err)
-	}
-	return filepath.ToSlash(abs), nil
 }

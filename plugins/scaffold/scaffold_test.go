@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -23,16 +25,16 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	common := []string{".gitignore", "Makefile", "README.md", "base.json", "context.json", "pipeline.yaml", "test.sh",
-		"tests/channel.envelope.json", "tests/channel.want.json"}
+		"tests/channel.envelope.json", "tests/channel.want.json", ".github/workflows/agentshape.yml", ".gitlab-ci.yml"}
 	want := map[string][]string{
-		scaffold.Go:             {"go.mod", "main.go", "main_test.go"},
+		scaffold.Go:             {"go.mod", "main.go", "main_test.go", "shapekit/go.mod", "shapekit/shapekit.go", "shapekit/export_wasip1.go"},
 		scaffold.C:              {"agentshape.h", "my-plugin.c"},
 		scaffold.AssemblyScript: {"package.json", "package-lock.json", "assembly/index.ts", "assembly/agentshape/index.ts", "assembly/agentshape/json.ts", "assembly/agentshape/host.ts"},
 	}
 	for lang, files := range want {
 		t.Run(lang, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "proj")
-			res, err := scaffold.New(scaffold.Options{Name: "my-plugin", Lang: lang, Dir: dir, AgentshapeDir: root})
+			res, err := scaffold.New(scaffold.Options{Name: "my-plugin", Lang: lang, Dir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,8 +59,19 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 			switch lang {
 			case scaffold.Go:
 				mod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
-				if !strings.Contains(string(mod), "replace github.com/agentshape/agentshape => "+filepath.ToSlash(root)) {
-					t.Errorf("go.mod does not point at the checkout:\n%s", mod)
+				if !strings.Contains(string(mod), "\nreplace "+kits.GoKitModule+" => ./shapekit\n") {
+					t.Errorf("go.mod does not point at the project's copy of the kit:\n%s", mod)
+				}
+				repo, err := kits.ReadGoKit(filepath.Join(root, "plugins", "kits", "go", "shapekit"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				copied, err := kits.ReadGoKit(filepath.Join(dir, "shapekit"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(copied, repo) {
+					t.Error("shapekit/ is not the repository's Go kit module (go.mod and sources)")
 				}
 			case scaffold.C:
 				h, _ := os.ReadFile(filepath.Join(dir, "agentshape.h"))
@@ -95,10 +108,6 @@ func TestNewRefusesWithoutWriting(t *testing.T) {
 		{scaffold.Options{Name: "double--hyphen", Lang: "c", Dir: filepath.Join(tmp, "b")}, "plugin name"},
 		{scaffold.Options{Name: strings.Repeat("a", 49), Lang: "c", Dir: filepath.Join(tmp, "c")}, "at most 48"},
 		{scaffold.Options{Name: "ok", Lang: "cobol", Dir: filepath.Join(tmp, "d")}, "not supported"},
-		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "e")}, "--agentshape-dir"},
-		// Outside a checkout, the error names every way to give it (plugins/README.md §1).
-		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "e")}, "$AGENTSHAPE_DIR"},
-		{scaffold.Options{Name: "ok", Lang: "go", Dir: filepath.Join(tmp, "f"), AgentshapeDir: tmp}, "agentshape checkout"},
 	}
 	for _, tc := range cases {
 		if _, err := scaffold.New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -117,6 +126,66 @@ func TestNewRefusesWithoutWriting(t *testing.T) {
 	for _, l := range []string{"AS", "ts", "golang", "C"} {
 		if _, err := scaffold.NormalizeLang(l); err != nil {
 			t.Errorf("NormalizeLang(%q): %v", l, err)
+		}
+	}
+}
+
+// TestCIInstallsTheWritingVersion: the generated CI installs the agentshape
+// release that wrote the project, and the latest release when a development
+// build wrote it (its version names no published module version).
+func TestCIInstallsTheWritingVersion(t *testing.T) {
+	for v, want := range map[string]string{
+		"v1.2.3":                               "v1.2.3",
+		"v0.4.0-rc.1":                          "v0.4.0-rc.1",
+		"":                                     "latest",
+		"unknown":                              "latest",
+		"devel":                                "latest",
+		"v0.2.0-3-g1a2b3c4":                    "latest", // git describe
+		"v0.2.0-3-g1a2b3c4-dirty":              "latest",
+		"v0.0.0-20260101120000-0123456789ab":   "latest", // pseudo-version
+		"v1.2.4-0.20260101120000-0123456789ab": "latest",
+		"v1.2.3+dirty":                         "latest",
+	} {
+		if got := scaffold.InstallVersion(v); got != want {
+			t.Errorf("InstallVersion(%q) = %q, want %q", v, got, want)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "p")
+	if _, err := scaffold.New(scaffold.Options{Name: "pinned", Lang: "go", Dir: dir, AgentshapeVersion: "v1.2.3"}); err != nil {
+		t.Fatal(err)
+	}
+	install := "go install github.com/agentshape/agentshape/cmd/agentshape@v1.2.3\n"
+	for _, f := range []string{".github/workflows/agentshape.yml", ".gitlab-ci.yml"} {
+		b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		if !strings.Contains(string(b), install) || strings.Contains(string(b), "@latest") {
+			t.Errorf("%s does not install v1.2.3:\n%s", f, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !strings.Contains(string(b), "(agentshape v1.2.3)") {
+		t.Errorf("go.mod does not say which agentshape wrote the kit copy:\n%s", b)
+	}
+}
+
+// TestCINodeIsTheTestedNode: the Node.js the generated AssemblyScript CI
+// installs has the major version this machine builds and tests the
+// AssemblyScript kit with (make test), and appears in both CI files.
+func TestCINodeIsTheTestedNode(t *testing.T) {
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		t.Fatalf("node --version: %v (the AssemblyScript kit's tests need Node.js: make toolchains)", err)
+	}
+	major := func(v string) string { m, _, _ := strings.Cut(strings.TrimSpace(v), "."); return m }
+	if major(string(out)) != major(scaffold.CINodeVersion) {
+		t.Errorf("the generated CI installs Node.js %s, this machine tests with %s: move scaffold.CINodeVersion to the tested major", scaffold.CINodeVersion, out)
+	}
+	dir := filepath.Join(t.TempDir(), "p")
+	if _, err := scaffold.New(scaffold.Options{Name: "node", Lang: "as", Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{".github/workflows/agentshape.yml", ".gitlab-ci.yml"} {
+		b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		if !strings.Contains(string(b), "https://nodejs.org/dist/"+scaffold.CINodeVersion+"/node-"+scaffold.CINodeVersion+"-linux-x64.tar.gz") {
+			t.Errorf("%s does not install Node.js %s:\n%s", f, scaffold.CINodeVersion, b)
 		}
 	}
 }

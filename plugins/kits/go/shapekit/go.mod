@@ -1,0 +1,3 @@
+module github.com/agentshape/agentshape/plugins/kits/go/shapekit
+
+go 1.24
