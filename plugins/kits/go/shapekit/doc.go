@@ -7,11 +7,14 @@
 //	import "github.com/agentshape/agentshape/plugins/kits/go/shapekit"
 //
 //	func shape(env shapekit.Envelope) (shapekit.Request, error) {
-//		tz := env.Context.User.Timezone
-//		if tz == "" {
-//			return nil, shapekit.Refuse("no_timezone", "context.user.timezone is empty: pass the end user's IANA zone")
+//		domain := env.Context.Org.MyDomain
+//		if domain == "" {
+//			return nil, shapekit.Refuse("no_my_domain", "context.org.myDomain is empty: pass the org's My Domain name, e.g. acme")
 //		}
-//		env.Request.Set(tz, "tz")
+//		// Set takes the path first, then the value.
+//		if err := env.Request.Set("instanceConfig.endpoint", "https://"+domain+".my.salesforce.com"); err != nil {
+//			return nil, err
+//		}
 //		return env.Request, nil
 //	}
 //
@@ -31,5 +34,10 @@
 //
 // The kit also builds natively (any GOOS): Register and Handle work the same
 // there, so a plugin's logic can be unit-tested and benchmarked as ordinary Go
-// without a wasm runtime; only the exports are wasm-only.
+// without a wasm runtime; only the exports are wasm-only. The package example
+// runs the shape function above through Handle.
+//
+// The kit is a Go module of its own that needs only the standard library;
+// `agentshape plugin new NAME --lang go` writes a copy of it into the new
+// project.
 package shapekit
