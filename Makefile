@@ -78,6 +78,7 @@ include plugins/plugins.mk
 -include plugins/assemblyscript.mk
 -include contracts/contracts.mk
 -include features/features.mk
+-include docs/docs.mk
 
 ifneq ($(wildcard plugins/assemblyscript.mk),)
 plugins: plugins-as

@@ -12,6 +12,8 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/agentshape/agentshape/internal/docsite"
 )
 
 // helpPageStatements are the statements of the Flow Start Session help page
@@ -148,9 +150,8 @@ func TestIndexCoversHelpPage(t *testing.T) {
 }
 
 // sourceTags say whose behaviour a scenario describes (README.md, "Whose
-// behaviour a scenario describes"): Salesforce's, as documented or as
-// observed, or agentshape's own decision where Salesforce is silent.
-var sourceTags = []string{"@salesforce-documented", "@salesforce-observed", "@agentshape-decision"}
+// behaviour a scenario describes"); the site shows them (internal/docsite).
+var sourceTags = docsite.SourceTags
 
 // TestEveryScenarioSaysWhoseBehaviour fails when a scenario (each example
 // row of an outline counts) carries no source tag or more than one, or when

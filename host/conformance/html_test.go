@@ -2,60 +2,28 @@ package conformance_test
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agentshape/agentshape/host/conformance"
+	"github.com/agentshape/agentshape/internal/headless"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
-
-// chromium finds the headless browser the HTML test renders with.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("chromium is not installed: run `make chromium` (Debian package chromium; see features/features.mk)")
-	return ""
-}
 
 // renderDOM loads file in headless Chromium and returns the DOM after
 // rendering (and a screenshot's size as proof it painted).
 func renderDOM(t *testing.T, file string) (dom string, screenshot int) {
 	t.Helper()
-	bin := chromium(t)
-	profile := t.TempDir()
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, append(args, "--dump-dom", "file://"+file)...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium --dump-dom: %v\n%s", err, stderr.String())
+	page := headless.MustLoad(t, "file://"+file)
+	if len(page.Console) > 0 {
+		t.Errorf("the page wrote to the console: %q", page.Console)
 	}
-	shot := filepath.Join(t.TempDir(), "report.png")
-	cmd = exec.CommandContext(ctx, bin, append(args, "--screenshot="+shot, "--window-size=1100,1400", "file://"+file)...)
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium --screenshot: %v\n%s", err, stderr.String())
-	}
-	st, err := os.Stat(shot)
-	if err != nil {
-		t.Fatalf("chromium wrote no screenshot: %v\n%s", err, stderr.String())
-	}
-	return string(out), int(st.Size())
+	size := headless.MustScreenshot(t, "file://"+file, filepath.Join(t.TempDir(), "report.png"), 1100, 1400)
+	return page.DOM, int(size)
 }
 
 var (
