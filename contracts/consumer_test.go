@@ -525,7 +525,7 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 			return fmt.Errorf("%d attempts, want %d", out.Attempts, c.wantAttempt)
 		}
 		if retry := agentapi.IsRetryable(err); retry != (c.status == 423 || c.status == 429 || c.status == 503) {
-			return fmt.Errorf("IsRetryable = %v for %d (agent-api.md §5: only 423/429/503 are retried)", retry, c.status)
+			return fmt.Errorf("IsRetryable = %v for %d (agent-api.md §5: only 423/429/503 are transient; which calls repeat them: §10)", retry, c.status)
 		}
 		return nil
 	})

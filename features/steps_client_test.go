@@ -18,11 +18,17 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^a valid Start Session request body$`, func() {
 		w.body = []byte(fmt.Sprintf(`{"externalSessionKey":"5b0e6f1c-8d2a-4c3b-9e7f-1a2b3c4d5e6f","instanceConfig":{"endpoint":%q}}`, w.ensureOrg().MyDomain))
 	})
-	sc.Step(`^the Agent API answers "(\d+)" to the next (\d+) requests$`, func(status, count int) { w.fault(status, count) })
-	sc.Step(`^the Agent API answers "(\d+)" with Retry-After "([^"]*)" to the next (\d+) requests$`, func(status int, after string, count int) {
-		org := w.ensureOrg()
-		org.Faults = append(org.Faults, emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, RetryAfter: after, Count: count})
+	sc.Step(`^the Agent API answers "(\d+)" to the next (\d+) requests$`, func(status, count int) error { return w.fault(status, count) })
+	sc.Step(`^the Agent API answers "(\d+)" with Retry-After "([^"]*)" to the next (\d+) requests$`, func(status int, after string, count int) error {
+		return w.addFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, RetryAfter: after, Count: count})
 	})
+	sc.Step(`^the Agent API creates the session, then answers "(\d+)" to the next (\d+) requests$`, func(status, count int) error {
+		return w.addFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, Count: count, AfterProcessing: true})
+	})
+	sc.Step(`^the Agent API answers "(\d+)" to the next (\d+) End Session requests$`, func(status, count int) error {
+		return w.addFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpEnd}, Status: status, Count: count})
+	})
+	sc.Step(`^the caller accepts that a repeated Start Session may start a second session$`, func() { w.retryUnsafe = true })
 	sc.Step(`^the client starts a session for agent "([^"]*)" with up to (\d+) attempts$`, func(agent string, attempts int) error {
 		return w.startSession(agent, w.body, attempts)
 	})
@@ -44,9 +50,11 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	sc.Step(`^exactly one session was started$`, func() error {
-		if got := w.handle.SessionsCreated(); got != 1 {
-			return fmt.Errorf("%d sessions were started, want 1", got)
+	sc.Step(`^exactly one session was started$`, func() error { return w.sessionsStarted(1) })
+	sc.Step(`^(\d+) sessions were started$`, w.sessionsStarted)
+	sc.Step(`^the Agent API received (\d+) End Session requests$`, func(n int64) error {
+		if got := w.handle.State().Requests["end"]; got != n {
+			return fmt.Errorf("the Agent API received %d End Session requests, want %d", got, n)
 		}
 		return nil
 	})
@@ -127,14 +135,8 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
-	sc.Step(`^the session is ended because "([^"]*)"$`, func(reason string) error {
-		c, err := w.client(1)
-		if err != nil {
-			return err
-		}
-		out, err := c.EndSession(w.ctx, w.sessionID, agentapi.EndReason(reason))
-		return w.keep(out, err)
-	})
+	sc.Step(`^the session is ended because "([^"]*)"$`, func(reason string) error { return w.endSession(reason, 1) })
+	sc.Step(`^the session is ended because "([^"]*)" with up to (\d+) attempts$`, w.endSession)
 	sc.Step(`^the end is acknowledged$`, func() error {
 		if w.outcome == nil || !w.outcome.OK() || w.outcome.Messages == nil {
 			return fmt.Errorf("end session: %+v", w.outcome)
@@ -226,4 +228,22 @@ func (w *world) keep(out *agentapi.Outcome, err error) error {
 	}
 	w.outcome, w.callErr = out, err
 	return nil
+}
+
+// sessionsStarted checks how many sessions the emulator created.
+func (w *world) sessionsStarted(n int64) error {
+	if got := w.handle.SessionsCreated(); got != n {
+		return fmt.Errorf("%d sessions were started, want %d", got, n)
+	}
+	return nil
+}
+
+// endSession ends the scenario's session and keeps the outcome.
+func (w *world) endSession(reason string, attempts int) error {
+	c, err := w.client(attempts)
+	if err != nil {
+		return err
+	}
+	out, err := c.EndSession(w.ctx, w.sessionID, agentapi.EndReason(reason))
+	return w.keep(out, err)
 }

@@ -51,17 +51,27 @@ func (w *world) orgSteps(sc *godog.ScenarioContext) {
 		w.outcome, w.sessionID = nil, ""
 		return nil
 	})
-	sc.Step(`^Apex or Flow calls time out$`, func() { w.fault(503, 0) })
+	sc.Step(`^Apex or Flow calls time out$`, func() error { return w.fault(503, 0) })
 	sc.Step(`^the body's endpoint is another org's My Domain$`, func() error {
 		return w.setFlowMember("instanceConfig", map[string]any{"endpoint": myDomainOf("another-org")})
 	})
-	sc.Step(`^the Agent API fails with "(\d+)" on every request$`, func(status int) { w.fault(status, 0) })
+	sc.Step(`^the Agent API fails with "(\d+)" on every request$`, func(status int) error { return w.fault(status, 0) })
 }
 
 // fault makes the emulator answer Start Session with status (count 0: always).
-func (w *world) fault(status, count int) {
+func (w *world) fault(status, count int) error {
+	return w.addFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, Count: count})
+}
+
+// addFault adds f to the running emulator, or to the org it will start with.
+func (w *world) addFault(f emulator.Fault) error {
+	if w.handle != nil {
+		_, err := w.handle.InjectFault(f)
+		return err
+	}
 	org := w.ensureOrg()
-	org.Faults = append(org.Faults, emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: status, Count: count})
+	org.Faults = append(org.Faults, f)
+	return nil
 }
 
 // validFlowBody is a New Session Request Body as Help's assembly steps build it.

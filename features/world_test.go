@@ -62,8 +62,11 @@ type world struct {
 	sessionID string
 	stream    []agentapi.StreamEvent
 
-	clients  map[int]*agentapi.Client
+	clients  map[clientKey]*agentapi.Client
 	outcomes []*agentapi.Outcome
+	// retryUnsafe opts the scenario's clients in to repeating Start Session
+	// and Send Message after 423, 429 and 503 (RetryPolicy.RetryUnsafe).
+	retryUnsafe bool
 
 	// tmp is the scenario's scratch directory (removed after the scenario)
 	tmp string
@@ -205,10 +208,17 @@ func (w *world) close() {
 	}
 }
 
+// clientKey names one retry policy of the scenario's clients.
+type clientKey struct {
+	attempts    int
+	retryUnsafe bool
+}
+
 // client returns the scenario's Agent API client for the emulator (one per
-// attempts setting, kept for the scenario so its token is reused).
+// retry policy, kept for the scenario so its token is reused).
 func (w *world) client(attempts int) (*agentapi.Client, error) {
-	if c, ok := w.clients[attempts]; ok {
+	key := clientKey{attempts, w.retryUnsafe}
+	if c, ok := w.clients[key]; ok {
 		return c, nil
 	}
 	u, err := w.emulatorURL()
@@ -219,15 +229,16 @@ func (w *world) client(attempts int) (*agentapi.Client, error) {
 		MyDomain: w.org.MyDomain, TokenURL: u + emulator.TokenPath,
 		ClientID: clientID, ClientSecret: clientSecret, APIBaseURL: u,
 		Timeout: 10 * time.Second,
-		Retry:   agentapi.RetryPolicy{MaxAttempts: attempts, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second},
+		Retry: agentapi.RetryPolicy{MaxAttempts: attempts, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second,
+			RetryUnsafe: w.retryUnsafe},
 	})
 	if err != nil {
 		return nil, err
 	}
 	if w.clients == nil {
-		w.clients = map[int]*agentapi.Client{}
+		w.clients = map[clientKey]*agentapi.Client{}
 	}
-	w.clients[attempts] = c
+	w.clients[key] = c
 	return c, nil
 }
 

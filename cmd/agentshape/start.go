@@ -41,7 +41,7 @@ type startReport struct {
 func newStartCmd() *cobra.Command {
 	var (
 		manifestPath, contextPath, requestPath, agentID string
-		end                                             bool
+		end, retryUnsafe                                bool
 		timeout                                         time.Duration
 		rf                                              runtimeFlags
 	)
@@ -61,6 +61,12 @@ Where it sends:
     SF_TOKEN_URL=http://127.0.0.1:PORT/services/oauth2/token SF_API_BASE_URL=http://127.0.0.1:PORT).
   none of them set: an embedded Agent API emulator on a loopback port with its demo org
     (My Domain https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA); stderr says so.
+
+Retries: Start Session is not idempotent, so it is repeated only after answers that prove no session
+was created (a connection refused before anything was sent; a 401, once, with a new token). A 423,
+429 or 503 is reported, not repeated: it does not prove that no session was created (a 503 may come
+after the agent ran Apex or Flow). --retry-unsafe repeats those too. WARNING: with --retry-unsafe
+one start can create two or more sessions. See docs/agent-api.md §10.
 
 With --end the session is ended right away (x-session-end-reason: UserRequest) and the output gains
 an "end" member with that call's outcome.
@@ -148,6 +154,7 @@ exception; 5 the API could not be reached.`,
 				cfg.APIBaseURL = srv.URL
 			}
 			cfg.Timeout = timeout
+			cfg.Retry.RetryUnsafe = retryUnsafe
 			cfg.Logger = slog.Default()
 			client, err := agentapi.New(cfg)
 			if err != nil {
@@ -180,6 +187,7 @@ exception; 5 the API could not be reached.`,
 	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {})")
 	f.BoolVar(&end, "end", false, "end the session after it started (x-session-end-reason: UserRequest)")
 	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
+	f.BoolVar(&retryUnsafe, "retry-unsafe", false, "also repeat Start Session after 423, 429 and 503 answers; WARNING: these do not prove no session was created, so this can start a second session")
 	rf.register(f)
 	_ = cmd.MarkFlagRequired("manifest")
 	_ = cmd.MarkFlagRequired("context")

@@ -298,3 +298,34 @@ func TestStartTokenURLPasswordNeverShown(t *testing.T) {
 		t.Fatalf("a Start Session was sent: %+v", st.Requests)
 	}
 }
+
+// A 503 to Start Session is reported, not repeated: it does not prove that
+// no session was created. --retry-unsafe repeats it, and its help warns
+// that this can start a second session.
+func TestStartRetryUnsafe(t *testing.T) {
+	srv := orgEnv(t, nil)
+	inject := func() {
+		t.Helper()
+		if _, err := srv.InjectFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: 503, AfterProcessing: true, Count: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inject()
+	code, out, stderr := runStart(t)
+	if code != exitAPIError || out["output"] != "503 Exception" || out["attempts"] != float64(1) || srv.SessionsCreated() != 1 {
+		t.Fatalf("default: exit %d, outcome %v, %d sessions; want the 503 after one attempt and one session\n%s", code, out, srv.SessionsCreated(), stderr)
+	}
+	if !strings.Contains(stderr, "--retry-unsafe") {
+		t.Fatalf("stderr should name the opt-in:\n%s", stderr)
+	}
+	inject()
+	code, out, stderr = runStart(t, "--retry-unsafe")
+	if code != exitOK || out["attempts"] != float64(2) || srv.SessionsCreated() != 3 {
+		t.Fatalf("--retry-unsafe: exit %d, outcome %v, %d sessions; want 200 on the second attempt and the lost session plus a new one (3 in all)\n%s",
+			code, out, srv.SessionsCreated(), stderr)
+	}
+	_, help, _ := runShapeCLI(t, "start", "--help")
+	if !strings.Contains(help, "--retry-unsafe") || !strings.Contains(help, "WARNING") || !strings.Contains(help, "second session") {
+		t.Fatalf("start --help must warn about --retry-unsafe:\n%s", help)
+	}
+}

@@ -10,13 +10,17 @@
 // *TransportError (errors.Is(err, ErrUnreachable)); an unusable answer a
 // *ResponseError.
 //
-// Retries use capped exponential backoff with full jitter and honour
-// Retry-After, on 423, 429 and 503 and on connection failures that provably
-// happened before the request was written, bounded by RetryPolicy; the token
-// request likewise on 423, 429, 503 and connection failures. A 401
-// makes the client fetch a new token once and repeat the request once. The
-// access token and the client secret never appear in an error, a log record
-// or an Outcome.
+// Retries use capped exponential backoff with full jitter, honour
+// Retry-After and are bounded by RetryPolicy. A call is repeated only where
+// the repeat cannot do twice what the first attempt did (agent-api.md §10):
+// after a connection failure that provably happened before the request was
+// written, after a failed token request, and once with a new token after a
+// 401; End Session (idempotent) also after 423, 429 and 503. Start Session
+// and Send Message are repeated after 423, 429 and 503 only with
+// RetryPolicy.RetryUnsafe, because such an answer does not prove that no
+// session was created or no message processed. The token request is
+// repeated on 423, 429, 503 and connection failures. The access token and
+// the client secret never appear in an error, a log record or an Outcome.
 package agentapi
 
 import (

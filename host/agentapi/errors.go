@@ -57,14 +57,19 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		msg += " [request " + e.RequestID + "]"
 	}
+	if e.Op == OpEndSession && e.Status == http.StatusNotFound && e.Outcome != nil && e.Outcome.Attempts > 1 {
+		return msg + "; this was a repeat: an earlier attempt may have ended the session before its answer was lost (agent-api.md §10)"
+	}
 	if h := hint(e.Op, e.Status); h != "" && !strings.Contains(msg, h) {
 		msg += "; " + h
 	}
 	return msg
 }
 
-// Retryable reports whether the status is one the client retries
-// (423, 429, 503: agent-api.md §5).
+// Retryable reports whether the status is transient (423, 429, 503:
+// agent-api.md §5): trying again later may succeed. It does not say a repeat
+// is harmless: for Start Session and Send Message such an answer does not
+// prove that the request had no effect (agent-api.md §10, RetryPolicy.RetryUnsafe).
 func (e *APIError) Retryable() bool { return retryableStatus(e.Status) }
 
 func hint(op string, status int) string {
@@ -86,12 +91,29 @@ func hint(op string, status int) string {
 	case http.StatusUnprocessableEntity:
 		return "activate a version of the agent in Agentforce Builder"
 	case http.StatusLocked, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		if effect, optIn := unsafeEffect(op); effect != "" {
+			return "the server was busy or unavailable: try again later. This answer does not prove that " + effect +
+				", so the client repeats it only with " + optIn + ", at the risk of doing it twice (agent-api.md §10)"
+		}
 		return "the server asked to slow down and the retries were used up: try again later"
 	}
 	if status >= 500 {
 		return "server error: check that instanceConfig.endpoint is the org's My Domain URL and try again later"
 	}
 	return ""
+}
+
+// unsafeEffect says, for a non-idempotent operation, what a 423, 429 or 503
+// answer leaves open and how to opt in to repeating it anyway; "" for an
+// operation that is safe to repeat.
+func unsafeEffect(op string) (effect, optIn string) {
+	switch op {
+	case OpStartSession:
+		return "no session was created", "RetryPolicy.RetryUnsafe (agentshape start --retry-unsafe)"
+	case OpSendMessage, OpSendMessageStream:
+		return "the message was not processed", "RetryPolicy.RetryUnsafe"
+	}
+	return "", ""
 }
 
 func retryableStatus(status int) bool {
@@ -161,9 +183,10 @@ func (e *ResponseError) Error() string {
 // Unwrap returns the cause.
 func (e *ResponseError) Unwrap() error { return e.Err }
 
-// IsRetryable reports whether err is one the client's retry policy treats as
-// transient: 423, 429 or 503 (from the API or the token endpoint), or a
-// connection failure before the request was written.
+// IsRetryable reports whether err is transient: 423, 429 or 503 (from the
+// API or the token endpoint), or a connection failure before the request was
+// written. Only the latter proves the request had no effect; see
+// APIError.Retryable.
 func IsRetryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {

@@ -8,10 +8,15 @@ import (
 	"time"
 )
 
-// RetryPolicy bounds the retries of one call. Only 423, 429 and 503 answers
-// and connection failures before the request was written are retried
-// (agent-api.md §5); 400, 401 (beyond the one token refresh), 403, 404, 422,
-// 500 and timeouts never are.
+// RetryPolicy bounds the retries of one call and says which answers may be
+// repeated (agent-api.md §10). Every call is repeated after a connection
+// failure before any of the request was written, after a failed token
+// request (no API request was sent), and once with a new token after a 401
+// (the request was not applied). End Session, idempotent, is also repeated
+// after 423, 429 and 503. Start Session and Send Message are not idempotent:
+// they are repeated after 423, 429 and 503 only with RetryUnsafe. Other
+// statuses, timeouts and failures after the request was written are never
+// repeated.
 type RetryPolicy struct {
 	// MaxAttempts is the most requests one call makes, the first included.
 	// 0 means DefaultRetryPolicy's; 1 disables retries.
@@ -26,29 +31,22 @@ type RetryPolicy struct {
 	// therefore takes at most MaxElapsed plus one Config.Timeout. Zero
 	// means DefaultRetryPolicy's.
 	MaxElapsed time.Duration
-	// StartSessionStatuses narrows the statuses on which Start Session is
-	// retried; nil means 423, 429 and 503. Start Session is not idempotent:
-	// a server that created the session and then answered 503 would get a
-	// second session from the retry. 429 and 423 are rejections before any
-	// work; set []int{429, 423} where an ambiguous 503 must never be
-	// repeated. Statuses other than 423, 429 and 503 are ignored.
-	StartSessionStatuses []int
+	// RetryUnsafe also repeats Start Session and Send Message (synchronous
+	// and streaming) after 423, 429 and 503.
+	//
+	// Warning: such an answer does not prove that the request had no
+	// effect. Salesforce documents its 503 as "possibly because Apex/Flow
+	// calls timed out", i.e. after work was done; a server that created the
+	// session and then answered 503 gets a second Start Session and creates
+	// a second session, and a repeated message may run the agent's actions
+	// twice. Leave it off unless a duplicate session or message is
+	// acceptable (a load test, an emulator run).
+	RetryUnsafe bool
 }
 
-// retries reports whether the policy retries status for op.
+// retries reports whether the policy repeats op after an answer with status.
 func (p RetryPolicy) retries(op string, status int) bool {
-	if !retryableStatus(status) {
-		return false
-	}
-	if op != OpStartSession || p.StartSessionStatuses == nil {
-		return true
-	}
-	for _, s := range p.StartSessionStatuses {
-		if s == status {
-			return true
-		}
-	}
-	return false
+	return retryableStatus(status) && (op == OpEndSession || p.RetryUnsafe)
 }
 
 // DefaultRetryPolicy returns the policy used when Config.Retry is zero:

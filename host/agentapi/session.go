@@ -49,10 +49,12 @@ func (r EndReason) Valid() bool {
 // bad one, or a body that is not a JSON object, returns a nil Outcome and an
 // error wrapping ErrInvalidAgentID or ErrInvalidArgument.
 //
-// On 200 the Outcome's Session is set and err is nil. A Start Session is
-// never sent twice unless the first request provably did not reach the
-// server, or the server answered 401, 423, 429 or 503 — answers after which
-// no session exists.
+// On 200 the Outcome's Session is set and err is nil. Start Session is not
+// idempotent: it is sent again only after an attempt that provably created
+// no session — the connection failed before any of the request was written,
+// or the server answered 401 (repeated once with a new token). With
+// RetryPolicy.RetryUnsafe it is also repeated after 423, 429 and 503, which
+// may create a second session (agent-api.md §10).
 func (c *Client) StartSession(ctx context.Context, agentID string, body json.RawMessage) (*Outcome, error) {
 	check := ValidateAgentID
 	if c.cfg.SkipAgentIDCheck {
@@ -75,7 +77,9 @@ func (c *Client) StartSession(ctx context.Context, agentID string, body json.Raw
 
 // SendMessage sends one message synchronously (POST
 // /sessions/{sessionId}/messages). body is the documented request, e.g.
-// TextMessage(1, "Hi"). On 200 the Outcome's Messages is set.
+// TextMessage(1, "Hi"). On 200 the Outcome's Messages is set. Like Start
+// Session it is repeated after 423, 429 and 503 only with
+// RetryPolicy.RetryUnsafe (agent-api.md §10).
 func (c *Client) SendMessage(ctx context.Context, sessionID string, body json.RawMessage) (*Outcome, error) {
 	if err := checkSessionID(sessionID); err != nil {
 		return nil, err
@@ -175,7 +179,9 @@ func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body j
 
 // EndSession ends a session (DELETE /sessions/{sessionId} with
 // x-session-end-reason). On 200 the Outcome's Messages holds the
-// SessionEnded message when the server sends one.
+// SessionEnded message when the server sends one. Ending is idempotent
+// (DELETE), so it is also repeated after 423, 429 and 503; a repeat whose
+// earlier attempt did end the session answers 404 (agent-api.md §10).
 func (c *Client) EndSession(ctx context.Context, sessionID string, reason EndReason) (*Outcome, error) {
 	if err := checkSessionID(sessionID); err != nil {
 		return nil, err

@@ -66,7 +66,8 @@
 // latency, answers an error burst (next Count requests get Status with the
 // documented body for it, optional Retry-After), or drops the connection;
 // with AfterProcessing the request takes effect first (the session exists,
-// the answer is lost). Latency at or over the org's requestTimeout (120 s
+// the answer is lost; not with Status 401, which says the request was not
+// applied). Latency at or over the org's requestTimeout (120 s
 // by default) answers 500 (§8).
 //
 // # Admin API

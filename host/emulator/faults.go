@@ -61,7 +61,8 @@ type Fault struct {
 	// Skip lets this many matching requests through before the fault starts.
 	Skip int `json:"skip,omitempty"`
 	// AfterProcessing applies Status or Drop after the request took effect
-	// (e.g. the session was created but the answer is lost).
+	// (e.g. the session was created but the answer is lost). Not with
+	// Status 401, which says the request was not applied.
 	AfterProcessing bool `json:"afterProcessing,omitempty"`
 }
 
@@ -93,6 +94,11 @@ func (f *Fault) check() error {
 	}
 	if f.AfterProcessing && f.Status == 0 && !f.Drop {
 		return errors.New("afterProcessing needs a status or drop")
+	}
+	if f.AfterProcessing && f.Status == http.StatusUnauthorized {
+		// Clients rely on that meaning: they repeat a request after a 401
+		// with a new token (agent-api.md §10).
+		return errors.New("afterProcessing with status 401: a 401 says the request was not applied (RFC 9110, section 15.5.2), so no server sends it after the request took effect; use a 5xx status or drop")
 	}
 	for _, o := range f.Operations {
 		if !validOp(o) {

@@ -133,6 +133,23 @@ func TestFaultAfterProcessing(t *testing.T) {
 	}
 }
 
+// A 401 says the request was not applied (RFC 9110, section 15.5.2), and
+// clients repeat a request after one with a new token: a fault answering
+// 401 after the request took effect models no server and is refused.
+func TestFaultAfterProcessing401Refused(t *testing.T) {
+	srv := start(t, nil)
+	_, err := srv.InjectFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: 401, AfterProcessing: true})
+	if err == nil || !strings.Contains(err.Error(), "was not applied") {
+		t.Fatalf("InjectFault = %v; want a refusal saying why", err)
+	}
+	if err := srv.SetFaults([]emulator.Fault{{Status: 401, AfterProcessing: true}}); err == nil {
+		t.Fatal("SetFaults accepted a 401 after processing")
+	}
+	if _, err := srv.InjectFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: 401, Count: 1}); err != nil {
+		t.Fatalf("a 401 before processing is a real answer: %v", err)
+	}
+}
+
 func rawStart(srv *emulator.Server, tok string) error {
 	req, _ := http.NewRequest("POST", srv.URL+emulator.APIPrefix+"/agents/"+agentID+"/sessions", strings.NewReader(startBody))
 	for k, v := range authJSON(tok) {

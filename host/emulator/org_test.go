@@ -62,6 +62,7 @@ clientApps:
 		{"no secret", strings.Replace(base, "clientSecret: b, ", "", 1), "clientSecret"},
 		{"bad fault", base + "faults:\n  - {status: 200}\n", "status"},
 		{"fault without effect", base + "faults:\n  - {count: 2}\n", "does nothing"},
+		{"401 after processing", base + "faults:\n  - {status: 401, afterProcessing: true}\n", "was not applied"},
 		{"wrong type", strings.Replace(base, "{username: u}", "{username: u, manageAIAgents: \"yes\"}", 1), "manageAIAgents"},
 		{"bad variable type", strings.Replace(base, "  - id: 0XxAA0000000001AAA\n", "  - id: 0XxAA0000000001AAA\n    variables: [{name: x, type: Currency}]\n", 1), "type"},
 		{"rate limit zero", base + "rateLimit: {requestsPerSecond: 0}\n", "requestsPerSecond"},
