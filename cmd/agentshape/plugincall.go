@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
 func init() { registerPlugin(newPluginCallCmd) }
@@ -68,7 +69,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			// An unreadable plugin file is bad input (exit 2), like an
 			// unreadable envelope; a module the host refuses is a failure.
 			if fi, err := os.Stat(path); err != nil {
-				return withCode(exitUsage, fmt.Errorf("cannot read the plugin: %w (check the path; build the example plugins with `make plugins`)", err))
+				return withCode(exitUsage, fmt.Errorf("cannot read the plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			} else if fi.IsDir() {
 				return withCode(exitUsage, fmt.Errorf("plugin %s is a directory: pass the plugin's .wasm file", path))
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
 func init() { registerPlugin(newPluginInspectCmd) }
@@ -48,7 +49,7 @@ file, or a file that is not a WebAssembly module.`,
 			path := args[0]
 			bin, err := os.ReadFile(path)
 			if err != nil {
-				return withCode(exitUsage, fmt.Errorf("read plugin: %w", err))
+				return withCode(exitUsage, fmt.Errorf("read plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			}
 			cache := ""
 			switch cacheDir {

@@ -296,3 +296,27 @@ func TestPluginNewRefuses(t *testing.T) {
 		t.Fatalf("AssemblyScript kit not copied: %v", err)
 	}
 }
+
+// TestUnbuiltProjectHints: in a project written by plugin new, every command
+// that meets the missing build says to run the project's own `make build`
+// (in the project), not the agentshape checkout's `make plugins`.
+func TestUnbuiltProjectHints(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tier")
+	if code, _, errOut := runShapeCLI(t, "plugin", "new", "tier", "--lang", "c", "--dir", dir); code != exitOK {
+		t.Fatalf("plugin new: exit %d %s", code, errOut)
+	}
+	wasm := filepath.Join(dir, "build", "tier.wasm")
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	for _, args := range [][]string{
+		{"plugin", "call", wasm, "--input", filepath.Join(dir, "tests", "channel.envelope.json")},
+		{"plugin", "inspect", wasm},
+		{"conformance", "--plugin", wasm, "-q"},
+		{"conformance", "--manifest", manifest, "-q"},
+		{"shape", "--manifest", manifest, "--context", filepath.Join(dir, "context.json"), "--request", filepath.Join(dir, "base.json")},
+	} {
+		code, _, errOut := runShapeCLI(t, args...)
+		if code == exitOK || !strings.Contains(errOut, "`make build` in "+dir) || strings.Contains(errOut, "make plugins") {
+			t.Errorf("%v: exit %d, stderr %q; want it to say `make build` in %s and not make plugins", args[:2], code, errOut, dir)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/agentshape/agentshape/host/pipeline"
+	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
 // membersFromManifest reads a pipeline manifest into the members to check.
@@ -25,7 +26,7 @@ func membersFromManifest(path string) ([]Member, error) {
 			spec.Name = strings.TrimSuffix(filepath.Base(spec.Path), ".wasm")
 		}
 		if _, err := os.Stat(spec.Path); err != nil {
-			return nil, fmt.Errorf("conformance: manifest %s, plugin %q: %w (build it first, e.g. `make plugins`)", path, spec.Name, err)
+			return nil, fmt.Errorf("conformance: manifest %s, plugin %q: %w (%s)", path, spec.Name, err, buildhint.For(spec.Path))
 		}
 		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits, Grants: spec.Grants})
 	}

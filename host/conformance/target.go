@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
 // Member is one plugin of the subject under test: the plugin given with
@@ -210,7 +211,7 @@ func preview(b []byte) string {
 // membersFromPlugin describes a single plugin file as the subject.
 func membersFromPlugin(path string, config map[string]any, grants plugin.Grants) ([]Member, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("conformance: plugin %s: %w (build it first, e.g. `make plugins`)", path, err)
+		return nil, fmt.Errorf("conformance: plugin %s: %w (%s)", path, err, buildhint.For(path))
 	}
 	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
 	return []Member{{Name: name, Path: path, Config: config, Grants: grants}}, nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
 // Spec says what to load and how to run it.
@@ -85,7 +86,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		}
 		b, err := os.ReadFile(spec.Path)
 		if err != nil {
-			return nil, newError(name, PhaseLoad, ErrInvalidModule, "read module: %w (check the plugin path; build plugins with `make plugins`)", err)
+			return nil, newError(name, PhaseLoad, ErrInvalidModule, "read module: %w (check the plugin path; %s)", err, buildhint.For(spec.Path))
 		}
 		bin = b
 	}
