@@ -90,8 +90,12 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		}
 		bin = b
 	}
+	key := moduleKey{sum: sha256.Sum256(bin), instrument: instrumentVersion}
+	if r.opts.unguarded {
+		key.instrument = ""
+	}
 	if spec.SHA256 != "" {
-		if err := checkPin(name, spec.SHA256, bin); err != nil {
+		if err := checkPin(name, spec.SHA256, key.sum); err != nil {
 			return nil, err
 		}
 	}
@@ -123,12 +127,10 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 			return nil, newError(name, PhaseLoad, ErrABI, "config cannot be encoded as JSON: %w", err)
 		}
 	}
-	if !r.opts.unguarded {
-		if bin, err = instrumentStops(bin); err != nil {
-			return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
-		}
+	if bin, err = r.instrument(bin, key); err != nil {
+		return nil, newError(name, PhaseLoad, ErrInvalidModule, "%w", err)
 	}
-	compiled, err := r.compile(ctx, bin)
+	compiled, err := r.compile(ctx, bin, key)
 	if err != nil {
 		return nil, newError(name, PhaseCompile, ErrInvalidModule, "%w", err)
 	}
@@ -173,7 +175,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 	return p, nil
 }
 
-func checkPin(name, pin string, bin []byte) error {
+func checkPin(name, pin string, sum [sha256.Size]byte) error {
 	want := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(pin), "sha256:"))
 	if len(want) != sha256.Size*2 {
 		return newError(name, PhaseLoad, ErrHashMismatch, "pinned sha256 %q is not 64 hex digits", pin)
@@ -181,7 +183,6 @@ func checkPin(name, pin string, bin []byte) error {
 	if _, err := hex.DecodeString(want); err != nil {
 		return newError(name, PhaseLoad, ErrHashMismatch, "pinned sha256 %q is not hex", pin)
 	}
-	sum := sha256.Sum256(bin)
 	got := hex.EncodeToString(sum[:])
 	if got != want {
 		return newError(name, PhaseLoad, ErrHashMismatch, "module sha256 is %s but the manifest pins %s; the module was changed or replaced: re-pin it only if you trust the new build", got, want)
@@ -285,11 +286,11 @@ func envelopePrefix(name string, cfg []byte) []byte {
 	return b
 }
 
-// compile compiles bin, turning a panic inside wazero's decoder or validator
-// (seen on some malformed modules) into an error, so a hostile file cannot
-// crash the host.
-func (r *Runtime) compile(ctx context.Context, bin []byte) (compiled wazero.CompiledModule, err error) {
-	lock, _ := r.compiling.LoadOrStore(sha256.Sum256(bin), new(sync.Mutex))
+// compile compiles bin, the module key names, turning a panic inside
+// wazero's decoder or validator (seen on some malformed modules) into an
+// error, so a hostile file cannot crash the host.
+func (r *Runtime) compile(ctx context.Context, bin []byte, key moduleKey) (compiled wazero.CompiledModule, err error) {
+	lock, _ := r.compiling.LoadOrStore(key, new(sync.Mutex))
 	lock.(*sync.Mutex).Lock()
 	defer lock.(*sync.Mutex).Unlock()
 	defer func() {

@@ -68,7 +68,7 @@ type Runtime struct {
 	// v1.12.0 races when the same module is compiled concurrently from a warm
 	// file cache (the second caller can see the first one's compiled module
 	// before its entry preambles exist and panic at instantiation).
-	compiling sync.Map // [sha256.Size]byte -> *sync.Mutex
+	compiling sync.Map // moduleKey -> *sync.Mutex
 }
 
 // DefaultCacheDir returns the default compilation cache directory,
