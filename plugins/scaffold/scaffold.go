@@ -276,6 +276,10 @@ func New(opts Options) (*Result, error) {
 	return res, nil
 }
 
+// partials is where templates shared by several files live, each one
+// callable from any template by its file name ([[template "x.tmpl" .]]).
+const partials = "templates/partials"
+
 // renderTree renders every .tmpl file under root (an embedded directory)
 // into the project: "_name_" in a file name becomes the plugin name, a
 // "dot-" prefix of a file or directory name becomes "." (dot-github ->
@@ -300,6 +304,9 @@ func renderTree(root string, d data, write func(string, []byte, os.FileMode) err
 		rel = path.Join(elems...)
 		t, err := template.New(p).Delims("[[", "]]").Option("missingkey=error").Parse(string(src))
 		if err != nil {
+			return fmt.Errorf("scaffold template %s: %w", p, err)
+		}
+		if t, err = t.ParseFS(templates, partials+"/*.tmpl"); err != nil {
 			return fmt.Errorf("scaffold template %s: %w", p, err)
 		}
 		var buf bytes.Buffer
