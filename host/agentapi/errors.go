@@ -74,6 +74,9 @@ func (e *APIError) Retryable() bool { return retryableStatus(e.Status) }
 
 func hint(op string, status int) string {
 	if op == opToken {
+		if status >= 300 && status < 400 {
+			return "set the My Domain (or SF_TOKEN_URL) to the URL the token endpoint redirects to"
+		}
 		if status == http.StatusLocked || status == http.StatusTooManyRequests || status >= 500 {
 			return "the token endpoint (My Domain) is busy or failing and the retries were used up: try again later"
 		}

@@ -59,7 +59,8 @@ type Config struct {
 	// ClientSecret is the consumer secret. It is sent only in the form body
 	// of the token request and never logged or put in an error.
 	ClientSecret string
-	// HTTPClient sends the token request; nil means http.DefaultClient.
+	// HTTPClient sends the token request; nil means http.DefaultClient. Its
+	// CheckRedirect is not used: the token request follows no redirect.
 	HTTPClient *http.Client
 	// Lifetime is assumed when the token's expiry cannot be determined;
 	// zero means DefaultLifetime.
@@ -120,6 +121,9 @@ func (e *RejectedError) Error() string {
 	if e.Transient() {
 		return msg + " (the token endpoint is busy or failing; try again later)"
 	}
+	if e.Status >= 300 && e.Status < 400 {
+		return msg + " (use the org's https://<name>.my.salesforce.com My Domain, or the token URL the redirect names)"
+	}
 	return msg + " (check the client id and secret and that the app allows the client credentials flow)"
 }
 
@@ -127,6 +131,9 @@ func (e *RejectedError) Error() string {
 // description), without Error's advice.
 func (e *RejectedError) Summary() string {
 	msg := fmt.Sprintf("token endpoint answered HTTP %d", e.Status)
+	if e.Status >= 300 && e.Status < 400 {
+		msg += " (a redirect, which the token request does not follow)"
+	}
 	if e.Code != "" {
 		msg += ": " + e.Code
 	}
@@ -164,6 +171,13 @@ func NewSource(cfg Config) (*Source, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
+	// A 307 or 308 would make net/http send the form, client secret
+	// included, again to wherever Location points, another host too: the
+	// token request follows no redirect, and a redirect answer is a
+	// rejection like any other non-200.
+	hc := *cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.HTTPClient = &hc
 	if cfg.Lifetime <= 0 {
 		cfg.Lifetime = DefaultLifetime
 	}

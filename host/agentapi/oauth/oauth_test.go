@@ -263,3 +263,33 @@ func TestTokenURLSecretsNeverShow(t *testing.T) {
 		}
 	}
 }
+
+// A token endpoint that redirects (307 keeps the method and the body) never
+// gets the client secret sent on to the redirect's target: the token
+// request follows no redirect, and the redirect is reported as a rejection.
+func TestTokenRequestFollowsNoRedirect(t *testing.T) {
+	var leaked atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if r.PostForm.Get("client_secret") != "" {
+			leaked.Add(1)
+		}
+		fmt.Fprint(w, `{"access_token":"stolen","token_type":"Bearer"}`)
+	}))
+	t.Cleanup(elsewhere.Close)
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+oauth.TokenPath, code)
+		}))
+		s := source(t, redirector, nil)
+		_, err := s.Token(context.Background())
+		redirector.Close()
+		var rej *oauth.RejectedError
+		if !errors.As(err, &rej) || rej.Status != code {
+			t.Errorf("%d: error %v; want the redirect reported as a rejection", code, err)
+		}
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Fatalf("the client secret reached the redirect's target %d time(s)", n)
+	}
+}
