@@ -46,7 +46,10 @@ A manifest's plugins run with the grants the manifest gives them; a plugin check
 gets --grant-env/--grant-dir, as with "plugin call".
 
 Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
-and the command that replays it. Exit code 0 when every check passes, 1 when one fails,
+and the command that replays it. A plugin is not called again after its first ABI-level
+failure (a trap in alloc, pointers outside memory, a failed _initialize, a Go module built
+without -buildmode=c-shared) or broken limit, and failures that differ only in numbers are
+listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,
 2 on bad flags or an unreadable plugin/manifest.`,
 		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme
   agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html`,

@@ -31,12 +31,14 @@ against the host's page limit, its size and its sha256 (the value to pin in a ma
 
 Every problem is a finding: "refused" findings are reasons the host will not load the module
 (a forbidden or mistyped import, a missing or mistyped export, no ABI marker, no exported memory,
-initial memory over the limit, a module wazero cannot compile, ...); "warning" findings load but
+initial memory over the limit, a module wazero cannot compile, ...) or reasons no call to it can
+succeed (a Go module built without -buildmode=c-shared, whose runtime never starts: the finding
+gives the build line); "warning" findings load but
 will likely surprise you. Unless --static is given, a module that passes the static checks is
 also loaded into a real host (deterministic mode, sandboxed, default limits), which runs its
 initialisation code, so a trapping _initialize is reported too.
 
-Exit codes: 0 the host accepts the module; 1 the host will refuse it; 2 bad flags, an unreadable
+Exit codes: 0 the host accepts the module; 1 the host will refuse it (or it cannot work); 2 bad flags, an unreadable
 file, or a file that is not a WebAssembly module.`,
 		Example: `  agentshape plugin inspect plugins/build/endpoint.wasm
   agentshape plugin inspect myplugin.wasm --format json | jq .sha256

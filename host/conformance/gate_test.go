@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/agentshape/agentshape/host/conformance"
+	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )
@@ -513,4 +515,63 @@ func replay(t *testing.T, wasm, file string, config map[string]any) ([]byte, err
 		t.Fatal(err)
 	}
 	return loadForReplay(t, wasm, config).Call(context.Background(), env)
+}
+
+// TestGateStopsAGoPluginBuiltWithoutCShared: a Go plugin built without
+// -buildmode=c-shared fails the ABI scenario once, with the build line, and
+// is never called (it used to fail 46 times with near-identical
+// "alloc(N): unreachable" traps and log a warning for each).
+func TestGateStopsAGoPluginBuiltWithoutCShared(t *testing.T) {
+	rep := run(t, conformance.Options{Plugin: catalog.MustPath(t, "testdata/inspect/go-without-c-shared"), Cases: 20})
+	var txt strings.Builder
+	_ = rep.WriteText(&txt)
+	if !rep.Failed() || len(rep.Failures) != 1 {
+		t.Fatalf("want exactly one failure:\n%s", txt.String())
+	}
+	f := rep.Failures[0]
+	if f.Check != "abi" || !strings.Contains(f.Message, "without -buildmode=c-shared") || !strings.Contains(f.Message, inspect.GoBuildLine) {
+		t.Fatalf("the failure does not name the cause and the build line: %s", f)
+	}
+	if st := scenarioStatus(rep)["A reactor exports memory, the ABI marker, alloc and shape; a command exports _start"]; st != "failed" {
+		t.Errorf("the exports scenario is %s, want failed", st)
+	}
+	if strings.Contains(txt.String(), "alloc(") {
+		t.Errorf("the gate called the module:\n%s", txt.String())
+	}
+}
+
+// TestGateStopsAfterTheFirstABIFailure: the same module with every sign of
+// Go stripped is called — and traps in alloc, before shape ever runs. The
+// gate reports that once and calls the plugin no more, instead of one
+// failure per envelope size.
+func TestGateStopsAfterTheFirstABIFailure(t *testing.T) {
+	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/inspect/go-without-c-shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := append([]byte(nil), bin[:wasmbin.HeaderSize]...)
+	for s, err := range wasmbin.Sections(bin) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ID != wasmbin.SectionCustom {
+			anon = append(anon, bin[s.Offset:s.End]...)
+		}
+	}
+	if _, isGo := inspect.GoWithoutCShared(anon); isGo {
+		t.Fatal("the stripped module is still recognised as Go")
+	}
+	path := filepath.Join(t.TempDir(), "anonymous.wasm")
+	if err := os.WriteFile(path, anon, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, conformance.Options{Plugin: path, Cases: 20})
+	var txt strings.Builder
+	_ = rep.WriteText(&txt)
+	if len(rep.Failures) != 1 || rep.Failures[0].Similar != 0 {
+		t.Fatalf("want one failure, nothing left out:\n%s", txt.String())
+	}
+	if f := rep.Failures[0]; f.Check != "abi" || !strings.Contains(f.Message, "alloc(") || !strings.Contains(f.Message, "trapped") {
+		t.Fatalf("want the alloc trap as an abi failure: %s", f)
+	}
 }

@@ -101,3 +101,26 @@ func TestRunnerRejectsBadStepFunctions(t *testing.T) {
 		t.Fatalf("step %+v", st)
 	}
 }
+
+// TestSimilarFailuresAreCapped: failures that differ only in numbers are
+// listed MaxSimilarFailures times; the rest are counted on the first, and a
+// failure repeated word for word is still listed once.
+func TestSimilarFailuresAreCapped(t *testing.T) {
+	g := newGate(nil, Options{}, nil)
+	for i := 0; i < 10; i++ {
+		for range 2 {
+			g.fail(Failure{Check: "abi", Plugin: "p", Message: "alloc(" + strings.Repeat("7", i+1) + "): unreachable"})
+		}
+	}
+	g.fail(Failure{Check: "abi", Plugin: "q", Message: "alloc(7): unreachable"})
+	g.fail(Failure{Check: "answer", Plugin: "p", Message: "alloc(7): unreachable"})
+	if len(g.failures) != MaxSimilarFailures+2 {
+		t.Fatalf("%d failures listed, want %d: %v", len(g.failures), MaxSimilarFailures+2, g.failures)
+	}
+	if g.failures[0].Similar != 10-MaxSimilarFailures || g.failures[1].Similar != 0 || g.failures[3].Similar != 0 {
+		t.Fatalf("similar counts %d, %d, %d; want %d on the first only", g.failures[0].Similar, g.failures[1].Similar, g.failures[3].Similar, 10-MaxSimilarFailures)
+	}
+	if s := g.failures[0].String(); !strings.Contains(s, "and 7 more failure(s) like this one") {
+		t.Fatalf("the first failure does not say how many were left out:\n%s", s)
+	}
+}

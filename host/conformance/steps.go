@@ -45,11 +45,13 @@ type gate struct {
 	emu *emulator.Server
 
 	failures []Failure
-	seen     map[string]int // failure key -> index in failures
+	seen     map[string]int   // failure key -> index in failures
+	similar  map[string][]int // similarity key -> indexes in failures
+	capped   map[string]int   // key of a failure left out -> index of the first like it
 }
 
 func newGate(ctx context.Context, opts Options, members []Member) *gate {
-	return &gate{ctx: ctx, opts: opts, members: members, seen: map[string]int{}}
+	return &gate{ctx: ctx, opts: opts, members: members, seen: map[string]int{}, similar: map[string][]int{}, capped: map[string]int{}}
 }
 
 func (g *gate) close() {
@@ -93,7 +95,15 @@ type Failure struct {
 	Envelope string `json:"envelope,omitempty"`
 	// Command replays the failing call.
 	Command string `json:"command,omitempty"`
+	// Similar counts the failures left out of the report because they
+	// differ from this one only in numbers (sizes, offsets, counts): at
+	// most MaxSimilarFailures of a kind are reported.
+	Similar int `json:"similar,omitempty"`
 }
+
+// MaxSimilarFailures is how many failures differing only in numbers a report
+// lists before it counts the rest on the first of them.
+const MaxSimilarFailures = 3
 
 // String renders a failure with its reproducer, for logs and step errors.
 func (f Failure) String() string {
@@ -114,18 +124,46 @@ func (f Failure) String() string {
 	if f.Command != "" {
 		fmt.Fprintf(&b, "\n    re-run:   %s", f.Command)
 	}
+	if f.Similar > 0 {
+		fmt.Fprintf(&b, "\n    and %d more failure(s) like this one, differing only in numbers, left out", f.Similar)
+	}
 	return b.String()
 }
 
 func (f Failure) key() string { return f.Check + "\x00" + f.Plugin + "\x00" + f.Message }
 
-// fail records f once: the same check, plugin and message are reported once,
-// with the first reproducer found.
-func (g *gate) fail(f Failure) Failure {
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// similarKey is key with every number masked: failures that share it differ
+// only in sizes, offsets or counts (alloc(448) and alloc(227)).
+func (f Failure) similarKey() string { return digits.ReplaceAllString(f.key(), "#") }
+
+// known returns the failure already recorded for f's key, or f itself when
+// f is one too many of its kind (and counts it on the first of its kind).
+func (g *gate) known(f Failure) (Failure, bool) {
 	if i, ok := g.seen[f.key()]; ok {
-		return g.failures[i]
+		return g.failures[i], true
+	}
+	if _, ok := g.capped[f.key()]; ok {
+		return f, true
+	}
+	if like := g.similar[f.similarKey()]; len(like) >= MaxSimilarFailures {
+		g.capped[f.key()] = like[0]
+		g.failures[like[0]].Similar++
+		return f, true
+	}
+	return Failure{}, false
+}
+
+// fail records f once: the same check, plugin and message are reported once,
+// with the first reproducer found, and at most MaxSimilarFailures failures
+// that differ only in numbers.
+func (g *gate) fail(f Failure) Failure {
+	if k, ok := g.known(f); ok {
+		return k
 	}
 	g.seen[f.key()] = len(g.failures)
+	g.similar[f.similarKey()] = append(g.similar[f.similarKey()], len(g.failures))
 	g.failures = append(g.failures, f)
 	return f
 }
@@ -139,8 +177,8 @@ func (g *gate) failAt(check, message, plugin, label string, a answer) Failure {
 // failDetail is failAt with a detail that does not make the failure distinct.
 func (g *gate) failDetail(check, message, detail, plugin, label string, a answer) Failure {
 	f := Failure{Check: check, Message: message, Detail: detail, Plugin: plugin, Case: label}
-	if i, ok := g.seen[f.key()]; ok {
-		return g.failures[i]
+	if k, ok := g.known(f); ok {
+		return k
 	}
 	for _, st := range a.Steps {
 		if st.Plugin != plugin {
@@ -290,11 +328,8 @@ func (s *scenario) then1(check func(string) error) func(string) error {
 func (s *scenario) faults() []Failure {
 	var fs []Failure
 	for _, a := range s.answers {
-		if a.Err != nil && limitError(a.Err) {
-			fs = append(fs, s.g.failAt("limits", a.Err.Error(), a.Plugin, s.label(), a))
-		}
+		fs = append(fs, s.g.faultsOf(s.asCase(), a)...)
 	}
-	fs = append(fs, s.answerFaults()...)
 	if s.shapedAll {
 		fs = append(fs, s.g.collectFailures(s.g.limitFaults)...)
 		fs = append(fs, s.g.collectFailures(s.g.answerFaults)...)
@@ -371,18 +406,6 @@ func (s *scenario) label() string {
 
 func (s *scenario) answerIsRequestOrRefusal() error {
 	return stepError(s.faults())
-}
-
-// answerFaults reports the answers of this scenario that are faults other
-// than broken limits.
-func (s *scenario) answerFaults() []Failure {
-	var fs []Failure
-	for _, a := range s.answers {
-		if a.Err != nil && !limitError(a.Err) {
-			fs = append(fs, s.g.answerFault(s.asCase(), a))
-		}
-	}
-	return fs
 }
 
 func (s *scenario) shapedRequestValid(schema string) error {
@@ -699,13 +722,18 @@ func (g *gate) limitFaults(i int) []Failure {
 	return nil
 }
 
-// faultsOf reports answer a of case c if it is a fault of any kind.
+// faultsOf reports answer a of case c if it is a fault of any kind: a
+// broken limit (check limits) or an ABI-level fault (check abi) as first
+// seen — the plugin is not called again, so there is nothing to shrink —
+// and any other fault (check answer) shrunk to a minimal case.
 func (g *gate) faultsOf(c Case, a answer) []Failure {
 	switch {
 	case a.Err == nil:
 		return nil
 	case limitError(a.Err):
 		return []Failure{g.failAt("limits", a.Err.Error(), a.Plugin, caseLabel(c), a)}
+	case abiLevel(a.Err):
+		return []Failure{g.failAt("abi", a.Err.Error(), a.Plugin, caseLabel(c), a)}
 	}
 	return []Failure{g.answerFault(c, a)}
 }
@@ -724,8 +752,8 @@ func (g *gate) answerFault(c Case, a answer) Failure {
 // still shows it (still), and that envelope becomes the reproducer.
 func (g *gate) report(check, message, detail, plugin string, c Case, a answer, still func(x, y answer) bool) Failure {
 	f := Failure{Check: check, Message: message, Plugin: plugin}
-	if i, ok := g.seen[f.key()]; ok {
-		return g.failures[i]
+	if k, ok := g.known(f); ok {
+		return k
 	}
 	if still != nil && g.runner != nil {
 		c, a = g.shrink(c, still)
@@ -742,7 +770,7 @@ func (g *gate) answerFaults(i int) []Failure {
 	if a.Err == nil || limitError(a.Err) {
 		return nil
 	}
-	return []Failure{g.answerFault(g.cases[i], a)}
+	return g.faultsOf(g.cases[i], a)
 }
 
 func (g *gate) allValid(schema string) error {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -71,6 +72,9 @@ func TestFixtures(t *testing.T) {
 		{"not-a-plugin", inspect.KindNone, false, []string{"not_a_plugin", "no_abi_marker", "missing_export", "missing_export"}, nil, "neither shape"},
 		{"command-no-marker", inspect.KindCommand, true, nil, []string{"no_abi_marker"}, "runs commands without it"},
 		{"start-section", inspect.KindReactor, true, nil, []string{"start_function"}, "start function"},
+		// A Go plugin built without -buildmode=c-shared (plugins/plugins.mk's
+		// no-c-shared marker): the host loads it, but every call traps.
+		{"go-without-c-shared", inspect.KindReactor, false, []string{"go_not_c_shared"}, nil, "built without -buildmode=c-shared: it exports _start and no _initialize"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -260,6 +264,9 @@ func TestAgreesWithHost(t *testing.T) {
 			}
 			var perr *plugin.Error
 			runtimeFault := errors.As(loadErr, &perr) && perr.Phase == plugin.PhaseInstantiate
+			if loadErr == nil && slices.Equal(codes(static, inspect.Refused), []string{"go_not_c_shared"}) {
+				return // the host loads it, but no call can succeed (TestFixtures, TestGoWithoutCShared)
+			}
 			if static.Accepted != (loadErr == nil || runtimeFault) {
 				t.Fatalf("static verdict accepted=%v, host load: %v; findings %+v", static.Accepted, loadErr, static.Findings)
 			}
@@ -279,5 +286,59 @@ func TestAgreesWithHost(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGoWithoutCShared: a Go plugin built without -buildmode=c-shared is
+// refused with the build line, known as Go by its build id section or, when
+// that was stripped, by its producers section; the same source built as a
+// reactor is not; and the refusal is right: the host loads the module, but a
+// call traps in alloc because the Go runtime never started.
+func TestGoWithoutCShared(t *testing.T) {
+	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/inspect/go-without-c-shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := func(bin []byte, custom string) []byte {
+		out := append([]byte(nil), bin[:wasmbin.HeaderSize]...)
+		for s, err := range wasmbin.Sections(bin) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name, _ := s.Reader().Name(); s.ID == wasmbin.SectionCustom && name == custom {
+				continue
+			}
+			out = append(out, bin[s.Offset:s.End]...)
+		}
+		return out
+	}
+	stripped := without(bin, "go:buildid")
+	for name, b := range map[string][]byte{"as built": bin, "build id stripped": stripped} {
+		f, ok := inspect.GoWithoutCShared(b)
+		if !ok || f.Severity != inspect.Refused || f.Code != "go_not_c_shared" || !strings.Contains(f.Message, inspect.GoBuildLine) {
+			t.Errorf("%s: GoWithoutCShared = %+v, %v", name, f, ok)
+		}
+	}
+	if _, ok := inspect.GoWithoutCShared(without(stripped, "producers")); ok {
+		t.Error("a module with no sign of Go was taken for Go")
+	}
+	for _, rel := range []string{"testdata/broken/unchecked-attribute", "context-vars", "testdata/kitbench/go", "testdata/inspect/both-kinds"} {
+		rep := inspectFile(t, rel, inspect.Options{})
+		if slices.Contains(codes(rep, inspect.Refused), "go_not_c_shared") {
+			t.Errorf("%s is a c-shared reactor or not Go, but was refused as built without c-shared", rel)
+		}
+	}
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{NoCache: true, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	p, err := rt.Load(ctx, plugin.Spec{Name: "go-without-c-shared", Bytes: bin, Limits: plugin.Limits{PoolSize: 1}})
+	if err != nil {
+		t.Fatalf("the host refused the module (%v); the finding says it loads but cannot answer", err)
+	}
+	if _, err := p.Call(ctx, []byte(`{"abi":1,"plugin":{"name":"x","config":{}},"context":{},"request":{}}`)); !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "alloc(") {
+		t.Fatalf("call = %v; want the trap in alloc the finding predicts", err)
 	}
 }

@@ -128,6 +128,12 @@ type Module struct {
 	Exports   []Export
 	HasStart  bool
 	StartFunc uint32
+	// Customs names the custom sections, in order (e.g. "name",
+	// "producers", and "go:buildid" in a binary Go's linker wrote).
+	Customs []string
+	// Languages are the source languages the "producers" custom section
+	// names (e.g. "Go", "C", "Rust"); empty when it is absent or unreadable.
+	Languages []string
 }
 
 // ErrNotWasm means the bytes lack the WebAssembly 1.0 preamble.
@@ -161,12 +167,46 @@ func Decode(bin []byte) (*Module, error) {
 		case SectionStart:
 			m.HasStart = true
 			m.StartFunc, err = r.U32()
+		case SectionCustom:
+			m.readCustom(r)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("section %d: %w", s.ID, err)
 		}
 	}
 	return m, nil
+}
+
+// readCustom records a custom section's name and, for the tool-conventions
+// "producers" section, its languages. A custom section does not make a
+// module invalid whatever it holds, so a section it cannot read adds
+// nothing rather than failing the decode.
+func (m *Module) readCustom(r *Reader) {
+	name, err := r.Name()
+	if err != nil {
+		return
+	}
+	m.Customs = append(m.Customs, name)
+	if name != "producers" {
+		return
+	}
+	fields, err := r.U32()
+	for i := uint32(0); err == nil && i < fields; i++ {
+		var field string
+		var n uint32
+		if field, err = r.Name(); err == nil {
+			n, err = r.U32()
+		}
+		for j := uint32(0); err == nil && j < n; j++ {
+			var value string
+			if value, err = r.Name(); err == nil {
+				_, err = r.Name() // version
+			}
+			if err == nil && field == "language" {
+				m.Languages = append(m.Languages, value)
+			}
+		}
+	}
 }
 
 // appendTo returns a function that appends a read's items to *dst and

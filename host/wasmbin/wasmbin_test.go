@@ -214,3 +214,40 @@ func TestSectionOrder(t *testing.T) {
 		t.Error("a custom section has a place")
 	}
 }
+
+// TestCustomSections: Decode names a module's custom sections and reads the
+// languages of its producers section — a real Go module says "Go" and has
+// Go's build id — and a custom section it cannot read adds nothing instead
+// of failing the decode (custom sections never make a module invalid).
+func TestCustomSections(t *testing.T) {
+	m, err := wasmbin.Decode(readPlugin(t, "testdata/inspect/go-without-c-shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(m.Customs, "go:buildid") || !slices.Contains(m.Customs, "producers") || !slices.Equal(m.Languages, []string{"Go"}) {
+		t.Fatalf("Go module: customs %v, languages %v", m.Customs, m.Languages)
+	}
+	hdr := "\x00asm\x01\x00\x00\x00"
+	producers := "\x09producers" + "\x01" + "\x08language" + "\x02" + "\x01C" + "\x0211" + "\x04Rust" + "\x00"
+	for _, c := range []struct {
+		name, section string
+		customs       []string
+		languages     []string
+	}{
+		{"producers", producers, []string{"producers"}, []string{"C", "Rust"}},
+		{"producers cut short", producers[:len(producers)-6], []string{"producers"}, []string{"C"}},
+		{"field count past the end", "\x09producers\xff\xff\x03", []string{"producers"}, nil},
+		{"other", "\x04name\x00\x00", []string{"name"}, nil},
+		{"no name", "", nil, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := wasmbin.Decode([]byte(hdr + "\x00" + string(rune(len(c.section))) + c.section))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(m.Customs, c.customs) || !slices.Equal(m.Languages, c.languages) {
+				t.Fatalf("customs %q languages %q, want %q %q", m.Customs, m.Languages, c.customs, c.languages)
+			}
+		})
+	}
+}
