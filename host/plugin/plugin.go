@@ -90,6 +90,7 @@ type instance struct {
 	shape  api.Function
 	guard  *memoryGuard
 	det    *detSource
+	rand   *randBudget // random_get's source, within its per-call budget
 	stdout *logWriter
 	stderr *logWriter
 	stack  [2]uint64
@@ -143,16 +144,25 @@ var FixedWalltime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 func fixedWalltime() (int64, int32) { return FixedWalltime.Unix(), 0 }
 
 // moduleConfig is the sandbox: no args, no env, no preopens (wazero grants
-// none unless asked), no sockets, no start functions, host clock and random;
-// then the plugin's own grants (Spec.Grants), if any.
-func (p *Plugin) moduleConfig(det *detSource) wazero.ModuleConfig {
-	cfg := p.sandbox.apply(wazero.NewModuleConfig().WithName("").WithStartFunctions())
+// none unless asked), no sockets, no start functions, host clock (det's in
+// deterministic mode) and random drawn from random; then the plugin's own
+// grants (Spec.Grants), if any.
+func (p *Plugin) moduleConfig(det *detSource, random *randBudget) wazero.ModuleConfig {
+	cfg := p.sandbox.apply(wazero.NewModuleConfig().WithName("").WithStartFunctions()).WithRandSource(random)
 	if det != nil {
 		return cfg.WithWalltime(fixedWalltime, sys.ClockResolution(1)).
-			WithNanotime(det.nanotime, sys.ClockResolution(1)).
-			WithRandSource(det)
+			WithNanotime(det.nanotime, sys.ClockResolution(1))
 	}
-	return cfg.WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	return cfg.WithSysWalltime().WithSysNanotime()
+}
+
+// newRand returns the random source of an instance: det in deterministic
+// mode, the operating system's CSPRNG otherwise, within the per-call budget.
+func newRand(det *detSource) *randBudget {
+	if det != nil {
+		return newRandBudget(det)
+	}
+	return newRandBudget(rand.Reader)
 }
 
 // callLogger is the logger of one call: the caller's (WithLogger) or the
@@ -288,13 +298,16 @@ func (p *Plugin) newDet() *detSource {
 // instantiate creates a reactor instance and runs _initialize once.
 func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	inst := &instance{guard: p.newGuard(), det: p.newDet(), cctx: newCallCtx()}
+	inst.rand = newRand(inst.det)
 	inst.logger = slog.New(&limitHandler{inner: p.logger.Handler(), n: &inst.logN})
 	cctx, cancel := p.callContext(ctx, inst.guard, &inst.logN, p.initTimeout())
 	defer cancel()
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	inst.stdout = &logWriter{logger: l, level: slog.LevelInfo, stream: "stdout"}
 	inst.stderr = &logWriter{logger: l, level: slog.LevelWarn, stream: "stderr"}
-	cfg := p.moduleConfig(inst.det).WithStdout(inst.stdout).WithStderr(inst.stderr)
+	defer inst.stdout.endCall() // also when start-up fails: its stderr may say why
+	defer inst.stderr.endCall()
+	cfg := p.moduleConfig(inst.det, inst.rand).WithStdout(inst.stdout).WithStderr(inst.stderr)
 	if inst.det != nil {
 		inst.det.reset()
 	}
@@ -316,8 +329,6 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 			}
 		}
 	}
-	inst.stdout.flush()
-	inst.stderr.flush()
 	inst.mem = mod.ExportedMemory(abi.MemoryExport)
 	inst.alloc = mod.ExportedFunction(abi.AllocExport)
 	inst.shape = mod.ExportedFunction(abi.ShapeExport)
@@ -480,12 +491,13 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	if inst.det != nil {
 		inst.det.reset()
 	}
+	inst.rand.reset()
 	out, err := p.roundTrip(ctx, cctx, inst, env)
 	// Disarm before the instance can go back to the pool: another caller may
 	// arm its context as soon as it is released.
 	finish()
-	inst.stdout.flush()
-	inst.stderr.flush()
+	inst.stdout.endCall()
+	inst.stderr.endCall()
 	if err != nil {
 		p.release(ctx, inst, false)
 		return nil, err
@@ -541,8 +553,8 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	l := cctx.Value(callLoggerKey{}).(*slog.Logger)
 	stdout := &cappedBuffer{max: p.limits.MaxOutputBytes}
 	stderr := &logWriter{logger: l, level: slog.LevelWarn, stream: "stderr"}
-	defer stderr.flush()
-	cfg := p.moduleConfig(det).WithStdin(bytes.NewReader(env)).WithStdout(stdout).WithStderr(stderr)
+	defer stderr.endCall()
+	cfg := p.moduleConfig(det, newRand(det)).WithStdin(bytes.NewReader(env)).WithStdout(stdout).WithStderr(stderr)
 	if det != nil {
 		det.reset()
 	}
@@ -600,6 +612,9 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 		}
 		return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
 	}
+	if be := (*budgetError)(nil); errors.As(err, &be) {
+		return newError(p.name, phase, ErrTrap, "%w", be)
+	}
 	if ee != nil {
 		if stdout != nil && stdout.overflow {
 			return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
@@ -632,41 +647,6 @@ func (c *cappedBuffer) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return c.buf.Write(b)
-}
-
-// logWriter turns a plugin's stdout/stderr into log lines.
-type logWriter struct {
-	logger *slog.Logger
-	level  slog.Level
-	stream string
-	line   []byte
-}
-
-// Write implements io.Writer.
-func (w *logWriter) Write(b []byte) (int, error) {
-	n := len(b)
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			w.line = append(w.line, b...)
-			if len(w.line) >= maxLogMessage {
-				w.flush()
-			}
-			break
-		}
-		w.line = append(w.line, b[:i]...)
-		w.flush()
-		b = b[i+1:]
-	}
-	return n, nil
-}
-
-func (w *logWriter) flush() {
-	if len(w.line) == 0 {
-		return
-	}
-	w.logger.Log(context.Background(), w.level, string(w.line), "stream", w.stream)
-	w.line = w.line[:0]
 }
 
 // Shape runs the plugin on the context and the request shaped so far (nil

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/agentshape/agentshape/host/abi"
 )
@@ -48,6 +47,10 @@ type RuntimeOptions struct {
 	// checks instead; only for the benchmark that compares the two mechanisms
 	// (wazero's misses loop-free recursion).
 	wazeroChecks bool
+	// uncheckedHostCalls gives plugins wazero's WASI and agentshape.log
+	// without the deadline check (hostcalls.go); only for the benchmark that
+	// measures its cost. Timeouts are then missed inside host calls.
+	uncheckedHostCalls bool
 }
 
 // Runtime is one wazero runtime shared by every plugin of a host. It is safe
@@ -117,18 +120,12 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 		}
 	}
 	r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+	if err := instantiateWASI(ctx, r.rt, opts.uncheckedHostCalls); err != nil {
 		_ = r.Close(ctx)
 		return nil, fmt.Errorf("plugin: instantiate WASI: %w", err)
 	}
 	r.wasi = r.rt.Module(abi.WASIModule).ExportedFunctionDefinitions()
-	_, err := r.rt.NewHostModuleBuilder(abi.HostModule).
-		NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(hostLog), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, nil).
-		WithParameterNames("level", "ptr", "len").
-		Export(abi.LogImport).
-		Instantiate(ctx)
-	if err != nil {
+	if err := instantiateHostModule(ctx, r.rt, opts.uncheckedHostCalls); err != nil {
 		_ = r.Close(ctx)
 		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", abi.HostModule, err)
 	}
@@ -174,45 +171,6 @@ type loggerKey struct{}
 // plugin=<name>) instead of the runtime's logger.
 func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, loggerKey{}, l)
-}
-
-// maxLogMessage caps one agentshape.log message.
-const maxLogMessage = 8 << 10
-
-// hostLog implements agentshape.log(level, ptr, len).
-func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
-	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
-	l, _ := ctx.Value(callLoggerKey{}).(*slog.Logger)
-	if l == nil {
-		l = slog.Default()
-	}
-	truncated := false
-	if n > maxLogMessage {
-		n, truncated = maxLogMessage, true
-	}
-	msg, ok := mod.Memory().Read(ptr, n)
-	if !ok {
-		l.Warn("agentshape.log called with a message outside the plugin's memory", "ptr", ptr, "len", n)
-		return
-	}
-	var lvl slog.Level
-	switch level {
-	case abi.LogDebug:
-		lvl = slog.LevelDebug
-	case abi.LogInfo:
-		lvl = slog.LevelInfo
-	case abi.LogWarn:
-		lvl = slog.LevelWarn
-	case abi.LogError:
-		lvl = slog.LevelError
-	default:
-		lvl = slog.LevelInfo
-	}
-	if truncated {
-		l.Log(ctx, lvl, string(msg), "truncated", true)
-		return
-	}
-	l.Log(ctx, lvl, string(msg))
 }
 
 // callLoggerKey carries the resolved plugin logger (already tagged) of a call.
