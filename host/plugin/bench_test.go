@@ -3,7 +3,10 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +225,70 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(float64(cold.Milliseconds())/float64(b.N), "cold-ms")
 	b.ReportMetric(float64(warm.Microseconds())/1000/float64(b.N), "warm-ms")
 	b.ReportMetric(float64(cold)/float64(warm), "cold/warm")
+}
+
+// BenchmarkHostCallChecks: what the deadline check every host call makes
+// (hostcalls.go) costs per plugin call. Each plugin runs on a runtime with the
+// checks and on one without them (RuntimeOptions.uncheckedHostCalls: wazero's
+// WASI and agentshape.log as they were before), interleaved in the same run,
+// shaping a 1 KiB envelope; logs go to a discarding handler. Plugins:
+// hostcalls (20 host calls per call, the worst case), passthrough (one
+// agentshape.log per call) and session-key (Go guest, one random_get per
+// call). Reported per plugin: checked-ns/op, unchecked-ns/op and
+// checked/unchecked (target ≤ 1.1), each a median over pairs of 64-call
+// chunks; ns/op is the wall time of both variants, load bursts included.
+func BenchmarkHostCallChecks(b *testing.B) {
+	ctx := context.Background()
+	discard := slog.New(slog.DiscardHandler)
+	for _, name := range []string{"testdata/hostcalls", "testdata/passthrough", "session-key"} {
+		b.Run(path.Base(name), func(b *testing.B) {
+			checked := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", Logger: discard}), name)
+			unchecked := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", Logger: discard, uncheckedHostCalls: true}), name)
+			env := envelope1K(b, checked)
+			for i := 0; i < 1000; i++ {
+				_, _ = checked.Call(ctx, env)
+				_, _ = unchecked.Call(ctx, env)
+			}
+			b.ResetTimer()
+			tc, tu, ratio := pairedChunks(b, b.N,
+				func() error { _, err := checked.Call(ctx, env); return err },
+				func() error { _, err := unchecked.Call(ctx, env); return err })
+			b.ReportMetric(float64(tc.Nanoseconds()), "checked-ns/op")
+			b.ReportMetric(float64(tu.Nanoseconds()), "unchecked-ns/op")
+			b.ReportMetric(ratio, "checked/unchecked")
+		})
+	}
+}
+
+// pairedChunks runs fa and fb n times each, in pairs of chunks of 64 calls
+// (which of the two goes first alternates), and returns the median time per
+// call of each and the median of the per-pair ratio fa/fb. On a shared
+// machine a burst of load spoils a few pairs, which the medians ignore.
+func pairedChunks(b *testing.B, n int, fa, fb func() error) (ta, tb time.Duration, ratio float64) {
+	const chunk = 64
+	run := func(f func() error, k int) time.Duration {
+		start := time.Now()
+		for i := 0; i < k; i++ {
+			if err := f(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start) / time.Duration(k)
+	}
+	var as, bs []time.Duration
+	var ratios []float64
+	for done, pair := 0, 0; done < n; done, pair = done+chunk, pair+1 {
+		k := min(chunk, n-done)
+		var da, db time.Duration
+		if pair%2 == 0 {
+			da, db = run(fa, k), run(fb, k)
+		} else {
+			db, da = run(fb, k), run(fa, k)
+		}
+		as, bs, ratios = append(as, da), append(bs, db), append(ratios, float64(da)/float64(db))
+	}
+	slices.Sort(as)
+	slices.Sort(bs)
+	slices.Sort(ratios)
+	return as[len(as)/2], bs[len(bs)/2], ratios[len(ratios)/2]
 }
