@@ -30,10 +30,13 @@ func newEmulatorCmd() *cobra.Command {
   POST /services/oauth2/token                                  OAuth client credentials
   /einstein/ai-agent/v1/agents/{id}/sessions, /sessions/{sid}…  the Agent API (start, send, stream, end, feedback)
   /__admin/…                                                    state, reset, org, faults, sessions, tokens
+  POST /__admin/provider-states                                 Pact provider states (a verifier's --state-change-url)
 
 Without --org it emulates the built-in demo org: My Domain https://example-co.my.salesforce.com,
 agent 0XxAA0000000001AAA (active service agent), client app agentshape-demo / demo-secret.
 --print-org writes that org as YAML, a starting point for your own org file.
+The admin API is on unless --no-admin; with it the emulator sets up every provider state of
+agentshape's pact, so the standard Pact verifier runs against it with --state-change-url.
 It refuses non-loopback addresses unless --allow-remote is given. Stop it with Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,6 +71,7 @@ It refuses non-loopback addresses unless --allow-remote is given. Stop it with C
 			fmt.Fprintf(cmd.OutOrStdout(), "  Agent API:      %s%s\n", srv.URL, emulator.APIPrefix)
 			if !noAdmin {
 				fmt.Fprintf(cmd.OutOrStdout(), "  admin API:      %s/__admin/state\n", srv.URL)
+				fmt.Fprintf(cmd.OutOrStdout(), "  Pact provider states (--state-change-url): %s%s\n", srv.URL, emulator.ProviderStatesPath)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "  org My Domain (instanceConfig.endpoint): %s\n", o.MyDomain)
 			<-srv.Done()
@@ -80,7 +84,7 @@ It refuses non-loopback addresses unless --allow-remote is given. Stop it with C
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8089", "listen address (loopback only unless --allow-remote)")
 	cmd.Flags().StringVar(&orgPath, "org", "", "org file (YAML or JSON, schema emulator-org); default: the built-in demo org")
 	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback listen address")
-	cmd.Flags().BoolVar(&noAdmin, "no-admin", false, "disable the /__admin endpoints")
+	cmd.Flags().BoolVar(&noAdmin, "no-admin", false, "disable the /__admin endpoints (admin API and Pact provider states)")
 	cmd.Flags().BoolVar(&printOrg, "print-org", false, "print the org (built-in or --org) as YAML and exit")
 	return cmd
 }

@@ -21,26 +21,7 @@ import (
 // `agentshape emulator`: start it on a loopback port, get a token, start a
 // session, read the admin state, stop it.
 func TestEmulatorCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	root := newRootCmd()
-	root.SetArgs([]string{"emulator", "--addr", "127.0.0.1:0"})
-	root.SetOut(pw)
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
-
-	br := bufio.NewReader(pr)
-	line, err := br.ReadString('\n')
-	if err != nil {
-		t.Fatalf("no banner: %v (%v)", err, <-done)
-	}
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "agentshape emulator listening on ")
-	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
-		t.Fatalf("banner %q", line)
-	}
-	go io.Copy(io.Discard, br)
-
+	base, stop := startEmulatorCmd(t)
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {emulator.DemoClientID}, "client_secret": {emulator.DemoClientSecret}}
 	resp, err := http.Post(base+emulator.TokenPath, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -75,17 +56,77 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Errorf("admin state %+v", st)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("emulator command: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("emulator did not stop after cancel")
-	}
+	stop()
 	if _, err := http.Get(base + "/__admin/state"); err == nil {
 		t.Error("emulator still answers after stop")
+	}
+}
+
+// startEmulatorCmd runs `agentshape emulator --addr 127.0.0.1:0 args...` in
+// process and returns its URL (from the banner) and a function that stops it.
+func startEmulatorCmd(t *testing.T, args ...string) (base string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	root := newRootCmd()
+	root.SetArgs(append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...))
+	root.SetOut(pw)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("no banner: %v (%v)", err, <-done)
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "agentshape emulator listening on ")
+	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		cancel()
+		t.Fatalf("banner %q", line)
+	}
+	go io.Copy(io.Discard, br)
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("emulator command: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("emulator did not stop after cancel")
+		}
+	}
+	t.Cleanup(stop)
+	return base, stop
+}
+
+// The emulator serves Pact's provider-state endpoint by default and not
+// with --no-admin.
+func TestEmulatorProviderStateEndpoint(t *testing.T) {
+	change := `{"state":"` + emulator.StateSession + `","params":{},"action":"setup"}`
+	post := func(base string) (int, map[string]any) {
+		resp, err := http.Post(base+emulator.ProviderStatesPath, "application/json", strings.NewReader(change))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	base, _ := startEmulatorCmd(t)
+	if code, v := post(base); code != 200 || v["accessToken"] == nil || v["sessionId"] == nil {
+		t.Errorf("provider state setup: %d %v, want 200 with accessToken and sessionId", code, v)
+	}
+	base, _ = startEmulatorCmd(t, "--no-admin")
+	if code, v := post(base); code != 404 {
+		t.Errorf("provider state setup with --no-admin: %d %v, want 404", code, v)
 	}
 }
 

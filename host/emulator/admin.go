@@ -280,6 +280,25 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
+// decodePost reads the JSON body of a POST-only admin endpoint into v. On
+// any problem it answers (405, 400 naming what and showing example, 413) and
+// returns false.
+func decodePost(w http.ResponseWriter, r *http.Request, v any, what, example string) bool {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return false
+	}
+	b, ok := readAdminBody(w, r)
+	if !ok {
+		return false
+	}
+	if err := decodeStrict(b, v); err != nil {
+		adminError(w, 400, what+": "+err.Error()+" (send "+example+")")
+		return false
+	}
+	return true
+}
+
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	adminError(w, http.StatusMethodNotAllowed, "method not allowed; use "+allow)
@@ -320,6 +339,8 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		adminJSON(w, 200, h.Sessions())
 	case p == "/tokens":
 		h.adminMint(w, r)
+	case p == "/provider-states":
+		h.adminProviderState(w, r)
 	case p == "/tokens/revoke":
 		if r.Method != http.MethodPost {
 			methodNotAllowed(w, "POST")
@@ -328,7 +349,7 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		h.RevokeTokens()
 		adminJSON(w, 200, map[string]string{"revoked": "all tokens issued so far"})
 	default:
-		adminError(w, 404, "no admin endpoint "+r.URL.Path+"; see the host/emulator package doc (GET /__admin/state, POST /__admin/reset, GET|PUT|PATCH /__admin/org, PATCH /__admin/agents/{id}, GET|PUT|POST|DELETE /__admin/faults, GET /__admin/sessions, POST /__admin/tokens, POST /__admin/tokens/revoke)")
+		adminError(w, 404, "no admin endpoint "+r.URL.Path+"; see the host/emulator package doc (GET /__admin/state, POST /__admin/reset, GET|PUT|PATCH /__admin/org, PATCH /__admin/agents/{id}, GET|PUT|POST|DELETE /__admin/faults, GET /__admin/sessions, POST /__admin/tokens, POST /__admin/tokens/revoke, POST /__admin/provider-states)")
 	}
 }
 
@@ -524,17 +545,8 @@ type mintRequest struct {
 }
 
 func (h *Handler) adminMint(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
-		return
-	}
-	b, ok := readAdminBody(w, r)
-	if !ok {
-		return
-	}
 	var m mintRequest
-	if err := decodeStrict(b, &m); err != nil {
-		adminError(w, 400, "token request: "+err.Error()+` (send {"clientId":"...","lifetime":"30m"})`)
+	if !decodePost(w, r, &m, "token request", `{"clientId":"...","lifetime":"30m"}`) {
 		return
 	}
 	resp, err := h.MintToken(m.ClientID, time.Duration(m.Lifetime), baseURL(r))

@@ -87,8 +87,23 @@
 //	GET    /__admin/sessions         live sessions (SessionInfo)
 //	POST   /__admin/tokens           mint a token without the secret: {"clientId":"...","lifetime":"-1s"}
 //	POST   /__admin/tokens/revoke    invalidate every token issued so far
+//	POST   /__admin/provider-states  Pact provider state change (below)
 //
 // Admin errors are {"error": "..."} with 400, 404, 405 or 413.
+//
+// # Pact provider states
+//
+// POST /__admin/provider-states takes the body the standard Pact verifiers
+// send to their --state-change-url, {"state", "params", "action"}. "setup"
+// (or no action) puts the emulator into the named state (ProviderStates
+// lists them, the State* constants describe them) and answers a JSON object
+// of values the verifier injects into the request through fromProviderState
+// generators: accessToken, and for session states sessionId and sequenceId.
+// A setup first restores the start-up org, then makes it the state's whole
+// situation: Agentforce on, no faults, no rate limit, the params' client app
+// (clientId, clientSecret) and agent (agentId) present and working, My
+// Domain from params.myDomain. Without params it uses the start-up org's
+// first client app and agent. "teardown" restores the start-up org.
 //
 // # Safety
 //
