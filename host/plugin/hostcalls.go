@@ -149,6 +149,9 @@ func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
 	default:
 		lvl = slog.LevelInfo
 	}
+	if !l.Enabled(ctx, lvl) { // e.g. past the call's message limit: copy nothing
+		return
+	}
 	truncated := n > maxLogMessage
 	msg, _ := mod.Memory().Read(ptr, min(n, maxLogMessage))
 	if truncated {
@@ -246,6 +249,10 @@ func (w *logWriter) Write(b []byte) (int, error) {
 // flush logs the current line, if any.
 func (w *logWriter) flush() {
 	if len(w.line) == 0 {
+		return
+	}
+	if !w.logger.Enabled(context.Background(), w.level) {
+		w.line, w.cut = w.line[:0], false
 		return
 	}
 	if w.cut {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -239,6 +240,27 @@ func TestCommandStderrFloodIsCapped(t *testing.T) {
 	summary := fmt.Sprintf("plugin wrote %d bytes to stderr in this call; %d of them were dropped", written, written-8<<10)
 	if records != 1 || !strings.Contains(logs.String(), summary) {
 		t.Fatalf("%d stderr records (want 1); warning %q logged: %v", records, summary, strings.Contains(logs.String(), summary))
+	}
+}
+
+// TestLogFloodPastTheCapCopiesNothing: once a call's MaxLogMessages are
+// used up, agentshape.log copies nothing out of the plugin (before: one 8 KiB
+// string per call, then dropped). moody "chatty" logs 10,000 times a call;
+// counted in allocations, not time.
+func TestLogFloodPastTheCapCopiesNothing(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	p := load(t, rt, "testdata/hostile/moody", plugin.Limits{PoolSize: 1}, map[string]any{"mode": "chatty"})
+	env, err := p.Envelope(abi.Context{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, err := p.Call(context.Background(), env); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if limit := float64(4 * plugin.MaxLogMessages); allocs > limit {
+		t.Fatalf("%.0f allocations per call of 10,000 log calls, want at most %.0f (a few per logged message)", allocs, limit)
 	}
 }
 

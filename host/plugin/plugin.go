@@ -190,9 +190,11 @@ type limitHandler struct {
 	n     *atomic.Int32
 }
 
-// Enabled implements slog.Handler.
+// Enabled implements slog.Handler. Once the call's messages are used up (and
+// the warning is out) it answers false, so that callers skip copying what
+// would be dropped.
 func (h *limitHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return h.inner.Enabled(ctx, l)
+	return h.n.Load() <= MaxLogMessages && h.inner.Enabled(ctx, l)
 }
 
 // Handle implements slog.Handler.
