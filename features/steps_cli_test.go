@@ -49,15 +49,24 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 		return nil
 	})
 	sc.Step(`^agentshape conformance checks the plugin "([^"]*)"$`, func(rel string) error {
-		p, err := catalog.Path(rel)
-		if err != nil {
-			return err
-		}
+		return w.conformance(rel, "--cases", "20")
+	})
+	sc.Step(`^an org file for the org at "([^"]*)"$`, func(myDomain string) error {
 		dir, err := w.tempDir()
 		if err != nil {
 			return err
 		}
-		return w.cli(nil, "conformance", "-q", "--plugin", p, "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", dir)
+		w.orgFile = filepath.Join(dir, "org.yaml")
+		body := "myDomain: " + myDomain + "\nagents: [{id: 0XxAA0000000002AAA}]\n" +
+			"clientApps: [{clientId: ci, clientSecret: ci-secret, runAs: {username: ci@example.com, manageAIAgents: true}}]\n"
+		return os.WriteFile(w.orgFile, []byte(body), 0o644)
+	})
+	sc.Step(`^agentshape conformance checks the plugin "([^"]*)" set to "([^"]*)" against (the demo org|the org file)$`, func(rel, myDomain, against string) error {
+		args := []string{"--config", "myDomain=" + myDomain, "--config", "override=true", "--cases", "10"}
+		if against == "the org file" {
+			args = append(args, "--org", w.orgFile)
+		}
+		return w.conformance(rel, args...)
 	})
 	sc.Step(`^agentshape conformance checks the demo pipeline$`, func() error {
 		root, err := catalog.RepoRoot()
@@ -83,6 +92,21 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^agentshape starts a session for agent "([^"]*)"$`, func(agent string) error {
 		return w.cliStart(agent, true)
 	})
+}
+
+// conformance runs `agentshape conformance` on the built plugin rel (as
+// catalog names it) with args, quietly, with the suite's cache and a
+// scratch reproducer directory.
+func (w *world) conformance(rel string, args ...string) error {
+	p, err := catalog.Path(rel)
+	if err != nil {
+		return err
+	}
+	dir, err := w.tempDir()
+	if err != nil {
+		return err
+	}
+	return w.cli(nil, append([]string{"conformance", "-q", "--plugin", p, "--cache-dir", pluginCache, "--repro-dir", dir}, args...)...)
 }
 
 // cli runs the agentshape binary with a clean environment plus env.

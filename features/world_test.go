@@ -78,6 +78,7 @@ type world struct {
 	exitCode       int
 	stdout, stderr string
 	file           string
+	orgFile        string // an emulator-org file written by the scenario (conformance --org)
 }
 
 // entry is one plugin of the scenario's pipeline.

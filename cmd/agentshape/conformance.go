@@ -28,7 +28,7 @@ func newConformanceCmd() *cobra.Command {
 		gf                     grantFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] | --manifest pipeline.yaml)",
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] | --manifest pipeline.yaml) [--org ORG.yaml [--agent-id ID]]",
 		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
 		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
 
@@ -40,7 +40,15 @@ func newConformanceCmd() *cobra.Command {
      same --seed, within the limits, and must never set a reserved field such as the Tenant
      Key ID. A panic (the Go kit's plugin_panic), a trap, an ABI error or any fault code
      plugins/ABI.md §6.1 reserves fails the scenario it happened in;
-  4. an end-to-end Start Session against the embedded Agent API emulator.
+  4. end-to-end Start Sessions against the embedded Agent API emulator: the typical context's
+     request, and every generated case's valid request.
+
+Every check that involves an org runs against the org under test: the My Domain of the
+generated contexts and base requests, the end-to-end Start Session (the org's My Domain is the
+only instanceConfig.endpoint it answers to) and the agent's variable declarations. Describe your
+org with --org ORG.yaml, in the emulator-org format (start from "agentshape emulator --print-org");
+its injected faults and rate limit are ignored here. --agent-id picks one of its agents (default:
+the first). Without --org the built-in demo org is used, and every report says so.
 
 A manifest's plugins run with the grants the manifest gives them; a plugin checked on its own
 gets --grant-env/--grant-dir, as with "plugin call".
@@ -52,6 +60,8 @@ without -buildmode=c-shared) or broken limit, and failures that differ only in n
 listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,
 2 on bad flags or an unreadable plugin/manifest.`,
 		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme
+  agentshape emulator --print-org > org.yaml   # then edit myDomain, agents, variables
+  agentshape conformance --plugin build/my-plugin.wasm --org org.yaml --junit conformance.xml
   agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -129,6 +139,8 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 	f.StringVar(&opts.Plugin, "plugin", "", "the plugin (.wasm) to check on its own")
 	f.StringArrayVar(&configs, "config", nil, "plugin configuration key=value (repeatable; JSON values allowed)")
 	f.StringVar(&opts.Manifest, "manifest", "", "a pipeline manifest to check as a whole")
+	f.StringVar(&opts.Org, "org", "", "emulator-org file (YAML or JSON) describing the org the plugin is for (template: agentshape emulator --print-org); default: the built-in demo org")
+	f.StringVar(&opts.AgentID, "agent-id", "", "the org's agent to start sessions with (default: the org's first agent)")
 	f.StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
 	f.StringVar(&cucumber, "cucumber", "", "write a Cucumber JSON report to this file")
 	f.StringVar(&htmlF, "html", "", "write a self-contained HTML report to this file")

@@ -147,3 +147,29 @@ func TestConformanceCLIGrants(t *testing.T) {
 		t.Fatalf("an unset granted variable: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestConformanceCLIOrg: --org makes the gate check against the team's org:
+// a plugin hard-coded to that org's My Domain fails without it (the output
+// names --org) and passes with it; an unreadable org file is a usage error.
+func TestConformanceCLIOrg(t *testing.T) {
+	dir := t.TempDir()
+	org := filepath.Join(dir, "org.yaml")
+	if err := os.WriteFile(org, []byte("myDomain: https://acme.my.salesforce.com\nagents: [{id: 0XxAA0000000002AAA}]\n"+
+		"clientApps: [{clientId: ci, clientSecret: s3cret, runAs: {username: ci@acme.example, manageAIAgents: true}}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"conformance", "-q", "--plugin", catalog.MustPath(t, "endpoint"), "--config", "myDomain=https://acme.my.salesforce.com",
+		"--config", "override=true", "--cases", "5", "--cache-dir", shapeCacheDir, "--repro-dir", dir}
+	code, out, errOut := runShapeCLI(t, args...)
+	if code != exitFailure || !strings.Contains(out, "org: the built-in demo org") || !strings.Contains(out, "pass it with --org ORG.yaml") {
+		t.Fatalf("without --org: exit %d, want 1 naming --org\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = runShapeCLI(t, append(args, "--org", org)...)
+	if code != exitOK || !strings.Contains(out, "org: https://acme.my.salesforce.com from "+org+", agent 0XxAA0000000002AAA") {
+		t.Fatalf("with --org: exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, _, errOut = runShapeCLI(t, append(args, "--org", filepath.Join(dir, "missing.yaml"))...)
+	if code != exitUsage || !strings.Contains(errOut, "--print-org") {
+		t.Fatalf("missing org file: exit %d, want 2\nstderr: %s", code, errOut)
+	}
+}

@@ -27,23 +27,21 @@ var (
 	zones = []string{"Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham",
 		"Asia/Kathmandu", "Australia/Lord_Howe", "UTC", "Africa/Casablanca", "America/Argentina/Buenos_Aires",
 		"Pacific/Kiritimati", "Asia/Tokyo", "Europe/London", "America/Sao_Paulo"}
-	domains  = []string{"acme", "https://acme.my.salesforce.com", "globex-dev-ed", "initech", "umbrella-corp"}
-	kinds    = []string{"", "production", "sandbox", "developer", "government"}
 	channels = []string{"", "web", "mobile", "slack", "whatsapp", "email"}
 	unicodes = []string{"Zoë Ångström", "山田太郎", "محمد", "שלום", "😀🚀 emoji", "Ωμέγα", "a\u0301\u0308 combining",
 		"tab\tnew\nline", "quote\" and \\ backslash", "\u202eright-to-left override", "null\u0000byte"}
 	attrKeys = []string{"tier", "contactId", "accountId", "segment", "orderNumber", "vip", "score", "region"}
 )
 
-// typicalContext is a complete, ordinary context: every member set.
-func typicalContext() abi.Context {
+// typicalContext is a complete, ordinary context for org: every member set.
+func typicalContext(org OrgUnderTest) abi.Context {
 	return abi.Context{
-		AgentID:        "0XxAA0000000001AAA",
-		Org:            abi.Org{MyDomain: "acme", Kind: "production"},
+		AgentID:        org.Agent.ID,
+		Org:            org.typical(),
 		Channel:        "web",
 		ConversationID: "conv-42",
 		User: abi.User{Locale: "en_US", Timezone: "America/Los_Angeles",
-			Attributes: map[string]any{"tier": "gold", "contactId": "003AA000000001AAA"}},
+			Attributes: map[string]any{"tier": "gold", "contactId": "003AA000000001AAA", "openOrders": 2}},
 	}
 }
 
@@ -62,15 +60,18 @@ func baseRequest(seed int64, index int, endpoint string) []byte {
 	return []byte(fmt.Sprintf(`{"externalSessionKey":%q,"instanceConfig":{"endpoint":%q}}`, key, endpoint))
 }
 
-// GenerateCases returns n contexts derived from seed: the same seed always
-// gives the same cases. They vary locales and time zones, leave members out,
-// and use unicode, empty and huge values.
-func GenerateCases(seed int64, n int) []Case {
+// GenerateCases returns n contexts for org derived from seed: the same seed
+// and org always give the same cases. They vary locales and time zones, the
+// form the org's My Domain takes (URL, or name and kind), leave members out,
+// and use unicode, empty and huge values. Every base request targets the
+// org's My Domain.
+func GenerateCases(seed int64, n int, org OrgUnderTest) []Case {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
+	forms := org.forms()
 	out := make([]Case, 0, n)
 	for i := 0; i < n; i++ {
-		c := typicalContext()
+		c := typicalContext(org)
 		var label []string
 		switch i {
 		case 0:
@@ -81,11 +82,7 @@ func GenerateCases(seed int64, n int) []Case {
 		default:
 			c.User.Locale = pick(locales)
 			c.User.Timezone = pick(zones)
-			c.Org.MyDomain = pick(domains)
-			c.Org.Kind = pick(kinds)
-			if c.Org.Kind == "sandbox" {
-				c.Org.Sandbox = "uat"
-			}
+			c.Org = forms[r.IntN(len(forms))]
 			c.Channel = pick(channels)
 			label = append(label, "locale "+c.User.Locale, "tz "+c.User.Timezone)
 			attrs := map[string]any{}
@@ -129,12 +126,12 @@ func GenerateCases(seed int64, n int) []Case {
 				c.User.Attributes = map[string]any{"tier": strings.Repeat("Ü", 32*1024)}
 				label = append(label, "huge values")
 			case 6:
-				c.AgentID = "0XxAA000000001A" // 15-character form
+				c.AgentID = org.Agent.ID[:15] // the 15-character form
 				label = append(label, "15-character agent ID")
 			}
 		}
 		out = append(out, Case{Index: i, Label: strings.Join(label, ", "), Context: c,
-			Request: baseRequest(seed, i, "https://acme.my.salesforce.com")})
+			Request: baseRequest(seed, i, org.Org.MyDomain)})
 	}
 	return out
 }

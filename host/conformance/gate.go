@@ -10,6 +10,12 @@
 //     reserved fields alone, and
 //  4. an end-to-end Start Session against the embedded Agent API emulator.
 //
+// Every check that involves an org — the My Domain of the generated contexts
+// and base requests, the end-to-end Start Session, the agent's variable
+// declarations — runs against the org under test: an emulator-org file
+// (Options.Org, the format of `agentshape emulator --print-org`), or the
+// built-in demo org, which the report then names as such.
+//
 // Every failure names the plugin at fault and comes with a minimal
 // reproducer: the failing context is shrunk (members dropped while the
 // failure persists), the envelope is written to a file, and the command that
@@ -65,12 +71,27 @@ type Options struct {
 	Progress io.Writer
 	// Command is how the reproducer commands call agentshape (default "agentshape").
 	Command string
+	// Org is an emulator-org file (YAML or JSON, the format of `agentshape
+	// emulator --print-org`) describing the org the plugin is for; "" means
+	// the built-in demo org.
+	Org string
+	// AgentID picks the org's agent for the end-to-end Start Session
+	// (default: the org's first agent).
+	AgentID string
 }
 
-// prepare fills opts' defaults and resolves the plugins to check.
-func prepare(opts Options) (Options, []Member, string, error) {
+// subject is what prepare resolved: the plugins to check, what to call
+// them in reports, and the org to check them against.
+type subject struct {
+	members []Member
+	target  string
+	org     OrgUnderTest
+}
+
+// prepare fills opts' defaults and resolves the plugins and the org to check.
+func prepare(opts Options) (Options, subject, error) {
 	if (opts.Plugin == "") == (opts.Manifest == "") {
-		return opts, nil, "", errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
+		return opts, subject{}, errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
 	}
 	if opts.Cases <= 0 {
 		opts.Cases = DefaultCases
@@ -84,12 +105,18 @@ func prepare(opts Options) (Options, []Member, string, error) {
 	if opts.ReproDir == "" {
 		opts.ReproDir = filepath.Join(os.TempDir(), fmt.Sprintf("agentshape-conformance-repro-%d-%d", opts.Seed, time.Now().UnixNano()))
 	}
-	if opts.Plugin != "" {
-		members, err := membersFromPlugin(opts.Plugin, opts.Config, opts.Grants)
-		return opts, members, opts.Plugin, err
+	sub := subject{target: opts.Manifest}
+	var err error
+	if sub.org, err = LoadOrg(opts.Org, opts.AgentID); err != nil {
+		return opts, sub, err
 	}
-	members, err := membersFromManifest(opts.Manifest)
-	return opts, members, opts.Manifest, err
+	if opts.Plugin != "" {
+		sub.target = opts.Plugin
+		sub.members, err = membersFromPlugin(opts.Plugin, opts.Config, opts.Grants)
+	} else {
+		sub.members, err = membersFromManifest(opts.Manifest)
+	}
+	return opts, sub, err
 }
 
 // Suite is the gate's step definitions bound to one plugin or pipeline, for
@@ -99,11 +126,11 @@ type Suite struct{ g *gate }
 
 // NewSuite prepares the step definitions for the subject opts names.
 func NewSuite(ctx context.Context, opts Options) (*Suite, error) {
-	opts, members, _, err := prepare(opts)
+	opts, sub, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Suite{g: newGate(ctx, opts, members)}, nil
+	return &Suite{g: newGate(ctx, opts, sub)}, nil
 }
 
 // InitScenario registers the steps for one scenario (godog's
@@ -120,7 +147,7 @@ func (s *Suite) Close() { s.g.close() }
 // report. An error means the gate itself could not run (bad options, a
 // missing plugin file); a failing plugin is a report with Failed() true.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	opts, members, target, err := prepare(opts)
+	opts, sub, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -128,14 +155,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	g := newGate(ctx, opts, members)
+	g := newGate(ctx, opts, sub)
 	defer g.close()
 	started := time.Now()
 	features, err := runFeatures(plugincontract.Features, g.InitScenario, progress)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: run the plugin-contract features: %w", err)
 	}
-	rep := &Report{Target: target, Members: members, Seed: opts.Seed, Cases: opts.Cases, Started: started,
+	rep := &Report{Target: sub.target, Members: sub.members, Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
 	p, f, sk := rep.Counts()
 	fmt.Fprintf(progress, "%d scenarios (%d passed, %d failed, %d skipped) in %s\n", p+f+sk, p, f, sk, rep.Duration.Round(time.Millisecond))

@@ -275,13 +275,14 @@ func TestGateIsRepeatable(t *testing.T) {
 }
 
 func TestGenerateCases(t *testing.T) {
-	a, b := conformance.GenerateCases(7, 40), conformance.GenerateCases(7, 40)
+	demo := conformance.DemoOrg()
+	a, b := conformance.GenerateCases(7, 40, demo), conformance.GenerateCases(7, 40, demo)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
 		t.Fatal("the same seed generated different cases")
 	}
-	jc, _ := json.Marshal(conformance.GenerateCases(8, 40))
+	jc, _ := json.Marshal(conformance.GenerateCases(8, 40, demo))
 	if string(jc) == string(ja) {
 		t.Fatal("different seeds generated the same cases")
 	}
@@ -573,5 +574,138 @@ func TestGateStopsAfterTheFirstABIFailure(t *testing.T) {
 	}
 	if f := rep.Failures[0]; f.Check != "abi" || !strings.Contains(f.Message, "alloc(") || !strings.Contains(f.Message, "trapped") {
 		t.Fatalf("want the alloc trap as an abi failure: %s", f)
+	}
+}
+
+// acmeOrg writes an emulator-org file for a team's own org: My Domain
+// https://acme.my.salesforce.com, an agent declaring orderTier as Number,
+// and a fault and rate limit that the gate must ignore (they would fail
+// every Start Session).
+func acmeOrg(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "acme-org.yaml")
+	body := `name: acme
+myDomain: https://acme.my.salesforce.com
+agents:
+  - id: 0XxAA0000000002AAA
+    variables:
+      - {name: orderTier, type: Number, settableByApi: true}
+clientApps:
+  - clientId: acme-ci
+    clientSecret: acme-secret-do-not-print
+    runAs: {username: ci@acme.example, manageAIAgents: true}
+rateLimit: {requestsPerSecond: 0.001, burst: 1}
+faults:
+  - {operations: [start], status: 503}
+`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// failuresOf renders a report's failures for test messages.
+func failuresOf(rep *conformance.Report) string {
+	var b strings.Builder
+	_ = rep.WriteText(&b)
+	return b.String()
+}
+
+// TestGateChecksAgainstTheOrgUnderTest: a correct plugin for the team's own
+// org — its endpoint set to the team's My Domain, a variable sent with the
+// type the team's agent declares — fails against the demo org, with a
+// message that names the field, the plugin and --org, and passes with --org
+// describing the team's org. Without --org the report says the demo org was
+// used; with it, it names the file and never the client secret.
+func TestGateChecksAgainstTheOrgUnderTest(t *testing.T) {
+	org := acmeOrg(t)
+	endpoint := catalog.MustPath(t, "endpoint")
+	hardCoded := map[string]any{"myDomain": "https://acme.my.salesforce.com", "override": true}
+	numberTier := map[string]any{"language": false, "variables": []any{map[string]any{"attribute": "openOrders", "name": "orderTier", "type": "Number"}}}
+
+	for _, tc := range []struct {
+		plugin string
+		config map[string]any
+		ptr    string // the offending field against the demo org
+		text   string // what its failure explains
+	}{
+		{endpoint, hardCoded, "/instanceConfig/endpoint", "no --org was given"},
+		{catalog.MustPath(t, "context-vars"), numberTier, "/variables/0/type", "declares it as Text"},
+	} {
+		name := strings.TrimSuffix(filepath.Base(tc.plugin), ".wasm")
+		demo := run(t, conformance.Options{Plugin: tc.plugin, Config: tc.config, Cases: 5})
+		if !demo.Org.Demo || demo.Org.MyDomain != "https://example-co.my.salesforce.com" || !strings.Contains(failuresOf(demo), "org: the built-in demo org") {
+			t.Errorf("%s: the report does not say the demo org was used: %+v\n%s", name, demo.Org, failuresOf(demo))
+		}
+		found := false
+		for _, f := range demo.Failures {
+			if f.Check != "e2e" {
+				t.Errorf("%s against the demo org: unexpected %s", name, f)
+			}
+			if strings.Contains(f.Message, "the offending field is "+tc.ptr+`, last written by plugin "`+name+`"`) &&
+				strings.Contains(f.Message, tc.text) && strings.Contains(f.Message, "--org") && f.Plugin == name {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s against the demo org: no e2e failure naming %s, the plugin and --org:\n%s", name, tc.ptr, failuresOf(demo))
+		}
+		acme := run(t, conformance.Options{Plugin: tc.plugin, Config: tc.config, Cases: 5, Org: org})
+		if acme.Failed() {
+			t.Errorf("%s against its own org: fails:\n%s", name, failuresOf(acme))
+		}
+		if acme.Org.Demo || acme.Org.File != org || acme.Org.AgentID != "0XxAA0000000002AAA" || !strings.Contains(failuresOf(acme), "org: https://acme.my.salesforce.com from "+org) {
+			t.Errorf("%s: the report does not name the org file: %+v", name, acme.Org)
+		}
+		js, _ := json.Marshal(acme)
+		if strings.Contains(string(js), "acme-secret") || strings.Contains(failuresOf(acme), "acme-secret") {
+			t.Errorf("the org's client secret reached a report")
+		}
+	}
+
+	// Hard-coded to yet another org: fails against --org too, naming the file.
+	other := run(t, conformance.Options{Plugin: endpoint, Cases: 5, Org: org,
+		Config: map[string]any{"myDomain": "https://globex.my.salesforce.com", "override": true}})
+	if !strings.Contains(failuresOf(other), "but --org "+org+" says the org's My Domain is https://acme.my.salesforce.com") {
+		t.Errorf("a plugin hard-coded to another org passed or was not explained:\n%s", failuresOf(other))
+	}
+	// The generated cases name the org under test, in its URL and name forms.
+	forms := map[string]bool{}
+	o, err := conformance.LoadOrg(org, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range conformance.GenerateCases(1, 40, o) {
+		if md := c.Context.Org.MyDomain; md != "" {
+			forms[md] = true
+		}
+		if !strings.Contains(string(c.Request), `"endpoint":"https://acme.my.salesforce.com"`) {
+			t.Fatalf("case %d's base request does not target the org: %s", c.Index, c.Request)
+		}
+	}
+	if len(forms) != 2 || !forms["acme"] || !forms["https://acme.my.salesforce.com"] {
+		t.Errorf("generated contexts name the org as %v, want acme and its URL", forms)
+	}
+}
+
+// TestGateOrgOptions: a bad org file and an agent the org lacks are errors
+// (the CLI's exit 2) that say what to do.
+func TestGateOrgOptions(t *testing.T) {
+	wasm := catalog.MustPath(t, "endpoint")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("myDomain: http://acme.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts conformance.Options
+		want string
+	}{
+		{conformance.Options{Plugin: wasm, Org: filepath.Join(t.TempDir(), "missing.yaml")}, "--print-org"},
+		{conformance.Options{Plugin: wasm, Org: bad}, "org file " + bad},
+		{conformance.Options{Plugin: wasm, Org: acmeOrg(t), AgentID: "0XxAA0000000009AAA"}, "has no such agent (its agents: 0XxAA0000000002AAA)"},
+	} {
+		if _, err := conformance.Run(context.Background(), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Run(org %s, agent %s) = %v, want an error containing %q", tc.opts.Org, tc.opts.AgentID, err, tc.want)
+		}
 	}
 }

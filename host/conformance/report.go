@@ -15,6 +15,8 @@ type Report struct {
 	Target string `json:"target"`
 	// Members are the plugins checked, in pipeline order.
 	Members []Member `json:"-"`
+	// Org is the org the run checked against.
+	Org OrgReport `json:"org"`
 	// Seed and Cases are the generated-case parameters used.
 	Seed  int64 `json:"seed"`
 	Cases int   `json:"cases"`
@@ -249,6 +251,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "conformance %s: %s — %d scenarios passed, %d failed, %d skipped (seed %d, %d generated cases, %s)\n",
 		verdict, r.Target, p, f, s, r.Seed, r.Cases, r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "org: %s\n", r.Org)
 	for i, fl := range r.Failures {
 		fmt.Fprintf(w, "\n%d. %s\n", i+1, fl.String())
 	}

@@ -106,7 +106,7 @@ func TestRunnerRejectsBadStepFunctions(t *testing.T) {
 // listed MaxSimilarFailures times; the rest are counted on the first, and a
 // failure repeated word for word is still listed once.
 func TestSimilarFailuresAreCapped(t *testing.T) {
-	g := newGate(nil, Options{}, nil)
+	g := newGate(nil, Options{}, subject{})
 	for i := 0; i < 10; i++ {
 		for range 2 {
 			g.fail(Failure{Check: "abi", Plugin: "p", Message: "alloc(" + strings.Repeat("7", i+1) + "): unreachable"})

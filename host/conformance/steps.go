@@ -27,6 +27,7 @@ type gate struct {
 	ctx     context.Context
 	opts    Options
 	members []Member
+	org     OrgUnderTest
 
 	loadOnce sync.Once
 	runner   *runner
@@ -42,7 +43,10 @@ type gate struct {
 	run1Done bool
 	run2Done bool
 
-	emu *emulator.Server
+	emu      *emulator.Server
+	api      *agentapi.Client
+	outcomes []*agentapi.Outcome // Start Session per generated case (nil: not sent)
+	sentDone bool
 
 	failures []Failure
 	seen     map[string]int   // failure key -> index in failures
@@ -50,12 +54,15 @@ type gate struct {
 	capped   map[string]int   // key of a failure left out -> index of the first like it
 }
 
-func newGate(ctx context.Context, opts Options, members []Member) *gate {
-	return &gate{ctx: ctx, opts: opts, members: members, seen: map[string]int{}, similar: map[string][]int{}, capped: map[string]int{}}
+func newGate(ctx context.Context, opts Options, sub subject) *gate {
+	return &gate{ctx: ctx, opts: opts, members: sub.members, org: sub.org, seen: map[string]int{}, similar: map[string][]int{}, capped: map[string]int{}}
 }
 
 func (g *gate) close() {
 	g.runner.close(g.ctx)
+	if g.api != nil {
+		g.api.Close()
+	}
 	if g.emu != nil {
 		_ = g.emu.Close()
 	}
@@ -278,7 +285,7 @@ func (g *gate) InitScenario(sc StepRegistrar) {
 	sc.Step(`^the host loads every module$`, s.hostLoads)
 	// shaping.feature
 	sc.Step(`^a valid request as the earlier plugins would have left it$`, s.validBase)
-	sc.Step(`^a typical context$`, func() { s.context = typicalContext() })
+	sc.Step(`^a typical context$`, func() { s.context = typicalContext(g.org) })
 	sc.Step(`^an empty context$`, func() { s.context = abi.Context{} })
 	sc.Step(`^the plugin shapes the request$`, s.shapeN(1))
 	sc.Step(`^the plugin shapes the request twice$`, s.shapeN(2))
@@ -296,11 +303,13 @@ func (g *gate) InitScenario(sc StepRegistrar) {
 	sc.Step(`^no shaped request sets a reserved field$`, s.then(g.allNoReserved))
 	sc.Step(`^every answer is identical to the first run's$`, s.then(g.allIdentical))
 	// end-to-end.feature
-	sc.Step(`^the Agent API emulator with its default org$`, g.startEmulator)
+	sc.Step(`^the Agent API emulator with the org under test$`, g.startEmulator)
 	sc.Step(`^a valid request for the emulator's org, as the earlier plugins would have left it$`, s.validBaseForEmulator)
 	sc.Step(`^the plugin shapes the request for the emulator's org$`, s.shapeForEmulator)
 	sc.Step(`^the shaped request is sent with Start Session$`, s.sendStartSession)
 	sc.Step(`^the outcome is "([^"]*)"$`, s.outcomeIs)
+	sc.Step(`^every valid shaped request is sent with Start Session$`, g.sendAll)
+	sc.Step(`^every outcome is "([^"]*)"$`, s.then1(g.allOutcomes))
 }
 
 // then wraps a Then step so that it first fails on any fault of the calls
@@ -380,7 +389,7 @@ func (s *scenario) hostLoads() error {
 }
 
 func (s *scenario) validBase() {
-	s.request = baseRequest(s.g.opts.Seed, -1, "https://acme.my.salesforce.com")
+	s.request = baseRequest(s.g.opts.Seed, -1, s.g.org.Org.MyDomain)
 }
 
 func (s *scenario) shapeN(n int) func() error {
@@ -631,7 +640,7 @@ func (s *scenario) noReserved() error {
 
 func (g *gate) generate() {
 	if g.cases == nil {
-		g.cases = GenerateCases(g.opts.Seed, g.opts.Cases)
+		g.cases = GenerateCases(g.opts.Seed, g.opts.Cases, g.org)
 	}
 }
 
@@ -858,80 +867,4 @@ func (g *gate) allIdentical() error {
 		}
 		return nil
 	})
-}
-
-// ---- end to end ----
-
-func (g *gate) startEmulator() error {
-	if g.emu != nil {
-		return nil
-	}
-	srv, err := emulator.Start(g.ctx, emulator.Options{Addr: "127.0.0.1:0", Org: emulator.DefaultOrg()})
-	if err != nil {
-		return fmt.Errorf("start the embedded emulator: %w", err)
-	}
-	g.emu = srv
-	return nil
-}
-
-func (s *scenario) validBaseForEmulator() {
-	s.request = baseRequest(s.g.opts.Seed, -2, emulator.DemoMyDomain)
-}
-
-func (s *scenario) shapeForEmulator() error {
-	r, err := s.g.load()
-	if err != nil {
-		return err
-	}
-	s.context = typicalContext()
-	s.context.AgentID = emulator.DemoAgentID
-	s.context.Org = abi.Org{MyDomain: emulator.DemoMyDomain}
-	a := r.shape(s.g.ctx, s.context, s.request)
-	s.answers = []answer{a}
-	if fs := s.g.faultsOf(Case{Index: -1, Label: "emulator org", Context: s.context, Request: s.request}, a); len(fs) > 0 {
-		return stepError(fs)
-	}
-	if a.Refusal != nil {
-		return stepError([]Failure{s.g.failAt("e2e", "the plugin refused a context for the emulator's org: "+a.Refusal.Error(), a.Plugin, "emulator org", a)})
-	}
-	return nil
-}
-
-func (s *scenario) sendStartSession() error {
-	if s.g.emu == nil {
-		return errors.New("the emulator is not running")
-	}
-	c, err := agentapi.New(agentapi.Config{
-		MyDomain:     emulator.DemoMyDomain,
-		TokenURL:     s.g.emu.URL + emulator.TokenPath,
-		ClientID:     emulator.DemoClientID,
-		ClientSecret: emulator.DemoClientSecret,
-		APIBaseURL:   s.g.emu.URL,
-		Retry:        agentapi.RetryPolicy{MaxAttempts: 1},
-	})
-	if err != nil {
-		return fmt.Errorf("agent API client for the emulator: %w", err)
-	}
-	defer c.Close()
-	out, err := c.StartSession(s.g.ctx, emulator.DemoAgentID, s.answers[0].Request)
-	if out == nil {
-		out = agentapi.OutcomeOf(err)
-	}
-	if out == nil {
-		return fmt.Errorf("Start Session on the emulator: %w", err)
-	}
-	s.outcome = out
-	return nil
-}
-
-func (s *scenario) outcomeIs(want string) error {
-	if s.outcome == nil {
-		return errors.New("no Start Session was sent")
-	}
-	if s.outcome.Output != want {
-		a := s.answers[0]
-		return stepError([]Failure{s.g.failDetail("e2e", fmt.Sprintf("Start Session on the emulator took the %q output (response code %d: %s), want %q",
-			s.outcome.Output, s.outcome.ResponseCode, s.outcome.Message, want), "the request sent was "+preview(a.Request), lastPlugin(a), "emulator org", a)})
-	}
-	return nil
 }
