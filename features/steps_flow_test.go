@@ -10,6 +10,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/flowbody"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -100,6 +101,46 @@ func (w *world) flowSteps(sc *godog.ScenarioContext) {
 		body, err := assignedBody(table)
 		w.flowBody = body
 		return err
+	})
+	sc.Step(`^a New Session Request Body as External Services holds it:$`, func(table *godog.Table) error {
+		body, err := externalServicesBody(table)
+		w.flowBody = body
+		return err
+	})
+	sc.Step(`^the flow's Tenant Key ID input is "([^"]*)"$`, func(v string) { w.tenantKeyID = v })
+	sc.Step(`^the Agent API received exactly the variables:$`, func(table *godog.Table) error {
+		want, err := variablesTable(table)
+		if err != nil {
+			return err
+		}
+		got, err := w.lastStart()
+		if err != nil {
+			return err
+		}
+		var b struct {
+			Variables json.RawMessage `json:"variables"`
+		}
+		if err := json.Unmarshal(got, &b); err != nil {
+			return fmt.Errorf("the Agent API received a body that is not a JSON object: %w", err)
+		}
+		if eq, err := jsonEqual(b.Variables, want); err != nil || !eq {
+			return fmt.Errorf("the Agent API received the variables %s, want %s", b.Variables, want)
+		}
+		return nil
+	})
+	sc.Step(`^the Agent API received no member "([^"]*)"$`, func(member string) error {
+		got, err := w.lastStart()
+		if err != nil {
+			return err
+		}
+		var b map[string]json.RawMessage
+		if err := json.Unmarshal(got, &b); err != nil {
+			return err
+		}
+		if v, ok := b[member]; ok {
+			return fmt.Errorf("the Agent API received %s: %s", member, v)
+		}
+		return nil
 	})
 	sc.Step(`^an empty New Session Request Body$`, func() { w.flowBody = []byte(`{}`) })
 	sc.Step(`^the Agent API body has exactly the fields:$`, func(table *godog.Table) error {
@@ -335,6 +376,10 @@ func (w *world) flowStartSession(agentID string) error {
 	if w.flowBody == nil {
 		return errors.New("no New Session Request Body")
 	}
+	if err := flowbody.CheckTenantKeyID(w.tenantKeyID); err != nil {
+		w.refused = err
+		return nil
+	}
 	body, err := mapFlowBody(w.flowBody, w.ensureOrg().MyDomain)
 	if err != nil {
 		w.refused = err
@@ -380,6 +425,76 @@ func assignedBody(table *godog.Table) ([]byte, error) {
 		obj[parts[len(parts)-1]] = r[1]
 	}
 	return json.Marshal(body)
+}
+
+// externalServicesBody builds a New Session Request Body in the External
+// Services form (agent-api.md §6.1) from a table of | field | value | rows,
+// as a Flow debug log lists the Assignments: a dotted field sets a member of
+// a nested object and [N] an entry of a list. A flag (a field ending in
+// _set) and bypassUser take true or false; the value of a NumberVariable or
+// MoneyVariable is a number; every other value is text.
+func externalServicesBody(table *godog.Table) ([]byte, error) {
+	rows, err := tableRows(table, "field", "value")
+	if err != nil {
+		return nil, err
+	}
+	var body any = map[string]any{}
+	for _, r := range rows {
+		var value any = r[1]
+		switch {
+		case strings.HasSuffix(r[0], "_set") || r[0] == "bypassUser":
+			b, err := strconv.ParseBool(r[1])
+			if err != nil {
+				return nil, fmt.Errorf("field %q: %q is not true or false", r[0], r[1])
+			}
+			value = b
+		case strings.HasSuffix(r[0], "NumberVariable.value") || strings.HasSuffix(r[0], "MoneyVariable.value"):
+			if !json.Valid([]byte(r[1])) {
+				return nil, fmt.Errorf("field %q: %q is not a number", r[0], r[1])
+			}
+			value = json.Number(r[1])
+		}
+		if body, err = setPath(body, strings.Split(r[0], "."), value); err != nil {
+			return nil, fmt.Errorf("field %q: %w", r[0], err)
+		}
+	}
+	return json.Marshal(body)
+}
+
+// setPath sets value at a dotted path whose parts may end in [N] (a list
+// entry) inside node, creating objects and lists on the way.
+func setPath(node any, parts []string, value any) (any, error) {
+	if len(parts) == 0 {
+		return value, nil
+	}
+	key, index := parts[0], -1
+	if i := strings.IndexByte(key, '['); i > 0 && strings.HasSuffix(key, "]") {
+		n, err := strconv.Atoi(key[i+1 : len(key)-1])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q is not a list entry like variables[0]", key)
+		}
+		key, index = key[:i], n
+	}
+	obj, ok := node.(map[string]any)
+	if !ok {
+		if node != nil {
+			return nil, fmt.Errorf("%q is inside a value that is not an object", key)
+		}
+		obj = map[string]any{}
+	}
+	if index < 0 {
+		v, err := setPath(obj[key], parts[1:], value)
+		obj[key] = v
+		return obj, err
+	}
+	list, _ := obj[key].([]any)
+	for len(list) <= index {
+		list = append(list, nil)
+	}
+	v, err := setPath(list[index], parts[1:], value)
+	list[index] = v
+	obj[key] = list
+	return obj, err
 }
 
 // variablesTable builds the Agent API variables array from a table of

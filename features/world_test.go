@@ -37,8 +37,9 @@ type world struct {
 	rec    *recorder
 
 	// Flow
-	flowBody   []byte
-	mappedBody []byte
+	flowBody    []byte
+	mappedBody  []byte
+	tenantKeyID string // the action's Tenant Key ID input
 
 	// the caller's request body (client steps)
 	body []byte

@@ -22,9 +22,11 @@ const (
 )
 
 // reservedMember matches every spelling of the Flow action's Tenant Key ID
-// (agent-api.md §6) the schemas refuse with rule "reserved": tenantKeyId,
-// tenant_key, "Tenant Key ID", TENANT-KEY...
-var reservedMember = regexp.MustCompile(`(?i)^tenant[ _-]?key(?:[ _-]?id)?$`)
+// (agent-api.md §6, §6.1) the schemas refuse with rule "reserved":
+// tenantKeyId, tenant_key, "Tenant Key ID", TENANT-KEY, the header name the
+// action sends it as (x-sfdc-tenant-id), each also with External Services'
+// _set suffix.
+var reservedMember = regexp.MustCompile(`(?i)^(?:tenant[ _-]?key(?:[ _-]?id)?|x-sfdc-tenant-id)(?:_set)?$`)
 
 // ReservedPointers lists, sorted, the JSON pointers of members anywhere in
 // doc (a decoded JSON value) that spell the reserved Tenant Key ID
@@ -56,8 +58,10 @@ func ReservedPointers(doc any) []string {
 // goRules applies the Go rules of the named schema to a decoded document.
 func goRules(name Name, doc any) []Violation {
 	switch name {
-	case StartSessionRequest, FlowStartSessionRequest, SendMessageRequest:
+	case StartSessionRequest, SendMessageRequest:
 		return uniqueVariableNames(doc)
+	case FlowStartSessionRequest:
+		return flowRules(doc)
 	}
 	return nil
 }

@@ -112,10 +112,23 @@ func TestEachRuleFails(t *testing.T) {
 		{"flow: lightning", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.lightning.force.com"}}`), "/instanceConfig/endpoint", "lightning-url", "not a Lightning URL"},
 		{"flow: gateway with other path", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://api.salesforce.com/services"}}`), "/instanceConfig/endpoint", "my-domain-host", "My Domain"},
 		{"flow: TextVariable name not context", flow, flowBody(`{"name":"orderTier","text":"gold"}`), "/message/TextVariable/name", "pattern", "$Context.<Name>"},
-		{"flow: TextVariable text missing", flow, flowBody(`{"name":"$Context.EndUserLanguage"}`), "/message/TextVariable/text", "required", "is required"},
+		{"flow: TextVariable text missing", flow, flowBody(`{"name":"$Context.EndUserLanguage"}`), "/message/TextVariable", "anyOf", "assign message.TextVariable.text"},
 		{"flow: TextVariable text not string", flow, flowBody(`{"name":"$Context.EndUserLanguage","text":5}`), "/message/TextVariable/text", "type", "must be a string"},
-		{"flow: TextVariable extra", flow, flowBody(`{"name":"$Context.EndUserLanguage","text":"de","type":"Text"}`), "/message/TextVariable/type", "additionalProperties", "not a recognised field"},
-		{"flow: message without TextVariable", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"message":{}}`), "/message/TextVariable", "required", "is required"},
+		{"flow: TextVariable extra", flow, flowBody(`{"name":"$Context.EndUserLanguage","text":"de","type":"Text"}`), "/message/TextVariable/type", "additionalProperties", "not a member of a TextVariable"},
+		{"flow: message without TextVariable", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"message":{}}`), "/message", schemas.RulePolymorphicOneKind, "holds no kind of variable"},
+		// the External Services form of the Flow body, agent-api.md §6.1
+		{"flow: two kinds in a variable", flow, esBody(`{"TextVariable_set":true,"TextVariable":{"z0type":"Text","name":"a","value":"1"},"NumberVariable_set":true,"NumberVariable":{"z0type":"Number","name":"b","value":2}}`), "/variables/0", schemas.RulePolymorphicOneKind, "expects only one property, but an extra object TextVariable was passed in"},
+		{"flow: two kinds in the message", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"message":{"TextVariable":{"name":"$Context.A","text":"x"},"RefVariable":{"name":"$Context.B","value":"001"}}}`), "/message", schemas.RulePolymorphicOneKind, "polymorphic value takes only one kind"},
+		{"flow: unset required key", flow, []byte(`{"externalSessionKey_set":false,"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`), "/externalSessionKey", schemas.RuleUnsetMember, "externalSessionKey_set is false"},
+		{"flow: unset endpoint", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint_set":false,"endpoint":"https://acme.my.salesforce.com"}}`), "/instanceConfig/endpoint", schemas.RuleUnsetMember, "instanceConfig.endpoint is missing"},
+		{"flow: unset variable value", flow, esBody(`{"TextVariable":{"name":"a","value_set":false,"value":"1"}}`), "/variables/0/TextVariable/value", schemas.RuleUnsetMember, "required value is missing"},
+		{"flow: z0type disagrees with the kind", flow, esBody(`{"NumberVariable":{"z0type":"Text","name":"a","value":1}}`), "/variables/0/NumberVariable/z0type", "const", "must be \"Number\""},
+		{"flow: set flag not boolean", flow, esBody(`{"TextVariable_set":"yes","TextVariable":{"name":"a","value":"1"}}`), "/variables/0/TextVariable_set", "type", "_set flag"},
+		{"flow: unknown kind", flow, esBody(`{"CurrencyVariable":{"name":"a","value":"1"}}`), "/variables/0/CurrencyVariable", "additionalProperties", "not a kind of variable"},
+		{"flow: Boolean value not boolean", flow, esBody(`{"BooleanVariable":{"name":"a","value":[true]}}`), "/variables/0/BooleanVariable/value", "type", "BooleanVariable"},
+		{"flow: names repeat across forms", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"variables":[{"name":"$Context.A","type":"Text","value":"1"}],"message":{"TextVariable_set":true,"TextVariable":{"name":"$Context.A","text":"2"}}}`), "/message/TextVariable/name", schemas.RuleUniqueVariableNames, "already set at variables[0].name"},
+		{"flow: tenant header name in the body", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"x-sfdc-tenant-id":"t"}`), "/x-sfdc-tenant-id", "reserved", "reserved"},
+		{"flow: tenant key flag", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"tenantKeyId_set":true}`), "/tenantKeyId_set", "reserved", "reserved"},
 		{"flow: unknown member", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"agentId":"0Xx"}`), "/agentId", "additionalProperties", "AgentInvAction__AIAgentAPIV1_StartSessionRequest"},
 		{"flow: Tenant Key ID", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"Tenant Key ID":"t"}`), "/Tenant Key ID", "reserved", "reserved for Salesforce internal use"},
 		{"flow: duplicate variables", flow, []byte(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`), "/variables/1/name", schemas.RuleUniqueVariableNames, "already set"},
@@ -192,6 +205,11 @@ func TestEachRuleFails(t *testing.T) {
 
 func endpoint2(v any) map[string]any {
 	return map[string]any{"instanceConfig": map[string]any{"endpoint": v}}
+}
+
+// esBody is a Flow body in the External Services form with one variable.
+func esBody(variable string) []byte {
+	return []byte(`{"externalSessionKey_set":true,"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"variables_set":true,"variables":[` + variable + `]}`)
 }
 
 func flowBody(textVariable string) []byte {

@@ -15,6 +15,7 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/flowbody"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/shaper"
 )
@@ -41,17 +42,32 @@ type startReport struct {
 func newStartCmd() *cobra.Command {
 	var (
 		manifestPath, contextPath, requestPath, agentID string
+		flowBodyPath, tenantKeyID                       string
 		end, retryUnsafe                                bool
 		timeout                                         time.Duration
 		rf                                              runtimeFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "start --manifest PIPELINE.yaml --context CONTEXT.json [--agent-id ID] [--request BASE.json] [--end]",
+		Use:   "start (--manifest PIPELINE.yaml --context CONTEXT.json | --flow-body BODY.json) [--agent-id ID] [--request BASE.json] [--end]",
 		Short: "Shape, validate and send the Start Session request; print the outcome",
 		Long: `start runs the plugin pipeline over the Start Session request (as "shape" does), validates the
 result against the Agent API schema, sends it and prints the outcome as JSON on stdout, shaped like the
 Flow "Start Session" action's outputs: "output" is "200", "400 Exception" … "503 Exception" or
 "Default Exception", with "responseCode", "message", "rawBody" and, on 200, "session".
+
+With --flow-body, start does what the Flow action does with its New Session Request Body: it reads the
+body as a flow holds it, in Help's form (externalSessionKey, instanceConfig.endpoint,
+message.TextVariable.name/text) or in the External Services form a Flow debug log prints (X_set flags,
+z0type, one wrapper such as TextVariable or NumberVariable per variable), maps it to the Agent API body
+(agent-api.md §6, §6.1) and sends that; no manifest is needed. A member whose _set flag is false is left
+out, as Flow leaves it out; a variable holding two kinds is refused with Flow's own error ("The
+polymorphic object … expects only one property"). With --manifest too, the mapped body is the base the
+plugins shape further (--context then defaults to an empty context). "agentshape validate --schema
+flow-start-session-request BODY.json" accepts exactly the bodies start --flow-body maps.
+
+The action's Tenant Key ID input (sent as the header x-sfdc-tenant-id) is reserved for Salesforce's
+internal use: --tenant-key-id exists so that a flow's inputs can be given as they are, and anything but
+empty is refused (exit 3) with that reason.
 
 Where it sends:
   SF_MY_DOMAIN, SF_CLIENT_ID and SF_CLIENT_SECRET set: the org at SF_MY_DOMAIN (OAuth client
@@ -76,9 +92,10 @@ different is a usage error. Plugins see that agent as the context's agentId; the
 org.myDomain defaults to the target's My Domain.
 
 Exit codes: 0 the API answered 200; 1 a plugin failed; 2 bad flags or unreadable input;
-3 the shaped request (or the agent ID) is invalid and was not sent; 4 the API answered with an
-exception; 5 the API could not be reached.`,
+3 the shaped request, the Flow body, the Tenant Key ID or the agent ID is invalid and nothing was
+sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 		Example: `  agentshape start --manifest plugins/examples/pipeline.yaml --agent-id 0XxAA0000000001AAA --context plugins/examples/context.json
+  agentshape start --flow-body new-session-request-body.json --agent-id 0XxAA0000000001AAA
   SF_MY_DOMAIN=https://acme.my.salesforce.com SF_CLIENT_ID=... SF_CLIENT_SECRET=... \
     agentshape start -m pipeline.yaml --agent-id 0Xx... -c ctx.json --end`,
 		Args: cobra.NoArgs,
@@ -90,23 +107,45 @@ exception; 5 the API could not be reached.`,
 			if err := positive("--timeout", timeout, "the API's own limit is 120s, the default"); err != nil {
 				return err
 			}
+			if err := startInputs(manifestPath, contextPath, requestPath, flowBodyPath); err != nil {
+				return err
+			}
+			if err := flowbody.CheckTenantKeyID(tenantKeyID); err != nil {
+				return withCode(exitInvalid, fmt.Errorf("--tenant-key-id: %w; nothing was sent", err))
+			}
 			if err := checkAgentIDFlag(agentID); err != nil {
 				return err
 			}
 			if err := oneStdin(contextPath, requestPath); err != nil {
 				return err
 			}
-			m, err := pipeline.LoadManifest(manifestPath)
-			if err != nil {
-				return withCode(exitUsage, err)
+			if contextPath == "-" && flowBodyPath == "-" {
+				return withCode(exitUsage, errors.New("--context and --flow-body both read stdin (\"-\"); stdin holds one document: pass a file for one of them"))
+			}
+			var m *pipeline.Manifest
+			if manifestPath != "" {
+				var err error
+				if m, err = pipeline.LoadManifest(manifestPath); err != nil {
+					return withCode(exitUsage, err)
+				}
 			}
 			var actx abi.Context
-			if err := readJSONFile(contextPath, "--context", &actx, true); err != nil {
-				return withCode(exitUsage, err)
+			if contextPath != "" {
+				if err := readJSONFile(contextPath, "--context", &actx, true); err != nil {
+					return withCode(exitUsage, err)
+				}
 			}
 			var base json.RawMessage
 			if requestPath != "" {
+				var err error
 				if base, err = readObjectFile(requestPath, "--request"); err != nil {
+					return withCode(exitUsage, err)
+				}
+			}
+			var flowBody []byte
+			if flowBodyPath != "" {
+				var err error
+				if flowBody, err = readDocument(flowBodyPath, "--flow-body"); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
@@ -121,24 +160,33 @@ exception; 5 the API could not be reached.`,
 			if actx.Org.MyDomain == "" {
 				actx.Org.MyDomain = cfg.MyDomain
 			}
-
-			pl, closePipeline, err := rf.openPipeline(ctx, m)
-			if err != nil {
-				return err
-			}
-			defer closePipeline()
-			req, _, _, err := shaper.Shape(ctx, pl, actx, base)
-			if err != nil {
-				var inv *shaper.InvalidError
-				if errors.As(err, &inv) {
-					return withCode(exitInvalid, err)
+			if flowBody != nil {
+				if base, err = flowbody.ToWire(flowBody, flowbody.Options{MyDomain: cfg.MyDomain}); err != nil {
+					return withCode(exitInvalid, fmt.Errorf("--flow-body %s: %w; nothing was sent", flowBodyPath, err))
 				}
-				return withCode(exitFailure, err)
 			}
-			for _, a := range req.Advice() {
-				slog.Warn("advice: " + shaper.Describe(a))
+
+			body := base
+			if m != nil {
+				pl, closePipeline, err := rf.openPipeline(ctx, m)
+				if err != nil {
+					return err
+				}
+				defer closePipeline()
+				req, _, _, err := shaper.Shape(ctx, pl, actx, base)
+				if err != nil {
+					var inv *shaper.InvalidError
+					if errors.As(err, &inv) {
+						return withCode(exitInvalid, err)
+					}
+					return withCode(exitFailure, err)
+				}
+				for _, a := range req.Advice() {
+					slog.Warn("advice: " + shaper.Describe(a))
+				}
+				body = req.Body()
 			}
-			if ep := endpointOf(req.Body()); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(cfg.MyDomain, "/")) {
+			if ep := endpointOf(body); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(cfg.MyDomain, "/")) {
 				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, cfg.MyDomain)
 			}
 
@@ -162,7 +210,7 @@ exception; 5 the API could not be reached.`,
 			}
 			defer client.Close()
 
-			out, err := client.StartSession(ctx, agentID, req.Body())
+			out, err := client.StartSession(ctx, agentID, body)
 			rep := startReport{Outcome: out}
 			code := outcomeCode(err)
 			if code == exitOK && end {
@@ -181,17 +229,34 @@ exception; 5 the API could not be reached.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&manifestPath, "manifest", "m", "", "pipeline manifest (YAML; plugin paths relative to it)")
+	f.StringVarP(&manifestPath, "manifest", "m", "", "pipeline manifest (YAML; plugin paths relative to it); optional with --flow-body")
 	f.StringVar(&agentID, "agent-id", "", "the agent's ID (0Xx…, 15 or 18 characters, from the agent details page URL); default: the context's agentId")
-	f.StringVarP(&contextPath, "context", "c", "", "context JSON file passed to every plugin (\"-\" reads stdin)")
-	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {})")
+	f.StringVarP(&contextPath, "context", "c", "", "context JSON file passed to every plugin (\"-\" reads stdin); required with --manifest unless --flow-body is given")
+	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {}); not with --flow-body")
+	f.StringVar(&flowBodyPath, "flow-body", "", "the Flow action's New Session Request Body (JSON, Help's or the External Services form; \"-\" reads stdin): mapped to the Agent API body and sent")
+	f.StringVar(&tenantKeyID, "tenant-key-id", "", "the action's Tenant Key ID input (header x-sfdc-tenant-id): reserved for Salesforce's internal use, so anything but empty is refused")
 	f.BoolVar(&end, "end", false, "end the session after it started (x-session-end-reason: UserRequest)")
 	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
 	f.BoolVar(&retryUnsafe, "retry-unsafe", false, "also repeat Start Session after 423, 429 and 503 answers; WARNING: these do not prove no session was created, so this can start a second session")
 	rf.register(f)
-	_ = cmd.MarkFlagRequired("manifest")
-	_ = cmd.MarkFlagRequired("context")
 	return cmd
+}
+
+// startInputs checks which inputs start was given: a pipeline (--manifest
+// with --context) or a Flow body (--flow-body), or both; --flow-body is the
+// base request, so --request cannot go with it.
+func startInputs(manifestPath, contextPath, requestPath, flowBodyPath string) error {
+	switch {
+	case manifestPath == "" && flowBodyPath == "":
+		return withCode(exitUsage, errors.New("nothing to send: pass --manifest and --context to shape the request with plugins, or --flow-body with the Flow action's New Session Request Body"))
+	case flowBodyPath != "" && requestPath != "":
+		return withCode(exitUsage, errors.New("--flow-body and --request both give the base request: pass one of them"))
+	case manifestPath != "" && contextPath == "" && flowBodyPath == "":
+		return withCode(exitUsage, errors.New("--manifest needs --context: the context file every plugin sees (see plugins/examples/context.json)"))
+	case manifestPath == "" && (contextPath != "" || requestPath != ""):
+		return withCode(exitUsage, errors.New("--context and --request are inputs of the plugins: pass --manifest too, or leave them out with --flow-body"))
+	}
+	return nil
 }
 
 // endpointOf returns instanceConfig.endpoint of a Start Session body, or "".

@@ -47,9 +47,14 @@ func orgEnv(t *testing.T, org *emulator.Org) *emulator.Server {
 
 func runStart(t *testing.T, extra ...string) (int, map[string]any, string) {
 	t.Helper()
-	args := append([]string{"start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
-		"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)
-	code, stdout, stderr := runShapeCLI(t, args...)
+	return startOutcome(t, append([]string{"--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+		"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)...)
+}
+
+// startOutcome runs `agentshape start args…` and decodes the outcome it prints.
+func startOutcome(t *testing.T, args ...string) (int, map[string]any, string) {
+	t.Helper()
+	code, stdout, stderr := runShapeCLI(t, append([]string{"start"}, args...)...)
 	var out map[string]any
 	if strings.TrimSpace(stdout) != "" {
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -27,6 +28,8 @@ func checkAgentIDFlag(flagValue string) error {
 func resolveAgentID(flagValue, contextValue, contextPath string) (string, error) {
 	contextValue = strings.TrimSpace(contextValue)
 	switch {
+	case flagValue == "" && contextValue == "" && contextPath == "":
+		return "", withCode(exitUsage, errors.New("no agent ID: pass --agent-id 0Xx… (the Flow action's Agent ID input, from the agent details page URL)"))
 	case flagValue == "" && contextValue == "":
 		return "", withCode(exitUsage, fmt.Errorf("no agent ID: pass --agent-id 0Xx… or set \"agentId\" in the context file %s", contextPath))
 	case flagValue == "":

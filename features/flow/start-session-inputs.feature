@@ -77,6 +77,16 @@ Feature: Start Session action: its inputs
       And the refusal names "tenantKeyId"
       And the Agent API received no Start Session request
 
+    @flow:input-tenant-key @agentshape-decision
+    Scenario: agentshape refuses the Tenant Key ID input, which the action sends as the header x-sfdc-tenant-id
+      Given a valid New Session Request Body
+      And the flow's Tenant Key ID input is "test"
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the request is refused before sending
+      And the refusal names "x-sfdc-tenant-id"
+      And the refusal names "internal use"
+      And the Agent API received no Start Session request
+
     @flow:input-tenant-key @plugin @agentshape-decision
     Scenario: agentshape names a plugin that sets the Tenant Key ID and sends nothing
       Given a pipeline of the plugins "session-key, endpoint, testdata/broken/forbidden-field"
