@@ -1,4 +1,4 @@
-@contract
+@contract @agentshape-decision
 Feature: Plugin contract: end to end
   A request shaped by the plugin starts a session on agentshape's embedded Agent API emulator, just
   as it would on a real org. The emulator serves the org under test: the emulator-org file given
