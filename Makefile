@@ -71,7 +71,7 @@ toolchains:
 	@bash .ci/install-toolchains.sh
 
 ## setup: everything the tests need, installed once
-setup: toolchains setup-pact chromium
+setup: toolchains setup-pact setup-pact-cli chromium
 	$(GO) mod download
 
 include plugins/plugins.mk

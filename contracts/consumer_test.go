@@ -19,6 +19,7 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -130,7 +131,7 @@ func replacePacts(src, dst string) error {
 // precedes every Agent API call of a fresh client.
 func addTokenInteraction(p *consumer.V4HTTPMockProvider) {
 	p.AddInteraction().
-		Given(stateClientApp).
+		GivenWithParameter(given(emulator.StateClientApp)).
 		UponReceiving("a client credentials token request").
 		WithRequest("POST", tokenPath, func(b *consumer.V4RequestBuilder) {
 			b.Header("Content-Type", matchers.S("application/x-www-form-urlencoded"))
@@ -218,7 +219,7 @@ func testTokenRejected(t *testing.T) {
 	const wrongSecret = "not-the-secret"
 	p := newMockProvider(t)
 	p.AddInteraction().
-		Given(stateClientApp).
+		GivenWithParameter(given(emulator.StateClientApp)).
 		UponReceiving("a client credentials token request with a wrong client secret").
 		WithRequest("POST", tokenPath, func(b *consumer.V4RequestBuilder) {
 			b.Header("Content-Type", matchers.S("application/x-www-form-urlencoded"))
@@ -333,7 +334,7 @@ func pipelineBody() m {
 // startRequest declares a Start Session request (agent-api.md §1) for agent id with body.
 func startRequest(id string, body any) (consumer.Method, string, consumer.V4RequestBuilderFunc) {
 	return "POST", apiPath + "/agents/" + id + "/sessions", func(b *consumer.V4RequestBuilder) {
-		b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+		b.Header("Authorization", bearerHeader())
 		b.Header("Content-Type", matchers.S("application/json"))
 		b.JSONBody(body)
 	}
@@ -345,7 +346,7 @@ func testStartSessionPipeline(t *testing.T) {
 	addTokenInteraction(p)
 	method, path, req := startRequest(agentID, pipelineBody())
 	p.AddInteraction().
-		Given(stateActive).
+		GivenWithParameter(given(emulator.StateAgentActive)).
 		UponReceiving("a Start Session request shaped by the example pipeline").
 		WithRequest(method, path, req).
 		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
@@ -416,34 +417,34 @@ func startSessionErrorCases() []startErrorCase {
 	withUserID["userId"] = "005AA0000000001AAA" // absent from the v1 schema (agent-api.md §2 Strictness)
 	return []startErrorCase{
 		{name: "400 bad agent ID", description: "a Start Session request for a malformed agent ID",
-			state: stateActive, agentID: malformedAgentID, body: validBody(myDomain), status: 400, class: "BadRequestError",
+			state: emulator.StateAgentActive, agentID: malformedAgentID, body: validBody(myDomain), status: 400, class: "BadRequestError",
 			message: matchers.Regex(malformedAgentID+" is not a valid agent ID", `^.*is not a valid agent ID.*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
 		{name: "400 unknown field", description: "a Start Session request with the unknown field userId",
-			state: stateActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError",
+			state: emulator.StateAgentActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError",
 			message: matchers.Regex(`Unrecognized field "userId"`, `^.*Unrecognized field "userId".*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
 		{name: "401 expired token", description: "a Start Session request with an expired access token",
-			state: stateExpired, agentID: agentID, body: validBody(myDomain), status: 401, class: "UnauthorizedError",
+			state: emulator.StateTokenExpired, agentID: agentID, body: validBody(myDomain), status: 401, class: "UnauthorizedError",
 			message: matchers.Regex("Access bearer token is missing or invalid", `^Access bearer token is missing or invalid.*$`), wantOutput: agentapi.Output401, wantAttempt: 2},
 		{name: "403 forbidden", description: "a Start Session request by a user without Manage AI Agents",
-			state: stateForbidden, agentID: agentID, body: validBody(myDomain), status: 403, class: "ForbiddenError",
+			state: emulator.StateForbidden, agentID: agentID, body: validBody(myDomain), status: 403, class: "ForbiddenError",
 			message: matchers.Regex("User forbidden from accessing the resource", `^User forbidden from accessing the resource.*$`), wantOutput: agentapi.Output403, wantAttempt: 1},
 		{name: "404 unknown agent", description: "a Start Session request for an agent that does not exist",
-			state: stateNoAgent, agentID: unknownAgentID, body: validBody(myDomain), status: 404, class: "NotFoundError",
+			state: emulator.StateNoAgent, agentID: unknownAgentID, body: validBody(myDomain), status: 404, class: "NotFoundError",
 			message: matchers.Regex("Resource not found", `^Resource not found.*$`), wantOutput: agentapi.Output404, wantAttempt: 1},
 		{name: "422 no active version", description: "a Start Session request for an agent without an active version",
-			state: stateNoActive, agentID: agentID, body: validBody(myDomain), status: 422, class: "RequestProcessingException",
+			state: emulator.StateAgentInactive, agentID: agentID, body: validBody(myDomain), status: 422, class: "RequestProcessingException",
 			message: matchers.Regex("Cannot determine the active version for the agent", `^Cannot determine the active version for the agent.*$`), wantOutput: agentapi.Output422, wantAttempt: 1},
 		{name: "423 busy", description: "a Start Session request while the API is busy",
-			state: stateBusy, agentID: agentID, body: validBody(myDomain), status: 423, class: "ServerBusyError",
+			state: emulator.StateBusy, agentID: agentID, body: validBody(myDomain), status: 423, class: "ServerBusyError",
 			message: matchers.Regex("Server is busy and cannot process the request at this time", `^Server is busy and cannot process the request at this time.*$`), wantOutput: agentapi.Output423, wantAttempt: 1},
 		{name: "429 rate limited", description: "a Start Session request over the rate limit",
-			state: stateRateLimit, agentID: agentID, body: validBody(myDomain), status: 429, class: "TooManyRequestsError",
+			state: emulator.StateRateLimited, agentID: agentID, body: validBody(myDomain), status: 429, class: "TooManyRequestsError",
 			message: matchers.Regex("Too many requests for the server to handle", `^Too many requests for the server to handle.*$`), wantOutput: agentapi.Output429, wantAttempt: 1},
 		{name: "503 unavailable", description: "a Start Session request while the API is unavailable",
-			state: stateDown, agentID: agentID, body: validBody(myDomain), status: 503, class: "ServiceUnavailable",
+			state: emulator.StateUnavailable, agentID: agentID, body: validBody(myDomain), status: 503, class: "ServiceUnavailable",
 			message: matchers.Like("Service is unavailable possibly because Apex/Flow calls timed out"), wantOutput: agentapi.Output503, wantAttempt: 1},
 		{name: "500 endpoint not My Domain", description: "a Start Session request whose endpoint is not the org's My Domain",
-			state: stateActive, agentID: agentID, body: validBody(otherDomain), status: 500, class: "EngineConfigLookupException",
+			state: emulator.StateAgentActive, agentID: agentID, body: validBody(otherDomain), status: 500, class: "EngineConfigLookupException",
 			message: matchers.Like("EngineConfigLookupException"), wantOutput: agentapi.OutputDefault, wantAttempt: 1},
 	}
 }
@@ -451,6 +452,8 @@ func startSessionErrorCases() []startErrorCase {
 // exampleValue replaces every matcher in v by its example value: the body the client sends.
 func exampleValue(v any) any {
 	switch x := v.(type) {
+	case matchers.StructMatcher: // fromState: a raw matcher, its example in "value"
+		return exampleValue(x["value"])
 	case matchers.Matcher:
 		return exampleValue(x.GetValue())
 	case m:
@@ -475,7 +478,7 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 	addTokenInteraction(p)
 	method, path, req := startRequest(c.agentID, c.body)
 	p.AddInteraction().
-		Given(c.state).
+		GivenWithParameter(given(c.state)).
 		UponReceiving(c.description).
 		WithRequest(method, path, req).
 		WillRespondWith(c.status, func(b *consumer.V4ResponseBuilder) {
@@ -534,22 +537,29 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 	}
 }
 
-// sessionPath matches a path below /sessions/{sessionId} (agent-api.md §1) for any session ID; the
-// example holds exampleSessionID, which the provider test replaces by the session its state created.
+// sessionPath is a path below /sessions/{sessionId} (agent-api.md §1): exampleSessionID in the
+// consumer test, the provider state's sessionId at verification.
 func sessionPath(suffix string) matchers.Matcher {
-	return matchers.Regex(apiPath+"/sessions/"+exampleSessionID+suffix, "^"+regexp.QuoteMeta(apiPath)+"/sessions/[^/]+"+regexp.QuoteMeta(suffix)+"$")
+	return fromState(apiPath+"/sessions/${"+emulator.ValueSessionID+"}"+suffix, apiPath+"/sessions/"+exampleSessionID+suffix,
+		"^"+regexp.QuoteMeta(apiPath)+"/sessions/[^/]+"+regexp.QuoteMeta(suffix)+"$")
+}
+
+// sequenceID is message.sequenceId: example in the consumer test, the provider state's next
+// sequenceId at verification (agent-api.md §1: it increases with every message of a session).
+func sequenceID(example int) matchers.Matcher {
+	return fromStateInt("${"+emulator.ValueSequenceID+"}", example)
 }
 
 func testSendMessage(t *testing.T) {
 	p := newMockProvider(t)
 	addTokenInteraction(p)
 	p.AddInteraction().
-		Given(stateSession).
+		GivenWithParameter(given(emulator.StateSession)).
 		UponReceiving("a synchronous Send Message request").
 		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
-			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("Authorization", bearerHeader())
 			b.Header("Content-Type", matchers.S("application/json"))
-			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": matchers.Integer(1), "text": matchers.Like("Where is my order?")}})
+			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": sequenceID(1), "text": matchers.Like("Where is my order?")}})
 		}).
 		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
 			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
@@ -580,12 +590,12 @@ func testSendMessageNoSession(t *testing.T) {
 	p := newMockProvider(t)
 	addTokenInteraction(p)
 	p.AddInteraction().
-		Given(stateNoSession).
+		GivenWithParameter(given(emulator.StateSessionEnded)).
 		UponReceiving("a Send Message request for a session that has ended").
 		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
-			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("Authorization", bearerHeader())
 			b.Header("Content-Type", matchers.S("application/json"))
-			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": matchers.Integer(2), "text": matchers.Like("Are you still there?")}})
+			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": sequenceID(2), "text": matchers.Like("Are you still there?")}})
 		}).
 		WillRespondWith(404, func(b *consumer.V4ResponseBuilder) {
 			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
@@ -619,10 +629,10 @@ func testEndSession(t *testing.T) {
 	p := newMockProvider(t)
 	addTokenInteraction(p)
 	p.AddInteraction().
-		Given(stateSession).
+		GivenWithParameter(given(emulator.StateSession)).
 		UponReceiving("an End Session request by the user").
 		WithRequestPathMatcher("DELETE", sessionPath(""), func(b *consumer.V4RequestBuilder) {
-			b.Header("Authorization", matchers.Regex("Bearer "+exampleToken, bearerRe))
+			b.Header("Authorization", bearerHeader())
 			b.Header("x-session-end-reason", matchers.S("UserRequest"))
 		}).
 		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {

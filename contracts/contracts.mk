@@ -1,12 +1,14 @@
 # Pact contracts (owned by contracts/), included by the top-level Makefile.
 #
 #   make setup-pact     install libpact_ffi 0.5.8 once, verified (npm pack + pinned integrity)
-#   make contracts      consumer tests -> contracts/pacts/, provider verification, schema cross-check
+#   make setup-pact-cli install the standard Pact CLI (npm @pact-foundation/pact-cli 18.1.2) the same way
+#   make contracts      consumer tests -> contracts/pacts/, provider verification (pact-go and the
+#                       npm `pact verifier` against `agentshape emulator`), schema cross-check
 #   make publish-pacts  publish contracts/pacts/*.json to a Pact Broker (only when PACT_BROKER_BASE_URL is set)
 #
 # Only the contract tests link libpact_ffi (cgo); everything else builds with CGO_ENABLED=0.
 
-.PHONY: setup-pact contracts contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test contracts-installer-test publish-pacts
+.PHONY: setup-pact setup-pact-cli contracts contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test contracts-installer-test publish-pacts
 
 # Where libpact_ffi goes: the system library dir when root (the loader and pact-go's own cgo flags
 # find it there), a project-local dir otherwise. Override with `make PACT_LIB_DIR=...`.
@@ -24,9 +26,18 @@ PACT_GO_ENV := CGO_ENABLED=1 \
 
 PACT_TESTFLAGS ?= -count=1
 
+# The standard Pact CLI, always project-local (override with `make PACT_CLI_DIR=...`). Its `pact`
+# launcher runs on Node.js and starts the static Rust binary of the platform package.
+PACT_CLI_DIR ?= $(CURDIR)/.cache/pact/cli
+PACT_CLI     := $(PACT_CLI_DIR)/node_modules/.bin/pact
+
 ## setup-pact: libpact_ffi for the Pact tests (idempotent; the only download, never during tests)
 setup-pact:
 	@bash contracts/install-pact-ffi.sh "$(PACT_LIB_DIR)"
+
+## setup-pact-cli: the npm Pact CLI for the contract tests (idempotent; verified like setup-pact)
+setup-pact-cli:
+	@bash contracts/install-pact-cli.sh "$(PACT_CLI_DIR)"
 
 ## contracts: consumer pacts, provider verification against the emulator, schema cross-check
 contracts: contracts-consumer contracts-provider contracts-crosscheck contracts-publish-test contracts-installer-test
@@ -35,15 +46,16 @@ contracts: contracts-consumer contracts-provider contracts-crosscheck contracts-
 contracts-consumer: setup-pact plugins
 	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestConsumer' ./contracts/
 
-contracts-provider: setup-pact contracts-consumer
-	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestProvider' ./contracts/
+# pact-go's verifier, then `pact verifier` (npm) against the built `agentshape emulator`.
+contracts-provider: setup-pact setup-pact-cli build contracts-consumer
+	PACT_CLI="$(PACT_CLI)" AGENTSHAPE="$(CURDIR)/$(BIN)" $(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestProvider' ./contracts/
 
 contracts-crosscheck: setup-pact contracts-consumer contracts-provider
 	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestSchemaCrossCheck' ./contracts/
 
 # The installer itself: idempotent offline, refuses a tampered package, says what is missing.
-contracts-installer-test: setup-pact
-	$(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^TestInstaller' ./contracts/
+contracts-installer-test: setup-pact setup-pact-cli
+	PACT_CLI="$(PACT_CLI)" $(PACT_GO_ENV) $(GO) test $(PACT_TESTFLAGS) -run '^Test(CLI)?Installer' ./contracts/
 
 # The broker publisher is pure Go; its tests use a loopback broker.
 contracts-publish-test:

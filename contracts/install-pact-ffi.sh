@@ -20,38 +20,22 @@ LIB_IN_TGZ="package/prebuilds/linux-x64/libpact_ffi.so"
 LIB_SHA256="f7ffaa50e2a1cba232e65ab8d089a06e9a95f7780582201c723553d52145a5e9"
 LIB="libpact_ffi.so"
 
-die() { echo "install-pact-ffi: $*" >&2; exit 1; }
-
-[ $# -eq 1 ] || die "usage: $0 DEST_DIR (e.g. /usr/local/lib, or a project-local lib dir)"
-dest="$1"
-
-case "$(uname -s)/$(uname -m)" in
-  Linux/x86_64) ;;
-  *) die "only linux/x86_64 (glibc) is pinned; on $(uname -s)/$(uname -m) install libpact_ffi 0.5.x yourself and set CGO_LDFLAGS/LD_LIBRARY_PATH" ;;
-esac
-
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+SCRIPT_NAME="install-pact-ffi"
+# shellcheck source=contracts/npm-verified.sh
+. "$(dirname "$0")/npm-verified.sh"
+dest="$(installer_args "e.g. /usr/local/lib, or a project-local lib dir" \
+  "(glibc) install libpact_ffi 0.5.x yourself and set CGO_LDFLAGS/LD_LIBRARY_PATH" "$@")"
 
 if [ -f "$dest/$LIB" ] && [ "$(sha256_of "$dest/$LIB")" = "$LIB_SHA256" ]; then
   exit 0 # already installed and verified
 fi
 
-command -v npm >/dev/null || die "npm not found: install Node.js/npm (needed once to fetch $PKG@$VERSION)"
-command -v openssl >/dev/null || die "openssl not found: install it (used to check the npm integrity hash)"
+npm_need_tools "$PKG@$VERSION"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-echo "install-pact-ffi: fetching $PKG@$VERSION with npm pack" >&2
-if ! (cd "$work" && npm pack --silent "$PKG@$VERSION" >"$work/npm-pack.out" 2>"$work/npm-pack.err"); then
-  cat "$work/npm-pack.err" >&2
-  die "npm pack $PKG@$VERSION failed: check access to the npm registry ($(npm config get registry 2>/dev/null || echo '?'))"
-fi
-tgz="$work/$(tail -n1 "$work/npm-pack.out")"
-[ -f "$tgz" ] || die "npm pack did not produce a tarball (output: $(cat "$work/npm-pack.out"))"
-
-got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-[ "$got" = "$INTEGRITY" ] || die "integrity mismatch for $PKG@$VERSION: want $INTEGRITY, got $got — refusing to install; the registry served a different tarball"
+tgz="$(npm_fetch_verified "$PKG" "$VERSION" "$INTEGRITY" "$work")"
 
 tar -xzf "$tgz" -C "$work" "$LIB_IN_TGZ" || die "$LIB_IN_TGZ missing from $PKG@$VERSION"
 got="$(sha256_of "$work/$LIB_IN_TGZ")"

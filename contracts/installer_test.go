@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// The installer (contracts/install-pact-ffi.sh) is what `make setup-pact` runs on a fresh machine.
-// These tests run the real script; a fake `npm` on PATH stands in for the registry so that the
-// refusal paths can be exercised without a download.
+// The installers (contracts/install-pact-ffi.sh and install-pact-cli.sh) are what `make setup-pact`
+// and `make setup-pact-cli` run on a fresh machine. These tests run the real scripts; a fake `npm`
+// on PATH stands in for the registry so that the refusal paths can be exercised without a download.
 
 // installedLib finds the libpact_ffi.so this test binary was linked with.
 func installedLib(t *testing.T) string {
@@ -33,13 +33,13 @@ func toolsDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, tool := range []string{"bash", "sha256sum", "cut", "openssl", "base64", "tar", "gzip", "mktemp",
-		"rm", "mkdir", "install", "mv", "cp", "id", "uname", "tail", "cat", "ldconfig"} {
+		"rm", "mkdir", "install", "mv", "cp", "id", "uname", "tail", "cat", "dirname", "basename", "chmod", "ln", "node", "ldconfig"} {
 		p, err := exec.LookPath(tool)
 		if err != nil {
 			if tool == "ldconfig" {
 				continue
 			}
-			t.Fatalf("%s is needed by install-pact-ffi.sh: %v", tool, err)
+			t.Fatalf("%s is needed by the installers: %v", tool, err)
 		}
 		if err := os.Symlink(p, filepath.Join(dir, tool)); err != nil {
 			t.Fatal(err)
@@ -48,16 +48,22 @@ func toolsDir(t *testing.T) string {
 	return dir
 }
 
-// runInstaller runs the script with dest and PATH = pathDirs + the tools it uses (npm only when a
-// pathDir provides one).
+// runInstaller runs install-pact-ffi.sh with dest and PATH = pathDirs + the tools it uses (npm
+// only when a pathDir provides one).
 func runInstaller(t *testing.T, dest string, pathDirs ...string) (string, error) {
+	t.Helper()
+	return runScript(t, "install-pact-ffi.sh", dest, pathDirs...)
+}
+
+// runScript runs one installer script as runInstaller does.
+func runScript(t *testing.T, script, dest string, pathDirs ...string) (string, error) {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := strings.Join(append(pathDirs, toolsDir(t)), string(os.PathListSeparator))
-	cmd := exec.Command(bash, "install-pact-ffi.sh", dest)
+	cmd := exec.Command(bash, script, dest)
 	cmd.Env = []string{"PATH=" + path, "HOME=" + t.TempDir()}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -144,6 +150,69 @@ func TestInstallerRefusesATamperedPackage(t *testing.T) {
 
 func TestInstallerExplainsAMissingNPM(t *testing.T) {
 	out, err := runInstaller(t, t.TempDir(), t.TempDir())
+	if err == nil || !strings.Contains(out, "npm not found") {
+		t.Errorf("err %v, output %q; want a failure that says npm is needed", err, out)
+	}
+}
+
+// installedCLI finds the Pact CLI tree `make setup-pact-cli` installed ($PACT_CLI is its launcher).
+func installedCLI(t *testing.T) string {
+	t.Helper()
+	launcher := os.Getenv("PACT_CLI")
+	if launcher == "" {
+		t.Fatal("PACT_CLI is unset: run `make contracts`, which installs the Pact CLI first")
+	}
+	return filepath.Dir(filepath.Dir(filepath.Dir(launcher))) // <dir>/node_modules/.bin/pact
+}
+
+// copyTree copies the directory src to dst, keeping symlinks and modes.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp -a %s %s: %v\n%s", src, dst, err, out)
+	}
+}
+
+func TestCLIInstallerIsIdempotentOffline(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "cli")
+	copyTree(t, installedCLI(t), dest)
+	out, err := runScript(t, "install-pact-cli.sh", dest, t.TempDir()) // no npm on PATH
+	if err != nil {
+		t.Fatalf("installer with the pinned CLI present: %v\n%s", err, out)
+	}
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("installer said %q, want silence when nothing is to do", out)
+	}
+}
+
+func TestCLIInstallerRefusesATamperedPackage(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "cli")
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dest, "stale")
+	if err := os.WriteFile(stale, []byte("an older install"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runScript(t, "install-pact-cli.sh", dest, fakeNPM(t, []byte("not the pact binary")))
+	if err == nil {
+		t.Fatalf("installer accepted a tarball that does not match the pinned integrity:\n%s", out)
+	}
+	if !strings.Contains(out, "integrity mismatch") || !strings.Contains(out, "refusing to install") {
+		t.Errorf("output %q, want an integrity mismatch refusal", out)
+	}
+	// Nothing half-done: the old install is untouched and no work directory is left beside it.
+	if b, _ := os.ReadFile(stale); string(b) != "an older install" {
+		t.Error("the refused install changed the existing one")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dest))
+	if len(entries) != 1 {
+		t.Errorf("%d entries beside the install after a refused one, want only the install", len(entries))
+	}
+}
+
+func TestCLIInstallerExplainsAMissingNPM(t *testing.T) {
+	out, err := runScript(t, "install-pact-cli.sh", filepath.Join(t.TempDir(), "cli"), t.TempDir())
 	if err == nil || !strings.Contains(out, "npm not found") {
 		t.Errorf("err %v, output %q; want a failure that says npm is needed", err, out)
 	}

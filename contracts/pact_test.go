@@ -9,6 +9,10 @@ import (
 
 	"github.com/pact-foundation/pact-go/v2/consumer"
 	"github.com/pact-foundation/pact-go/v2/log"
+	"github.com/pact-foundation/pact-go/v2/matchers"
+	"github.com/pact-foundation/pact-go/v2/models"
+
+	"github.com/agentshape/agentshape/host/emulator"
 )
 
 // The parties and the pact file they share (agent-api.md is the provider's reference).
@@ -35,9 +39,11 @@ const (
 	// clientID and clientSecret are the External Client App's credentials (agent-api.md §7).
 	clientID     = "agentshape-demo"
 	clientSecret = "demo-secret"
-	// exampleToken is the example access token; the provider test swaps in a real one.
+	// exampleToken is the example access token; at verification the provider state's accessToken
+	// takes its place (bearerHeader).
 	exampleToken = "00DAA0000000001AAA!AQEAQexample.access.token"
-	// exampleSessionID is the example session ID of the interactions that need a session.
+	// exampleSessionID is the example session ID of the interactions that need a session; at
+	// verification the provider state's sessionId takes its place (sessionPath).
 	exampleSessionID = "0c9a4b2e-5d17-4f3a-8e60-aa11bb22cc33"
 
 	apiPath   = "/einstein/ai-agent/v1"
@@ -60,20 +66,44 @@ const (
 	agentScopesRe = `^(\S+ )*(chatbot_api( \S+)* sfap_api|sfap_api( \S+)* chatbot_api)( \S+)*$`
 )
 
-// Provider states. Each names a situation of the org; the provider test sets the emulator up for it.
-const (
-	stateClientApp = "client app agentshape-demo may use the client credentials flow"
-	stateActive    = "agent 0XxAA0000000001AAA has an active version"
-	stateNoActive  = "agent 0XxAA0000000001AAA has no active version"
-	stateNoAgent   = "agent 0XxAA0000000009AAA does not exist"
-	stateExpired   = "the access token has expired"
-	stateForbidden = "the run-as user lacks the Manage AI Agents permission"
-	stateBusy      = "the Agent API is busy"
-	stateRateLimit = "the org has exceeded its request rate limit"
-	stateDown      = "the Agent API is unavailable"
-	stateSession   = "a session exists for agent 0XxAA0000000001AAA"
-	stateNoSession = "the session has ended"
-)
+// given returns the provider state name with the contract's own literals as its params: the
+// provider sets its org up to match them (client app, agent, My Domain), so the pact verifies
+// against any org. The names and params are those the emulator's standard provider-state endpoint
+// sets up (host/emulator, POST /__admin/provider-states).
+func given(state string) models.ProviderState {
+	agent := agentID
+	if state == emulator.StateNoAgent {
+		agent = unknownAgentID
+	}
+	return models.ProviderState{Name: state, Parameters: map[string]any{
+		emulator.ParamClientID: clientID, emulator.ParamClientSecret: clientSecret,
+		emulator.ParamAgentID: agent, emulator.ParamMyDomain: myDomain,
+	}}
+}
+
+// fromState is a value the provider supplies at verification (a fromProviderState generator):
+// expression names the provider state's values, as in "Bearer ${accessToken}"; the consumer
+// test sends example, and both must match re.
+func fromState(expression, example, re string) matchers.Matcher {
+	return matchers.StructMatcher{
+		"pact:matcher:type": "regex", "regex": re, "value": example,
+		"pact:generator:type": "ProviderState", "expression": expression,
+	}
+}
+
+// fromStateInt is an integer the provider supplies at verification, e.g. "${sequenceId}".
+func fromStateInt(expression string, example int) matchers.Matcher {
+	return matchers.StructMatcher{
+		"pact:matcher:type": "integer", "value": example,
+		"pact:generator:type": "ProviderState", "expression": expression, "dataType": "INTEGER",
+	}
+}
+
+// bearerHeader is the Authorization header of every Agent API request: the example token in the
+// consumer test, the provider state's accessToken at verification (agent-api.md §1, §7).
+func bearerHeader() matchers.Matcher {
+	return fromState("Bearer ${"+emulator.ValueAccessToken+"}", "Bearer "+exampleToken, bearerRe)
+}
 
 func init() {
 	// The Rust core logs every request at INFO; keep test output to what fails.

@@ -1,228 +1,50 @@
 package contracts
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pact-foundation/pact-go/v2/models"
 	"github.com/pact-foundation/pact-go/v2/provider"
 
-	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
 )
 
-// contractOrg is the emulator org the contract's literals describe: My Domain, agent, client app.
-func contractOrg() *emulator.Org {
-	org := emulator.DefaultOrg()
-	org.MyDomain = myDomain
-	org.Agents = org.Agents[:1]
-	org.Agents[0].ID = agentID
-	org.Agents[0].ActiveVersion = nil
-	org.ClientApps = org.ClientApps[:1]
-	org.ClientApps[0].ClientID = clientID
-	org.ClientApps[0].ClientSecret = clientSecret
-	org.ClientApps[0].RunAs.ManageAIAgents = true
-	org.RateLimit = nil
-	org.Faults = nil
-	return org
-}
-
-// providerStates sets the emulator up for each provider state and tells the request filter which
-// access token and session ID to put into the replayed requests.
-type providerStates struct {
-	srv *emulator.Server
-
-	mu        sync.Mutex
-	token     string // replaces the pact's example bearer token
-	sessionID string // replaces exampleSessionID in request paths
-	forwarded int    // requests replayed to the emulator
-}
-
-// reset restores the contract org, changed by mutate, with a fresh valid token and no session.
-func (ps *providerStates) reset(mutate func(*emulator.Org)) error {
-	ps.srv.Reset()
-	if mutate != nil {
-		if err := ps.srv.UpdateOrg(func(o *emulator.Org) error { mutate(o); return nil }); err != nil {
-			return fmt.Errorf("update org: %w", err)
-		}
-	}
-	return ps.mint(time.Hour)
-}
-
-// mint issues the token the filter sends; a negative lifetime gives an expired one.
-func (ps *providerStates) mint(lifetime time.Duration) error {
-	tok, err := ps.srv.MintToken(clientID, lifetime, ps.srv.URL)
+// pactPath is the committed pact's absolute path.
+func pactPath(t *testing.T) string {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join(pactDir, pactFile))
 	if err != nil {
-		return fmt.Errorf("mint token: %w", err)
+		t.Fatal(err)
 	}
-	ps.mu.Lock()
-	ps.token, ps.sessionID = tok.AccessToken, ""
-	ps.mu.Unlock()
-	return nil
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%v: run the consumer tests first (`make contracts`)", err)
+	}
+	return path
 }
 
-// startSession starts a real session on the emulator with the agentshape client.
-func (ps *providerStates) startSession() (string, error) {
-	c, err := ps.client()
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	body := fmt.Sprintf(`{"externalSessionKey":%q,"instanceConfig":{"endpoint":%q}}`, exampleKey, myDomain)
-	out, err := c.StartSession(context.Background(), agentID, json.RawMessage(body))
-	if err != nil {
-		return "", fmt.Errorf("start a session for the provider state: %w", err)
-	}
-	return out.Session.SessionID, nil
+// pactSummary is what the provider tests read from a pact: its provider states and interactions.
+type pactSummary struct {
+	states       []string
+	interactions int
 }
 
-// endSession ends a session on the emulator with the agentshape client.
-func (ps *providerStates) endSession(id string) error {
-	c, err := ps.client()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if _, err := c.EndSession(context.Background(), id, agentapi.EndUserRequest); err != nil {
-		return fmt.Errorf("end the session for the provider state: %w", err)
-	}
-	return nil
-}
-
-// client returns an agentshape client for the emulator, retries off.
-func (ps *providerStates) client() (*agentapi.Client, error) {
-	return agentapi.New(agentapi.Config{
-		MyDomain: myDomain, TokenURL: ps.srv.URL + tokenPath, ClientID: clientID, ClientSecret: clientSecret,
-		APIBaseURL: ps.srv.URL, Timeout: 10 * time.Second, Retry: agentapi.RetryPolicy{MaxAttempts: 1},
-	})
-}
-
-// handlers maps every provider state of the contract to its setup.
-func (ps *providerStates) handlers() models.StateHandlers {
-	setup := func(f func() error) models.StateHandler {
-		return func(isSetup bool, _ models.ProviderState) (models.ProviderStateResponse, error) {
-			if !isSetup {
-				return nil, nil
-			}
-			return nil, f()
-		}
-	}
-	fault := func(status int) func() error {
-		return func() error {
-			if err := ps.reset(nil); err != nil {
-				return err
-			}
-			_, err := ps.srv.InjectFault(emulator.Fault{Name: "contract", Operations: []emulator.Operation{emulator.OpStart}, Status: status, Count: 1})
-			return err
-		}
-	}
-	return models.StateHandlers{
-		stateClientApp: setup(func() error { return ps.reset(nil) }),
-		stateActive:    setup(func() error { return ps.reset(nil) }),
-		stateNoActive: setup(func() error {
-			off := false
-			return ps.reset(func(o *emulator.Org) { o.Agents[0].ActiveVersion = &off })
-		}),
-		stateNoAgent: setup(func() error {
-			if err := ps.reset(nil); err != nil {
-				return err
-			}
-			for _, a := range ps.srv.Org().Agents {
-				if a.ID == unknownAgentID {
-					return fmt.Errorf("the org has agent %s, the state says it does not", unknownAgentID)
-				}
-			}
-			return nil
-		}),
-		stateExpired: setup(func() error {
-			if err := ps.reset(nil); err != nil {
-				return err
-			}
-			return ps.mint(-time.Minute)
-		}),
-		stateForbidden: setup(func() error {
-			return ps.reset(func(o *emulator.Org) { o.ClientApps[0].RunAs.ManageAIAgents = false })
-		}),
-		stateBusy: setup(fault(http.StatusLocked)),
-		stateDown: setup(fault(http.StatusServiceUnavailable)),
-		stateRateLimit: setup(func() error {
-			// One request per ~17 minutes, burst 1: the session started here uses the only slot.
-			err := ps.reset(func(o *emulator.Org) {
-				o.RateLimit = &emulator.RateLimit{RequestsPerSecond: 0.001, Burst: 1}
-			})
-			if err != nil {
-				return err
-			}
-			_, err = ps.startSession()
-			return err
-		}),
-		stateNoSession: setup(func() error {
-			// Start a session and end it: its ID is then unknown to the API (agent-api.md §8).
-			if err := ps.reset(nil); err != nil {
-				return err
-			}
-			id, err := ps.startSession()
-			if err != nil {
-				return err
-			}
-			if err := ps.endSession(id); err != nil {
-				return err
-			}
-			ps.mu.Lock()
-			ps.sessionID = id
-			ps.mu.Unlock()
-			return nil
-		}),
-		stateSession: setup(func() error {
-			if err := ps.reset(nil); err != nil {
-				return err
-			}
-			id, err := ps.startSession()
-			if err != nil {
-				return err
-			}
-			ps.mu.Lock()
-			ps.sessionID = id
-			ps.mu.Unlock()
-			return nil
-		}),
-	}
-}
-
-// filter puts the state's real token and session ID into each replayed request: the pact holds
-// example values, the emulator only honours what it issued.
-func (ps *providerStates) filter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ps.mu.Lock()
-		token, sid := ps.token, ps.sessionID
-		ps.forwarded++
-		ps.mu.Unlock()
-		if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
-			r.Header.Set("Authorization", "Bearer "+token)
-		}
-		if sid != "" && strings.Contains(r.URL.Path, "/sessions/"+exampleSessionID) {
-			r.URL.Path = strings.Replace(r.URL.Path, "/sessions/"+exampleSessionID, "/sessions/"+sid, 1)
-			r.URL.RawPath = ""
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// pactStates returns the provider state names used in the pact file and its interaction count.
-func pactStates(t *testing.T, path string) ([]string, int) {
+func readPactSummary(t *testing.T, path string) pactSummary {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v: run the consumer tests first (`make contracts`)", err)
+		t.Fatal(err)
 	}
 	var pact struct {
 		Interactions []struct {
@@ -234,59 +56,174 @@ func pactStates(t *testing.T, path string) ([]string, int) {
 	if err := json.Unmarshal(raw, &pact); err != nil {
 		t.Fatalf("pact %s: %v", path, err)
 	}
-	seen := map[string]bool{}
+	var s pactSummary
 	for _, in := range pact.Interactions {
-		for _, s := range in.ProviderStates {
-			seen[s.Name] = true
+		for _, st := range in.ProviderStates {
+			if !slices.Contains(s.states, st.Name) {
+				s.states = append(s.states, st.Name)
+			}
 		}
 	}
-	var names []string
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, len(pact.Interactions)
+	slices.Sort(s.states)
+	s.interactions = len(pact.Interactions)
+	return s
 }
 
-// TestProvider verifies the committed pact against the agentshape emulator (host/emulator) on a
-// loopback port: the emulator honours every interaction the client relies on.
+// The emulator sets up every provider state the pact names (a verifier only warns about an
+// unknown one; here it is an error).
+func TestProviderStatesKnown(t *testing.T) {
+	for _, s := range readPactSummary(t, pactPath(t)).states {
+		if !slices.Contains(emulator.ProviderStates(), s) {
+			t.Errorf("provider state %q of the pact is not one the emulator sets up (host/emulator/providerstates.go)", s)
+		}
+	}
+}
+
+// countRequests counts the requests next serves outside the admin API: those a verifier replays.
+func countRequests(n *atomic.Int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/__admin/") {
+			n.Add(1)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestProvider verifies the committed pact with pact-go's verifier against the emulator of an org
+// other than the built-in demo org (host/emulator/testdata/org.yaml: another My Domain, no
+// agentshape-demo client app, other agents). Nothing stands between the verifier and the
+// emulator: the provider states are set up, and the values the provider supplies are handed
+// out, by the emulator's own POST /__admin/provider-states.
 func TestProvider(t *testing.T) {
-	path, err := filepath.Abs(filepath.Join(pactDir, pactFile))
+	path := pactPath(t)
+	org, err := emulator.LoadOrg(filepath.Join("..", "host", "emulator", "testdata", "org.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: contractOrg()})
+	if org.MyDomain == myDomain {
+		t.Fatalf("the test org has the contract's My Domain %s; pick one that differs", myDomain)
+	}
+	h, err := emulator.NewHandler(emulator.Options{Org: org})
 	if err != nil {
-		t.Fatalf("start emulator: %v", err)
+		t.Fatal(err)
 	}
+	var replayed atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: countRequests(&replayed, h), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	ps := &providerStates{srv: srv}
-	handlers := ps.handlers()
-
-	// pact-go only warns about a state without a handler; here it is an error.
-	states, interactions := pactStates(t, path)
-	for _, s := range states {
-		if _, ok := handlers[s]; !ok {
-			t.Errorf("provider state %q has no handler in provider_test.go", s)
-		}
-	}
+	base := "http://" + ln.Addr().String()
 
 	err = provider.NewVerifier().VerifyProvider(t, provider.VerifyRequest{
-		Provider:             providerName,
-		ProviderBaseURL:      srv.URL,
-		PactFiles:            []string{path},
-		StateHandlers:        handlers,
-		RequestFilter:        ps.filter,
-		DisableColoredOutput: true,
-		RequestTimeout:       30 * time.Second,
+		Provider:               providerName,
+		ProviderBaseURL:        base,
+		PactFiles:              []string{path},
+		ProviderStatesSetupURL: base + emulator.ProviderStatesPath,
+		DisableColoredOutput:   true,
+		RequestTimeout:         30 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("provider verification against the emulator: %v", err)
 	}
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.forwarded != interactions {
-		t.Errorf("%d requests reached the emulator, want one per interaction (%d)", ps.forwarded, interactions)
+	if want := int64(readPactSummary(t, path).interactions); replayed.Load() != want {
+		t.Errorf("%d requests reached the emulator, want one per interaction (%d)", replayed.Load(), want)
 	}
+}
+
+// TestProviderPactCLI verifies the committed pact the way a team without Go does: a fresh
+// `agentshape emulator` (the built binary, $AGENTSHAPE) and the standard Pact CLI from npm
+// ($PACT_CLI, @pact-foundation/pact-cli, installed by `make setup-pact-cli`), run as
+//
+//	pact verifier --file … --hostname 127.0.0.1 --port P --state-change-url http://127.0.0.1:P/__admin/provider-states
+//
+// with no proxy and no request filter. The verifier's JSON report (PACT_VERIFIER_JSON_REPORT, the
+// environment form of --json) shows that every interaction was verified.
+func TestProviderPactCLI(t *testing.T) {
+	pactCLI, agentshape := os.Getenv("PACT_CLI"), os.Getenv("AGENTSHAPE")
+	if pactCLI == "" || agentshape == "" {
+		t.Fatal("PACT_CLI (the npm pact launcher) and AGENTSHAPE (bin/agentshape) are unset: run `make contracts`, which installs and builds both")
+	}
+	path := pactPath(t)
+	base := startEmulatorBinary(t, agentshape)
+	port := base[strings.LastIndexByte(base, ':')+1:]
+
+	report := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, pactCLI, "verifier", "--file", path, "--hostname", "127.0.0.1", "--port", port,
+		"--state-change-url", "http://127.0.0.1:"+port+emulator.ProviderStatesPath)
+	cmd.Env = append(os.Environ(), "PACT_VERIFIER_JSON_REPORT="+report)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+	var rep struct {
+		Result             bool `json:"result"`
+		InteractionResults []struct {
+			Description string `json:"description"`
+			Result      string `json:"result"`
+		} `json:"interactionResults"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	raw, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("the verifier wrote no JSON report: %v\n%s", err, out)
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("verifier report: %v\n%s", err, raw)
+	}
+	ok := 0
+	for _, r := range rep.InteractionResults {
+		if r.Result == "OK" {
+			ok++
+		}
+	}
+	if want := readPactSummary(t, path).interactions; !rep.Result || ok != want || len(rep.Errors) != 0 {
+		t.Errorf("verifier report: result %v, %d of %d interactions OK (want %d), %d errors\n%s", rep.Result, ok, len(rep.InteractionResults), want, len(rep.Errors), out)
+	}
+}
+
+// startEmulatorBinary runs `bin emulator --addr 127.0.0.1:0` until the test ends and returns the
+// URL its banner names.
+func startEmulatorBinary(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "emulator", "--addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s emulator: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		t.Fatalf("%s emulator printed no banner: %v", bin, lines.Err())
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "agentshape emulator listening on ")
+	if !ok {
+		t.Fatalf("banner %q does not name the URL", lines.Text())
+	}
+	go func() {
+		for lines.Scan() { // drain the rest of the banner
+		}
+	}()
+	if _, err := fmt.Sscanf(base[strings.LastIndexByte(base, ':')+1:], "%d", new(int)); err != nil {
+		t.Fatalf("banner URL %q has no port", base)
+	}
+	return base
 }
