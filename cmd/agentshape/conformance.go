@@ -54,7 +54,10 @@ A manifest's plugins run with the grants the manifest gives them; a plugin check
 gets --grant-env/--grant-dir, as with "plugin call".
 
 Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
-and the command that replays it. A plugin is not called again after its first ABI-level
+and the command that replays it. In a pipeline, a failure about a field (schema, reserved,
+end to end) names the plugin that last wrote that field (field provenance, as shape --explain
+prints it), and an end-to-end failure's command replays the pipeline up to that plugin
+(agentshape shape --explain on a manifest, context and base request written beside it). A plugin is not called again after its first ABI-level
 failure (a trap in alloc, pointers outside memory, a failed _initialize, a Go module built
 without -buildmode=c-shared) or broken limit, and failures that differ only in numbers are
 listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,

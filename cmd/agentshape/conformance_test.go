@@ -173,3 +173,35 @@ func TestConformanceCLIOrg(t *testing.T) {
 		t.Fatalf("missing org file: exit %d, want 2\nstderr: %s", code, errOut)
 	}
 }
+
+// TestConformanceCLIPipelineReplay: an end-to-end failure of a pipeline
+// names the plugin that wrote the refused field (not the last plugin), and
+// its re-run command — shape --explain over the pipeline up to that plugin —
+// runs as printed and shows the field with its writer.
+func TestConformanceCLIPipelineReplay(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	if err := os.WriteFile(manifest, []byte("version: 1\nplugins:\n"+
+		"  - name: acme-endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n    config: {myDomain: acme, override: true}\n"+
+		"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--manifest", manifest, "--cases", "3", "--cache-dir", shapeCacheDir, "--repro-dir", dir)
+	if code != exitFailure || !strings.Contains(out, `last written by plugin "acme-endpoint"`) {
+		t.Fatalf("exit %d, want 1 blaming acme-endpoint\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	var replay []string
+	for _, line := range strings.Split(out, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "re-run:   agentshape shape "); ok {
+			replay = append([]string{"shape"}, strings.Fields(cmd)...)
+			break
+		}
+	}
+	if replay == nil {
+		t.Fatalf("no shape re-run command:\n%s", out)
+	}
+	code, out, errOut = runShapeCLI(t, append(replay, "--cache-dir", shapeCacheDir)...)
+	if code != exitOK || !strings.Contains(out, `"endpoint": "https://acme.my.salesforce.com"`) || !strings.Contains(out, `"/instanceConfig/endpoint": "acme-endpoint"`) || strings.Contains(out, "session-key") {
+		t.Fatalf("replay %v: exit %d\nstdout: %s\nstderr: %s", replay, code, out, errOut)
+	}
+}

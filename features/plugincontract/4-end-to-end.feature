@@ -6,7 +6,8 @@ Feature: Plugin contract: end to end
   the report then names. The org decides what is accepted: its My Domain is the only
   instanceConfig.endpoint it answers to, and its agent's variable declarations fix each variable's
   type. The generated contexts name the same org, in every form a context can. A failure names the
-  field the org refused and the plugin that last wrote it.
+  field the org refused and the plugin that last wrote it (field provenance, as `shape --explain`
+  prints it); in a pipeline, its reproducer replays the pipeline up to that plugin.
 
   @contract:e2e
   Scenario: The shaped request starts a session

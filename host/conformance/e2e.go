@@ -173,7 +173,13 @@ func (g *gate) outcomeFailure(c Case, a answer, out *agentapi.Outcome, want stri
 	if why != "" {
 		msg += ": " + why
 	}
-	f := g.failDetail("e2e", msg, "the request sent was "+preview(a.Request), who, caseLabel(c), a)
+	f := Failure{Check: "e2e", Message: msg, Detail: "the request sent was " + preview(a.Request), Plugin: who, Case: caseLabel(c)}
+	if k, ok := g.known(f); ok {
+		return &k
+	}
+	g.writeEnvelope(&f, a)
+	g.writePipelineReplay(&f, c, a)
+	f = g.fail(f)
 	return &f
 }
 

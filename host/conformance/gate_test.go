@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/conformance"
 	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -229,15 +231,10 @@ func checkShrunk(t *testing.T, f conformance.Failure) {
 // TestGateBlamesThePluginInAPipeline: in a pipeline, the violation names the
 // plugin that wrote the field, not the pipeline's last plugin.
 func TestGateBlamesThePluginInAPipeline(t *testing.T) {
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "pipeline.yaml")
-	yaml := "version: 1\nplugins:\n" +
-		"  - name: broken-early\n    path: " + catalog.MustPath(t, "testdata/broken/wrong-field") + "\n" +
-		"  - name: endpoint\n    path: " + catalog.MustPath(t, "endpoint") + "\n" +
-		"  - name: session-key\n    path: " + catalog.MustPath(t, "session-key") + "\n"
-	if err := os.WriteFile(manifest, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	manifest := writeManifest(t, "version: 1\nplugins:\n"+
+		"  - name: broken-early\n    path: "+catalog.MustPath(t, "testdata/broken/wrong-field")+"\n"+
+		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
+		"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n")
 	rep := run(t, conformance.Options{Manifest: manifest, Cases: 5})
 	if !rep.Failed() {
 		t.Fatal("the gate passed a pipeline with wrong-field in it")
@@ -369,13 +366,8 @@ func TestGateHonoursGrants(t *testing.T) {
 // In a pipeline, a plugin that sets the Tenant Key ID fails the gate even
 // when a later plugin removes it (agent-api.md §6: no plugin may set it).
 func TestGateBlamesReservedFieldSetInPassing(t *testing.T) {
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "pipeline.yaml")
-	body := "version: 1\nplugins:\n  - name: sets-it\n    path: " + catalog.MustPath(t, "testdata/broken/forbidden-field") +
-		"\n  - name: drops-it\n    path: " + catalog.MustPath(t, "testdata/provenance/drop") + "\n    config: {member: tenantKeyId}\n"
-	if err := os.WriteFile(manifest, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	manifest := writeManifest(t, "version: 1\nplugins:\n  - name: sets-it\n    path: "+catalog.MustPath(t, "testdata/broken/forbidden-field")+
+		"\n  - name: drops-it\n    path: "+catalog.MustPath(t, "testdata/provenance/drop")+"\n    config: {member: tenantKeyId}\n")
 	rep := run(t, conformance.Options{Manifest: manifest, Cases: 3})
 	for _, f := range rep.Failures {
 		if f.Check == "reserved" && f.Plugin == "sets-it" && strings.Contains(f.Message, "even in passing") {
@@ -385,6 +377,16 @@ func TestGateBlamesReservedFieldSetInPassing(t *testing.T) {
 	var b strings.Builder
 	_ = rep.WriteText(&b)
 	t.Fatalf("no reserved failure blaming sets-it:\n%s", b.String())
+}
+
+// writeManifest writes a pipeline manifest into a fresh directory.
+func writeManifest(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pipeline.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // scenarioStatus maps each scenario name of rep to its status.
@@ -707,5 +709,86 @@ func TestGateOrgOptions(t *testing.T) {
 		if _, err := conformance.Run(context.Background(), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Run(org %s, agent %s) = %v, want an error containing %q", tc.opts.Org, tc.opts.AgentID, err, tc.want)
 		}
+	}
+}
+
+// TestGateBlamesTheWriterOfTheOffendingField: in a pipeline, an end-to-end
+// failure names the plugin that last wrote the field the org refused —
+// found by field provenance, which follows a variable that a later plugin
+// only shifted — not the pipeline's last plugin; and its reproducer replays
+// the pipeline up to that plugin (`shape --explain`), showing the field
+// with its writer.
+func TestGateBlamesTheWriterOfTheOffendingField(t *testing.T) {
+	manifest := writeManifest(t, "version: 1\nplugins:\n"+
+		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
+		"  - name: tier-as-number\n    path: "+catalog.MustPath(t, "context-vars")+"\n"+
+		"    config: {language: false, variables: [{attribute: openOrders, name: orderTier, type: Number}]}\n"+
+		"  - name: channel-first\n    path: "+catalog.MustPath(t, "testdata/provenance/prepend")+"\n"+
+		"    config: {variable: {name: channel, type: Text, value: web}}\n")
+	rep := run(t, conformance.Options{Manifest: manifest, Cases: 3})
+	var hit *conformance.Failure
+	for i, f := range rep.Failures {
+		if f.Check == "e2e" && strings.Contains(f.Message, `Variable "orderTier"`) && hit == nil {
+			hit = &rep.Failures[i]
+		}
+	}
+	if hit == nil {
+		t.Fatalf("no e2e failure for the orderTier type:\n%s", failuresOf(rep))
+	}
+	if hit.Plugin != "tier-as-number" || !strings.Contains(hit.Message, `the offending field is /variables/1/type, last written by plugin "tier-as-number"`) {
+		t.Fatalf("the failure blames %q: %s", hit.Plugin, hit)
+	}
+	// The reproducer: shape --explain over the pipeline up to the blamed plugin.
+	args := strings.Fields(hit.Command)
+	flag := func(name string) string {
+		for i, a := range args {
+			if a == name && i+1 < len(args) {
+				return args[i+1]
+			}
+		}
+		t.Fatalf("reproducer %q has no %s", hit.Command, name)
+		return ""
+	}
+	if len(args) < 2 || args[1] != "shape" || !slices.Contains(args, "--explain") || flag("--seed") != "1" || !slices.Contains(args, "--deterministic") {
+		t.Fatalf("reproducer %q does not replay the pipeline with shape --explain --deterministic --seed 1", hit.Command)
+	}
+	m, err := pipeline.LoadManifest(flag("--manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Plugins) != 2 || m.Plugins[0].Name != "endpoint" || m.Plugins[1].Name != "tier-as-number" {
+		t.Fatalf("the replayed pipeline is %+v, want endpoint then tier-as-number", m.Plugins)
+	}
+	var c abi.Context
+	ctxJSON, _ := os.ReadFile(flag("--context"))
+	if err := json.Unmarshal(ctxJSON, &c); err != nil {
+		t.Fatal(err)
+	}
+	base, err := os.ReadFile(flag("--request"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	pl, err := pipeline.New(ctx, rt, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pl.Run(ctx, c, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		Variables []struct{ Name, Type string }
+	}
+	if err := json.Unmarshal(res.Request, &req); err != nil || len(req.Variables) != 1 || req.Variables[0].Name != "orderTier" || req.Variables[0].Type != "Number" {
+		t.Fatalf("the replay shaped %s (%v); want the orderTier Number variable", res.Request, err)
+	}
+	if who := res.Provenance["/variables/0/type"]; who != "tier-as-number" {
+		t.Fatalf("the replay's provenance names %q for the variable's type", who)
 	}
 }

@@ -28,7 +28,13 @@ func membersFromManifest(path string) ([]Member, error) {
 		if _, err := os.Stat(spec.Path); err != nil {
 			return nil, fmt.Errorf("conformance: manifest %s, plugin %q: %w (%s)", path, spec.Name, err, buildhint.For(spec.Path))
 		}
-		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits, Grants: spec.Grants})
+		entry := m.Plugins[i]
+		entry.Name, entry.Path = spec.Name, spec.Path
+		entry.Grants.Dirs = nil
+		for _, d := range spec.Grants.Dirs {
+			entry.Grants.Dirs = append(entry.Grants.Dirs, pipeline.EntryDir{Host: d.Host, Guest: d.Guest})
+		}
+		out = append(out, Member{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Config: spec.Config, Limits: spec.Limits, Grants: spec.Grants, entry: &entry})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("conformance: manifest %s lists no plugins", path)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -18,6 +16,7 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -187,53 +186,8 @@ func (g *gate) failDetail(check, message, detail, plugin, label string, a answer
 	if k, ok := g.known(f); ok {
 		return k
 	}
-	for _, st := range a.Steps {
-		if st.Plugin != plugin {
-			continue
-		}
-		if err := os.MkdirAll(g.opts.ReproDir, 0o755); err == nil {
-			name := fmt.Sprintf("%s-%s-%d.json", check, safeName(plugin), len(g.failures)+1)
-			path := filepath.Join(g.opts.ReproDir, name)
-			if err := os.WriteFile(path, st.Envelope, 0o644); err == nil {
-				f.Envelope = path
-				f.Command = g.replayCommand(plugin, path)
-			}
-		}
-		break
-	}
+	g.writeEnvelope(&f, a)
 	return g.fail(f)
-}
-
-// replayCommand is the command that calls plugin on the envelope in file
-// the way the gate did: same name (it seeds the randomness), seed, limits
-// and grants.
-func (g *gate) replayCommand(plugin, file string) string {
-	for _, m := range g.members {
-		if m.Name != plugin {
-			continue
-		}
-		cmd := fmt.Sprintf("%s plugin call %s --input %s --deterministic --seed %d", g.opts.Command, m.Path, file, g.opts.Seed)
-		if m.Name != strings.TrimSuffix(filepath.Base(m.Path), ".wasm") {
-			cmd += " --name " + m.Name
-		}
-		if l := m.Limits; l.Timeout > 0 {
-			cmd += " --timeout " + l.Timeout.String()
-		}
-		if l := m.Limits; l.MemoryMaxPages > 0 {
-			cmd += fmt.Sprintf(" --memory-max-pages %d", l.MemoryMaxPages)
-		}
-		if l := m.Limits; l.MaxOutputBytes > 0 {
-			cmd += fmt.Sprintf(" --max-output-bytes %d", l.MaxOutputBytes)
-		}
-		for _, e := range m.Grants.Env {
-			cmd += " --grant-env " + e
-		}
-		for _, d := range m.Grants.Dirs {
-			cmd += " --grant-dir " + d.Host + ":" + d.Guest
-		}
-		return cmd
-	}
-	return ""
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -432,21 +386,25 @@ func lastPlugin(a answer) string {
 	return a.Steps[len(a.Steps)-1].Plugin
 }
 
-// blame returns the plugin that last changed the value at ptr.
+// blame returns the plugin that last wrote the value at ptr (or, when ptr
+// does not exist, its nearest ancestor): the field provenance `shape
+// --explain` prints (pipeline.Trace). A value no plugin changed is blamed
+// on the last plugin that passed it on.
 func blame(a answer, ptr string) string {
-	prev := valueAt(inputOf(a, 0), ptr)
-	who := ""
+	var steps []pipeline.Step
 	for _, st := range a.Steps {
-		cur := valueAt(st.Request, ptr)
-		if cur != prev {
-			who = st.Plugin
+		if st.Request != nil {
+			steps = append(steps, pipeline.Step{Plugin: st.Plugin, Request: st.Request})
 		}
-		prev = cur
 	}
-	if who == "" {
-		who = lastPlugin(a)
+	prov, err := pipeline.Trace(inputOf(a, 0), steps)
+	if err != nil {
+		return lastPlugin(a)
 	}
-	return who
+	if who := prov.Owner(ptr); who != "" && who != pipeline.BaseOwner {
+		return who
+	}
+	return lastPlugin(a)
 }
 
 // inputOf returns the request inside the envelope of step i.
@@ -459,23 +417,6 @@ func inputOf(a answer, i int) []byte {
 	}
 	_ = json.Unmarshal(a.Steps[i].Envelope, &env)
 	return env.Request
-}
-
-// valueAt returns the JSON encoding of the value at ptr in doc ("" if absent).
-func valueAt(doc []byte, ptr string) string {
-	if doc == nil {
-		return ""
-	}
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return ""
-	}
-	got, ok := schemas.Resolve(v, ptr)
-	if !ok {
-		return ""
-	}
-	b, _ := json.Marshal(got)
-	return string(b)
 }
 
 func (s *scenario) bothIdentical() error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 )
@@ -32,6 +33,10 @@ type Member struct {
 	// Grants open the plugin's sandbox as the manifest says: the gate runs
 	// a plugin with exactly the environment and directories it will get.
 	Grants plugin.Grants
+	// entry is the member's manifest entry with its paths made absolute
+	// (nil for a plugin checked on its own): reproducers replay the
+	// pipeline with it.
+	entry *pipeline.Entry
 }
 
 // runner is one deterministic runtime with every member loaded.

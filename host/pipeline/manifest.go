@@ -44,14 +44,14 @@ type Entry struct {
 	// Path is the .wasm file, relative to the manifest's directory.
 	Path string `yaml:"path"`
 	// SHA256 optionally pins the module (64 hex digits, optionally "sha256:"-prefixed).
-	SHA256 string `yaml:"sha256"`
+	SHA256 string `yaml:"sha256,omitempty"`
 	// Config is passed to the plugin as plugin.config.
-	Config map[string]any `yaml:"config"`
+	Config map[string]any `yaml:"config,omitempty"`
 	// Limits override the defaults for this plugin.
-	Limits EntryLimits `yaml:"limits"`
+	Limits EntryLimits `yaml:"limits,omitempty"`
 	// Grants open the plugin's sandbox: environment variables and read-only
 	// directories (none by default).
-	Grants EntryGrants `yaml:"grants"`
+	Grants EntryGrants `yaml:"grants,omitempty"`
 	// Line is the entry's line in the manifest (for messages).
 	Line int `yaml:"-"`
 }
@@ -59,21 +59,21 @@ type Entry struct {
 // EntryLimits are a plugin's limits as written in YAML.
 type EntryLimits struct {
 	// MemoryMaxPages caps memory in 64 KiB pages.
-	MemoryMaxPages int `yaml:"memoryMaxPages"`
+	MemoryMaxPages int `yaml:"memoryMaxPages,omitempty"`
 	// Timeout is a Go duration ("2s", "500ms").
-	Timeout string `yaml:"timeout"`
+	Timeout string `yaml:"timeout,omitempty"`
 	// MaxOutputBytes caps the output JSON.
-	MaxOutputBytes int `yaml:"maxOutputBytes"`
+	MaxOutputBytes int `yaml:"maxOutputBytes,omitempty"`
 	// PoolSize is the number of pooled instances.
-	PoolSize int `yaml:"poolSize"`
+	PoolSize int `yaml:"poolSize,omitempty"`
 }
 
 // EntryGrants are a plugin's sandbox grants as written in YAML.
 type EntryGrants struct {
 	// Env names host environment variables the plugin may read.
-	Env []string `yaml:"env"`
+	Env []string `yaml:"env,omitempty"`
 	// Dirs are host directories the plugin may read, mounted read-only.
-	Dirs []EntryDir `yaml:"dirs"`
+	Dirs []EntryDir `yaml:"dirs,omitempty"`
 }
 
 // EntryDir is one read-only directory grant.

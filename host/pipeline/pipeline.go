@@ -136,8 +136,7 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 	if _, ok := prev.(map[string]any); !ok {
 		return nil, errors.New("base request: not a JSON object; pass an object or nothing")
 	}
-	prov := Provenance{}
-	record(nil, false, prev, "", "", BaseOwner, nil, prov)
+	t := newTracer(prev)
 	var reserved []ReservedWrite
 	for i, p := range pl.plugins {
 		out, err := p.Shape(ctx, c, req)
@@ -148,16 +147,63 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 		if err != nil {
 			return nil, &plugin.Error{Plugin: p.Name(), Phase: plugin.PhaseDecode, Kind: plugin.ErrBadOutput, Err: err}
 		}
-		np := make(Provenance, len(prov))
-		record(prev, true, next, "", "", p.Name(), prov, np)
+		t.step(p.Name(), next)
 		for _, ptr := range schemas.ReservedPointers(next) {
-			if np[ptr] == p.Name() { // set or changed here, not passed on from an earlier step
+			if t.prov[ptr] == p.Name() { // set or changed here, not passed on from an earlier step
 				reserved = append(reserved, ReservedWrite{Plugin: p.Name(), Pointer: ptr})
 			}
 		}
-		prov, prev, req = np, next, out
+		req = out
 	}
-	return &Result{Request: json.RawMessage(req), Provenance: prov, Reserved: reserved}, nil
+	return &Result{Request: json.RawMessage(req), Provenance: t.prov, Reserved: reserved}, nil
+}
+
+// tracer follows field provenance from a base request through each
+// plugin's output.
+type tracer struct {
+	prev any
+	prov Provenance
+}
+
+func newTracer(base any) *tracer {
+	t := &tracer{prev: base, prov: Provenance{}}
+	record(nil, false, base, "", "", BaseOwner, nil, t.prov)
+	return t
+}
+
+// step records plugin's output request next.
+func (t *tracer) step(plugin string, next any) {
+	np := make(Provenance, len(t.prov))
+	record(t.prev, true, next, "", "", plugin, t.prov, np)
+	t.prov, t.prev = np, next
+}
+
+// Step is one plugin's output request in a run that already happened.
+type Step struct {
+	// Plugin is the plugin's name.
+	Plugin string
+	// Request is the request the plugin returned.
+	Request json.RawMessage
+}
+
+// Trace gives the field provenance of a run that already happened — base
+// is the request the first plugin was given, steps each plugin's output in
+// order — exactly as Run's Result.Provenance (and `shape --explain`) gives
+// it: the conformance gate blames failures with it.
+func Trace(base json.RawMessage, steps []Step) (Provenance, error) {
+	prev, err := decode(base)
+	if err != nil {
+		return nil, fmt.Errorf("base request: %w", err)
+	}
+	t := newTracer(prev)
+	for i, st := range steps {
+		next, err := decode(st.Request)
+		if err != nil {
+			return nil, fmt.Errorf("step %d (%s): %w", i+1, st.Plugin, err)
+		}
+		t.step(st.Plugin, next)
+	}
+	return t.prov, nil
 }
 
 func decode(b []byte) (any, error) {

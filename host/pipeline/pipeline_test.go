@@ -436,3 +436,39 @@ func TestManifestAliasBombRefused(t *testing.T) {
 		t.Fatalf("err = %v, want a ManifestError about aliases", err)
 	}
 }
+
+// TestTraceAgreesWithRun: Trace over the outputs each plugin gave, one call
+// at a time, is the provenance Run records for the same run (what the
+// conformance gate blames with and what `shape --explain` prints).
+func TestTraceAgreesWithRun(t *testing.T) {
+	pl := openPipeline(t, examplesManifest(t))
+	ctx := context.Background()
+	base := json.RawMessage(`{"bypassUser":true,"variables":[{"name":"keep","type":"Text","value":"x"}]}`)
+	res, err := pl.Run(ctx, ctxAcme, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []pipeline.Step
+	req := []byte(base)
+	for _, p := range pl.Plugins() {
+		out, err := p.Shape(ctx, ctxAcme, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, pipeline.Step{Plugin: p.Name(), Request: out})
+		req = out
+	}
+	prov, err := pipeline.Trace(base, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(prov) != fmt.Sprint(res.Provenance) {
+		t.Fatalf("Trace = %v\nRun   = %v", prov, res.Provenance)
+	}
+	if prov["/variables/0/value"] != pipeline.BaseOwner || prov["/instanceConfig/endpoint"] != "endpoint" {
+		t.Fatalf("provenance %v", prov)
+	}
+	if _, err := pipeline.Trace(base, []pipeline.Step{{Plugin: "bad", Request: json.RawMessage(`{`)}}); err == nil || !strings.Contains(err.Error(), "step 1 (bad)") {
+		t.Fatalf("a step that is not JSON: %v", err)
+	}
+}
