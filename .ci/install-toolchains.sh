@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages agentshape's plugin builds and tests need, once.
+# docker-registry (CNCF distribution) is the real OCI registry the plugin
+# registry tests start on a loopback port (internal/testregistry); its own
+# service is not used.
 set -euo pipefail
-pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen)
+pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen docker-registry)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
