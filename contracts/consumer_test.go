@@ -565,9 +565,11 @@ func testSendMessage(t *testing.T) {
 			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
 			b.JSONBody(m{
 				"messages": matchers.EachLike(m{
-					"type":    matchers.Like("Inform"),
-					"id":      matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
-					"message": matchers.Like("Your order ships tomorrow."),
+					"type":          matchers.Like("Inform"),
+					"id":            matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+					"message":       matchers.Like("Your order ships tomorrow."),
+					"isContentSafe": matchers.Like(true),                                   // required in an Inform (agent-api.md §4)
+					"feedbackId":    matchers.Like("5d9e0a1b-3c4f-4a72-8e6d-b0c1a2f3e4d5"), // likewise
 				}, 1),
 			})
 		})

@@ -59,7 +59,10 @@ func bodySchemas(in pactInteraction) (req, resp schemas.Name, err error) {
 	p := in.Request.Path
 	switch {
 	case in.Request.Method == "POST" && p == tokenPath:
-		return "", "", nil // OAuth token endpoint: form body, OAuth JSON (agent-api.md §7), no schema
+		if in.Response.Status == 200 {
+			return "", schemas.TokenResponse, nil // form body, no schema; the OAuth JSON answer (agent-api.md §7)
+		}
+		return "", "", nil // OAuth errors are OAuth's JSON, not the Agent API's Error
 	case in.Request.Method == "POST" && startPath.MatchString(p):
 		if in.Response.Status == 200 {
 			return schemas.StartSessionRequest, schemas.StartSessionResponse, nil
@@ -70,7 +73,13 @@ func bodySchemas(in pactInteraction) (req, resp schemas.Name, err error) {
 			req = schemas.SendMessageRequest
 		}
 		if in.Response.Status == 200 {
-			return req, "", nil // Send Message replies and End Session's SessionEnded have no schema in schemas/
+			switch {
+			case in.Request.Method == "DELETE":
+				return req, schemas.EndSessionResponse, nil
+			case strings.HasSuffix(p, "/stream"):
+				return req, "", nil // server-sent events, not one JSON body (schema stream-event per event)
+			}
+			return req, schemas.SendMessageResponse, nil
 		}
 		return req, schemas.ErrorResponse, nil
 	}

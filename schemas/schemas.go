@@ -49,6 +49,15 @@ const (
 	SubmitFeedbackRequest Name = "submit-feedback-request"
 	// StartSessionResponse is the Start Session 200 body (agent-api.md §4).
 	StartSessionResponse Name = "start-session-response"
+	// SendMessageResponse is the synchronous Send Message 200 body (agent-api.md §11).
+	SendMessageResponse Name = "send-message-response"
+	// EndSessionResponse is the End Session 200 body (agent-api.md §11).
+	EndSessionResponse Name = "end-session-response"
+	// StreamEvent is one server-sent event of the streaming endpoint, as
+	// {"event", "data"} (agent-api.md §12).
+	StreamEvent Name = "stream-event"
+	// TokenResponse is the OAuth client-credentials token answer (agent-api.md §7).
+	TokenResponse Name = "token-response"
 	// ErrorResponse is the Agent API error body (agent-api.md §5).
 	ErrorResponse Name = "error-response"
 	// PluginInput is the plugin ABI v1 input envelope.

@@ -314,3 +314,75 @@ func TestPluginInputContextMatchesABI(t *testing.T) {
 		t.Errorf("output %s: %v %v", out, vs, err)
 	}
 }
+
+// TestRecordedShapesValidate: bodies shaped like the answers Salesforce's
+// own CLI recorded from live orgs (testdata/recorded/README.md, agent-api.md
+// §11; agentshape's own values) are valid against the schemas of what the
+// client reads.
+func TestRecordedShapesValidate(t *testing.T) {
+	cases := map[string]schemas.Name{
+		"start-session.json":              schemas.StartSessionResponse,
+		"send-message.json":               schemas.SendMessageResponse,
+		"end-session.json":                schemas.EndSessionResponse,
+		"send-message-gone-session.json":  schemas.ErrorResponse,
+		"end-session-gone-session.json":   schemas.ErrorResponse,
+		"start-session-bad-agent-id.json": schemas.ErrorResponse,
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "recorded", "*.json"))
+	if len(files) != len(cases) {
+		t.Errorf("testdata/recorded has %d bodies, the test knows %d: name each one's schema here", len(files), len(cases))
+	}
+	for file, n := range cases {
+		b, err := os.ReadFile(filepath.Join("testdata", "recorded", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vs, err := schemas.Validate(n, b); err != nil || len(vs) != 0 {
+			t.Errorf("%s against %s: %v %v", file, n, err, vs)
+		}
+	}
+}
+
+// TestAnswerSchemasRefuse: the answer schemas are tolerant of extras but
+// still refuse what the client could not read.
+func TestAnswerSchemasRefuse(t *testing.T) {
+	cases := []struct {
+		name   string
+		schema schemas.Name
+		doc    string
+		ptr    string
+	}{
+		{"send: no messages", schemas.SendMessageResponse, `{"_links":{}}`, "/messages"},
+		{"send: message without id", schemas.SendMessageResponse, `{"messages":[{"type":"Inform","message":"m","isContentSafe":true,"feedbackId":""}]}`, "/messages/0/id"},
+		{"end: SessionEnded without reason", schemas.EndSessionResponse, `{"messages":[{"type":"SessionEnded","id":"1"}]}`, "/messages/0/reason"},
+		{"stream: data not an object", schemas.StreamEvent, `{"event":"TEXT_CHUNK","data":"x"}`, "/data"},
+		{"stream: event and message disagree", schemas.StreamEvent, `{"event":"TEXT_CHUNK","data":{"message":{"type":"Inform","id":"1","message":"m","isContentSafe":true,"feedbackId":""}}}`, "/data/message/type"},
+		{"stream: offset not a number", schemas.StreamEvent, `{"event":"TEXT_CHUNK","data":{"offset":"3","message":{"type":"TextChunk","id":"1","message":"a"}}}`, "/data/offset"},
+		{"token: no access token", schemas.TokenResponse, `{"token_type":"Bearer"}`, "/access_token"},
+	}
+	for _, c := range cases {
+		vs, err := schemas.Validate(c.schema, []byte(c.doc))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		found := false
+		for _, v := range vs {
+			found = found || v.Pointer == c.ptr
+		}
+		if !found {
+			t.Errorf("%s: no violation at %s: %+v", c.name, c.ptr, vs)
+		}
+	}
+	for _, ok := range []struct {
+		schema schemas.Name
+		doc    string
+	}{
+		{schemas.StreamEvent, `{"event":"UNKNOWN","data":{"message":{"type":"SomethingNew","id":"1","extra":true}}}`},
+		{schemas.StreamEvent, `{"event":"SOMETHING_NEW","data":{}}`},
+		{schemas.SendMessageResponse, `{"messages":[{"type":"Inform","id":"1","message":"m","isContentSafe":true,"feedbackId":"","result":{"type":"t","property":"p","value":1},"citedReferences":{"type":"link","value":"https://x"}}]}`},
+	} {
+		if vs, err := schemas.Validate(ok.schema, []byte(ok.doc)); err != nil || len(vs) != 0 {
+			t.Errorf("%s must accept %s: %v %v", ok.schema, ok.doc, vs, err)
+		}
+	}
+}

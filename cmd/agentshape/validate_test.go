@@ -112,6 +112,12 @@ func TestSchemasCLI(t *testing.T) {
 			t.Errorf("list lacks %s:\n%s", n, out)
 		}
 	}
+	// every answer the client reads has a schema (agent-api.md §7, §11, §12)
+	for _, n := range []string{"send-message-response", "end-session-response", "stream-event", "token-response", "start-session-response", "error-response"} {
+		if !strings.Contains(out, n+" ") {
+			t.Errorf("list lacks %s:\n%s", n, out)
+		}
+	}
 	code, out, _ = runShapeCLI(t, "schemas", "show", "start-session-request")
 	src, _ := schemas.Source(schemas.StartSessionRequest)
 	if code != exitOK || out != string(src) {
