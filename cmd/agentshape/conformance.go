@@ -53,6 +53,11 @@ the first). Without --org the built-in demo org is used, and every report says s
 A manifest's plugins run with the grants the manifest gives them; a plugin checked on its own
 gets --grant-env/--grant-dir, as with "plugin call".
 
+Every report records what was checked: the agentshape version and commit, the org (or that it
+was the demo org) and the sha256 of every plugin's module (the run pins each module to it).
+JUnit (--junit) puts them in each test suite's properties and gives each failed scenario its
+failure text and reproducer; the HTML page (--html) embeds each reproducer envelope.
+
 Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
 and the command that replays it. In a pipeline, a failure about a field (schema, reserved,
 end to end) names the plugin that last wrote that field (field provenance, as shape --explain

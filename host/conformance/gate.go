@@ -28,6 +28,8 @@ package conformance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +39,7 @@ import (
 
 	"github.com/agentshape/agentshape/features/plugincontract"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/version"
 )
 
 // DefaultCases is how many generated cases a run checks when Options.Cases is 0.
@@ -116,7 +119,29 @@ func prepare(opts Options) (Options, subject, error) {
 	} else {
 		sub.members, err = membersFromManifest(opts.Manifest)
 	}
+	if err == nil {
+		err = pinMembers(sub.members)
+	}
 	return opts, sub, err
+}
+
+// pinMembers records each member's sha256 and pins its module to it for
+// the run (a manifest's own pin stays, and the load checks the file against
+// it), so the sha256 a report records is the module every check ran.
+func pinMembers(members []Member) error {
+	for i := range members {
+		m := &members[i]
+		bin, err := os.ReadFile(m.Path)
+		if err != nil {
+			return fmt.Errorf("conformance: plugin %s: %w (build it first, e.g. `make plugins`)", m.Name, err)
+		}
+		sum := sha256.Sum256(bin)
+		m.sum = hex.EncodeToString(sum[:])
+		if m.SHA256 == "" {
+			m.SHA256 = m.sum
+		}
+	}
+	return nil
 }
 
 // Suite is the gate's step definitions bound to one plugin or pipeline, for
@@ -162,7 +187,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: run the plugin-contract features: %w", err)
 	}
-	rep := &Report{Target: sub.target, Members: sub.members, Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
+	rep := &Report{Target: sub.target, Members: sub.members, Plugins: pluginReports(sub.members), Version: version.String(), Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
 	p, f, sk := rep.Counts()
 	fmt.Fprintf(progress, "%d scenarios (%d passed, %d failed, %d skipped) in %s\n", p+f+sk, p, f, sk, rep.Duration.Round(time.Millisecond))

@@ -1,8 +1,12 @@
 package conformance_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +19,7 @@ import (
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/version"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )
@@ -790,5 +795,79 @@ func TestGateBlamesTheWriterOfTheOffendingField(t *testing.T) {
 	}
 	if who := res.Provenance["/variables/0/type"]; who != "tier-as-number" {
 		t.Fatalf("the replay's provenance names %q for the variable's type", who)
+	}
+}
+
+// TestReportsRecordTheRun: every report says what was checked — the
+// plugin's sha256, the agentshape version, the org — and a JUnit failure
+// carries the failure's text and reproducer, not only "scenario failed".
+func TestReportsRecordTheRun(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/broken/wrong-field")
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bin)
+	hexSum := hex.EncodeToString(sum[:])
+	rep := run(t, conformance.Options{Plugin: wasm, Cases: 3})
+	if len(rep.Plugins) != 1 || rep.Plugins[0].SHA256 != hexSum || rep.Plugins[0].Name != "wrong-field" {
+		t.Fatalf("report plugins %+v, want wrong-field with sha256 %s", rep.Plugins, hexSum)
+	}
+	if rep.Version == "" || rep.Version != version.String() {
+		t.Fatalf("report version %q, want %q", rep.Version, version.String())
+	}
+	text := failuresOf(rep)
+	for _, want := range []string{"agentshape " + rep.Version, "plugin wrong-field: sha256 " + hexSum, "org: the built-in demo org"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text report lacks %q:\n%s", want, text)
+		}
+	}
+	var x bytes.Buffer
+	if err := rep.WriteJUnit(&x); err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Suites []struct {
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(x.Bytes(), &suites); err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{}
+	for _, p := range suites.Suites[0].Properties {
+		props[p.Name] = p.Value
+	}
+	if props["agentshape.version"] != rep.Version || props["plugin.wrong-field.sha256"] != hexSum ||
+		props["org.myDomain"] != "https://example-co.my.salesforce.com" || !strings.Contains(props["org.file"], "demo org") {
+		t.Errorf("JUnit properties %v", props)
+	}
+	failed := 0
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			if c.Failure == nil {
+				continue
+			}
+			failed++
+			if c.Failure.Message == "scenario failed" || !strings.Contains(c.Failure.Message, "userId") {
+				t.Errorf("%s: JUnit failure message %q does not carry the failure", c.Name, c.Failure.Message)
+			}
+			if !strings.Contains(c.Failure.Text, "re-run:   agentshape plugin call "+wasm) {
+				t.Errorf("%s: JUnit failure text lacks the reproducer:\n%s", c.Name, c.Failure.Text)
+			}
+		}
+	}
+	if failed == 0 {
+		t.Fatalf("no failed JUnit test case:\n%s", x.String())
 	}
 }

@@ -1,15 +1,21 @@
 package conformance
 
 import (
+	"bytes"
+	"encoding/json"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // WriteHTML writes the report as one self-contained HTML page (inline CSS,
-// no scripts, no external assets): the verdict, every failure with its
-// reproducer, then each feature's scenarios and steps.
+// no scripts, no external assets): the verdict, what was checked (the
+// agentshape version, the org, every plugin's sha256), every failure with
+// its reproducer — the envelope embedded — then each feature's scenarios
+// and steps.
 func (r *Report) WriteHTML(w io.Writer) error {
 	p, f, s := r.Counts()
 	data := struct {
@@ -36,6 +42,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"slug": func(s string) string {
 		return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	},
+	"envelope": embeddedEnvelope,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -61,7 +68,10 @@ h2 { font-size: 18px; margin: 0 0 6px; }
 .failure { border-left: 4px solid var(--bad); background:#fff5f4; padding: 10px 14px; margin: 10px 0; border-radius: 0 6px 6px 0; }
 .failure .check { font-weight: 600; color: var(--bad); text-transform: uppercase; font-size: 12px; letter-spacing: .04em; }
 .kv { display:grid; grid-template-columns: 90px 1fr; gap: 2px 10px; margin-top: 6px; font-size: 13px; }
-.kv dt { color: var(--muted); } .kv dd { margin:0; }
+.kv dt { color: var(--muted); } .kv dd { margin:0; word-break: break-all; }
+.kv.wide { grid-template-columns: 110px 1fr; font-size: 14px; }
+details.envelope { margin-top: 6px; } details.envelope summary { cursor: pointer; color: var(--muted); font-size: 13px; }
+.similar { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 code, pre { font-family: ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size: 13px; }
 pre { white-space: pre-wrap; word-break: break-word; background:#f3f4f6; padding:8px 10px; border-radius:6px; margin:6px 0 0; }
 details.scenario { border-top: 1px solid var(--line); padding: 8px 0; }
@@ -87,6 +97,15 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
   <h1>Conformance {{.Verdict}}</h1>
   <p><code>{{.Target}}</code> — seed {{.Seed}}, {{.Cases}} generated cases, {{.When}}, took {{.Took}}</p>
 </header>
+<section id="run">
+  <h2>What was checked</h2>
+  <dl class="kv wide">
+    <dt>agentshape</dt><dd id="agentshape-version">{{.Version}}</dd>
+    <dt>org</dt><dd id="org">{{if .Org.Demo}}the built-in demo org <code>{{.Org.MyDomain}}</code> — no <code>--org</code> was given: pass <code>--org ORG.yaml</code> to check against your own org (<code>agentshape emulator --print-org</code> is the template){{else}}<code>{{.Org.MyDomain}}</code> from <code>{{.Org.File}}</code>{{end}}, agent <code>{{.Org.AgentID}}</code></dd>
+    {{range .Plugins}}<dt>plugin</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span></dd>
+    {{end}}
+  </dl>
+</section>
 <div class="counts">
   <div class="count passed" id="count-passed"><b>{{.Passed}}</b>scenarios passed</div>
   <div class="count failed" id="count-failed"><b>{{.Failed}}</b>failed</div>
@@ -106,6 +125,8 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
       {{if $f.Envelope}}<dt>envelope</dt><dd><code>{{$f.Envelope}}</code></dd>{{end}}
     </dl>
     {{if $f.Command}}<pre>{{$f.Command}}</pre>{{end}}
+    {{with envelope $f}}<details class="envelope"><summary>reproducer envelope</summary><pre class="envelope">{{.}}</pre></details>{{end}}
+    {{if $f.Similar}}<p class="similar">and {{$f.Similar}} more failure(s) like this one, differing only in numbers, left out</p>{{end}}
   </div>
   {{end}}
 </section>
@@ -130,3 +151,28 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
 </body>
 </html>
 `))
+
+// maxEmbeddedEnvelope bounds the envelope bytes the HTML report embeds per
+// failure; the file holds the whole of it.
+const maxEmbeddedEnvelope = 64 << 10
+
+// embeddedEnvelope is f's reproducer envelope as the HTML report shows it:
+// indented, cut at maxEmbeddedEnvelope bytes with a note naming the file.
+func embeddedEnvelope(f Failure) string {
+	if len(f.envelope) == 0 {
+		return ""
+	}
+	var b bytes.Buffer
+	if json.Indent(&b, f.envelope, "", "  ") != nil {
+		b.Reset()
+		b.Write(f.envelope)
+	}
+	if b.Len() <= maxEmbeddedEnvelope {
+		return b.String()
+	}
+	cut := b.Bytes()[:maxEmbeddedEnvelope]
+	for !utf8.Valid(cut) && len(cut) > 0 {
+		cut = cut[:len(cut)-1]
+	}
+	return string(cut) + "\n… (cut at " + strconv.Itoa(maxEmbeddedEnvelope) + " bytes; the whole envelope is in " + f.Envelope + ")"
+}

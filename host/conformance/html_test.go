@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,6 +79,34 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 	}
 	if n := strings.Count(dom, `class="failure"`); n != len(rep.Failures) {
 		t.Errorf("rendered page shows %d failures, want %d", n, len(rep.Failures))
+	}
+	// What was checked: the agentshape version, the org, the plugin's sha256.
+	for _, want := range []string{rep.Version, rep.Plugins[0].SHA256, "the built-in demo org", "--org ORG.yaml"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rendered page lacks %q", want)
+		}
+	}
+	// Every reproducer envelope is embedded, whole.
+	embedded := 0
+	for _, f := range rep.Failures {
+		if f.Envelope == "" {
+			continue
+		}
+		env, err := os.ReadFile(f.Envelope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, env, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, indented.String()) {
+			t.Errorf("rendered page does not embed the envelope of %s:\n%s", f.Envelope, indented.String())
+		}
+		embedded++
+	}
+	if embedded == 0 || strings.Count(dom, `<pre class="envelope">`) != embedded {
+		t.Errorf("%d envelopes embedded, want %d", strings.Count(dom, `<pre class="envelope">`), embedded)
 	}
 }
 

@@ -15,6 +15,10 @@ type Report struct {
 	Target string `json:"target"`
 	// Members are the plugins checked, in pipeline order.
 	Members []Member `json:"-"`
+	// Plugins name each plugin checked with the sha256 of its module.
+	Plugins []PluginReport `json:"plugins"`
+	// Version is the agentshape that ran the gate: version and commit.
+	Version string `json:"agentshapeVersion"`
 	// Org is the org the run checked against.
 	Org OrgReport `json:"org"`
 	// Seed and Cases are the generated-case parameters used.
@@ -29,6 +33,41 @@ type Report struct {
 	Failures []Failure `json:"failures"`
 	// ReproDir holds the reproducer envelopes.
 	ReproDir string `json:"reproDir"`
+}
+
+// PluginReport is one plugin a run checked.
+type PluginReport struct {
+	// Name is the plugin's name in the pipeline.
+	Name string `json:"name"`
+	// Path is its .wasm file.
+	Path string `json:"path"`
+	// SHA256 is the hex sha256 of the module checked (the value a manifest pins).
+	SHA256 string `json:"sha256"`
+}
+
+func pluginReports(members []Member) []PluginReport {
+	out := make([]PluginReport, len(members))
+	for i, m := range members {
+		out[i] = PluginReport{Name: m.Name, Path: m.Path, SHA256: m.sum}
+	}
+	return out
+}
+
+// properties are what a report records about the run besides its results,
+// as name/value pairs in a stable order: the agentshape version, the org
+// and every plugin's sha256.
+func (r *Report) properties() [][2]string {
+	p := [][2]string{{"agentshape.version", r.Version}, {"org.myDomain", r.Org.MyDomain}, {"org.agentId", r.Org.AgentID}}
+	if r.Org.Demo {
+		p = append(p, [2]string{"org.file", "(none: the built-in demo org)"})
+	} else {
+		p = append(p, [2]string{"org.file", r.Org.File})
+	}
+	p = append(p, [2]string{"seed", fmt.Sprint(r.Seed)}, [2]string{"cases", fmt.Sprint(r.Cases)})
+	for _, pl := range r.Plugins {
+		p = append(p, [2]string{"plugin." + pl.Name + ".sha256", pl.SHA256})
+	}
+	return p
 }
 
 // Feature is one feature file's result.
@@ -172,7 +211,12 @@ func slug(s string) string {
 func (r *Report) WriteJUnit(w io.Writer) error {
 	type failure struct {
 		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
 		Text    string `xml:",chardata"`
+	}
+	type property struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
 	}
 	type testcase struct {
 		Name    string    `xml:"name,attr"`
@@ -182,12 +226,13 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		Skipped *struct{} `xml:"skipped,omitempty"`
 	}
 	type testsuite struct {
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Skipped  int        `xml:"skipped,attr"`
-		Time     string     `xml:"time,attr"`
-		Cases    []testcase `xml:"testcase"`
+		Name       string     `xml:"name,attr"`
+		Tests      int        `xml:"tests,attr"`
+		Failures   int        `xml:"failures,attr"`
+		Skipped    int        `xml:"skipped,attr"`
+		Time       string     `xml:"time,attr"`
+		Properties []property `xml:"properties>property"`
+		Cases      []testcase `xml:"testcase"`
 	}
 	type testsuites struct {
 		XMLName  xml.Name    `xml:"testsuites"`
@@ -199,23 +244,33 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	secs := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 	all := testsuites{Name: "agentshape conformance: " + r.Target, Time: secs(r.Duration)}
+	var props []property
+	for _, p := range r.properties() {
+		props = append(props, property{Name: p[0], Value: p[1]})
+	}
 	for _, f := range r.Features {
-		ts := testsuite{Name: f.Name}
+		ts := testsuite{Name: f.Name, Properties: props}
 		var total time.Duration
 		for _, s := range f.Scenarios {
 			var d time.Duration
 			var msgs []string
+			first := ""
 			for _, st := range s.Steps {
 				d += st.Duration
 				if st.Status != "passed" && st.Status != "skipped" {
 					msgs = append(msgs, fmt.Sprintf("%s %s: %s: %s", st.Keyword, st.Text, st.Status, st.Error))
+					if first == "" {
+						if first, _, _ = strings.Cut(st.Error, "\n"); first == "" {
+							first = st.Status
+						}
+					}
 				}
 			}
 			total += d
 			tc := testcase{Name: s.Name, Class: f.Name, Time: secs(d)}
 			switch s.Status() {
 			case "failed":
-				tc.Failure = &failure{Message: "scenario failed", Text: strings.Join(msgs, "\n")}
+				tc.Failure = &failure{Message: first, Type: "conformance", Text: strings.Join(msgs, "\n")}
 				ts.Failures++
 			case "skipped":
 				tc.Skipped = &struct{}{}
@@ -252,6 +307,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "conformance %s: %s — %d scenarios passed, %d failed, %d skipped (seed %d, %d generated cases, %s)\n",
 		verdict, r.Target, p, f, s, r.Seed, r.Cases, r.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "org: %s\n", r.Org)
+	fmt.Fprintf(w, "agentshape %s\n", r.Version)
+	for _, pl := range r.Plugins {
+		fmt.Fprintf(w, "plugin %s: sha256 %s (%s)\n", pl.Name, pl.SHA256, pl.Path)
+	}
 	for i, fl := range r.Failures {
 		fmt.Fprintf(w, "\n%d. %s\n", i+1, fl.String())
 	}

@@ -30,7 +30,7 @@ func (g *gate) writeEnvelope(f *Failure, a answer) {
 		if err := os.MkdirAll(g.opts.ReproDir, 0o755); err == nil {
 			path := g.reproBase(f.Check, f.Plugin) + ".json"
 			if err := os.WriteFile(path, st.Envelope, 0o644); err == nil {
-				f.Envelope = path
+				f.Envelope, f.envelope = path, st.Envelope
 				f.Command = g.replayCommand(f.Plugin, path)
 			}
 		}

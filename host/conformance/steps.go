@@ -101,6 +101,8 @@ type Failure struct {
 	Envelope string `json:"envelope,omitempty"`
 	// Command replays the failing call.
 	Command string `json:"command,omitempty"`
+	// envelope is the reproducer envelope itself, which the HTML report embeds.
+	envelope []byte
 	// Similar counts the failures left out of the report because they
 	// differ from this one only in numbers (sizes, offsets, counts): at
 	// most MaxSimilarFailures of a kind are reported.

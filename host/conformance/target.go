@@ -33,6 +33,8 @@ type Member struct {
 	// Grants open the plugin's sandbox as the manifest says: the gate runs
 	// a plugin with exactly the environment and directories it will get.
 	Grants plugin.Grants
+	// sum is the hex sha256 of the module the run checked.
+	sum string
 	// entry is the member's manifest entry with its paths made absolute
 	// (nil for a plugin checked on its own): reproducers replay the
 	// pipeline with it.
