@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -79,9 +80,63 @@ func TestConsumer(t *testing.T) {
 	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
 		t.Fatalf("pact specification %q, want V4", v)
 	}
+	if err := addStatusRules(filepath.Join(pactOut, pactFile), statusRules()); err != nil {
+		t.Fatal(err)
+	}
 	if err := replacePacts(pactOut, pactDir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// addStatusRules gives the interactions named in rules (by description) a V4 statusCode matching
+// rule accepting each listed status: pact-go 2.7 declares only one exact status per response, the
+// Pact core and every standard verifier honour the rule. The file is rewritten in the core's own
+// layout (sorted keys, two-space indent, trailing newline).
+func addStatusRules(file string, rules map[string][]int) error {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var pact map[string]any
+	if err := dec.Decode(&pact); err != nil {
+		return fmt.Errorf("pact %s: %w", file, err)
+	}
+	found := map[string]bool{}
+	interactions, _ := pact["interactions"].([]any)
+	for _, in := range interactions {
+		in, _ := in.(map[string]any)
+		desc, _ := in["description"].(string)
+		statuses, ok := rules[desc]
+		if !ok {
+			continue
+		}
+		resp, _ := in["response"].(map[string]any)
+		if resp == nil {
+			return fmt.Errorf("interaction %q has no response", desc)
+		}
+		mr, _ := resp["matchingRules"].(map[string]any)
+		if mr == nil {
+			mr = map[string]any{}
+			resp["matchingRules"] = mr
+		}
+		mr["status"] = map[string]any{"combine": "AND", "matchers": []any{map[string]any{"match": "statusCode", "status": statuses}}}
+		found[desc] = true
+	}
+	for desc := range rules {
+		if !found[desc] {
+			return fmt.Errorf("no interaction %q in %s for its statusCode rule", desc, file)
+		}
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false) // keep "&" in form bodies as the core writes it
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(pact); err != nil {
+		return err
+	}
+	return os.WriteFile(file, out.Bytes(), 0o644)
 }
 
 // pactOut is the directory the running TestConsumer writes its pact to.
@@ -388,7 +443,8 @@ func testStartSessionPipeline(t *testing.T) {
 	}
 }
 
-// startErrorCase is one documented non-200 outcome of Start Session (agent-api.md §5, §6).
+// startErrorCase is one documented non-200 outcome of Start Session (agent-api.md §5, §6), as
+// the pact accepts it from a real org (agent-api.md §5, "What the contract accepts").
 type startErrorCase struct {
 	name        string // subtest name
 	description string // the interaction's description
@@ -396,10 +452,19 @@ type startErrorCase struct {
 	agentID     string
 	body        m // the request as the client sends it (matchers allowed)
 	status      int
-	class       string // error class, exact
-	message     any    // message matcher
-	wantOutput  string // Flow output (agent-api.md §6)
-	wantAttempt int    // HTTP requests the call takes
+	// statuses, when set, are every status the provider may answer (a statusCode rule); status is
+	// the one the consumer test's mock answers.
+	statuses []int
+	class    string // error class the consumer test's mock answers
+	// classRe is every class the provider may answer: the documented one and its other
+	// spelling (…Error, …Exception) seen from real orgs.
+	classRe string
+	message any // message matcher
+	// requestIDHeader: the reference declares X-Request-ID on this answer, so the pact requires it.
+	requestIDHeader bool
+	source          string // where the rules of this answer come from, written into the pact
+	wantOutput      string // Flow output (agent-api.md §6)
+	wantAttempt     int    // HTTP requests the call takes
 }
 
 // validBody is a Start Session body that passes every check before the one a case is about.
@@ -412,40 +477,95 @@ func validBody(endpoint any) m {
 	}
 }
 
+// errorClass is the regular expression of an error class with either ending: the reference's
+// classes end in Error (or, for 422, Exception), the classes Salesforce's client recorded from
+// real orgs in Exception (agent-api.md §5). optional allows the bare stem (503 ServiceUnavailable).
+func errorClass(stem string, optional bool) string {
+	q := ""
+	if optional {
+		q = "?"
+	}
+	return "^" + stem + "(Error|Exception)" + q + "$"
+}
+
+// documented is the source of an answer the reference documents with its class, message and
+// X-Request-ID header.
+const documented = "docs/agent-api.md §5: the reference's answer (class with either ending, message as documented, X-Request-ID declared)"
+
 func startSessionErrorCases() []startErrorCase {
 	withUserID := validBody(myDomain)
 	withUserID["userId"] = "005AA0000000001AAA" // absent from the v1 schema (agent-api.md §2 Strictness)
 	return []startErrorCase{
-		{name: "400 bad agent ID", description: "a Start Session request for a malformed agent ID",
-			state: emulator.StateAgentActive, agentID: malformedAgentID, body: validBody(myDomain), status: 400, class: "BadRequestError",
-			message: matchers.Regex(malformedAgentID+" is not a valid agent ID", `^.*is not a valid agent ID.*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
+		{name: "400 or 500 bad agent ID", description: "a Start Session request for a malformed agent ID",
+			state: emulator.StateAgentActive, agentID: malformedAgentID, body: validBody(myDomain), status: 400, statuses: []int{400, 500},
+			class: "BadRequestError", classRe: "^(BadRequest|HttpServerError)(Error|Exception)$",
+			message:    matchers.Like(malformedAgentID + " is not a valid agent ID"),
+			source:     "docs/agent-api.md §5, §8: documented 400 '… is not a valid agent ID' or 500 HttpServerErrorException, observed 500 HttpServerErrorException; no X-Request-ID required",
+			wantOutput: agentapi.Output400, wantAttempt: 1},
 		{name: "400 unknown field", description: "a Start Session request with the unknown field userId",
-			state: emulator.StateAgentActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError",
-			message: matchers.Regex(`Unrecognized field "userId"`, `^.*Unrecognized field "userId".*$`), wantOutput: agentapi.Output400, wantAttempt: 1},
+			state: emulator.StateAgentActive, agentID: agentID, body: withUserID, status: 400, class: "BadRequestError", classRe: errorClass("BadRequest", false),
+			message:         matchers.Regex(`Unrecognized field "userId"`, `^.*Unrecognized field "userId".*$`),
+			requestIDHeader: true, source: documented + "; the message observed (§2 Strictness)",
+			wantOutput: agentapi.Output400, wantAttempt: 1},
 		{name: "401 expired token", description: "a Start Session request with an expired access token",
-			state: emulator.StateTokenExpired, agentID: agentID, body: validBody(myDomain), status: 401, class: "UnauthorizedError",
-			message: matchers.Regex("Access bearer token is missing or invalid", `^Access bearer token is missing or invalid.*$`), wantOutput: agentapi.Output401, wantAttempt: 2},
+			state: emulator.StateTokenExpired, agentID: agentID, body: validBody(myDomain), status: 401, class: "UnauthorizedError", classRe: errorClass("Unauthorized", false),
+			message:         matchers.Regex("Access bearer token is missing or invalid", `^Access bearer token is missing or invalid.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output401, wantAttempt: 2},
 		{name: "403 forbidden", description: "a Start Session request by a user without Manage AI Agents",
-			state: emulator.StateForbidden, agentID: agentID, body: validBody(myDomain), status: 403, class: "ForbiddenError",
-			message: matchers.Regex("User forbidden from accessing the resource", `^User forbidden from accessing the resource.*$`), wantOutput: agentapi.Output403, wantAttempt: 1},
+			state: emulator.StateForbidden, agentID: agentID, body: validBody(myDomain), status: 403, class: "ForbiddenError", classRe: errorClass("Forbidden", false),
+			message:         matchers.Regex("User forbidden from accessing the resource", `^User forbidden from accessing the resource.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output403, wantAttempt: 1},
 		{name: "404 unknown agent", description: "a Start Session request for an agent that does not exist",
-			state: emulator.StateNoAgent, agentID: unknownAgentID, body: validBody(myDomain), status: 404, class: "NotFoundError",
-			message: matchers.Regex("Resource not found", `^Resource not found.*$`), wantOutput: agentapi.Output404, wantAttempt: 1},
+			state: emulator.StateNoAgent, agentID: unknownAgentID, body: validBody(myDomain), status: 404, class: "NotFoundError", classRe: errorClass("NotFound", false),
+			message:         matchers.Regex("Resource not found", `^Resource not found.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output404, wantAttempt: 1},
 		{name: "422 no active version", description: "a Start Session request for an agent without an active version",
-			state: emulator.StateAgentInactive, agentID: agentID, body: validBody(myDomain), status: 422, class: "RequestProcessingException",
-			message: matchers.Regex("Cannot determine the active version for the agent", `^Cannot determine the active version for the agent.*$`), wantOutput: agentapi.Output422, wantAttempt: 1},
+			state: emulator.StateAgentInactive, agentID: agentID, body: validBody(myDomain), status: 422, class: "RequestProcessingException", classRe: errorClass("RequestProcessing", false),
+			message:         matchers.Regex("Cannot determine the active version for the agent", `^Cannot determine the active version for the agent.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output422, wantAttempt: 1},
 		{name: "423 busy", description: "a Start Session request while the API is busy",
-			state: emulator.StateBusy, agentID: agentID, body: validBody(myDomain), status: 423, class: "ServerBusyError",
-			message: matchers.Regex("Server is busy and cannot process the request at this time", `^Server is busy and cannot process the request at this time.*$`), wantOutput: agentapi.Output423, wantAttempt: 1},
+			state: emulator.StateBusy, agentID: agentID, body: validBody(myDomain), status: 423, class: "ServerBusyError", classRe: errorClass("ServerBusy", false),
+			message:         matchers.Regex("Server is busy and cannot process the request at this time", `^Server is busy and cannot process the request at this time.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output423, wantAttempt: 1},
 		{name: "429 rate limited", description: "a Start Session request over the rate limit",
-			state: emulator.StateRateLimited, agentID: agentID, body: validBody(myDomain), status: 429, class: "TooManyRequestsError",
-			message: matchers.Regex("Too many requests for the server to handle", `^Too many requests for the server to handle.*$`), wantOutput: agentapi.Output429, wantAttempt: 1},
+			state: emulator.StateRateLimited, agentID: agentID, body: validBody(myDomain), status: 429, class: "TooManyRequestsError", classRe: errorClass("TooManyRequests", false),
+			message:         matchers.Regex("Too many requests for the server to handle", `^Too many requests for the server to handle.*$`),
+			requestIDHeader: true, source: documented, wantOutput: agentapi.Output429, wantAttempt: 1},
 		{name: "503 unavailable", description: "a Start Session request while the API is unavailable",
-			state: emulator.StateUnavailable, agentID: agentID, body: validBody(myDomain), status: 503, class: "ServiceUnavailable",
-			message: matchers.Like("Service is unavailable possibly because Apex/Flow calls timed out"), wantOutput: agentapi.Output503, wantAttempt: 1},
+			state: emulator.StateUnavailable, agentID: agentID, body: validBody(myDomain), status: 503, class: "ServiceUnavailable", classRe: errorClass("ServiceUnavailable", true),
+			message:         matchers.Like("Service is unavailable possibly because Apex/Flow calls timed out"),
+			requestIDHeader: true, source: documented + " (the reference's class is the bare ServiceUnavailable)", wantOutput: agentapi.Output503, wantAttempt: 1},
 		{name: "500 endpoint not My Domain", description: "a Start Session request whose endpoint is not the org's My Domain",
-			state: emulator.StateAgentActive, agentID: agentID, body: validBody(otherDomain), status: 500, class: "EngineConfigLookupException",
-			message: matchers.Like("EngineConfigLookupException"), wantOutput: agentapi.OutputDefault, wantAttempt: 1},
+			state: emulator.StateAgentActive, agentID: agentID, body: validBody(otherDomain), status: 500, class: "EngineConfigLookupException", classRe: errorClass("EngineConfigLookup", false),
+			message:    matchers.Like("EngineConfigLookupException"),
+			source:     "docs/agent-api.md §8: documented by the troubleshooting guide with its class only; no X-Request-ID required",
+			wantOutput: agentapi.OutputDefault, wantAttempt: 1},
+	}
+}
+
+// statusRules are the statusCode rules pact-go cannot declare, by interaction description; the
+// consumer test adds them to the pact it wrote (addStatusRules).
+func statusRules() map[string][]int {
+	rules := map[string][]int{}
+	for _, c := range startSessionErrorCases() {
+		if c.statuses != nil {
+			rules[c.description] = c.statuses
+		}
+	}
+	return rules
+}
+
+// errorBody is the documented Error body (agent-api.md §5) as the pact accepts it: status as
+// answered, path any string (real orgs send an internal one), requestId a UUID, class by regex,
+// timestamp an integer (milliseconds; schemas/error-response narrows the reference's number).
+func errorBody(status any, path string, class, classRe string, message any) m {
+	return m{
+		"status":    status,
+		"path":      matchers.Like(path),
+		"requestId": matchers.Regex(exampleRequestID, uuidRe),
+		"error":     matchers.Regex(class, classRe),
+		"message":   message,
+		"timestamp": matchers.Integer(exampleMillis),
 	}
 }
 
@@ -477,21 +597,21 @@ func testStartSessionError(t *testing.T, c startErrorCase) {
 	p := newMockProvider(t)
 	addTokenInteraction(p)
 	method, path, req := startRequest(c.agentID, c.body)
+	var status any = c.status
+	if c.statuses != nil {
+		status = matchers.Like(c.status) // any number: the statusCode rule says which
+	}
 	p.AddInteraction().
 		GivenWithParameter(given(c.state)).
 		UponReceiving(c.description).
+		AddExternalReference("agentshape", "source", c.source).
 		WithRequest(method, path, req).
 		WillRespondWith(c.status, func(b *consumer.V4ResponseBuilder) {
 			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
-			b.Header("X-Request-ID", matchers.Regex(exampleRequestID, uuidRe))
-			b.JSONBody(m{
-				"status":    c.status,
-				"path":      matchers.Like(path),
-				"requestId": matchers.Regex(exampleRequestID, uuidRe),
-				"error":     c.class,
-				"message":   c.message,
-				"timestamp": matchers.Integer(exampleMillis),
-			})
+			if c.requestIDHeader {
+				b.Header("X-Request-ID", matchers.Regex(exampleRequestID, uuidRe))
+			}
+			b.JSONBody(errorBody(status, path, c.class, c.classRe, c.message))
 		})
 	body, err := json.Marshal(exampleValue(c.body))
 	if err != nil {
@@ -594,6 +714,7 @@ func testSendMessageNoSession(t *testing.T) {
 	p.AddInteraction().
 		GivenWithParameter(given(emulator.StateSessionEnded)).
 		UponReceiving("a Send Message request for a session that has ended").
+		AddExternalReference("agentshape", "source", "docs/agent-api.md §5, §8: documented 404 NotFoundError 'Resource not found', recorded 404 NotFoundException 'V6Session not found for sessionId: <id>' with no headers; no X-Request-ID required").
 		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
 			b.Header("Authorization", bearerHeader())
 			b.Header("Content-Type", matchers.S("application/json"))
@@ -601,15 +722,8 @@ func testSendMessageNoSession(t *testing.T) {
 		}).
 		WillRespondWith(404, func(b *consumer.V4ResponseBuilder) {
 			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
-			b.Header("X-Request-ID", matchers.Regex(exampleRequestID, uuidRe))
-			b.JSONBody(m{
-				"status":    404,
-				"path":      matchers.Like(apiPath + "/sessions/" + exampleSessionID + "/messages"),
-				"requestId": matchers.Regex(exampleRequestID, uuidRe),
-				"error":     "NotFoundException",
-				"message":   matchers.Regex("V6Session not found for sessionId: "+exampleSessionID, `^V6Session not found for sessionId: .*$`),
-				"timestamp": matchers.Integer(exampleMillis),
-			})
+			b.JSONBody(errorBody(404, apiPath+"/sessions/"+exampleSessionID+"/messages", "NotFoundException", errorClass("NotFound", false),
+				matchers.Regex("V6Session not found for sessionId: "+exampleSessionID, `^(V6Session not found for sessionId: .*|Resource not found.*)$`)))
 		})
 	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
 		out, err := newClient(t, cfg).SendMessage(context.Background(), exampleSessionID, agentapi.TextMessage(2, "Are you still there?"))
