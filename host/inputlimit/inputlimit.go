@@ -1,0 +1,166 @@
+// Package inputlimit bounds what agentshape reads from untrusted input before
+// it is decoded: every input file, stream and request body has a byte cap,
+// refused before it is read whole, and every JSON or YAML document one
+// nesting-depth limit, MaxDepth. JSON decoders (schemas.Decode, the
+// emulator's body walk) stop at MaxDepth themselves; YAML is pre-scanned
+// (CheckYAML) before the YAML parser builds anything, because go-yaml's
+// cost grows with the square of the nesting depth and of the width of a
+// mapping.
+//
+// The limits, and where they apply:
+//
+//	MaxDepth      128 levels  every JSON and YAML document
+//	MaxJSONBytes  4 MiB       JSON files and stdin: --request, --context,
+//	                          --input, validate; emulator admin JSON bodies
+//	MaxYAMLBytes  256 KiB     YAML documents: pipeline manifests, org files,
+//	                          PUT /__admin/org, validate of YAML
+//
+// A refusal is an *Error naming the source, the line (for depth), the limit
+// and what to do; errors.Is matches ErrTooLarge or ErrTooDeep.
+package inputlimit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+const (
+	// MaxDepth is the deepest nesting of objects and arrays (JSON) or
+	// mappings and sequences (YAML) agentshape accepts in any document: far
+	// more than any request, context, manifest or org file needs (they nest
+	// five levels at most), far less than what makes a decoder's time or
+	// memory blow up.
+	MaxDepth = 128
+
+	// MaxJSONBytes bounds a JSON document read from a file, stdin or an
+	// emulator admin request: four times the largest body the Agent API
+	// takes (1 MiB), and at most about 150 MB of decoded values.
+	MaxJSONBytes = 4 << 20
+
+	// MaxYAMLBytes bounds a document parsed as YAML (pipeline manifests,
+	// emulator org files and PUT /__admin/org bodies, JSON or YAML). go-yaml
+	// uses about 400 bytes of memory per input byte on small tokens and time
+	// that grows with the square of a mapping's width, so this is kept far
+	// below the JSON cap: a 256 KiB document parses in under 2 s and 150 MB
+	// in the worst case; real manifests and org files are a few KiB.
+	MaxYAMLBytes = 256 << 10
+)
+
+var (
+	// ErrTooLarge matches an *Error for an input over its byte cap.
+	ErrTooLarge = errors.New("input too large")
+	// ErrTooDeep matches an *Error for a document nested deeper than MaxDepth.
+	ErrTooDeep = errors.New("document nested too deeply")
+)
+
+// Format names the kind of document a limit applies to.
+type Format string
+
+// The formats inputs are read as.
+const (
+	JSON Format = "JSON"
+	YAML Format = "YAML"
+)
+
+// Error is an input refused for its size or nesting depth.
+type Error struct {
+	// Source names what was read: a file name, "stdin", "request body";
+	// "" when the caller adds it.
+	Source string
+	// Line is the 1-based line where the nesting crossed the limit (0 for
+	// size, or when unknown).
+	Line int
+	// Limit is the byte cap or MaxDepth.
+	Limit int64
+	// Format is the kind of document the limit is for.
+	Format Format
+	// Kind is ErrTooLarge or ErrTooDeep.
+	Kind error
+}
+
+// Error implements error: where, then Reason.
+func (e *Error) Error() string {
+	where := e.Source
+	switch {
+	case e.Line > 0 && where != "":
+		where = fmt.Sprintf("%s:%d", where, e.Line)
+	case e.Line > 0:
+		where = fmt.Sprintf("line %d", e.Line)
+	}
+	if where != "" {
+		where += ": "
+	}
+	return where + e.Reason()
+}
+
+// Reason says which limit was crossed and what to do, without the location
+// (for callers that report the source and line their own way).
+func (e *Error) Reason() string {
+	if errors.Is(e.Kind, ErrTooDeep) {
+		return fmt.Sprintf("nested deeper than %d levels, agentshape's limit for JSON and YAML documents; "+
+			"flatten the document (requests, contexts, manifests and org files need a few levels)", e.Limit)
+	}
+	advice := "a request, context or envelope is a few KiB (the Agent API takes at most 1 MiB): check that this is the right file"
+	if e.Format == YAML {
+		advice = "a pipeline manifest or org file is a few KiB: check that this is the right file, or split it"
+	}
+	return fmt.Sprintf("exceeds %d bytes%s, agentshape's limit for a %s document; %s", e.Limit, human(e.Limit), e.Format, advice)
+}
+
+// Unwrap returns Kind, so errors.Is(err, ErrTooLarge) works.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// human writes a round byte count in MiB or KiB, in parentheses.
+func human(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf(" (%d MiB)", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf(" (%d KiB)", n>>10)
+	}
+	return ""
+}
+
+// TooLarge returns the *Error for source over limit bytes of format.
+func TooLarge(source string, limit int64, format Format) *Error {
+	return &Error{Source: source, Limit: limit, Format: format, Kind: ErrTooLarge}
+}
+
+// Read reads r to its end, refusing (with an *Error naming source) more
+// than limit bytes of format: it never holds more than limit+1 bytes.
+func Read(r io.Reader, source string, limit int64, format Format) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, TooLarge(source, limit, format)
+	}
+	return b, nil
+}
+
+// ReadFile reads the file at path, refusing (with an *Error naming path)
+// more than limit bytes of format: a regular file by its size, before
+// reading anything; a pipe or device after limit+1 bytes. Other errors are
+// the os errors, which name the path.
+func ReadFile(path string, limit int64, format Format) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, TooLarge(path, limit, format)
+	}
+	b, err := Read(f, path, limit, format)
+	if err != nil {
+		var pe *os.PathError
+		if !errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+			err = &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		return nil, err
+	}
+	return b, nil
+}
