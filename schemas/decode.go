@@ -1,35 +1,48 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
-// maxDepth is the deepest nesting Decode accepts, the same limit as
-// encoding/json.
-const maxDepth = 10000
+// maxDepth is the deepest nesting Decode accepts: the project's one limit
+// for JSON and YAML documents.
+const maxDepth = inputlimit.MaxDepth
 
 // decoder is a single-pass JSON parser producing the generic form the
 // validator works on: map[string]any, []any, string, json.Number, bool and
-// nil, exactly as encoding/json's Decoder with UseNumber would (duplicate
-// members: the last wins; invalid \u surrogates become U+FFFD). It exists
-// because it is several times faster than encoding/json's reflection-based
-// decoding into an any; FuzzDecodeMatchesEncodingJSON holds it to the same
-// answers. The input must be valid UTF-8 (Decode checks that first).
+// nil, exactly as encoding/json's Decoder with UseNumber would (invalid \u
+// surrogates become U+FFFD), except that it refuses what encoding/json
+// lets through: a member name repeated in one object (encoding/json keeps
+// the last, so a document could be judged by one value and sent with both)
+// and nesting deeper than maxDepth. It exists because it is several times
+// faster than encoding/json's reflection-based decoding into an any;
+// FuzzDecodeMatchesEncodingJSON holds it to the same answers. The input
+// must be valid UTF-8 (Decode checks that first).
 type decoder struct {
 	data  []byte
 	pos   int
 	depth int
+	// members, when not nil, receives the raw text of each member of the
+	// top-level object.
+	members map[string]json.RawMessage
 }
 
-// errAt is a syntax problem at a byte offset.
+// errAt is a problem at a byte offset: a syntax error (msg), a limit (err)
+// or a repeated member name (isDup: key, at its second occurrence).
 type errAt struct {
-	off int
-	msg string
+	off   int
+	msg   string
+	err   error
+	isDup bool
+	key   string
 }
 
 func (e *errAt) Error() string { return e.msg }
@@ -111,7 +124,7 @@ func (d *decoder) literal(word string) error {
 func (d *decoder) enter() error {
 	d.depth++
 	if d.depth > maxDepth {
-		return d.fail(fmt.Sprintf("nesting deeper than %d levels", maxDepth))
+		return &errAt{off: d.pos, err: &inputlimit.Error{Limit: maxDepth, Format: inputlimit.JSON, Kind: inputlimit.ErrTooDeep}}
 	}
 	return nil
 }
@@ -136,6 +149,7 @@ func (d *decoder) object() (any, error) {
 		if d.data[d.pos] != '"' {
 			return nil, d.fail(fmt.Sprintf("invalid character %s looking for the beginning of a member name", describeByte(d.data[d.pos])))
 		}
+		keyAt := d.pos
 		k, err := d.str()
 		if err != nil {
 			return nil, err
@@ -149,11 +163,19 @@ func (d *decoder) object() (any, error) {
 		}
 		d.pos++
 		d.skipSpace()
+		valueAt := d.pos
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
+		if d.members != nil && d.depth == 1 {
+			d.members[k.(string)] = d.data[valueAt:d.pos:d.pos]
+		}
+		n := len(m)
 		m[k.(string)] = v
+		if len(m) == n {
+			return nil, &errAt{off: keyAt, isDup: true, key: k.(string)}
+		}
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.fail("unexpected end of input (truncated document?)")
@@ -359,16 +381,123 @@ func (d *decoder) hex4() (rune, bool) {
 	return r, true
 }
 
-// decodeFast parses doc (valid UTF-8) and converts errors to *SyntaxError.
-func decodeFast(doc []byte) (any, error) {
-	d := decoder{data: doc}
+// decodeWith parses d's document (valid UTF-8) and converts errors to
+// *SyntaxError.
+func decodeWith(d *decoder) (any, error) {
+	doc := d.data
 	v, err := d.document()
 	if err != nil {
 		var e *errAt
-		if errors.As(err, &e) {
-			return nil, syntaxErr(doc, int64(e.off), errors.New(e.msg))
+		if !errors.As(err, &e) {
+			return nil, err
 		}
-		return nil, err
+		switch {
+		case e.isDup:
+			obj, first := locateDuplicate(doc, e.off)
+			fl, fc := lineColumn(doc, first)
+			return nil, syntaxErr(doc, int64(e.off), &DuplicateKeyError{Key: e.key, Object: obj, FirstLine: fl, FirstColumn: fc})
+		case e.err != nil:
+			return nil, syntaxErr(doc, int64(e.off), e.err)
+		}
+		return nil, syntaxErr(doc, int64(e.off), errors.New(e.msg))
 	}
 	return v, nil
+}
+
+// ErrDuplicateKey matches a *DuplicateKeyError (errors.Is).
+var ErrDuplicateKey = errors.New("member name repeated in a JSON object")
+
+// DuplicateKeyError is a JSON object that names a member twice. encoding/json
+// would keep the last value, so a document could be validated by one value
+// and sent with both; agentshape refuses it.
+type DuplicateKeyError struct {
+	// Key is the repeated member name.
+	Key string
+	// Object is the JSON pointer of the object ("" for the top level).
+	Object string
+	// FirstLine and FirstColumn locate the first occurrence (1-based;
+	// column in bytes); the *SyntaxError around this error locates the
+	// second.
+	FirstLine, FirstColumn int
+}
+
+// Error implements error.
+func (e *DuplicateKeyError) Error() string {
+	where := "the top-level object"
+	if e.Object != "" {
+		where = "the object at " + e.Object
+	}
+	return fmt.Sprintf("member %q appears twice in %s (first at line %d, column %d); name each member once", e.Key, where, e.FirstLine, e.FirstColumn)
+}
+
+// Is makes errors.Is(err, ErrDuplicateKey) true.
+func (e *DuplicateKeyError) Is(target error) bool { return target == ErrDuplicateKey }
+
+// locateDuplicate finds, for the member name starting at off that repeats
+// one of its object, the JSON pointer of the object and the offset of the
+// first occurrence. It runs only after Decode found the repeat, so doc is
+// well-formed up to off.
+func locateDuplicate(doc []byte, off int) (object string, first int) {
+	type frame struct {
+		obj       bool
+		key       string
+		index     int
+		seen      map[string]int
+		expectKey bool
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	pointer := func(frames []*frame) string {
+		var b []byte
+		for _, f := range frames {
+			b = append(b, '/')
+			if f.obj {
+				b = append(b, EscapeToken(f.key)...)
+			} else {
+				b = strconv.AppendInt(b, int64(f.index), 10)
+			}
+		}
+		return string(b)
+	}
+	done := func() { // a value ended: the parent moves on
+		if n := len(stack); n > 0 {
+			if p := stack[n-1]; p.obj {
+				p.expectKey = true
+			} else {
+				p.index++
+			}
+		}
+	}
+	for {
+		start := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			return "", off
+		}
+		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
+			if k, ok := tok.(string); ok {
+				f := stack[n-1]
+				at := start + bytes.IndexByte(doc[start:dec.InputOffset()], '"')
+				if at == off {
+					return pointer(stack[:n-1]), f.seen[k]
+				}
+				if _, ok := f.seen[k]; !ok {
+					f.seen[k] = at
+				}
+				f.key, f.expectKey = k, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{obj: true, seen: map[string]int{}, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			done()
+		default:
+			done()
+		}
+	}
 }

@@ -3,15 +3,21 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
 // referenceDecode is what Decode must agree with: encoding/json's Decoder
-// with UseNumber, and nothing but whitespace after the value.
+// with UseNumber, and nothing but whitespace after the value; and, unlike
+// encoding/json, no member name twice in an object and no nesting deeper
+// than maxDepth (checked by walking encoding/json's tokens).
 func referenceDecode(doc []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
@@ -22,14 +28,64 @@ func referenceDecode(doc []byte) (any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, io.ErrUnexpectedEOF
 	}
+	if err := referenceLimits(doc); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// referenceLimits refuses a well-formed document that repeats a member name
+// in an object or nests deeper than maxDepth.
+func referenceLimits(doc []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	type frame struct {
+		seen      map[string]bool
+		expectKey bool
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n := len(stack); n > 0 && stack[n-1].seen != nil && stack[n-1].expectKey {
+			if k, ok := tok.(string); ok {
+				if stack[n-1].seen[k] {
+					return errors.New("duplicate member " + k)
+				}
+				stack[n-1].seen[k], stack[n-1].expectKey = true, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) == maxDepth {
+				return errors.New("too deep")
+			}
+			f := &frame{}
+			if tok == json.Delim('{') {
+				f.seen, f.expectKey = map[string]bool{}, true
+			}
+			stack = append(stack, f)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if n := len(stack); n > 0 && stack[n-1].seen != nil {
+			stack[n-1].expectKey = true
+		}
+	}
 }
 
 var decodeSeeds = []string{
 	``, ` `, `null`, `true`, `false`, `0`, `-0`, `-0.0e+0`, `1E400`, `01`, `1.`, `.5`, `-`, `1e`, `+1`,
 	`"a"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, `"\udc00\ud800"`, `"\ud800\udc00"`, `"\u12"`, `"\x"`,
 	"\"a\tb\"", `"\/\b\f\n\r\t\"\\"`, `"é"`, `[]`, `[1,]`, `[,1]`, `[1 2]`, `{}`, `{"a":1,}`, `{"a" 1}`, `{a:1}`,
-	`{"a":1,"a":2}`, `{"":{"":[{}]}}`, `[[[[]]]]`, `{"a":[1,{"b":null}]} `, `{} {}`, `{}x`, `nul`, `tru`, `[`, `{"a":`,
+	`{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"b":1},"c":{"b":2}}`, `[{"a":1},{"a":1}]`, `{"":{"":[{}]}}`, `[[[[]]]]`, `{"a":[1,{"b":null}]} `, `{} {}`, `{}x`, `nul`, `tru`, `[`, `{"a":`,
 	"\t\n\r {\"k\" : \"v\" }\n",
 }
 
@@ -70,4 +126,31 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(compareDecode)
+}
+
+// TestDecodeRefusesDuplicateMembers: a repeated member name is refused with
+// the name, the JSON pointer of its object and both positions.
+func TestDecodeRefusesDuplicateMembers(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{`{"instanceConfig":{"endpoint":"https://a.my.salesforce.com"},"tz":"UTC","instanceConfig":{"endpoint":"https://b.my.salesforce.com"}}`,
+			`JSON refused at byte offset 72 (line 1, column 73): member "instanceConfig" appears twice in the top-level object (first at line 1, column 2); name each member once`},
+		{"{\n \"a\": [1, {\"b\": {\"c\":1, \"c\":2}}]}",
+			`JSON refused at byte offset 26 (line 2, column 25): member "c" appears twice in the object at /a/1/b (first at line 2, column 18)`},
+		{`{"a~/b":{"k":1,"\u006b":1}}`, `member "k" appears twice in the object at /a~0~1b (first at line 1, column 10)`},
+		{`{"":1,"":2}`, `member "" appears twice in the top-level object`},
+	} {
+		_, err := Decode([]byte(c.doc))
+		if !errors.Is(err, ErrDuplicateKey) || !strings.Contains(fmt.Sprint(err), c.want) {
+			t.Errorf("%s:\n got %v\nwant %s", c.doc, err, c.want)
+		}
+	}
+}
+
+// TestDecodeDepthLimit: the project's one nesting limit, named in the error.
+func TestDecodeDepthLimit(t *testing.T) {
+	doc := "{\"a\":\n" + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + "}"
+	_, err := Decode([]byte(doc))
+	if !errors.Is(err, inputlimit.ErrTooDeep) || !strings.Contains(err.Error(), "(line 2, column 128): nested deeper than 128 levels") {
+		t.Errorf("err = %v", err)
+	}
 }

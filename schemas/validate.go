@@ -1,12 +1,15 @@
 package schemas
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
 // Violation is one way a document breaks a schema.
@@ -48,6 +51,9 @@ type SyntaxError struct {
 
 // Error implements error.
 func (e *SyntaxError) Error() string {
+	if errors.Is(e.Err, ErrDuplicateKey) || errors.Is(e.Err, inputlimit.ErrTooDeep) {
+		return fmt.Sprintf("JSON refused at byte offset %d (line %d, column %d): %v", e.Offset, e.Line, e.Column, e.Err)
+	}
 	return fmt.Sprintf("malformed JSON at byte offset %d (line %d, column %d): %v; fix the document and try again",
 		e.Offset, e.Line, e.Column, e.Err)
 }
@@ -58,13 +64,34 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // Decode parses one JSON document into the generic form the validator
 // works on (objects as map[string]any, numbers as json.Number). It rejects
 // invalid UTF-8, trailing data and malformed JSON with a *SyntaxError that
-// names the byte offset.
-func Decode(doc []byte) (any, error) {
-	if !utf8.Valid(doc) {
-		off := invalidUTF8Offset(doc)
-		return nil, syntaxErr(doc, int64(off), errors.New("invalid UTF-8"))
+// names the byte offset, and so it does a member name repeated in one
+// object (wrapping a *DuplicateKeyError) and nesting deeper than
+// inputlimit.MaxDepth (wrapping an *inputlimit.Error).
+func Decode(doc []byte) (any, error) { return decodeUTF8(&decoder{data: doc}) }
+
+// decodeUTF8 refuses invalid UTF-8, then runs d.
+func decodeUTF8(d *decoder) (any, error) {
+	if !utf8.Valid(d.data) {
+		return nil, syntaxErr(d.data, int64(invalidUTF8Offset(d.data)), errors.New("invalid UTF-8"))
 	}
-	return decodeFast(doc)
+	return decodeWith(d)
+}
+
+// DecodeObject is Decode for a document that must be a JSON object: it
+// returns the object and the raw text of each of its members (slices of
+// doc, for passing a member on byte for byte). Any other JSON value is an
+// error naming its kind.
+func DecodeObject(doc []byte) (map[string]any, map[string]json.RawMessage, error) {
+	d := &decoder{data: doc, members: map[string]json.RawMessage{}}
+	v, err := decodeUTF8(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("the document is %s, not a JSON object", jsonTypeWord(v))
+	}
+	return obj, d.members, nil
 }
 
 func invalidUTF8Offset(doc []byte) int {
@@ -79,13 +106,14 @@ func invalidUTF8Offset(doc []byte) int {
 }
 
 func syntaxErr(doc []byte, off int64, err error) *SyntaxError {
-	if off < 0 {
-		off = 0
-	}
-	if off > int64(len(doc)) {
-		off = int64(len(doc))
-	}
-	line, col := 1, 1
+	off = max(0, min(off, int64(len(doc))))
+	line, col := lineColumn(doc, int(off))
+	return &SyntaxError{Offset: off, Line: line, Column: col, Err: err}
+}
+
+// lineColumn locates a byte offset (1-based line, column in bytes).
+func lineColumn(doc []byte, off int) (line, col int) {
+	line, col = 1, 1
 	for _, c := range doc[:off] {
 		if c == '\n' {
 			line++
@@ -94,7 +122,7 @@ func syntaxErr(doc []byte, off int64, err error) *SyntaxError {
 			col++
 		}
 	}
-	return &SyntaxError{Offset: off, Line: line, Column: col, Err: err}
+	return line, col
 }
 
 // Validate checks doc against the named schema and the Go rules that go with

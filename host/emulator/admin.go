@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // State is the answer of GET /__admin/state.
@@ -208,8 +212,6 @@ func (h *Handler) MintToken(clientID string, lifetime time.Duration, apiBase str
 // RevokeTokens invalidates every token issued so far (the next API call gets 401).
 func (h *Handler) RevokeTokens() { h.tokens.revokeAll() }
 
-const maxAdminBody = 4 << 20
-
 // foreignAdminRequest says why an admin request must be refused, or "". The
 // admin API changes the emulator (reset, faults, org, revoked tokens) and
 // has no credentials, so a web page in the user's browser must not reach it:
@@ -257,22 +259,37 @@ func adminJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
-	if err != nil {
-		adminError(w, 400, "could not read the body: "+err.Error())
+// readAdminBody reads an admin request body of at most limit bytes of
+// format (inputlimit.MaxYAMLBytes for an org, MaxJSONBytes otherwise),
+// answering 413 for a larger one without reading it whole.
+func readAdminBody(w http.ResponseWriter, r *http.Request, limit int64, format inputlimit.Format) ([]byte, bool) {
+	tooLarge := func() ([]byte, bool) {
+		adminError(w, http.StatusRequestEntityTooLarge, inputlimit.TooLarge("the request body", limit, format).Error())
 		return nil, false
 	}
-	if len(b) > maxAdminBody {
-		adminError(w, 413, "admin body over 4 MiB")
+	if r.ContentLength > limit {
+		return tooLarge()
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge()
+		}
+		adminError(w, 400, "could not read the body: "+err.Error())
 		return nil, false
 	}
 	return b, true
 }
 
-// decodeStrict decodes JSON into v rejecting unknown members.
+// decodeStrict decodes JSON into v rejecting unknown members, after the
+// project's decoder has refused a member named twice and nesting past
+// inputlimit.MaxDepth (encoding/json takes the last of two members).
 func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if _, err := schemas.Decode(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err)
@@ -288,7 +305,7 @@ func decodePost(w http.ResponseWriter, r *http.Request, v any, what, example str
 		methodNotAllowed(w, "POST")
 		return false
 	}
-	b, ok := readAdminBody(w, r)
+	b, ok := readAdminBody(w, r, inputlimit.MaxJSONBytes, inputlimit.JSON)
 	if !ok {
 		return false
 	}
@@ -368,7 +385,7 @@ func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		adminJSON(w, 200, h.Org().Redacted())
 	case http.MethodPut:
-		b, ok := readAdminBody(w, r)
+		b, ok := readAdminBody(w, r, inputlimit.MaxYAMLBytes, inputlimit.YAML)
 		if !ok {
 			return
 		}
@@ -383,7 +400,7 @@ func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
 		}
 		adminJSON(w, 200, h.Org().Redacted())
 	case http.MethodPatch:
-		b, ok := readAdminBody(w, r)
+		b, ok := readAdminBody(w, r, inputlimit.MaxJSONBytes, inputlimit.JSON)
 		if !ok {
 			return
 		}
@@ -446,7 +463,7 @@ func (h *Handler) adminAgent(w http.ResponseWriter, r *http.Request, id string) 
 		methodNotAllowed(w, "PATCH")
 		return
 	}
-	b, ok := readAdminBody(w, r)
+	b, ok := readAdminBody(w, r, inputlimit.MaxJSONBytes, inputlimit.JSON)
 	if !ok {
 		return
 	}
@@ -503,7 +520,7 @@ func (h *Handler) adminFaults(w http.ResponseWriter, r *http.Request) {
 		h.ClearFaults()
 		adminJSON(w, 200, h.Faults())
 	case http.MethodPut:
-		b, ok := readAdminBody(w, r)
+		b, ok := readAdminBody(w, r, inputlimit.MaxJSONBytes, inputlimit.JSON)
 		if !ok {
 			return
 		}
@@ -518,7 +535,7 @@ func (h *Handler) adminFaults(w http.ResponseWriter, r *http.Request) {
 		}
 		adminJSON(w, 200, h.Faults())
 	case http.MethodPost:
-		b, ok := readAdminBody(w, r)
+		b, ok := readAdminBody(w, r, inputlimit.MaxJSONBytes, inputlimit.JSON)
 		if !ok {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
 func admin(t *testing.T, srv *emulator.Server, method, path, body string) reply {
@@ -112,6 +113,56 @@ func TestAdminOrgChanges(t *testing.T) {
 	if st := srv.State(); st.Org.MyDomain != emulator.DemoMyDomain || !st.Org.AgentforceEnabled {
 		t.Errorf("reset did not restore the org: %+v", st.Org)
 	}
+}
+
+// TestAdminBodiesBounded: the credential-less admin API refuses, with a
+// JSON error naming the line and the limit, an org body nesting 24,000
+// levels (it took the emulator to 1 GB), an org body over the YAML cap
+// (413, not read whole), and a JSON body naming a member twice.
+func TestAdminBodiesBounded(t *testing.T) {
+	srv := start(t, nil)
+	nested, err := os.ReadFile("../../plugins/testdata/hostile-inputs/nested-org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Error string }
+	r := admin(t, srv, "PUT", "/org", string(nested))
+	if r.status != 400 || json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, "org: org document: line 7: nested deeper than 128 levels") {
+		t.Errorf("nested org: %d %s", r.status, r.body)
+	}
+	r = admin(t, srv, "PUT", "/org", strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10+1))
+	if r.status != 413 || json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, "the request body: exceeds 262144 bytes (256 KiB), agentshape's limit for a YAML document") {
+		t.Errorf("big org: %d %s", r.status, r.body)
+	}
+	// A body with no Content-Length (chunked) is cut at the cap, not read whole.
+	req, err := http.NewRequest("PUT", srv.URL+"/__admin/org", io.MultiReader(strings.NewReader("myDomain: x\n"), &endlessComments{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server answers 413 and closes the connection; the client may see
+	// that as a failed write instead. Either way the body was not read whole.
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Logf("endless org body: %v (connection closed by the server)", err)
+	} else if resp.Body.Close(); resp.StatusCode != 413 {
+		t.Errorf("endless org body: %d", resp.StatusCode)
+	}
+	r = admin(t, srv, "PATCH", "/org", `{"agentforceEnabled":true,"agentforceEnabled":false}`)
+	if r.status != 400 || !strings.Contains(string(r.body), `member \"agentforceEnabled\" appears twice in the top-level object`) {
+		t.Errorf("duplicate member: %d %s", r.status, r.body)
+	}
+	if st := srv.State(); st.Org.MyDomain != emulator.DemoMyDomain || !st.Org.AgentforceEnabled {
+		t.Errorf("a refused body changed the org: %+v", st.Org)
+	}
+}
+
+// endlessComments is a body that never ends.
+type endlessComments struct{}
+
+func (endlessComments) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = "# x\n"[i%4]
+	}
+	return len(p), nil
 }
 
 // The faults endpoint: add, list, replace, clear.

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/agentshape/agentshape/host/yamlalias"
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
 // Org describes the Salesforce org the emulator pretends to be. It is what an
@@ -184,7 +183,10 @@ func DefaultOrg() *Org {
 
 // LoadOrg reads and checks an org file (YAML or JSON).
 func LoadOrg(path string) (*Org, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputlimit.ReadFile(path, inputlimit.MaxYAMLBytes, inputlimit.YAML)
+	if errors.Is(err, inputlimit.ErrTooLarge) {
+		return nil, fmt.Errorf("org file %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read org file: %w (pass --org with a readable YAML file, or omit it for the built-in demo org)", err)
 	}
@@ -195,21 +197,16 @@ func LoadOrg(path string) (*Org, error) {
 	return org, nil
 }
 
-// maxOrgBytes bounds an org document.
-const maxOrgBytes = 4 << 20
-
 // ParseOrg decodes an org document (YAML or JSON), rejects unknown fields,
 // checks it against the org schema and Normalize's rules, and returns it
-// normalised.
+// normalised. A document over inputlimit.MaxYAMLBytes, nested deeper than
+// inputlimit.MaxDepth or with an alias bomb is refused before it is parsed.
 func ParseOrg(data []byte) (*Org, error) {
-	if len(data) > maxOrgBytes {
-		return nil, fmt.Errorf("org document is %d bytes, over the %d-byte limit", len(data), maxOrgBytes)
+	if err := inputlimit.CheckYAML(data, ""); err != nil {
+		return nil, fmt.Errorf("org document: %w", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("org document is empty; it needs at least myDomain, agents and clientApps")
-	}
-	if err := yamlalias.Check(data, yamlalias.DefaultLimit); err != nil {
-		return nil, fmt.Errorf("org document: %w", err)
 	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {

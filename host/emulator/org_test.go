@@ -2,12 +2,14 @@ package emulator_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/host/inputlimit"
 )
 
 func TestDefaultOrg(t *testing.T) {
@@ -156,5 +158,24 @@ clientApps:
 	org, err := emulator.ParseOrg([]byte(anchored))
 	if err != nil || len(org.Agents[1].Variables) != 1 {
 		t.Fatalf("an org sharing variables through an anchor: %v", err)
+	}
+}
+
+// TestOrgHostileInputs: the 48 KB org document nesting 24,000
+// levels (it took the emulator to 1 GB) and an org file over the size cap
+// are refused before the YAML parser sees them, naming the line and the
+// limit.
+func TestOrgHostileInputs(t *testing.T) {
+	nested := "../../plugins/testdata/hostile-inputs/nested-org.yaml"
+	_, err := emulator.LoadOrg(nested)
+	if !errors.Is(err, inputlimit.ErrTooDeep) || !strings.Contains(err.Error(), "line 7: nested deeper than 128 levels") || !strings.Contains(err.Error(), nested) {
+		t.Errorf("nested org: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := emulator.LoadOrg(big); !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), "org file "+big+": exceeds 262144 bytes") {
+		t.Errorf("big org: %v", err)
 	}
 }

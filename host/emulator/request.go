@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -113,8 +114,9 @@ func checkFields(data []byte, spec *fieldSpec) *apiError {
 	return nil
 }
 
-// maxNesting is the deepest nesting checkFields walks, encoding/json's limit.
-const maxNesting = 10000
+// maxNesting is the deepest nesting checkFields walks: the project's one
+// limit for JSON and YAML documents.
+const maxNesting = inputlimit.MaxDepth
 
 func walkObject(dec *json.Decoder, spec *fieldSpec, depth int) *apiError {
 	for dec.More() {

@@ -306,8 +306,9 @@ func TestSendMessageBodyIsSchemaChecked(t *testing.T) {
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"c","type":"Id","value":"003"}]}`, "variables[0].type: Currency and Id are Metadata API types"},
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`, `variables[1].name: repeats the variable "a"`},
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"}} {}`, "Malformed JSON"},
-		// Nesting is refused at encoding/json's depth, before the rest of a 1 MiB body is walked.
-		{`{"message":` + strings.Repeat("[", 1<<20-20) + `}`, "Malformed JSON request body: nesting deeper than 10000 levels"},
+		// Nesting is refused at the project's limit, before the rest of a 1 MiB body is walked.
+		{`{"message":` + strings.Repeat("[", 1<<20-20) + `}`, "Malformed JSON request body: nesting deeper than 128 levels"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x","text":"y"}}`, `member "text" appears twice in the object at /message`},
 	} {
 		wantError(t, do(t, "POST", u, c.body, authJSON(tok)), 400, "BadRequestError", c.says)
 	}

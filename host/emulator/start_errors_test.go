@@ -32,6 +32,8 @@ func TestStartSessionErrors(t *testing.T) {
 		{"flow-only message member", "§6", tok, agentID, acmeBody(`,"message":{"TextVariable":{"text":"hi","name":"$Context.X"}}`), nil, 400, "BadRequestError", `Unrecognized field "message"`},
 		{"malformed JSON", "§5", tok, agentID, `{"externalSessionKey": "k",`, nil, 400, "BadRequestError", "Malformed JSON"},
 		{"not an object", "§5", tok, agentID, `["x"]`, nil, 400, "BadRequestError", "must be a JSON object"},
+		{"member named twice", "[A]", tok, agentID, `{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"},"instanceConfig":{"endpoint":"https://other.my.salesforce.com"}}`, nil, 400, "BadRequestError", `member "instanceConfig" appears twice in the top-level object`},
+		{"nested past the limit", "[A]", tok, agentID, acmeBody(`,"variables":[{"name":"orderTier","type":"Text","value":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]`), nil, 400, "BadRequestError", "nested deeper than 128 levels"},
 		{"trailing data", "§5", tok, agentID, acmeBody("") + `{}`, nil, 400, "BadRequestError", "Malformed JSON request body"},
 		{"empty body", "§5", tok, agentID, ` `, nil, 400, "BadRequestError", "body is missing"},
 		{"missing externalSessionKey", "§2", tok, agentID, `{"instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`, nil, 400, "BadRequestError", "externalSessionKey"},

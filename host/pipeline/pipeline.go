@@ -206,15 +206,10 @@ func Trace(base json.RawMessage, steps []Step) (Provenance, error) {
 	return t.prov, nil
 }
 
-func decode(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+// decode is the project's JSON decoding (schemas.Decode): numbers as
+// json.Number, a member named twice or nesting deeper than
+// inputlimit.MaxDepth refused.
+func decode(b []byte) (any, error) { return schemas.Decode(b) }
 
 // record walks next, writing into np the owner of every pointer: owner when
 // the value is new or changed compared with prev, else its old owner from op.

@@ -111,6 +111,35 @@ func TestHostileCorpusCallFaults(t *testing.T) {
 	}
 }
 
+// TestHostileCorpusOutputRefused: well-formed JSON output that the host
+// refuses to read — a member named twice (encoding/json would keep the
+// last, after the first was checked) or nesting past inputlimit.MaxDepth —
+// is ErrBadOutput naming where; the instance answered within the ABI and
+// stays in the pool.
+func TestHostileCorpusOutputRefused(t *testing.T) {
+	cases := []struct{ name, says string }{
+		{"duplicate-keys", `member "instanceConfig" appears twice in the object at /request (first at line 1, column 38)`},
+		{"deep-output", "nested deeper than 128 levels"},
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := load(t, rt, "testdata/hostile/"+c.name, plugin.Limits{PoolSize: 1}, nil)
+			_, err := p.Shape(context.Background(), abi.Context{}, nil)
+			var pe *plugin.Error
+			if !errors.As(err, &pe) || !errors.Is(err, plugin.ErrBadOutput) || pe.Phase != plugin.PhaseDecode || pe.Plugin != c.name {
+				t.Fatalf("err = %v; want ErrBadOutput at decode from %s", err, c.name)
+			}
+			if !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("error %q does not say %q", err, c.says)
+			}
+			if st := p.Stats(); st.Discarded != 0 || st.Instantiated != 1 {
+				t.Fatalf("stats %+v: the instance answered within the ABI and should stay pooled", st)
+			}
+		})
+	}
+}
+
 // TestHostileSamePluginRecovers drives one plugin (moody) through every
 // fault and checks that the very next benign call on the same plugin — pool of
 // one, so it must be a fresh instance — succeeds.

@@ -21,6 +21,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // Plugin is a loaded, verified and compiled plugin. Call and Shape are safe
@@ -694,10 +695,12 @@ func (p *Plugin) Envelope(c abi.Context, request json.RawMessage) ([]byte, error
 }
 
 // decodeOutput checks an ABI v1 output: exactly one of request (an object) or
-// error ({code, message}).
+// error ({code, message}). It is decoded with the project's JSON decoder,
+// which refuses a member named twice (at any depth: encoding/json would
+// keep the last) and nesting deeper than inputlimit.MaxDepth.
 func (p *Plugin) decodeOutput(out []byte) (json.RawMessage, error) {
-	var o map[string]json.RawMessage
-	if err := json.Unmarshal(out, &o); err != nil {
+	o, raw, err := schemas.DecodeObject(out)
+	if err != nil {
 		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
 	}
 	for k := range o {
@@ -705,25 +708,24 @@ func (p *Plugin) decodeOutput(out []byte) (json.RawMessage, error) {
 			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has unknown member %q; the output is {\"request\": {...}} or {\"error\": {\"code\": ..., \"message\": ...}}", k)
 		}
 	}
-	reqRaw, hasReq := o["request"]
-	errRaw, hasErr := o["error"]
+	req, hasReq := o["request"]
+	perr, hasErr := o["error"]
 	switch {
 	case hasReq && hasErr:
 		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has both \"request\" and \"error\"; return exactly one")
 	case hasErr:
-		var pe abi.PluginError
-		dec := json.NewDecoder(bytes.NewReader(errRaw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&pe); err != nil || pe.Code == "" || pe.Message == "" {
-			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"error\" must be {\"code\": non-empty string, \"message\": non-empty string}, got %s", preview(errRaw))
+		m, _ := perr.(map[string]any)
+		code, _ := m["code"].(string)
+		msg, _ := m["message"].(string)
+		if len(m) != 2 || code == "" || msg == "" {
+			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"error\" must be {\"code\": non-empty string, \"message\": non-empty string}, got %s", preview(raw["error"]))
 		}
-		return nil, &Error{Plugin: p.name, Phase: PhaseDecode, Kind: ErrPluginRefused, Err: &pe}
+		return nil, &Error{Plugin: p.name, Phase: PhaseDecode, Kind: ErrPluginRefused, Err: &abi.PluginError{Code: code, Message: msg}}
 	case hasReq:
-		t := bytes.TrimSpace(reqRaw)
-		if len(t) == 0 || t[0] != '{' {
-			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"request\" must be a JSON object (the whole new request), got %s", preview(t))
+		if _, ok := req.(map[string]any); !ok {
+			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"request\" must be a JSON object (the whole new request), got %s", preview(raw["request"]))
 		}
-		return json.RawMessage(t), nil
+		return raw["request"], nil
 	}
 	return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has neither \"request\" nor \"error\"")
 }
