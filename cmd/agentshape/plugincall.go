@@ -62,6 +62,9 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 					return err
 				}
 			}
+			if memoryMaxPages > plugin.MaxMemoryPages {
+				return withCode(exitUsage, fmt.Errorf("--memory-max-pages %d: over the wasm32 maximum of %d pages (4 GiB); the default is %d", memoryMaxPages, plugin.MaxMemoryPages, plugin.DefaultMemoryMaxPages))
+			}
 			path := args[0]
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(path), ".wasm")
@@ -80,6 +83,11 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			env, err := applyEnvelopeFlags(raw, name, configs)
 			if err != nil {
 				return withCode(exitUsage, err)
+			}
+			// The plugin copies the envelope into its memory: one that cannot
+			// fit is the input's fault, not the plugin's.
+			if room := uint64(memoryMaxPages) * 64 << 10; uint64(len(env)) > room {
+				return withCode(exitUsage, fmt.Errorf("--input %s: the envelope exceeds %d bytes, all the memory --memory-max-pages %d gives the plugin; shrink the input or raise --memory-max-pages", inputPath, room, memoryMaxPages))
 			}
 			grants, err := gf.grants()
 			if err != nil {

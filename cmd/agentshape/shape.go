@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/shaper"
@@ -160,16 +161,20 @@ func oneStdin(contextPath, requestPath string) error {
 	return nil
 }
 
-// readInput reads a file, or stdin for "-".
+// readInput reads a JSON file, or stdin for "-", refusing more than
+// inputlimit.MaxJSONBytes before reading it whole.
 func readInput(path, flag string) ([]byte, error) {
 	if path == "-" {
-		b, err := io.ReadAll(os.Stdin)
+		b, err := inputlimit.Read(os.Stdin, "stdin", inputlimit.MaxJSONBytes, inputlimit.JSON)
 		if err != nil {
-			return nil, fmt.Errorf("%s -: read stdin: %w", flag, err)
+			return nil, fmt.Errorf("%s -: %w", flag, err)
 		}
 		return b, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := inputlimit.ReadFile(path, inputlimit.MaxJSONBytes, inputlimit.JSON)
+	if errors.Is(err, inputlimit.ErrTooLarge) {
+		return nil, fmt.Errorf("%s %w", flag, err) // the error names the file
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/host/yamlalias"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -69,9 +68,9 @@ Exit codes: 0 valid; 1 invalid; 2 unreadable input, malformed JSON, unknown sche
 			if err != nil {
 				return fail(exitUsage, err)
 			}
-			doc, err := decodeDocument(name, src)
+			doc, err := decodeDocument(name, file, src)
 			if err != nil {
-				return fail(exitUsage, fmt.Errorf("%s: %w", file, err))
+				return fail(exitUsage, err)
 			}
 			vs, err := schemas.ValidateValue(name, doc)
 			if err != nil {
@@ -103,52 +102,45 @@ Exit codes: 0 valid; 1 invalid; 2 unreadable input, malformed JSON, unknown sche
 	return cmd
 }
 
-// maxValidateInput bounds what validate reads: far above any Start Session
-// body (the emulator, like the API, refuses bodies over 1 MiB).
-const maxValidateInput = 16 << 20
-
 // readValidateInput reads FILE, or stdin for "-", refusing more than
-// maxValidateInput bytes.
+// inputlimit.MaxJSONBytes before reading it whole.
 func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
-	name := file
 	if file == "-" {
-		name = "stdin"
-	} else {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, fmt.Errorf("validate: %w", err)
-		}
-		defer f.Close()
-		stdin = f
+		return inputlimit.Read(stdin, "stdin", inputlimit.MaxJSONBytes, inputlimit.JSON)
 	}
-	b, err := io.ReadAll(io.LimitReader(stdin, maxValidateInput+1))
-	if err != nil {
-		if file != "-" {
-			return nil, err // names the file already: read FILE: is a directory
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
+	b, err := inputlimit.ReadFile(file, inputlimit.MaxJSONBytes, inputlimit.JSON)
+	if err != nil && !errors.Is(err, inputlimit.ErrTooLarge) {
+		return nil, fmt.Errorf("validate: %w", err)
 	}
-	if len(b) > maxValidateInput {
-		return nil, fmt.Errorf("%s is larger than %d MiB; a Start Session body is a few KiB, check the file", name, maxValidateInput>>20)
-	}
-	return b, nil
+	return b, err
 }
 
 // decodeDocument decodes JSON; for the YAML-authored schemas it also accepts
-// YAML, converted to JSON first.
-func decodeDocument(name schemas.Name, src []byte) (any, error) {
+// YAML, converted to JSON first once inputlimit.CheckYAML let it through
+// (size, depth, aliases). source names the document in errors.
+func decodeDocument(name schemas.Name, source string, src []byte) (any, error) {
 	doc, err := schemas.Decode(src)
 	if err == nil || (name != schemas.PipelineManifest && name != schemas.EmulatorOrg) {
+		if err != nil {
+			err = fmt.Errorf("%s: %w", source, err)
+		}
 		return doc, err
 	}
-	if err := yamlalias.Check(src, yamlalias.DefaultLimit); err != nil {
-		return nil, err
+	if errors.Is(err, schemas.ErrDuplicateKey) || errors.Is(err, inputlimit.ErrTooDeep) {
+		return nil, fmt.Errorf("%s: %w", source, err) // JSON, refused
+	}
+	if lerr := inputlimit.CheckYAML(src, source); lerr != nil {
+		return nil, lerr
 	}
 	js, yerr := yaml.YAMLToJSON(src)
 	if yerr != nil {
-		return nil, fmt.Errorf("neither JSON (%v) nor YAML: %w", err, yerr)
+		return nil, fmt.Errorf("%s: neither JSON (%v) nor YAML: %w", source, err, yerr)
 	}
-	return schemas.Decode(js)
+	doc, err = schemas.Decode(js)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return doc, nil
 }
 
 func writeValidateText(w io.Writer, rep validateReport) {

@@ -148,22 +148,6 @@ func TestShapeValidatesAndAttributes(t *testing.T) {
 	}
 }
 
-func TestValidateRefusesOversizeInput(t *testing.T) {
-	big := filepath.Join(t.TempDir(), "big.json")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(maxValidateInput + 1); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	code, _, errOut := runShapeCLI(t, "validate", big)
-	if code != exitUsage || !strings.Contains(errOut, "larger than 16 MiB") {
-		t.Errorf("oversize: %d %q", code, errOut)
-	}
-}
-
 // A YAML manifest whose aliases expand a few hundred bytes into millions of
 // nodes is refused before it is expanded (exit 2), not validated for minutes.
 func TestValidateRefusesAliasBombs(t *testing.T) {

@@ -5,9 +5,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,8 +20,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/yamlalias"
 )
 
 // ManifestVersion is the only manifest version this host reads.
@@ -29,6 +31,11 @@ const ManifestVersion = 1
 type Manifest struct {
 	// Version is always 1.
 	Version int `yaml:"version"`
+	// Root is the directory, relative to the manifest's, that relative
+	// plugin paths and granted host directories must stay in ("" or "." =
+	// the manifest's own directory; ".." lets them reach its parent).
+	// Absolute paths are taken as written.
+	Root string `yaml:"root"`
 	// Plugins run in this order.
 	Plugins []Entry `yaml:"plugins"`
 	// Path is the manifest file ("" when parsed from bytes).
@@ -54,6 +61,8 @@ type Entry struct {
 	Grants EntryGrants `yaml:"grants,omitempty"`
 	// Line is the entry's line in the manifest (for messages).
 	Line int `yaml:"-"`
+	// root is the manifest's Root, which Spec confines relative paths to.
+	root string
 }
 
 // EntryLimits are a plugin's limits as written in YAML.
@@ -119,9 +128,14 @@ func (e *ManifestError) Error() string {
 func (e *ManifestError) Unwrap() error { return e.Err }
 
 // LoadManifest reads and checks a manifest file. Plugin paths are resolved
-// relative to the manifest's directory.
+// relative to the manifest's directory. A file over inputlimit.MaxYAMLBytes
+// is refused before it is read.
 func LoadManifest(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputlimit.ReadFile(path, inputlimit.MaxYAMLBytes, inputlimit.YAML)
+	var le *inputlimit.Error
+	if errors.As(err, &le) {
+		return nil, &ManifestError{File: path, Msg: le.Reason(), Err: err}
+	}
 	if err != nil {
 		return nil, &ManifestError{File: path, Msg: fmt.Sprintf("cannot read: %v", err), Err: err}
 	}
@@ -135,10 +149,17 @@ func LoadManifest(path string) (*Manifest, error) {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // ParseManifest parses manifest YAML; file names the source in errors and dir
-// is the directory plugin paths are relative to.
+// is the directory plugin paths are relative to. A document over
+// inputlimit.MaxYAMLBytes, nested deeper than inputlimit.MaxDepth or with an
+// alias bomb is refused before the YAML parser sees it.
 func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
-	if err := yamlalias.Check(data, yamlalias.DefaultLimit); err != nil {
-		return nil, &ManifestError{File: file, Msg: err.Error(), Err: err}
+	if err := inputlimit.CheckYAML(data, ""); err != nil {
+		me := &ManifestError{File: file, Msg: err.Error(), Err: err}
+		var le *inputlimit.Error
+		if errors.As(err, &le) {
+			me.Line, me.Msg = le.Line, le.Reason()
+		}
+		return nil, me
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -158,6 +179,9 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 	if len(m.Plugins) == 0 {
 		return nil, fail("plugins", "lists no plugins; add at least one {name, path}")
 	}
+	if filepath.IsAbs(m.Root) || strings.HasPrefix(m.Root, "/") {
+		return nil, fail("root", "%q is absolute; root is the directory, relative to the manifest's, that its relative paths may reach (e.g. root: ..)", m.Root)
+	}
 	seen := map[string]int{}
 	for i := range m.Plugins {
 		e := &m.Plugins[i]
@@ -165,6 +189,10 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 		e.Line = lineOf(f, at)
 		if e.Path == "" {
 			return nil, fail(at+".path", "is required: the plugin's .wasm file, relative to the manifest")
+		}
+		e.root = m.Root
+		if msg := m.outsideRoot(e.Path); msg != "" {
+			return nil, fail(at+".path", "%s", msg)
 		}
 		if e.Name == "" {
 			e.Name = strings.TrimSuffix(filepath.Base(e.Path), ".wasm")
@@ -179,6 +207,9 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 			return nil, fail(at+".name", "%q is already the name of plugins[%d]; names must be unique (set name: explicitly)", e.Name, j)
 		}
 		seen[e.Name] = i
+		if n := nodeAt(f, at+".sha256"); n != nil && n.Type() != ast.StringType && n.Type() != ast.NullType {
+			return nil, fail(at+".sha256", "is not text to YAML (it reads %s as a %s); write the pin in quotes: sha256: \"%s\"", n.GetToken().Value, strings.ToLower(n.Type().String()), n.GetToken().Value)
+		}
 		if e.SHA256 != "" {
 			h := strings.TrimPrefix(strings.ToLower(e.SHA256), "sha256:")
 			if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
@@ -187,6 +218,11 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 		}
 		if field, msg := e.Grants.check(); field != "" {
 			return nil, fail(at+".grants."+field, "%s", msg)
+		}
+		for j, d := range e.Grants.Dirs {
+			if msg := m.outsideRoot(d.Host); msg != "" {
+				return nil, fail(fmt.Sprintf("%s.grants.dirs[%d].host", at, j), "%s", msg)
+			}
 		}
 		if _, err := e.limits(); err != nil {
 			var le *limitError
@@ -219,8 +255,8 @@ func (e *limitError) Error() string { return e.field + ": " + e.msg }
 func (e *Entry) limits() (plugin.Limits, error) {
 	var l plugin.Limits
 	y := e.Limits
-	if y.MemoryMaxPages < 0 || y.MemoryMaxPages > 65536 {
-		return l, &limitError{"memoryMaxPages", fmt.Sprintf("%d is out of range 1..65536 (pages of 64 KiB)", y.MemoryMaxPages)}
+	if y.MemoryMaxPages < 0 || y.MemoryMaxPages > plugin.MaxMemoryPages {
+		return l, &limitError{"memoryMaxPages", fmt.Sprintf("%d is out of range 1..%d (pages of 64 KiB)", y.MemoryMaxPages, plugin.MaxMemoryPages)}
 	}
 	l.MemoryMaxPages = uint32(y.MemoryMaxPages)
 	if y.Timeout != "" {
@@ -266,25 +302,75 @@ func (g *EntryGrants) check() (field, msg string) {
 	return "", ""
 }
 
+// outsideRoot says why a relative path of the manifest leaves its root
+// (written out, without looking at the file system), or "".
+func (m *Manifest) outsideRoot(p string) string {
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") {
+		return ""
+	}
+	root := filepath.Clean(filepath.FromSlash(cmp.Or(m.Root, ".")))
+	if rel, err := filepath.Rel(root, filepath.Clean(filepath.FromSlash(p))); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Sprintf("%q leaves the manifest's root (%s); keep the manifest's files under its root, or set root: to the directory, relative to the manifest, they may reach (e.g. root: ..)", p, rootName(m.Root))
+	}
+	return ""
+}
+
+func rootName(root string) string {
+	if root == "" || filepath.Clean(root) == "." {
+		return "its own directory"
+	}
+	return "root: " + root
+}
+
 // Spec returns the plugin.Spec of an entry, its path resolved against dir.
+// A relative path (plugin or granted directory) must resolve inside the
+// manifest's root, symbolic links included (as os.Root resolves them).
 func (e *Entry) Spec(dir string) (plugin.Spec, error) {
 	l, err := e.limits()
 	if err != nil {
 		return plugin.Spec{}, err
 	}
-	p := e.Path
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, filepath.FromSlash(p))
+	resolve := func(field, p string) (string, error) {
+		if filepath.IsAbs(p) {
+			return p, nil
+		}
+		return confine(dir, e.root, field, p)
+	}
+	p, err := resolve("path", e.Path)
+	if err != nil {
+		return plugin.Spec{}, err
 	}
 	g := plugin.Grants{Env: e.Grants.Env}
-	for _, d := range e.Grants.Dirs {
-		host := d.Host
-		if !filepath.IsAbs(host) {
-			host = filepath.Join(dir, filepath.FromSlash(host))
+	for i, d := range e.Grants.Dirs {
+		host, err := resolve(fmt.Sprintf("grants.dirs[%d].host", i), d.Host)
+		if err != nil {
+			return plugin.Spec{}, err
 		}
 		g.Dirs = append(g.Dirs, plugin.DirGrant{Host: host, Guest: d.Guest})
 	}
 	return plugin.Spec{Name: e.Name, Path: p, SHA256: e.SHA256, Config: e.Config, Limits: l, Grants: g}, nil
+}
+
+// confine joins the relative path p to the manifest's directory dir and
+// checks, through os.Root, that it stays inside the manifest's root (root
+// relative to dir) even through symbolic links. A path that does not exist
+// yet is left for the loader to report.
+func confine(dir, root, field, p string) (string, error) {
+	full := filepath.Join(dir, filepath.FromSlash(p))
+	rootDir := filepath.Join(dir, filepath.FromSlash(cmp.Or(root, ".")))
+	rel, err := filepath.Rel(rootDir, full)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%s %q leaves the manifest's root (%s); keep the manifest's files under its root, or widen root:", field, p, rootName(root))
+	}
+	r, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return full, nil // no root directory: the loader reports the missing file
+	}
+	defer r.Close()
+	if _, err := r.Stat(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%s %q resolves outside the manifest's root (%s) through a symbolic link (%v); point it at a file under the root, or widen root:", field, p, rootName(root), err)
+	}
+	return full, nil
 }
 
 // yamlError turns a go-yaml error into a *ManifestError with its line and
@@ -305,15 +391,27 @@ func yamlError(file string, data []byte, err error) error {
 	return me
 }
 
+// nodeAt is the node of a field ("plugins[1].sha256") in the parsed YAML,
+// or nil.
+func nodeAt(f *ast.File, field string) ast.Node {
+	p, err := yaml.PathString("$." + field)
+	if err != nil {
+		return nil
+	}
+	n, err := p.FilterFile(f)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
 // lineOf finds the line of a field ("plugins[1].limits.timeout") in the
 // parsed YAML, falling back to its nearest present parent; 0 if unknown.
 func lineOf(f *ast.File, field string) int {
 	for field != "" {
-		if p, err := yaml.PathString("$." + field); err == nil {
-			if n, err := p.FilterFile(f); err == nil && n != nil {
-				if tk := n.GetToken(); tk != nil && tk.Position != nil {
-					return tk.Position.Line
-				}
+		if n := nodeAt(f, field); n != nil {
+			if tk := n.GetToken(); tk != nil && tk.Position != nil {
+				return tk.Position.Line
 			}
 		}
 		i := strings.LastIndexAny(field, ".[")

@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -243,6 +244,13 @@ func TestManifestErrorsNameLineAndField(t *testing.T) {
 		{"syntax", "version: 1\nplugins:\n  - path: [a.wasm\n", 3, "", ""},
 		{"grant guest", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      env: [SALT]\n      dirs:\n        - host: data\n          guest: data\n", 8, "plugins[0].grants.dirs[0].guest", "clean absolute path"},
 		{"grant env name", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      env: [SALT, 9LIVES]\n", 5, "plugins[0].grants.env[1]", "not an environment variable name"},
+		{"path leaves the directory", "version: 1\nplugins:\n  - path: a.wasm\n  - path: plugins/../../../etc/passwd\n", 4, "plugins[1].path", `"plugins/../../../etc/passwd" leaves the manifest's root (its own directory)`},
+		{"path leaves the root", "version: 1\nroot: ..\nplugins:\n  - path: ../../x.wasm\n", 4, "plugins[0].path", "leaves the manifest's root (root: ..)"},
+		{"grant leaves the directory", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      dirs:\n        - {host: ../secrets, guest: /data}\n", 6, "plugins[0].grants.dirs[0].host", `"../secrets" leaves the manifest's root`},
+		{"absolute root", "version: 1\nroot: /\nplugins:\n  - path: a.wasm\n", 2, "root", "is absolute"},
+		{"sha256 read as a number", "version: 1\nplugins:\n  - path: a.wasm\n    sha256: " + strings.Repeat("0", 64) + "\n", 4, "plugins[0].sha256",
+			`is not text to YAML (it reads ` + strings.Repeat("0", 64) + ` as a integer); write the pin in quotes: sha256: "` + strings.Repeat("0", 64) + `"`},
+		{"nested too deep", "version: 1\nplugins:\n  - path: a.wasm\n    config:\n      k: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n", 5, "", "nested deeper than 128 levels"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -253,6 +261,64 @@ func TestManifestErrorsNameLineAndField(t *testing.T) {
 			}
 			if me.Line != c.line || me.Field != c.field || !strings.Contains(err.Error(), c.says) || !strings.Contains(err.Error(), "pipeline.yaml:") {
 				t.Fatalf("got line %d field %q: %v; want line %d field %q saying %q", me.Line, me.Field, err, c.line, c.field, c.says)
+			}
+		})
+	}
+}
+
+// TestManifestPaths: relative paths stay in the manifest's root (its own
+// directory unless root: widens it), through symbolic links too; absolute
+// paths are taken as written; a quoted all-zero pin is text.
+func TestManifestPaths(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	wasm := catalog.MustPath(t, "testdata/trivial")
+	mustWrite := func(p string, b []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(filepath.Join(dir, "build", "p.wasm"), bin)
+	mustWrite(filepath.Join(outside, "secret.wasm"), bin)
+	if err := os.MkdirAll(filepath.Join(dir, "team"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.wasm"), filepath.Join(dir, "team", "escape.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(filepath.Join(dir, "team", "build", "p.wasm"), bin)
+	if err := os.Symlink(filepath.Join("build", "p.wasm"), filepath.Join(dir, "team", "inside.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	zeros := strings.Repeat("0", 64)
+	for _, c := range []struct{ name, manifest, says string }{
+		{"root widened", "version: 1\nroot: ..\nplugins:\n  - path: ../build/p.wasm\n", ""},
+		{"absolute path", "version: 1\nplugins:\n  - path: " + wasm + "\n", ""},
+		{"symlink inside the root", "version: 1\nplugins:\n  - path: inside.wasm\n", ""},
+		{"symlink out of the root", "version: 1\nplugins:\n  - path: escape.wasm\n", `path "escape.wasm" resolves outside the manifest's root (its own directory) through a symbolic link`},
+		{"quoted zero pin", "version: 1\nroot: ..\nplugins:\n  - path: ../build/p.wasm\n    sha256: \"" + zeros + "\"\n", "sha256 mismatch"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, "team", "pipeline.yaml")
+			mustWrite(path, []byte(c.manifest))
+			m, err := pipeline.LoadManifest(path)
+			if err != nil {
+				t.Fatalf("LoadManifest: %v", err)
+			}
+			pl, err := pipeline.New(context.Background(), newRuntime(t), m)
+			if err == nil {
+				pl.Close(context.Background())
+			}
+			if c.says == "" && err != nil || c.says != "" && (err == nil || !strings.Contains(err.Error(), c.says)) {
+				t.Fatalf("New: %v; want %q", err, c.says)
 			}
 		})
 	}
@@ -470,5 +536,24 @@ func TestTraceAgreesWithRun(t *testing.T) {
 	}
 	if _, err := pipeline.Trace(base, []pipeline.Step{{Plugin: "bad", Request: json.RawMessage(`{`)}}); err == nil || !strings.Contains(err.Error(), "step 1 (bad)") {
 		t.Fatalf("a step that is not JSON: %v", err)
+	}
+}
+
+// TestManifestHostileInputs: the issue's 60 KB manifest nesting 30,000
+// levels (go-yaml took it to 15 GB) and a manifest over the size cap are
+// refused before the YAML parser sees them, naming the file, the line and
+// the limit.
+func TestManifestHostileInputs(t *testing.T) {
+	nested := "../../plugins/testdata/hostile-inputs/nested-manifest.yaml"
+	_, err := pipeline.LoadManifest(nested)
+	var me *pipeline.ManifestError
+	if !errors.As(err, &me) || me.Line != 9 || !errors.Is(err, inputlimit.ErrTooDeep) ||
+		!strings.HasPrefix(err.Error(), "manifest "+nested+":9: nested deeper than 128 levels") {
+		t.Errorf("nested manifest: %v", err)
+	}
+	big := writeManifest(t, "version: 1\nplugins:\n  - path: a.wasm\n"+strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10))
+	_, err = pipeline.LoadManifest(big)
+	if !errors.As(err, &me) || !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), big+": exceeds 262144 bytes (256 KiB)") {
+		t.Errorf("big manifest: %v", err)
 	}
 }

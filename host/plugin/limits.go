@@ -67,6 +67,10 @@ func (l Limits) withDefaults() Limits {
 // maxWasmPages is the most pages a 32-bit wasm memory can have.
 const maxWasmPages = 65536
 
+// MaxMemoryPages is the largest Limits.MemoryMaxPages: a 32-bit wasm memory
+// has at most 65536 pages (4 GiB).
+const MaxMemoryPages = maxWasmPages
+
 // pageSize is the size of a wasm page.
 const pageSize = 65536
 
