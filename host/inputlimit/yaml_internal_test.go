@@ -129,6 +129,9 @@ func TestYAMLDepthOfRealDocuments(t *testing.T) {
 		t.Fatalf("found only %d YAML files", len(files))
 	}
 	for _, f := range files {
+		if strings.Contains(f, "hostile-inputs") {
+			continue // TestHostileInputs; go-yaml would take gigabytes
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
