@@ -35,7 +35,7 @@ type Manifest struct {
 	// plugin paths and granted host directories must stay in ("" or "." =
 	// the manifest's own directory; ".." lets them reach its parent).
 	// Absolute paths are taken as written.
-	Root string `yaml:"root"`
+	Root string `yaml:"root,omitempty"`
 	// Plugins run in this order.
 	Plugins []Entry `yaml:"plugins"`
 	// Path is the manifest file ("" when parsed from bytes).
