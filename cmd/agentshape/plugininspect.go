@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 )
@@ -20,14 +22,17 @@ func newPluginInspectCmd() *cobra.Command {
 		memoryMaxPages uint32
 		static         bool
 		cacheDir       string
+		rf             registryFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "inspect PLUGIN.wasm",
+		Use:   "inspect (PLUGIN.wasm | REGISTRY/REPOSITORY:TAG[@sha256:DIGEST])",
 		Short: "Describe a plugin module and warn about anything the host will refuse",
 		Long: `inspect prints what a plugin module is and whether the host will load it:
 kind (reactor or command), the ABI version it declares (the agentshape_abi_v1 export),
 its exports and imports with their types, the memory it declares (initial and maximum pages)
 against the host's page limit, its size and its sha256 (the value to pin in a manifest).
+A reference to a plugin in an OCI registry (oci://… or REGISTRY/REPOSITORY:TAG[@sha256:…]) is
+pulled into the plugin cache first, as "plugin pull" does, and the report names it by digest.
 
 Every problem is a finding: "refused" findings are reasons the host will not load the module
 (a forbidden or mistyped import, a missing or mistyped export, no ABI marker, no exported memory,
@@ -42,28 +47,24 @@ Exit codes: 0 the host accepts the module; 1 the host will refuse it (or it cann
 file, or a file that is not a WebAssembly module.`,
 		Example: `  agentshape plugin inspect plugins/build/endpoint.wasm
   agentshape plugin inspect myplugin.wasm --format json | jq .sha256
-  agentshape plugin inspect big.wasm --memory-max-pages 1024`,
+  agentshape plugin inspect big.wasm --memory-max-pages 1024
+  agentshape plugin inspect oci://ghcr.io/acme/agentshape/endpoint:1.4.0`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return withCode(exitUsage, fmt.Errorf("--format %q: use text or json", format))
 			}
 			path := args[0]
-			bin, err := os.ReadFile(path)
-			if err != nil {
+			var bin []byte
+			var err error
+			if isReference(path) {
+				if bin, path, err = pullForInspect(cmd.Context(), &rf, path); err != nil {
+					return err
+				}
+			} else if bin, err = os.ReadFile(path); err != nil {
 				return withCode(exitUsage, fmt.Errorf("read plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			}
-			cache := ""
-			switch cacheDir {
-			case "":
-				if d, err := plugin.DefaultCacheDir(); err == nil {
-					cache = d
-				}
-			case "-":
-			default:
-				cache = cacheDir
-			}
-			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: cache})
+			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: compileCacheDir(cacheDir)})
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("%s: %w", path, err))
 			}
@@ -89,8 +90,40 @@ file, or a file that is not a WebAssembly module.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().Uint32Var(&memoryMaxPages, "memory-max-pages", 0, "the host page limit to check against (the manifest's limits.memoryMaxPages; default 512)")
 	cmd.Flags().BoolVar(&static, "static", false, "only the static checks: do not load the module into a host (runs no plugin code)")
+	rf.register(cmd.Flags(), true)
 	cmd.Flags().StringVar(&cacheDir, "cache-dir", "", `wazero compilation cache for the load check ("" = default, "-" = none)`)
 	return cmd
+}
+
+// pullForInspect pulls a reference (a tag is fine: the report names the
+// digest) and returns the module and the pinned reference.
+func pullForInspect(ctx context.Context, rf *registryFlags, ref string) ([]byte, string, error) {
+	c, err := rf.client()
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := c.Pull(ctx, ref, ociplugin.PullOptions{AllowTag: true})
+	if err != nil {
+		return nil, "", withCode(registryCode(err), err)
+	}
+	bin, err := m.Read()
+	if err != nil {
+		return nil, "", withCode(exitFailure, err)
+	}
+	return bin, m.Ref.URI(), nil
+}
+
+// compileCacheDir is the compilation cache a --cache-dir flag names: the
+// default for "", none for "-".
+func compileCacheDir(flag string) string {
+	switch flag {
+	case "":
+		d, _ := plugin.DefaultCacheDir()
+		return d
+	case "-":
+		return ""
+	}
+	return flag
 }
 
 func countRefused(rep *inspect.Report) int {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -234,4 +235,22 @@ func (w *wasmReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// Read reads the module from the cache and verifies it against its sha256
+// (a cached file may have been damaged since it was pulled).
+func (m *Module) Read() ([]byte, error) {
+	f, err := os.Open(m.Path)
+	if err != nil {
+		return nil, &Error{Ref: m.Ref.URI(), Kind: ErrCache, Msg: "read the cached module", Err: err}
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, m.Size+1))
+	if err != nil {
+		return nil, &Error{Ref: m.Ref.URI(), Kind: ErrCache, Msg: "read the cached module", Err: err}
+	}
+	if sum := sha256.Sum256(b); int64(len(b)) != m.Size || hex.EncodeToString(sum[:]) != m.SHA256 {
+		return nil, &Error{Ref: m.Ref.URI(), Kind: ErrDigestMismatch, Msg: fmt.Sprintf("the cached module %s no longer matches its sha256 %s; delete it and pull again", m.Path, m.SHA256)}
+	}
+	return b, nil
 }
