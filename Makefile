@@ -66,7 +66,7 @@ dist:
 	  -changelog '$(CHANGELOG)' -date '$(RELEASE_DATE)' -epoch '$(DIST_EPOCH)' -go '$(GO)' \
 	  $(if $(strip $(DIST_PLATFORMS)),-platforms '$(DIST_PLATFORMS)')
 
-## toolchains: Debian packages for the C and WAT plugin toolchains and the test registry (needs root or sudo)
+## toolchains: Debian packages for the C, WAT and Rust plugin toolchains and the test registry (needs root or sudo)
 toolchains:
 	@bash .ci/install-toolchains.sh
 

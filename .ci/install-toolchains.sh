@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages agentshape's plugin builds and tests need, once.
+# Installs the Debian packages agentshape's plugin builds and tests need, once:
+# clang, lld and wasi-libc (C), wabt (WAT), binaryen, rustc with the Rust
+# standard library for wasm32-wasi (Rust; /usr/bin/rustc, found by
+# plugins/kits/rust/find-rustc.sh even when another rustc is first on PATH).
 # docker-registry (CNCF distribution) is the real OCI registry the plugin
 # registry tests start on a loopback port (internal/testregistry); its own
 # service is not used.
 set -euo pipefail
-pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen docker-registry)
+pkgs=(clang lld wasi-libc libclang-rt-dev-wasm32 wabt binaryen rustc libstd-rust-dev-wasm32 docker-registry)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

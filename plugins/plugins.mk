@@ -7,9 +7,12 @@
 #                                      (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared)
 #   plugins/examples/<name>/*.c        C reactor   -> plugins/build/<name>.wasm
 #                                      (clang --target=wasm32-wasi -mexec-model=reactor, C kit on the include path)
+#   plugins/examples/<name>/lib.rs     Rust reactor -> plugins/build/<name>.wasm
+#                                      (rustc --crate-type cdylib with the Rust kit crate, plugins/kits/rust)
 #   plugins/testdata/**/<x>.wat        WAT         -> plugins/build/testdata/**/<x>.wasm (wat2wasm)
 #   plugins/testdata/**/<x>.c          C           -> plugins/build/testdata/**/<x>.wasm
 #   plugins/testdata/**/<x>/main.go    Go reactor  -> plugins/build/testdata/**/<x>.wasm
+#   plugins/testdata/**/<x>/lib.rs     Rust reactor -> plugins/build/testdata/**/<x>.wasm
 #
 # Test-data C files build as reactors; a file containing the marker
 # `agentshape:command` builds as a WASI command module (_start) instead.
@@ -45,10 +48,15 @@ PLUGINS_TD_WAT   := $(call plugins_find,plugins/testdata,-name '*.wat')
 PLUGINS_TD_C     := $(call plugins_find,plugins/testdata,-name '*.c')
 PLUGINS_TD_GO    := $(filter-out plugins/testdata/kitbench/%,$(call plugins_find,plugins/testdata,-name main.go))
 
-PLUGINS_OUT := $(foreach n,$(PLUGINS_GO_NAMES) $(PLUGINS_C_NAMES),$(PLUGINS_BUILD)/$(n).wasm) \
+# Rust plugins: example and test-data directories with a lib.rs (the crate root).
+PLUGINS_RS_NAMES := $(patsubst plugins/examples/%/lib.rs,%,$(wildcard plugins/examples/*/lib.rs))
+PLUGINS_TD_RS    := $(call plugins_find,plugins/testdata,-name lib.rs)
+
+PLUGINS_OUT := $(foreach n,$(PLUGINS_GO_NAMES) $(PLUGINS_C_NAMES) $(PLUGINS_RS_NAMES),$(PLUGINS_BUILD)/$(n).wasm) \
 	$(patsubst plugins/testdata/%.wat,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_WAT)) \
 	$(patsubst plugins/testdata/%.c,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_C)) \
-	$(patsubst plugins/testdata/%/main.go,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_GO))
+	$(patsubst plugins/testdata/%/main.go,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_GO)) \
+	$(patsubst plugins/testdata/%/lib.rs,$(PLUGINS_BUILD)/testdata/%.wasm,$(PLUGINS_TD_RS))
 
 .PHONY: plugins plugins-list plugins-clean
 ## plugins: build every plugin (Go, C, WAT test data) into plugins/build
@@ -117,3 +125,42 @@ $(PLUGINS_BUILD)/testdata/%.wasm: plugins/testdata/%.c $(PLUGINS_C_KIT)
 	model=reactor; grep -q 'agentshape:command' $< && model=command; \
 	$(PLUGINS_CC) --target=$(PLUGINS_WASI_TARGET) -mexec-model=$$model -O2 -Iplugins/kits/c -o $@.tmp $<
 	@mv -f $@.tmp $@
+
+# ---- Rust plugins --------------------------------------------------------
+# The Rust kit (plugins/kits/rust/agentshape) is a crate of its own, built
+# once into an rlib that every Rust plugin links with --extern agentshape.
+# plugins/kits/rust/find-rustc.sh picks a rustc that has the standard library
+# for wasm32-wasip1 or wasm32-wasi (a newer rustc first on PATH may lack it;
+# Debian's /usr/bin/rustc with libstd-rust-dev-wasm32 has wasm32-wasi) and
+# says what to install when none does. Its answer and that rustc's version go
+# to $(PLUGINS_RS_TOOLCHAIN), rewritten only when they change, so switching
+# toolchains rebuilds the kit and every Rust plugin.
+PLUGINS_RS_KIT_DIR   := plugins/kits/rust
+PLUGINS_RS_KIT_SRC   := $(wildcard $(PLUGINS_RS_KIT_DIR)/agentshape/*.rs)
+PLUGINS_RS_TOOLCHAIN := $(PLUGINS_BUILD)/rust/toolchain
+PLUGINS_RS_KIT       := $(PLUGINS_BUILD)/rust/libagentshape.rlib
+PLUGINS_RSFLAGS      ?= --edition 2021 -O -C strip=debuginfo -D warnings
+
+$(PLUGINS_RS_TOOLCHAIN): plugins-force
+	@mkdir -p $(@D)
+	@tc=$$(sh $(PLUGINS_RS_KIT_DIR)/find-rustc.sh) || { echo "plugins: no rustc for Rust plugins; run \`make toolchains\`" >&2; exit 1; }; \
+	set -- $$tc; printf '%s %s %s\n' "$$1" "$$2" "$$("$$1" --version)" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+# plugins_rustc runs the chosen rustc for the chosen wasm target.
+plugins_rustc = set -- $$(cat $(PLUGINS_RS_TOOLCHAIN)); "$$1" --target "$$2" $(PLUGINS_RSFLAGS)
+
+$(PLUGINS_RS_KIT): $(PLUGINS_RS_KIT_SRC) $(PLUGINS_RS_TOOLCHAIN)
+	@$(plugins_rustc) --crate-type rlib --crate-name agentshape -o $@.tmp $(PLUGINS_RS_KIT_DIR)/agentshape/lib.rs
+	@mv -f $@.tmp $@
+
+# plugins_rs_rule OUT SRCDIR: a Rust reactor from SRCDIR/lib.rs (and its modules).
+define plugins_rs_rule
+$(1): $(wildcard $(2)/*.rs) $(PLUGINS_RS_KIT)
+	@mkdir -p $$(@D)
+	@$$(plugins_rustc) --crate-type cdylib --extern agentshape=$(PLUGINS_RS_KIT) -o $$@.tmp $(2)/lib.rs
+	@mv -f $$@.tmp $$@
+	@echo "plugins: built $$@ (rust)"
+endef
+$(foreach n,$(PLUGINS_RS_NAMES),$(eval $(call plugins_rs_rule,$(PLUGINS_BUILD)/$(n).wasm,plugins/examples/$(n))))
+$(foreach f,$(PLUGINS_TD_RS),$(eval $(call plugins_rs_rule,$(patsubst plugins/testdata/%/lib.rs,$(PLUGINS_BUILD)/testdata/%.wasm,$(f)),$(patsubst %/lib.rs,%,$(f)))))

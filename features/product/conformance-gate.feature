@@ -22,6 +22,7 @@ Feature: The conformance gate for plugin teams
         | session-key    |
         | timezone       |
         | session-key-as |
+        | session-key-rs |
 
     @gate:pass
     Scenario: The demo pipeline passes the gate as a whole

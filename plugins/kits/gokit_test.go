@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/plugins/kits/go/shapekit"
+	"github.com/agentshape/agentshape/plugins/kits/internal/kittest"
 )
 
 var updateGoKit = flag.Bool("update-gokit", false, "rewrite go/shapekit.txtar from plugins/kits/go/shapekit (go generate ./plugins/kits)")
@@ -101,25 +102,7 @@ func TestBundleRefusesMarkers(t *testing.T) {
 // (It lives here, not in the kit, because the kit module must not import
 // the host's.)
 func TestGoKitContextMirrorsABI(t *testing.T) {
-	c := abi.Context{
-		AgentID: "0XxAA0000000001AAA", Channel: "web", ConversationID: "c1",
-		Org:  abi.Org{MyDomain: "example-co", Kind: "sandbox", Sandbox: "uat"},
-		User: abi.User{Locale: "de_DE", Timezone: "Europe/Berlin", Attributes: map[string]any{"tier": "gold"}},
-	}
-	// Every field must be set, so a new field in abi.Context fails this test
-	// until the kit decodes it.
-	var walk func(v reflect.Value, path string)
-	walk = func(v reflect.Value, path string) {
-		for i := 0; i < v.NumField(); i++ {
-			f := v.Field(i)
-			if f.Kind() == reflect.Struct {
-				walk(f, path+"."+v.Type().Field(i).Name)
-			} else if f.IsZero() {
-				t.Fatalf("test context leaves abi.Context%s.%s empty: set it and teach shapekit.Context to decode it", path, v.Type().Field(i).Name)
-			}
-		}
-	}
-	walk(reflect.ValueOf(c), "")
+	c := kittest.FullContext(t, "shapekit")
 	cj, _ := json.Marshal(c)
 	env := `{"abi":1,"plugin":{"name":"t","config":{}},"context":` + string(cj) + `,"request":{}}`
 	e, err := shapekit.Decode([]byte(env))

@@ -9,61 +9,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/plugins/catalog"
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/agentshape/agentshape/plugins/kits/internal/kittest"
 )
 
-// logBuffer collects slog records for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logBuffer = kittest.LogBuffer
 
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newRuntime(t *testing.T, logs *logBuffer) *plugin.Runtime {
-	t.Helper()
-	opts := plugin.RuntimeOptions{NoCache: true, Deterministic: true, Seed: 7}
-	if logs != nil {
-		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	rt, err := plugin.NewRuntime(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close(context.Background()) })
-	return rt
-}
+var (
+	newRuntime = kittest.Runtime
+	decode     = kittest.Decode
+)
 
 func load(t *testing.T, rt *plugin.Runtime, rel string, config map[string]any) *plugin.Plugin {
-	t.Helper()
-	p, err := rt.Load(context.Background(), plugin.Spec{Name: rel, Path: catalog.MustPath(t, rel), Config: config})
-	if err != nil {
-		t.Fatalf("load %s: %v", rel, err)
-	}
-	return p
+	return kittest.Load(t, rt, rel, "", config)
 }
 
 func envelope(t *testing.T, p *plugin.Plugin, c abi.Context, request string) []byte {
@@ -73,17 +37,6 @@ func envelope(t *testing.T, p *plugin.Plugin, c abi.Context, request string) []b
 		t.Fatal(err)
 	}
 	return env
-}
-
-func decode(t *testing.T, b []byte) any {
-	t.Helper()
-	var v any
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, b)
-	}
-	return v
 }
 
 // TestRoundTrip sends requests full of JSON corner cases through the kit's
@@ -305,97 +258,15 @@ func TestRandomUUID(t *testing.T) {
 	}
 }
 
-// TestMemoryStaysFlat calls one instance thousands of times with a large
-// envelope: because the kit collects garbage at the start of every call and
-// frees the input, the instance's memory must not grow with the call count.
-func TestMemoryStaysFlat(t *testing.T) {
-	ctx := context.Background()
-	r := wazero.NewRuntime(ctx)
-	defer r.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, r)
-	if _, err := r.NewHostModuleBuilder("agentshape").NewFunctionBuilder().
-		WithFunc(func(context.Context, api.Module, uint32, uint32, uint32) {}).Export("log").Instantiate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/kitbench/as"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := r.InstantiateWithConfig(ctx, bin, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars := make([]string, 200)
-	for i := range vars {
-		vars[i] = fmt.Sprintf(`{"name":"v%d","type":"Text","value":"%s"}`, i, strings.Repeat("x", 100))
-	}
-	in := []byte(`{"abi":1,"plugin":{"name":"k","config":{}},"context":{"channel":"web"},"request":{"variables":[` + strings.Join(vars, ",") + `]}}`)
-	var pagesAfter100 uint32
-	for i := 0; i < 2000; i++ {
-		res, err := mod.ExportedFunction("alloc").Call(ctx, uint64(len(in)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mod.Memory().Write(uint32(res[0]), in)
-		out, err := mod.ExportedFunction("shape").Call(ctx, res[0], uint64(len(in)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := uint32(out[0]); n < 20000 {
-			t.Fatalf("output is %d bytes, want the 200 variables back (over 20000 bytes)", n)
-		}
-		if i == 99 {
-			pagesAfter100 = mod.Memory().Size() / 65536
-		}
-	}
-	if pages := mod.Memory().Size() / 65536; pages > pagesAfter100 {
-		t.Fatalf("memory grew from %d pages after 100 calls to %d after 2000: the kit leaks", pagesAfter100, pages)
-	}
-}
+// TestMemoryStaysFlat: because the kit collects garbage at the start of
+// every call and frees the input, a pooled instance's memory does not grow
+// with the call count.
+func TestMemoryStaysFlat(t *testing.T) { kittest.MemoryStaysFlat(t, "testdata/kitbench/as") }
 
 // TestSessionKeyTwins runs the AssemblyScript session-key-as and the Go
-// session-key examples on the same envelopes: they must agree exactly.
-func TestSessionKeyTwins(t *testing.T) {
-	rt := newRuntime(t, nil)
-	cases := []struct {
-		config  map[string]any
-		context abi.Context
-		request string
-	}{
-		{nil, abi.Context{ConversationID: "conv-42"}, `{}`},
-		{nil, abi.Context{ConversationID: "日本語 conversation ✓"}, `{"tz":"UTC"}`},
-		{map[string]any{"namespace": "6ba7b811-9dad-11d1-80b4-00c04fd430c8"}, abi.Context{ConversationID: "x"}, `{}`},
-		{map[string]any{"namespace": "6BA7B811-9DAD-11D1-80B4-00C04FD430C8"}, abi.Context{ConversationID: strings.Repeat("long", 100)}, `{}`},
-		{nil, abi.Context{ConversationID: "c"}, `{"externalSessionKey":"caller-key"}`},
-		{map[string]any{"replace": true}, abi.Context{ConversationID: "c"}, `{"externalSessionKey":"caller-key"}`},
-		{map[string]any{"mode": "conversation"}, abi.Context{}, `{}`},
-		{map[string]any{"mode": "sometimes"}, abi.Context{}, `{}`},
-		{map[string]any{"mode": 3}, abi.Context{}, `{}`},
-		{map[string]any{"replace": "yes"}, abi.Context{}, `{}`},
-		{map[string]any{"namespace": "not-a-uuid"}, abi.Context{ConversationID: "c"}, `{}`},
-	}
-	for i, tc := range cases {
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			goP := load(t, rt, "session-key", tc.config)
-			asP := load(t, rt, "session-key-as", tc.config)
-			goOut, goErr := goP.Shape(context.Background(), tc.context, json.RawMessage(tc.request))
-			asOut, asErr := asP.Shape(context.Background(), tc.context, json.RawMessage(tc.request))
-			if (goErr == nil) != (asErr == nil) {
-				t.Fatalf("go: %s %v\nas: %s %v", goOut, goErr, asOut, asErr)
-			}
-			if goErr != nil {
-				var g, a *abi.PluginError
-				if !errors.As(goErr, &g) || !errors.As(asErr, &a) || *g != *a {
-					t.Fatalf("refusals differ:\n go %v\n as %v", goErr, asErr)
-				}
-				return
-			}
-			if !reflect.DeepEqual(decode(t, goOut), decode(t, asOut)) {
-				t.Fatalf("outputs differ:\n go %s\n as %s", goOut, asOut)
-			}
-		})
-	}
-}
+// session-key examples on the same envelopes: they must agree exactly,
+// refusals and (in deterministic mode) random keys included.
+func TestSessionKeyTwins(t *testing.T) { kittest.SessionKeyTwins(t, "session-key-as") }
 
 // TestRefuse: Result.refuse always yields an ABI v1 refusal (ABI.md §6: code
 // and message non-empty), even when the plugin passes empty strings, so the
