@@ -56,6 +56,9 @@ func (w *world) orgSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the body's endpoint is another org's My Domain$`, func() error {
 		return w.setFlowMember("instanceConfig", map[string]any{"endpoint": myDomainOf("another-org")})
 	})
+	sc.Step(`^the org answers errors (as documented|as live orgs do)$`, func(style string) {
+		w.ensureOrg().ErrorStyle = map[string]emulator.ErrorStyle{"as documented": emulator.DocumentedErrors, "as live orgs do": emulator.LiveErrors}[style]
+	})
 	sc.Step(`^the Agent API fails with "(\d+)" on every request$`, func(status int) error { return w.fault(status, 0) })
 }
 
@@ -211,6 +214,17 @@ func (w *world) flowSteps(sc *godog.ScenarioContext) {
 		}
 		if w.outcome.ResponseCode != code {
 			return fmt.Errorf("Response Code is %d, want %d (output %q: %s)", w.outcome.ResponseCode, code, w.outcome.Output, w.outcome.Message)
+		}
+		return nil
+	})
+	sc.Step(`^the error class is "([^"]*)"$`, func(class string) error {
+		if w.outcome == nil {
+			return w.noOutcome()
+		}
+		var b struct{ Error string }
+		_ = json.Unmarshal(w.outcome.RawBody, &b)
+		if b.Error != class {
+			return fmt.Errorf("the error class is %q, want %q (body %s)", b.Error, class, w.outcome.RawBody)
 		}
 		return nil
 	})

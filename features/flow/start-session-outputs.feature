@@ -109,3 +109,31 @@ Feature: Start Session action: its outputs
       When the flow runs Start Session for agent "0XxAA0000000001AAA"
       Then the action takes the "Default Exception" output
       And the Response Code is 500
+
+  Rule: Error answers look different on live orgs, and take the same outputs
+
+    The reference names error classes such as NotFoundError and UnauthorizedError; live orgs were
+    recorded answering NotFoundException, with the extra members "mode" and "expected" and an
+    internal path such as v6.0.0/sessions/… (agent-api.md §5). agentshape's emulator answers either
+    way (its org file's errorStyle), and the output depends only on the status.
+
+    @flow:error-style
+    Scenario Outline: The flow takes the "<output>" output when <situation>, whether the org names the error <class>
+      Given the org answers errors <style>
+      And <situation>
+      When the flow runs Start Session for agent "<agent>"
+      Then the action takes the "<output>" output
+      And the Response Code is <code>
+      And the error class is "<class>"
+
+      @salesforce-documented
+      Examples: as the reference documents them
+        | style           | situation                              | agent              | output        | code | class             |
+        | as documented   | the org has no such agent              | 0XxAA0000000009ZZZ | 404 Exception | 404  | NotFoundError     |
+        | as documented   | the Agent API refuses the access token | 0XxAA0000000001AAA | 401 Exception | 401  | UnauthorizedError |
+
+      @salesforce-observed
+      Examples: as live orgs answer them
+        | style           | situation                              | agent              | output        | code | class                 |
+        | as live orgs do | the org has no such agent              | 0XxAA0000000009ZZZ | 404 Exception | 404  | NotFoundException     |
+        | as live orgs do | the Agent API refuses the access token | 0XxAA0000000001AAA | 401 Exception | 401  | UnauthorizedException |

@@ -444,3 +444,35 @@ func TestEmulatorBadAgentIDSentWhenCheckSkipped(t *testing.T) {
 		t.Fatalf("emulator saw %d Start Session requests, want 1", got)
 	}
 }
+
+// TestEmulatorErrorStylesMapToTheSameOutputs: an org answering in the live
+// style (…Exception classes, mode, expected, 500 for a malformed agent ID;
+// agent-api.md §5) and one answering as documented give the Flow outputs
+// their statuses call for.
+func TestEmulatorErrorStylesMapToTheSameOutputs(t *testing.T) {
+	for _, c := range []struct {
+		style         emulator.ErrorStyle
+		badIDStatus   int
+		badIDOutput   string
+		badIDClass    string
+		goneClass     string
+		badIDHintPart string
+	}{
+		{emulator.DocumentedErrors, 400, "400 Exception", "BadRequestError", "NotFoundException", "agent ID"},
+		{emulator.LiveErrors, 500, "Default Exception", "HttpServerErrorException", "NotFoundException", "a malformed agent ID"},
+	} {
+		t.Run(string(c.style), func(t *testing.T) {
+			org := emulator.DefaultOrg()
+			org.ErrorStyle = c.style
+			srv := startEmulator(t, org)
+			cl := emuClient(t, srv, func(cfg *agentapi.Config) { cfg.SkipAgentIDCheck = true; noRetry(cfg) })
+			out, err := cl.StartSession(context.Background(), "0Xxbad", demoBody)
+			wantException(t, out, err, c.badIDStatus, c.badIDOutput, c.badIDClass, "")
+			if !strings.Contains(err.Error(), c.badIDHintPart) {
+				t.Errorf("error %q does not mention %q", err, c.badIDHintPart)
+			}
+			out, err = cl.SendMessage(context.Background(), "2b8e4f60-d1a3-47c9-9e05-6f7a8b9c0d1e", agentapi.TextMessage(1, "hi"))
+			wantException(t, out, err, 404, "404 Exception", c.goneClass, "V6Session not found")
+		})
+	}
+}

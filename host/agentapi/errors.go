@@ -60,6 +60,9 @@ func (e *APIError) Error() string {
 	if e.Op == OpEndSession && e.Status == http.StatusNotFound && e.Outcome != nil && e.Outcome.Attempts > 1 {
 		return msg + "; this was a repeat: an earlier attempt may have ended the session before its answer was lost (agent-api.md §10)"
 	}
+	if e.Op == OpStartSession && e.Status == http.StatusInternalServerError && e.Class == "HttpServerErrorException" {
+		msg += "; live orgs answer a malformed agent ID this way instead of 400 (agent-api.md §5): check the agent ID"
+	}
 	if h := hint(e.Op, e.Status); h != "" && !strings.Contains(msg, h) {
 		msg += "; " + h
 	}

@@ -378,6 +378,7 @@ type orgPatch struct {
 	RequestTimeout     *Duration       `json:"requestTimeout"`
 	RateLimit          json.RawMessage `json:"rateLimit"`
 	MyDomain           *string         `json:"myDomain"`
+	ErrorStyle         *ErrorStyle     `json:"errorStyle"`
 }
 
 func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
@@ -406,7 +407,7 @@ func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
 		}
 		var p orgPatch
 		if err := decodeStrict(b, &p); err != nil {
-			adminError(w, 400, "org patch: "+err.Error()+" (members: agentforceEnabled, tokenLifetime, sessionIdleTimeout, requestTimeout, rateLimit, myDomain)")
+			adminError(w, 400, "org patch: "+err.Error()+" (members: agentforceEnabled, tokenLifetime, sessionIdleTimeout, requestTimeout, rateLimit, myDomain, errorStyle)")
 			return
 		}
 		err := h.UpdateOrg(func(o *Org) error {
@@ -424,6 +425,9 @@ func (h *Handler) adminOrg(w http.ResponseWriter, r *http.Request) {
 			}
 			if p.MyDomain != nil {
 				o.MyDomain = *p.MyDomain
+			}
+			if p.ErrorStyle != nil {
+				o.ErrorStyle = *p.ErrorStyle
 			}
 			if len(p.RateLimit) > 0 {
 				if string(p.RateLimit) == "null" {

@@ -20,7 +20,11 @@
 // # Behaviours
 //
 // Every error answer is the documented body {status, path, requestId, error,
-// message, timestamp} with requestId echoed in X-Request-ID (§5). Start
+// message, timestamp} with requestId echoed in X-Request-ID (§5). With the
+// org's errorStyle "live" it is the body recorded from live orgs instead:
+// …Exception classes (NotFoundException, UnauthorizedException, …), mode
+// "unknown", expected (true below 500), a path v6.0.0/…, and a malformed
+// agent ID answers 500 HttpServerErrorException (§5). Start
 // Session checks, in this order:
 //
 //	401 UnauthorizedError     token missing, malformed, not issued here, revoked or expired (§5)

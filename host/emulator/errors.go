@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // apiError is an Agent API error answer (agent-api.md §5).
@@ -14,14 +15,46 @@ type apiError struct {
 	retryAfter string
 }
 
-// errorBody is the documented Error schema: all six members required (agent-api.md §5).
+// errorBody is the documented Error schema: all six members required
+// (agent-api.md §5), plus the members live orgs add (mode, expected), in the
+// order recorded answers have them.
 type errorBody struct {
 	Status    int    `json:"status"`
 	Path      string `json:"path"`
+	Mode      string `json:"mode,omitempty"`
 	RequestID string `json:"requestId"`
 	Error     string `json:"error"`
 	Message   string `json:"message"`
 	Timestamp int64  `json:"timestamp"`
+	Expected  *bool  `json:"expected,omitempty"`
+}
+
+// livePathPrefix is the versioned internal prefix of the path recorded live
+// error answers carry (v6.0.0/sessions/<id>/messages, agent-api.md §5 [SF]).
+const livePathPrefix = "v6.0.0"
+
+// liveClasses are the classes live orgs answer with where the reference
+// names an …Error class: NotFoundException is recorded (agent-api.md §5
+// [SF]), UnauthorizedException reported; the others follow the same
+// pattern [A].
+var liveClasses = map[string]string{
+	"BadRequestError":      "BadRequestException",
+	"UnauthorizedError":    "UnauthorizedException",
+	"ForbiddenError":       "ForbiddenException",
+	"NotFoundError":        "NotFoundException",
+	"NotAvailableError":    "NotAvailableException",
+	"ServerBusyError":      "ServerBusyException",
+	"TooManyRequestsError": "TooManyRequestsException",
+	"ServiceUnavailable":   "ServiceUnavailableException",
+	"PayloadTooLargeError": "PayloadTooLargeException",
+}
+
+// malformedAgentIDLive is the 500 a live org recorded for a malformed agent
+// ID, where the reference documents 400 (agent-api.md §5 [SF]); errorID is
+// the support reference it quotes.
+func malformedAgentIDLive(errorID string) *apiError {
+	return &apiError{status: http.StatusInternalServerError, class: "HttpServerErrorException",
+		message: `500 [{"message":"An unexpected error occurred. Please include this ErrorId if you contact support: ` + errorID + `","errorCode":"UNKNOWN_EXCEPTION"}]`}
 }
 
 // Spec messages per status (agent-api.md §5).
@@ -88,14 +121,25 @@ func (c *call) writeError(e *apiError) {
 	if e.retryAfter != "" {
 		h.Set("Retry-After", e.retryAfter)
 	}
-	b, _ := json.Marshal(errorBody{
+	body := errorBody{
 		Status:    e.status,
 		Path:      c.r.URL.Path,
 		RequestID: c.reqID,
 		Error:     e.class,
 		Message:   e.message,
 		Timestamp: c.now.UnixMilli(),
-	})
+	}
+	if c.st != nil && c.st.org.ErrorStyle == LiveErrors {
+		if live, ok := liveClasses[e.class]; ok {
+			body.Error = live
+		}
+		if rest, ok := strings.CutPrefix(body.Path, APIPrefix); ok {
+			body.Path = livePathPrefix + rest
+		}
+		expected := e.status < 500 // recorded: true on 404, false on 500 (agent-api.md §5 [SF])
+		body.Mode, body.Expected = "unknown", &expected
+	}
+	b, _ := json.Marshal(body)
 	c.status = e.status
 	c.w.WriteHeader(e.status)
 	_, _ = c.w.Write(b)

@@ -395,6 +395,10 @@ func (c *call) startSession(agentID string) {
 		return
 	}
 	if !ValidAgentID(agentID) {
+		if c.st.org.ErrorStyle == LiveErrors {
+			c.writeError(malformedAgentIDLive(c.reqID[:8]))
+			return
+		}
 		c.writeError(errBadRequest(agentID + " is not a valid agent ID"))
 		return
 	}

@@ -42,6 +42,13 @@ type Org struct {
 	MaxSessions int `json:"maxSessions,omitempty"`
 	// RateLimit limits session API requests per second; nil means unlimited.
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+	// ErrorStyle chooses how error answers look (agent-api.md §5):
+	// "documented" (the default) answers with the reference's classes
+	// (BadRequestError, NotFoundError, …) and its six members; "live" answers
+	// as recorded live orgs do: …Exception classes, the extra members mode and
+	// expected, a versioned internal path (v6.0.0/sessions/…), and 500
+	// HttpServerErrorException for a malformed agent ID.
+	ErrorStyle ErrorStyle `json:"errorStyle,omitempty"`
 	// Agents are the agents of the org.
 	Agents []Agent `json:"agents"`
 	// ClientApps are the external client apps allowed to get tokens.
@@ -49,6 +56,17 @@ type Org struct {
 	// Faults are injected from the start (see Fault); the admin API can change them.
 	Faults []Fault `json:"faults,omitempty"`
 }
+
+// ErrorStyle is how the emulator's error answers look (Org.ErrorStyle).
+type ErrorStyle string
+
+// Error styles (agent-api.md §5).
+const (
+	// DocumentedErrors answers as the reference documents.
+	DocumentedErrors ErrorStyle = "documented"
+	// LiveErrors answers as recorded live orgs do.
+	LiveErrors ErrorStyle = "live"
+)
 
 // AgentType is the kind of an agent.
 type AgentType string
@@ -270,6 +288,13 @@ func (o *Org) Normalize() error {
 	}
 	if o.MaxSessions == 0 {
 		o.MaxSessions = DefaultMaxSessions
+	}
+	switch o.ErrorStyle {
+	case "":
+		o.ErrorStyle = DocumentedErrors
+	case DocumentedErrors, LiveErrors:
+	default:
+		return fmt.Errorf("errorStyle: %q is not documented or live", o.ErrorStyle)
 	}
 	if o.MaxSessions < 0 {
 		return fmt.Errorf("maxSessions: %d must be > 0", o.MaxSessions)
