@@ -3,11 +3,14 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,7 +131,7 @@ func interleaved(b *testing.B, n int, fs ...func() error) []time.Duration {
 }
 
 // BenchmarkABIRoundTrip: a 1 KiB envelope through the trivial reactor via
-// Plugin.Call (pool, deadline, stop flag, memory guard, output checks) vs the
+// Plugin.Call (pool, deadline, timeout checks, memory guard, output checks) vs the
 // same ABI steps as raw wazero api.Function.Call on the same module, in two
 // configurations measured in the same run:
 //   - raw: wazero with close-on-context-done, the way wazero alone can stop a
@@ -291,4 +294,62 @@ func pairedChunks(b *testing.B, n int, fa, fb func() error) (ta, tb time.Duratio
 	slices.Sort(bs)
 	slices.Sort(ratios)
 	return as[len(as)/2], bs[len(bs)/2], ratios[len(ratios)/2]
+}
+
+// BenchmarkTimeoutUnderConcurrency: an endless plugin (hostile
+// infinite-loop) with a 50 ms timeout called by 4 concurrent workers, each
+// with an instance of its own (pool of 4), on however many cores the
+// machine has (2 on CI). Every call must end in ErrTimeout; reported are the
+// time from call to classified error, p50-ms, p99-ms and max-ms, and
+// max-over-ms, the worst time past the timeout (target ≤ 100 ms).
+func BenchmarkTimeoutUnderConcurrency(b *testing.B) {
+	const (
+		workers = 4
+		timeout = 50 * time.Millisecond
+	)
+	ctx := context.Background()
+	rt := benchRuntime(b, false)
+	p, err := rt.Load(ctx, Spec{Path: catalog.MustPath(b, "testdata/hostile/infinite-loop"), Limits: Limits{Timeout: timeout, PoolSize: workers}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Warm(ctx); err != nil {
+		b.Fatal(err)
+	}
+	env := envelope1K(b, p)
+	var (
+		mu   sync.Mutex
+		took []time.Duration
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	b.ResetTimer()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for next.Add(1) <= int64(b.N) {
+				start := time.Now()
+				_, err := p.Call(ctx, env)
+				mine = append(mine, time.Since(start))
+				if !errors.Is(err, ErrTimeout) {
+					b.Errorf("err = %v, want ErrTimeout", err)
+					return
+				}
+			}
+			mu.Lock()
+			took = append(took, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	slices.Sort(took)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	at := func(q float64) time.Duration { return took[min(len(took)-1, int(q*float64(len(took))))] }
+	b.ReportMetric(ms(at(0.50)), "p50-ms")
+	b.ReportMetric(ms(at(0.99)), "p99-ms")
+	b.ReportMetric(ms(took[len(took)-1]), "max-ms")
+	b.ReportMetric(ms(took[len(took)-1]-timeout), "max-over-ms")
 }

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/agentshape/agentshape/host/wasmbin"
@@ -25,72 +24,190 @@ type funcBody struct {
 func (f funcBody) startsWithLoop(bin []byte) bool {
 	r := wasmbin.NewReader(bin[:f.end], f.exprStart)
 	for !r.Done() {
-		op, _ := r.Peek()
-		switch op {
-		case 0x03:
-			return true
-		case 0x00, 0x04, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15:
+		in, err := decodeInstr(r)
+		if err != nil {
 			return false
 		}
-		// Any other instruction: decode one and continue.
-		stop := false
-		err := scanOne(r, func(uint32) { stop = true }, func() { stop = true })
-		if err != nil || stop {
+		switch in.op {
+		case opLoop:
+			return true
+		case opUnreachable, opIf, opEnd, opBr, opBrIf, opBrTable, opReturn,
+			opCall, opCallIndirect, opReturnCall, opReturnCallIndirect, opCallRef, opReturnCallRef:
 			return false
 		}
 	}
 	return false
 }
 
-// needsCheck marks the functions that need a timeout check at entry: those
-// on a call cycle made only of functions that do not start with a loop (a
-// cycle through a loop-first function already meets a check point every time
-// around). call_indirect and call_ref may reach any function, so they count
-// as calls to every such function. An error means a body could not be
-// decoded; callers then check every function.
-func needsCheck(bin []byte, ci *codeInfo) ([]bool, error) {
+// funcPlan says how the rewrite instruments one defined function.
+type funcPlan struct {
+	// entryCheck: a timeout check at entry, because the function can
+	// recurse without meeting a loop header.
+	entryCheck bool
+	// counted: charged to the stack budget at entry, given back at return,
+	// because the function can recurse (or is counted to keep the stack of
+	// uncounted functions small, see planFunctions).
+	counted bool
+	// weight is the function's frame size as the budget counts it.
+	weight int32
+	// calls: the function calls another function of the module.
+	calls bool
+}
+
+// maxUncountedStack bounds the estimated stack that functions not charged
+// to the stack budget may take: each of them appears at most once on any
+// call stack (it can reach no cycle back to itself), so their worst stack is
+// the heaviest chain of them; past this bound more functions are counted.
+const maxUncountedStack = 64 << 10
+
+// planFunctions decodes every function body once: it checks that the code
+// refers only to the module's own functions, globals and types, records the
+// call graph and which functions ref.func names, and decides what each
+// function gets (funcPlan). call_indirect and call_ref may reach any
+// function an element segment or ref.func names.
+func planFunctions(m *module) ([]funcPlan, error) {
+	bin, ci := m.bin, m.code
 	n := len(ci.bodies)
-	// Vertices: candidate functions (not loop-first), plus a virtual vertex
-	// x = n standing for "any function" (the target of indirect calls).
-	cand := make([]bool, n)
+	plans := make([]funcPlan, n)
+	direct := make([][]int, n)
+	indirectCall := make([]bool, n)
 	for i, b := range ci.bodies {
-		cand[i] = !b.startsWithLoop(bin)
+		r := wasmbin.NewReader(bin[:b.end], b.exprStart)
+		seen := map[int]bool{}
+		for !r.Done() {
+			in, err := decodeInstr(r)
+			if err == nil {
+				err = m.checkRef(in)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("function %d: %w", int(ci.importedFuncs)+i, err)
+			}
+			switch {
+			case in.op == opRefFunc:
+				m.markIndirect(in.index)
+			case in.ref == refFunc && in.index >= ci.importedFuncs:
+				if d := int(in.index - ci.importedFuncs); !seen[d] {
+					seen[d] = true
+					direct[i] = append(direct[i], d)
+				}
+			case in.op == opCallIndirect || in.op == opReturnCallIndirect || in.op == opCallRef || in.op == opReturnCallRef:
+				indirectCall[i] = true
+			}
+		}
+		plans[i].weight = frameWeight(b)
+		plans[i].calls = len(direct[i]) > 0 || indirectCall[i]
+	}
+
+	// Timeout checks at entry: cycles of functions that do not start with a
+	// loop (a cycle through a loop-first function meets a check point every
+	// time around). x = n stands for "any function called indirectly".
+	loopFirst := make([]bool, n)
+	for i, b := range ci.bodies {
+		loopFirst[i] = b.startsWithLoop(bin)
 	}
 	x := n
 	edges := make([][]int, n+1)
-	for i, b := range ci.bodies {
-		if !cand[i] {
+	for i := range n {
+		if loopFirst[i] {
 			continue
 		}
-		edges[x] = append(edges[x], i)
-		r := wasmbin.NewReader(bin[:b.end], b.exprStart)
-		seen := map[int]bool{}
-		err := scanCalls(r, func(idx uint32) {
-			if idx < ci.importedFuncs {
-				return
-			}
-			if d := int(idx - ci.importedFuncs); d < n && cand[d] && !seen[d] {
-				seen[d] = true
+		if m.indirect[i] {
+			edges[x] = append(edges[x], i)
+		}
+		for _, d := range direct[i] {
+			if !loopFirst[d] {
 				edges[i] = append(edges[i], d)
 			}
-		}, func() {
-			if !seen[x] {
-				seen[x] = true
-				edges[i] = append(edges[i], x)
-			}
-		})
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", int(ci.importedFuncs)+i, err)
+		}
+		if indirectCall[i] {
+			edges[i] = append(edges[i], x)
 		}
 	}
-	onCycle := sccCycles(edges)
-	return onCycle[:n], nil
+	for i, c := range sccs(edges).onCycle[:n] {
+		plans[i].entryCheck = c
+	}
+
+	// The stack budget: every function on a cycle, loop-first or not.
+	edges = make([][]int, n+1)
+	for i := range n {
+		if m.indirect[i] {
+			edges[x] = append(edges[x], i)
+		}
+		edges[i] = append(edges[i], direct[i]...)
+		if indirectCall[i] {
+			edges[i] = append(edges[i], x)
+		}
+	}
+	g := sccs(edges)
+	for i := range n {
+		plans[i].counted = g.onCycle[i]
+	}
+	if g.heaviestChain(func(v int) int64 {
+		if v == x || plans[v].counted {
+			return 0
+		}
+		return int64(plans[v].weight)
+	}) <= maxUncountedStack {
+		return plans, nil
+	}
+	// Too heavy: count every function that calls another, leaving leaves,
+	// of which a call stack holds at most one (at its top); failing that,
+	// count everything.
+	heaviestLeaf := int32(0)
+	for i := range plans {
+		plans[i].counted = plans[i].counted || plans[i].calls
+		if !plans[i].counted {
+			heaviestLeaf = max(heaviestLeaf, plans[i].weight)
+		}
+	}
+	if heaviestLeaf > maxUncountedStack {
+		for i := range plans {
+			plans[i].counted = true
+		}
+	}
+	return plans, nil
 }
 
-// sccCycles runs Tarjan's algorithm (iteratively) and marks the vertices that
-// lie on a cycle: in a strongly connected component of two or more vertices,
-// or with an edge to themselves.
-func sccCycles(edges [][]int) []bool {
+// sccGraph is a graph's strongly connected components.
+type sccGraph struct {
+	edges [][]int
+	// comps lists the components in reverse topological order: every edge
+	// leads to the same component or to one listed earlier.
+	comps [][]int
+	// onCycle marks the vertices that lie on a cycle: in a component of two
+	// or more vertices, or with an edge to themselves.
+	onCycle []bool
+}
+
+// heaviestChain returns the heaviest weight of a path through the
+// component graph, a component weighing the sum of its vertices' weights.
+func (g *sccGraph) heaviestChain(weight func(v int) int64) int64 {
+	comp := make([]int, len(g.edges))
+	for c, vs := range g.comps {
+		for _, v := range vs {
+			comp[v] = c
+		}
+	}
+	best := make([]int64, len(g.comps))
+	var heaviest int64
+	for c, vs := range g.comps {
+		var own, below int64
+		for _, v := range vs {
+			own += weight(v)
+			for _, w := range g.edges[v] {
+				if d := comp[w]; d != c {
+					below = max(below, best[d])
+				}
+			}
+		}
+		best[c] = own + below
+		heaviest = max(heaviest, best[c])
+	}
+	return heaviest
+}
+
+// sccs runs Tarjan's algorithm (iteratively).
+func sccs(edges [][]int) *sccGraph {
 	n := len(edges)
 	index := make([]int, n)
 	low := make([]int, n)
@@ -100,7 +217,7 @@ func sccCycles(edges [][]int) []bool {
 	}
 	var stack []int
 	next := 0
-	out := make([]bool, n)
+	g := &sccGraph{edges: edges, onCycle: make([]bool, n)}
 	type frame struct{ v, i int }
 	for root := 0; root < n; root++ {
 		if index[root] >= 0 {
@@ -146,142 +263,19 @@ func sccCycles(edges [][]int) []bool {
 					break
 				}
 			}
+			g.comps = append(g.comps, comp)
 			if len(comp) > 1 {
 				for _, w := range comp {
-					out[w] = true
+					g.onCycle[w] = true
 				}
 				continue
 			}
 			for _, w := range edges[v] {
 				if w == v {
-					out[v] = true
+					g.onCycle[v] = true
 				}
 			}
 		}
 	}
-	return out
-}
-
-var errUnknownOpcode = errors.New("unknown opcode")
-
-// skipU32s skips n u32 numbers.
-func skipU32s(r *wasmbin.Reader, n int) error {
-	for i := 0; i < n; i++ {
-		if _, err := r.U32(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// memarg skips a memory argument (align, [memory index], offset).
-func memarg(r *wasmbin.Reader) error {
-	align, err := r.U32()
-	if err != nil {
-		return err
-	}
-	if align&0x40 != 0 { // multi-memory: explicit memory index
-		if err := r.SkipLEB(); err != nil {
-			return err
-		}
-	}
-	return r.SkipLEB()
-}
-
-// scanCalls decodes an expression and reports direct call targets and the
-// presence of indirect calls. It knows the instruction set wazero compiles
-// (WebAssembly 2.0: MVP, bulk memory, reference types, multi-value, SIMD,
-// plus tail calls); anything else is an error.
-func scanCalls(r *wasmbin.Reader, call func(uint32), indirectCall func()) error {
-	for !r.Done() {
-		if err := scanOne(r, call, indirectCall); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// scanOne decodes one instruction (see scanCalls).
-func scanOne(r *wasmbin.Reader, call func(uint32), indirectCall func()) error {
-	{
-		op, err := r.Byte()
-		if err != nil {
-			return err
-		}
-		switch {
-		case op == 0x00 || op == 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1:
-		case op >= 0x45 && op <= 0xc4:
-		case op == 0x02 || op == 0x03 || op == 0x04: // blocktype: 0x40, a value type, or a type index (s33)
-			err = r.SkipLEB()
-		case op == 0x0c || op == 0x0d || op == 0x20 || op == 0x21 || op == 0x22 || op == 0x23 || op == 0x24 ||
-			op == 0x25 || op == 0x26 || op == 0x3f || op == 0x40 || op == 0xd2 || op == 0xd0:
-			err = r.SkipLEB()
-		case op == 0x0e: // br_table
-			var n uint32
-			if n, err = r.U32(); err == nil {
-				err = skipU32s(r, int(n)+1)
-			}
-		case op == 0x10 || op == 0x12: // call, return_call
-			var idx uint32
-			if idx, err = r.U32(); err == nil {
-				call(idx)
-			}
-		case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
-			indirectCall()
-			err = skipU32s(r, 2)
-		case op == 0x14 || op == 0x15: // call_ref, return_call_ref
-			indirectCall()
-			err = r.SkipLEB()
-		case op == 0x1c: // select with types
-			var n uint32
-			if n, err = r.U32(); err == nil {
-				err = r.Skip(int(n))
-			}
-		case op >= 0x28 && op <= 0x3e:
-			err = memarg(r)
-		case op == 0x41 || op == 0x42:
-			err = r.SkipLEB()
-		case op == 0x43:
-			err = r.Skip(4)
-		case op == 0x44:
-			err = r.Skip(8)
-		case op == 0xfc:
-			var sub uint32
-			if sub, err = r.U32(); err != nil {
-				break
-			}
-			switch {
-			case sub <= 7:
-			case sub == 9 || sub == 11 || sub == 13 || sub == 15 || sub == 16 || sub == 17:
-				err = r.SkipLEB()
-			case sub == 8 || sub == 10 || sub == 12 || sub == 14:
-				err = skipU32s(r, 2)
-			default:
-				return fmt.Errorf("%w 0xfc %d", errUnknownOpcode, sub)
-			}
-		case op == 0xfd:
-			var sub uint32
-			if sub, err = r.U32(); err != nil {
-				break
-			}
-			switch {
-			case sub <= 11 || sub == 92 || sub == 93:
-				err = memarg(r)
-			case sub == 12 || sub == 13:
-				err = r.Skip(16)
-			case sub >= 21 && sub <= 34:
-				err = r.Skip(1)
-			case sub >= 84 && sub <= 91:
-				if err = memarg(r); err == nil {
-					err = r.Skip(1)
-				}
-			case sub <= 0x113:
-			default:
-				return fmt.Errorf("%w 0xfd %d", errUnknownOpcode, sub)
-			}
-		default:
-			return fmt.Errorf("%w %#x at offset %d", errUnknownOpcode, op, r.Offset()-1)
-		}
-		return err
-	}
+	return g
 }

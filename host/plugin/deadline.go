@@ -11,12 +11,12 @@ import (
 // callCtx is a reusable per-instance context for calls whose caller context
 // can never be canceled (Done() == nil, e.g. context.Background): it carries
 // the call's deadline and logger without allocating a timer and context per
-// call. When the deadline passes it fires the instance's stop signal (the
-// plugin traps at its next loop header or checked function entry) and closes
-// its Done channel. Reads are lock-free.
+// call. When the deadline passes it closes its Done channel. (The plugin's
+// own checks read the deadline itself, stopcheck.go.) Reads are lock-free,
+// and it is the call's sliceClock.
 type callCtx struct {
-	timer *time.Timer
-	stop  *stopSignal // the instance's stop signal, fired on expiry (nil when unguarded)
+	timer   *time.Timer
+	yielded int64 // when the plugin last gave up its thread (sliceClock)
 
 	mu     sync.Mutex // serialises begin/end/expire; guards parent
 	armed  bool
@@ -40,7 +40,9 @@ func (c *callCtx) begin(parent context.Context, l *slog.Logger, timeout time.Dur
 	c.mu.Lock()
 	c.parent = parent
 	c.logger.Store(l)
-	c.deadline.Store(time.Now().Add(timeout).UnixNano())
+	now := time.Now()
+	c.yielded = now.UnixNano()
+	c.deadline.Store(now.Add(timeout).UnixNano())
 	c.done.Store(nil)
 	c.expired.Store(false)
 	c.armed = true
@@ -67,13 +69,12 @@ func (c *callCtx) expire() {
 	}
 	c.armed = false
 	c.expired.Store(true)
-	if c.stop != nil {
-		c.stop.fire()
-	}
 	if ch := c.done.Load(); ch != nil {
 		close(*ch)
 	}
 }
+
+func (c *callCtx) lastYield() *int64 { return &c.yielded }
 
 // Deadline implements context.Context.
 func (c *callCtx) Deadline() (time.Time, bool) { return time.Unix(0, c.deadline.Load()), true }

@@ -18,8 +18,8 @@ import (
 )
 
 // Host calls are the functions a plugin imports: WASI preview 1 and
-// agentshape.log. The stop flag the module checks at loop headers is read
-// only every 4096 check points, so a plugin making a few slow host calls
+// agentshape.log. The timeout checks at loop headers read the deadline
+// only every 4096 check points (stopcheck.go), so a plugin making a few slow host calls
 // would never meet it; therefore every host call checks its call's context
 // before doing anything, and the ones whose cost grows with their arguments
 // are bounded per call: random_get by MaxRandomBytesPerCall, fd_write to

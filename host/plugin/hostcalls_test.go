@@ -55,7 +55,7 @@ func (h *deadlineHandler) WithGroup(name string) slog.Handler {
 
 // TestHostCallsCheckTheDeadline (issue 11, item 4): a plugin that keeps
 // making host calls after its deadline — fewer than the 4,096 loop
-// iterations between two reads of the stop flag — is stopped at its next
+// iterations between two reads of the deadline — is stopped at its next
 // host call, whichever it is, and the error is classified like every other
 // timeout (or cancellation). Before the fix these calls returned
 // {"request":{"ok":true}}.

@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"runtime"
@@ -70,7 +71,7 @@ func TestHostileCorpusCallFaults(t *testing.T) {
 	}{
 		{"infinite-loop", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
 		{"memory-growth", plugin.ErrMemoryLimit, plugin.PhaseCall, "limits.memoryMaxPages 64"},
-		{"deep-recursion", errTrapOrTimeout, plugin.PhaseCall, ""},
+		{"deep-recursion", plugin.ErrTrap, plugin.PhaseCall, "stack budget"},
 		{"exponential-recursion", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
 		{"indirect-recursion", plugin.ErrTimeout, plugin.PhaseCall, "limits.timeout"},
 		{"trap", plugin.ErrTrap, plugin.PhaseCall, "unreachable"},
@@ -395,5 +396,100 @@ func TestTimeoutWhileGarbageCollecting(t *testing.T) {
 		if !errors.Is(err, plugin.ErrTimeout) || elapsed > hostileBound {
 			t.Fatalf("%s: err = %v after %s, want ErrTimeout within %s", rel, err, elapsed, hostileBound)
 		}
+	}
+}
+
+// TestDeepRecursionAtOnePage: a plugin that recurses without end at a
+// memory limit of one page (64 KiB) is stopped by its stack budget — the
+// error says so — before its call stack takes more host memory than the
+// budget allows; wazero alone let it reach about 80 MB of stack, 170 MB
+// allocated (issue 11, item 7).
+func TestDeepRecursionAtOnePage(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	// A long timeout: only the stack budget may end this call.
+	p := load(t, rt, "testdata/hostile/deep-recursion", plugin.Limits{MemoryMaxPages: 1, Timeout: time.Minute, PoolSize: 1}, nil)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := p.Shape(context.Background(), abi.Context{}, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "stack budget of 4096 KiB") {
+		t.Fatalf("err = %v, want ErrTrap saying the stack budget of 4096 KiB ran out", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*plugin.StackBudget {
+		t.Fatalf("the call allocated %d MiB of host memory, over 4 x the %d MiB stack budget", grew>>20, plugin.StackBudget>>20)
+	}
+}
+
+// reachHex is a module whose endless loop writes globals 0 and 1, which it
+// does not have (assembled with wat2wasm --no-check):
+//
+//	(module
+//	  (memory (export "memory") 1)
+//	  (func (export "agentshape_abi_v1"))
+//	  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+//	  (func (export "shape") (param i32 i32) (result i64)
+//	    (loop $l (global.set 0 (i32.const 1)) (global.set 1 (i32.const 1)) (br $l))
+//	    (i64.const 0)))
+//
+// Once the host added its own globals (the timeout checks' tick counter
+// among them) the module would be valid, and could keep its checks from
+// ever tripping: it ran past any timeout, and held its thread through
+// every garbage collection.
+const reachHex = "0061736d01000000010f0360000060017f017f60027f7f017e0304030001020503010001072e04066d656d6f72790200116167656e7473686170655f6162695f7631000005616c6c6f63000105736861706500020a1c0302000b05004180080b1100034041012400410124010c000b42000b"
+
+// TestModuleCannotReachTheHostsAdditions: a module's code may refer only to
+// its own globals, functions and types; one that refers past them (to what
+// the host's instrumentation adds) is refused at load.
+func TestModuleCannotReachTheHostsAdditions(t *testing.T) {
+	bin, err := hex.DecodeString(reachHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p, err := rt.Load(context.Background(), plugin.Spec{Name: "reach", Bytes: bin, Limits: plugin.Limits{Timeout: hostileTimeout}})
+	var pe *plugin.Error
+	if !errors.As(err, &pe) || !errors.Is(err, plugin.ErrInvalidModule) || pe.Phase != plugin.PhaseLoad || !strings.Contains(err.Error(), "refers to global 0, but the module has only 0") {
+		if p != nil {
+			p.Close(context.Background())
+		}
+		t.Fatalf("err = %v, want ErrInvalidModule at load naming global 0", err)
+	}
+}
+
+// lateCtx is a context whose deadline has passed but which, like one whose
+// timer has not had a thread to run on yet, does not say it is done.
+type lateCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c lateCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// TestTimeoutNeedsNoTimer: the timeout checks read the call's deadline
+// themselves, so an endless plugin stops even when nothing has yet told its
+// context the deadline passed. Plugins busy on every core leave a timer no
+// thread to run on: with a stop flag only a timer set, timed-out calls came
+// back hundreds of milliseconds late at 4 workers on 2 cores (issue 11,
+// item 8; BenchmarkTimeoutUnderConcurrency measures it).
+func TestTimeoutNeedsNoTimer(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p := load(t, rt, "testdata/hostile/infinite-loop", plugin.Limits{Timeout: time.Minute, PoolSize: 1}, nil)
+	parent, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx := lateCtx{Context: parent, deadline: time.Now().Add(-time.Millisecond)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Shape(ctx, abi.Context{}, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, plugin.ErrTimeout) {
+			t.Fatalf("err = %v, want ErrTimeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("the plugin ran on past its deadline: only a timer could stop it")
 	}
 }

@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 )
 
-// instrumentVersion names what instrumentStops writes. The on-disk cache of
+// instrumentVersion names what instrumentModule writes. The on-disk cache of
 // instrumented modules is keyed by it and by the original module's sha256,
 // so a warm start instruments nothing. Change it whenever the
 // instrumentation's output changes (TestInstrumentVersionPinsOutput fails
 // until you do).
-const instrumentVersion = "stopcheck-1"
+const instrumentVersion = "guard-2"
 
 // instrumentedDir is the directory, inside the compilation cache directory,
 // that holds instrumented modules (wazero keeps its own entries in
@@ -47,13 +47,13 @@ func (r *Runtime) instrument(bin []byte, key moduleKey) ([]byte, error) {
 		return bin, nil
 	}
 	if r.cacheDir == "" {
-		return instrumentStops(bin)
+		return instrumentModule(bin)
 	}
 	path := filepath.Join(r.cacheDir, instrumentedDir, key.fileName())
 	if out, ok := readSealed(path); ok {
 		return out, nil
 	}
-	out, err := instrumentStops(bin)
+	out, err := instrumentModule(bin)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func TestWarmStartInstrumentsNothing(t *testing.T) {
 	if !ok {
 		t.Fatalf("the cold load left no sealed entry at %s", entry)
 	}
-	want, err := instrumentStops(readPlugin(t, "testdata/trivial"))
+	want, err := instrumentModule(readPlugin(t, "testdata/trivial"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestWarmStartInstrumentsNothing(t *testing.T) {
 		t.Fatal("the cached entry is not trivial's instrumented module")
 	}
 
-	other, err := instrumentStops(readPlugin(t, "testdata/passthrough"))
+	other, err := instrumentModule(readPlugin(t, "testdata/passthrough"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +105,8 @@ var instrumentGolden = struct {
 	version, sum string
 	modules      []string
 }{
-	version: "stopcheck-1",
-	sum:     "c718da75c0a4808e379f4905e016e025f51d9b2c3fe4a475bef409444b392dbf",
+	version: "guard-2",
+	sum:     "60bba2b1f5ff3af545a65346756adb5895ed89c26e27cf9b7b50f87769c0a7ef",
 	modules: []string{
 		"testdata/trivial", "testdata/passthrough", "testdata/hostile/infinite-loop",
 		"testdata/hostile/exponential-recursion", "testdata/hostile/deep-recursion",
@@ -115,12 +115,12 @@ var instrumentGolden = struct {
 }
 
 // TestInstrumentVersionPinsOutput: the instrumented-module cache is keyed by
-// instrumentVersion, so a change to what instrumentStops writes must change
+// instrumentVersion, so a change to what instrumentModule writes must change
 // the version too, or warm starts would keep running stale instrumentation.
 func TestInstrumentVersionPinsOutput(t *testing.T) {
 	h := sha256.New()
 	for _, rel := range instrumentGolden.modules {
-		out, err := instrumentStops(readPlugin(t, rel))
+		out, err := instrumentModule(readPlugin(t, rel))
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
@@ -130,7 +130,7 @@ func TestInstrumentVersionPinsOutput(t *testing.T) {
 	got := hex.EncodeToString(h.Sum(nil))
 	if instrumentGolden.version != instrumentVersion || got != instrumentGolden.sum {
 		t.Fatalf("instrumentation output %s under version %q; golden %s under %q.\n"+
-			"If you changed what instrumentStops writes, bump instrumentVersion and record the new sum and version here;\n"+
+			"If you changed what instrumentModule writes, bump instrumentVersion and record the new sum and version here;\n"+
 			"if you changed one of the golden modules, record the new sum only.",
 			got, instrumentVersion, instrumentGolden.sum, instrumentGolden.version)
 	}

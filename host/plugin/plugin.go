@@ -95,7 +95,6 @@ type instance struct {
 	stdout *logWriter
 	stderr *logWriter
 	stack  [2]uint64
-	stop   *stopSignal // sets the module's stop flag (nil when unguarded)
 	cctx   *callCtx
 	logger *slog.Logger // the runtime's logger, limited by logN
 	logN   atomic.Int32 // log messages in the current call
@@ -220,42 +219,6 @@ func (h *limitHandler) WithGroup(name string) slog.Handler {
 	return &limitHandler{inner: h.inner.WithGroup(name), n: h.n}
 }
 
-// stopSignal stops a running plugin: it sets the module's stop flag, which
-// the instrumented code checks at every loop header (stopcheck.go), and
-// remembers that it did, for classifying the trap that follows.
-type stopSignal struct {
-	flag  api.MutableGlobal
-	fired atomic.Bool
-}
-
-// newStopSignal returns the signal for an instrumented module, or nil for a
-// module loaded without the instrumentation.
-func newStopSignal(mod api.Module) *stopSignal {
-	g, ok := mod.ExportedGlobal(StopExport).(api.MutableGlobal)
-	if !ok {
-		return nil
-	}
-	return &stopSignal{flag: g}
-}
-
-// fire stops the plugin at its next check.
-func (s *stopSignal) fire() {
-	s.fired.Store(true)
-	s.flag.Set(1)
-}
-
-// stopped reports whether the signal fired; false for nil.
-func (s *stopSignal) stopped() bool { return s != nil && s.fired.Load() }
-
-// armStop fires stop once ctx is done; the returned disarm reports false
-// when it already fired (or is firing).
-func armStop(ctx context.Context, stop *stopSignal) (disarm func() bool) {
-	if stop == nil {
-		return func() bool { return true }
-	}
-	return context.AfterFunc(ctx, stop.fire)
-}
-
 // startName names a start-up export in errors as plugin authors know it.
 func startName(export string) string {
 	if export == StartExport {
@@ -264,14 +227,15 @@ func startName(export string) string {
 	return export
 }
 
-// callContext derives the context of one call: timeout, memory guard and
-// logger (limited by n).
+// callContext derives the context of one call: timeout, memory guard,
+// logger (limited by n) and the slice clock of the timeout checks.
 func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx, n, nil))
 	if guard != nil {
 		ctx = experimental.WithMemoryAllocator(ctx, guard)
 	}
-	return context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return withSliceClock(ctx), cancel
 }
 
 // MinInitTimeout is the least time a reactor's instantiation and _initialize
@@ -316,19 +280,16 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	}
 	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
 	if err != nil {
-		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, nil, err)
+		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
 	}
 	inst.mod = mod
-	inst.stop = newStopSignal(mod)
-	inst.cctx.stop = inst.stop
+	fillStack(mod)
 	p.instantiated.Add(1)
-	disarm := armStop(cctx, inst.stop)
-	defer disarm()
 	for _, name := range []string{StartExport, abi.InitializeExport} {
 		if f := mod.ExportedFunction(name); f != nil {
 			if _, err := f.Call(cctx); err != nil {
 				inst.close(ctx)
-				return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, inst.stop, fmt.Errorf("%s: %w", startName(name), err))
+				return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, fmt.Errorf("%s: %w", startName(name), err))
 			}
 		}
 	}
@@ -477,18 +438,13 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	l := p.callLogger(ctx, &inst.logN, inst.logger)
 	var cctx context.Context
 	var finish func()
-	var stopped func() bool // after finish: whether the stop flag may have been set
 	if ctx.Done() == nil {
 		// Fast path: the caller can never cancel, so only our deadline matters.
 		inst.cctx.begin(ctx, l, p.limits.Timeout)
-		cctx, finish, stopped = inst.cctx, inst.cctx.end, inst.cctx.expired.Load
+		cctx, finish = inst.cctx, inst.cctx.end
 	} else {
 		tctx, cancel := context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
-		disarm := armStop(tctx, inst.stop)
-		fired := false
-		cctx = tctx
-		finish = func() { fired = !disarm(); cancel() }
-		stopped = func() bool { return fired }
+		cctx, finish = withSliceClock(tctx), cancel
 	}
 	inst.stdout.logger, inst.stderr.logger = l, l
 	if inst.det != nil {
@@ -510,8 +466,9 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", cerr)
 	}
 	// When the deadline passed just as the plugin finished, the answer
-	// stands, but the stop flag may be set: the instance is not reused.
-	p.release(ctx, inst, !stopped())
+	// stands (the checks stop a plugin only while it runs), and so does the
+	// instance.
+	p.release(ctx, inst, true)
 	return out, nil
 }
 
@@ -522,7 +479,7 @@ func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []by
 	st := inst.stack[:]
 	st[0] = uint64(len(env))
 	if err := inst.alloc.CallWithStack(ctx, st); err != nil {
-		return nil, p.classify(parent, PhaseCall, inst.guard, nil, inst.stop, fmt.Errorf("alloc(%d): %w", len(env), err))
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("alloc(%d): %w", len(env), err))
 	}
 	ptr := uint32(st[0])
 	if !inst.mem.Write(ptr, env) {
@@ -530,7 +487,7 @@ func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []by
 	}
 	st[0], st[1] = uint64(ptr), uint64(len(env))
 	if err := inst.shape.CallWithStack(ctx, st); err != nil {
-		return nil, p.classify(parent, PhaseCall, inst.guard, nil, inst.stop, fmt.Errorf("shape: %w", err))
+		return nil, p.classify(parent, PhaseCall, inst.guard, nil, fmt.Errorf("shape: %w", err))
 	}
 	outPtr, outLen := uint32(st[0]>>32), uint32(st[0])
 	if uint64(outLen) > uint64(p.limits.MaxOutputBytes) {
@@ -563,13 +520,11 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	}
 	mod, err := p.rt.rt.InstantiateModule(cctx, p.compiled, cfg)
 	if err != nil {
-		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, nil, err)
+		return nil, p.classify(ctx, PhaseInstantiate, guard, stdout, err)
 	}
 	p.instantiated.Add(1)
 	defer mod.Close(ctx)
-	stop := newStopSignal(mod)
-	disarm := armStop(cctx, stop)
-	defer disarm()
+	fillStack(mod)
 	for _, name := range []string{StartExport, abi.StartExport} {
 		f := mod.ExportedFunction(name)
 		if f == nil {
@@ -578,7 +533,7 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 		_, err = f.Call(cctx)
 		var ee *sys.ExitError
 		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 0) {
-			return nil, p.classify(ctx, PhaseCall, guard, stdout, stop, fmt.Errorf("%s: %w", startName(name), err))
+			return nil, p.classify(ctx, PhaseCall, guard, stdout, fmt.Errorf("%s: %w", startName(name), err))
 		}
 	}
 	if stdout.overflow {
@@ -591,14 +546,14 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	return out, nil
 }
 
-// classify turns a wazero failure into a typed *Error.
-// stop is the call's stop signal (nil when unguarded): fired, it means the
-// host stopped the plugin (deadline or caller), whatever the trap says.
-func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, stop *stopSignal, err error) *Error {
+// classify turns a wazero failure into a typed *Error. The host stops a
+// plugin (deadline passed or caller gone, stopcheck.go and hostcalls.go) by
+// trapping it with wazero's exit codes for a context that is done.
+func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, err error) *Error {
 	if guard != nil && guard.hit.Load() {
 		return newError(p.name, phase, ErrMemoryLimit, "the plugin tried to grow its memory past limits.memoryMaxPages %d (%d MiB); use less memory or raise the limit: %w", p.limits.MemoryMaxPages, p.limits.MemoryMaxPages/16, err)
 	}
-	stopped := stop.stopped()
+	stopped := false
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
@@ -626,6 +581,9 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 	}
 	if stdout != nil && stdout.overflow {
 		return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
+	}
+	if errors.Is(err, errStackExhausted) {
+		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): the plugin's calls nest deeper than its stack budget of %d KiB allows: %w", StackBudget>>10, err)
 	}
 	if strings.Contains(err.Error(), "stack overflow") {
 		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): %w", err)

@@ -85,9 +85,9 @@ func DefaultCacheDir() (string, error) {
 }
 
 // NewRuntime creates the wazero runtime (compiler engine, on-disk compilation
-// cache) with the WASI and agentshape host modules instantiated. Timeouts are
-// enforced by the stop flag every loaded module is instrumented with
-// (stopcheck.go), not by wazero's close-on-context-done.
+// cache) with the WASI and agentshape host modules instantiated. Timeouts and
+// the call stack budget are enforced by checks every loaded module is
+// instrumented with (instrument.go), not by wazero's close-on-context-done.
 func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
 	if r.logger == nil {
@@ -128,6 +128,10 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	if err := instantiateHostModule(ctx, r.rt, opts.uncheckedHostCalls); err != nil {
 		_ = r.Close(ctx)
 		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", abi.HostModule, err)
+	}
+	if err := instantiateInternalModule(ctx, r.rt); err != nil {
+		_ = r.Close(ctx)
+		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", internalModule, err)
 	}
 	return r, nil
 }

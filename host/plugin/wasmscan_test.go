@@ -45,7 +45,7 @@ func FuzzScanImports(f *testing.F) {
 				_ = i.String() + i.Kind.String()
 			}
 		}
-		out, err := instrumentStops(b)
+		out, err := instrumentModule(b)
 		if err == nil {
 			before, _ := parseCode(b)
 			after, err := parseCode(out)
@@ -107,14 +107,15 @@ func TestScanImportsNamesEveryImport(t *testing.T) {
 	}
 }
 
-// countStopChecks counts the stop checks in an instrumented module's code.
-func countStopChecks(t *testing.T, bin []byte, stop uint32) int {
+// countStopChecks counts the timeout checks in an instrumented module's
+// code, whose tick counter is global ticks and yield function yield.
+func countStopChecks(t *testing.T, bin []byte, ticks, yield uint32) int {
 	t.Helper()
 	ci, err := parseCode(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := stopCheck(stop, stop+1)
+	check := tickCheck(ticks, yield)
 	n := 0
 	for _, b := range ci.bodies {
 		n += bytes.Count(bin[b.exprStart:b.end], check)
@@ -125,19 +126,15 @@ func countStopChecks(t *testing.T, bin []byte, stop uint32) int {
 // exportNames lists a module's exports.
 func exportNames(t *testing.T, bin []byte) []string {
 	t.Helper()
-	for s, err := range wasmbin.Sections(bin) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.ID == wasmbin.SectionExport {
-			names, err := readExportNames(s.Reader())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return names
-		}
+	m, err := wasmbin.Decode(bin)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	var names []string
+	for _, e := range m.Exports {
+		names = append(names, e.Name)
+	}
+	return names
 }
 
 // globalCount is the number of globals a module imports and defines.
@@ -170,40 +167,59 @@ func globalCount(t *testing.T, bin []byte) uint32 {
 	return n
 }
 
-// TestInstrumentStops: every loop header gets a stop check, and so does the
-// entry of every function that can recurse without meeting a loop; the flag
+// TestInstrumentStops: every loop header gets a timeout check, and so does
+// the entry of every function that can recurse without meeting a loop; the
+// functions that can recurse are charged to the stack budget; the stack room
 // is a new exported global after the module's own, and a start section
 // becomes an export the host calls itself.
 func TestInstrumentStops(t *testing.T) {
 	cases := []struct {
-		rel            string
-		loops, entries int
+		rel                     string
+		loops, entries, counted int
 	}{
-		{"testdata/trivial", 0, 0},
-		{"testdata/passthrough", 4, 0},
-		{"testdata/hostile/infinite-loop", 1, 0},
-		{"testdata/hostile/exponential-recursion", 0, 1},
-		{"testdata/hostile/deep-recursion", 0, 1},
-		{"testdata/hostile/indirect-recursion", 0, 2}, // fib, and shape (it calls through the table too)
+		{"testdata/trivial", 0, 0, 0},
+		{"testdata/passthrough", 4, 0, 0},
+		{"testdata/hostile/infinite-loop", 1, 0, 0},
+		{"testdata/hostile/exponential-recursion", 0, 1, 1},
+		{"testdata/hostile/deep-recursion", 0, 1, 1},
+		{"testdata/hostile/indirect-recursion", 0, 1, 1}, // fib (shape calls through the table but is not in it)
 	}
 	for _, c := range cases {
 		bin, err := os.ReadFile(catalog.MustPath(t, c.rel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := instrumentStops(bin)
+		out, err := instrumentModule(bin)
 		if err != nil {
 			t.Fatalf("%s: %v", c.rel, err)
 		}
 		if _, err := wazero.NewRuntime(context.Background()).CompileModule(context.Background(), out); err != nil {
 			t.Fatalf("%s: the instrumented module does not compile: %v", c.rel, err)
 		}
-		if !slices.Contains(exportNames(t, out), StopExport) {
-			t.Fatalf("%s: no export %q", c.rel, StopExport)
+		if !slices.Contains(exportNames(t, out), StackExport) {
+			t.Fatalf("%s: no export %q", c.rel, StackExport)
 		}
-		stop := globalCount(t, bin) // the new global comes after the module's own
-		if got, want := countStopChecks(t, out, stop), c.loops+c.entries; got != want {
-			t.Errorf("%s: %d stop checks, want %d (%d loops + %d entries)", c.rel, got, want, c.loops, c.entries)
+		m, err := readModule(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The new globals come after the module's own, the new imports
+		// after its imported functions.
+		if got, want := countStopChecks(t, out, globalCount(t, bin), m.importedFuncs), c.loops+c.entries; got != want {
+			t.Errorf("%s: %d timeout checks, want %d (%d loops + %d entries)", c.rel, got, want, c.loops, c.entries)
+		}
+		plans, err := planFunctions(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := 0
+		for _, p := range plans {
+			if p.counted {
+				counted++
+			}
+		}
+		if counted != c.counted {
+			t.Errorf("%s: %d functions charged to the stack budget, want %d", c.rel, counted, c.counted)
 		}
 	}
 	// A start section is turned into an export.
@@ -211,7 +227,7 @@ func TestInstrumentStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := instrumentStops(bin)
+	out, err := instrumentModule(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,13 +239,12 @@ func TestInstrumentStops(t *testing.T) {
 			t.Fatal("the start section is still there: wazero would run it where nothing can stop it")
 		}
 	}
-	// A module without memory, or with an empty memory section, gets one
-	// memory (for the yield) and stays valid.
+	// A module without memory, or with an empty memory section, stays valid.
 	for name, mod := range map[string]string{
 		"no memory section":    "\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x07\x01\x05\x00\x03\x40\x0b\x0b",
 		"empty memory section": "\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x05\x01\x00\x0a\x07\x01\x05\x00\x03\x40\x0b\x0b",
 	} {
-		out, err := instrumentStops([]byte(mod))
+		out, err := instrumentModule([]byte(mod))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -238,30 +253,34 @@ func TestInstrumentStops(t *testing.T) {
 		}
 	}
 	// A module must not claim the host's names.
-	bad := []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x07\x13\x01\x0f" + StopExport + "\x02\x00")
-	if _, err := instrumentStops(bad); err == nil || !strings.Contains(err.Error(), StopExport) {
-		t.Fatalf("a module exporting %q: err = %v", StopExport, err)
+	for _, name := range []string{StackExport, StartExport} {
+		exports := appendName([]byte{1}, name)
+		exports = append(exports, byte(wasmbin.KindMemory), 0)
+		bad := appendSection([]byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01"), wasmbin.SectionExport, exports)
+		if _, err := instrumentModule(bad); err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("a module exporting %q: err = %v", name, err)
+		}
 	}
 	// A Go guest: most functions open a loop before calling anything.
 	bin, err = os.ReadFile(catalog.MustPath(t, "endpoint"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci, err := parseCode(bin)
+	m, err := readModule(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mark, err := needsCheck(bin, ci)
+	plans, err := planFunctions(m)
 	if err != nil {
 		t.Fatalf("Go guest not decodable: %v", err)
 	}
 	n := 0
-	for _, m := range mark {
-		if m {
+	for _, p := range plans {
+		if p.entryCheck {
 			n++
 		}
 	}
-	if n == 0 || n > len(mark)/10 {
-		t.Errorf("Go guest: %d of %d functions marked; want a few (the runtime's loop-free cycles)", n, len(mark))
+	if n == 0 || n > len(plans)/10 {
+		t.Errorf("Go guest: %d of %d functions checked at entry; want a few (the runtime's loop-free cycles)", n, len(plans))
 	}
 }
