@@ -131,7 +131,7 @@ func TestAdminBodiesBounded(t *testing.T) {
 		t.Errorf("nested org: %d %s", r.status, r.body)
 	}
 	r = admin(t, srv, "PUT", "/org", strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10+1))
-	if r.status != 413 || json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, "the request body: exceeds 262144 bytes (256 KiB), agentshape's limit for a YAML document") {
+	if r.status != 413 || json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, "the request body: exceeds 65536 bytes (64 KiB), agentshape's limit for a YAML document") {
 		t.Errorf("big org: %d %s", r.status, r.body)
 	}
 	// A body with no Content-Length (chunked) is cut at the cap, not read whole.

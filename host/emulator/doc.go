@@ -34,7 +34,8 @@
 //	400 BadRequestError       "<id> is not a valid agent ID" (§5)
 //	500                       "Unsupported Media Type" for a Content-Type other than application/json (§8)
 //	413 PayloadTooLargeError  body over 1 MiB [A]
-//	400 BadRequestError       malformed JSON; `Unrecognized field "<name>"` for the first unknown member
+//	400 BadRequestError       malformed JSON, a member named twice or nesting past 128 levels [A];
+//	                          `Unrecognized field "<name>"` for the first unknown member
 //	                          in document order, at any depth (§2 Strictness); then the first
 //	                          violation of schemas.StartSessionRequest
 //	500 EngineConfigLookupException  instanceConfig.endpoint is not the org's My Domain (§8)
@@ -93,7 +94,10 @@
 //	POST   /__admin/tokens/revoke    invalidate every token issued so far
 //	POST   /__admin/provider-states  Pact provider state change (below)
 //
-// Admin errors are {"error": "..."} with 400, 404, 405 or 413.
+// Admin errors are {"error": "..."} with 400, 404, 405 or 413 (a JSON body
+// over 4 MiB, an org over 64 KiB: inputlimit's caps, refused before the body
+// is read whole). Bodies go through the same checks as files: no member named
+// twice, no nesting past 128 levels, org documents pre-scanned before go-yaml.
 //
 // # Pact provider states
 //

@@ -175,7 +175,7 @@ func TestOrgHostileInputs(t *testing.T) {
 	if err := os.WriteFile(big, []byte(strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10+1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := emulator.LoadOrg(big); !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), "org file "+big+": exceeds 262144 bytes") {
+	if _, err := emulator.LoadOrg(big); !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), "org file "+big+": exceeds 65536 bytes") {
 		t.Errorf("big org: %v", err)
 	}
 }

@@ -12,7 +12,7 @@
 //	MaxDepth      128 levels  every JSON and YAML document
 //	MaxJSONBytes  4 MiB       JSON files and stdin: --request, --context,
 //	                          --input, validate; emulator admin JSON bodies
-//	MaxYAMLBytes  256 KiB     YAML documents: pipeline manifests, org files,
+//	MaxYAMLBytes  64 KiB      YAML documents: pipeline manifests, org files,
 //	                          PUT /__admin/org, validate of YAML
 //
 // A refusal is an *Error naming the source, the line (for depth), the limit
@@ -42,10 +42,11 @@ const (
 	// MaxYAMLBytes bounds a document parsed as YAML (pipeline manifests,
 	// emulator org files and PUT /__admin/org bodies, JSON or YAML). go-yaml
 	// uses about 400 bytes of memory per input byte on small tokens and time
-	// that grows with the square of a mapping's width, so this is kept far
-	// below the JSON cap: a 256 KiB document parses in under 2 s and 150 MB
-	// in the worst case; real manifests and org files are a few KiB.
-	MaxYAMLBytes = 256 << 10
+	// that grows with the square of a mapping's width (a 256 KiB mapping of
+	// small keys: 2.6 s of CPU per parse), so this is kept far below the
+	// JSON cap: at 64 KiB the worst document costs validate 0.25 s of CPU
+	// and 70 MB; real manifests and org files are 1 KiB, a large org 25 KiB.
+	MaxYAMLBytes = 64 << 10
 )
 
 var (

@@ -79,7 +79,7 @@ func TestReadFile(t *testing.T) {
 func TestCheckYAMLSize(t *testing.T) {
 	big := strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10+1)
 	err := inputlimit.CheckYAML([]byte(big), "org.yaml")
-	if !errors.Is(err, inputlimit.ErrTooLarge) || !strings.HasPrefix(err.Error(), "org.yaml: exceeds 262144 bytes (256 KiB), agentshape's limit for a YAML document") {
+	if !errors.Is(err, inputlimit.ErrTooLarge) || !strings.HasPrefix(err.Error(), "org.yaml: exceeds 65536 bytes (64 KiB), agentshape's limit for a YAML document") {
 		t.Errorf("err = %v", err)
 	}
 	bomb := "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"

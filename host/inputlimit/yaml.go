@@ -8,7 +8,7 @@ import (
 
 // CheckYAML refuses a document that must not reach the YAML parser: more
 // than MaxYAMLBytes, nested deeper than MaxDepth (found by a scan that
-// allocates nothing), or with aliases that expand past
+// builds nothing: one 1.5 KiB buffer), or with aliases that expand past
 // yamlalias.DefaultLimit nodes. source names the document in errors.
 // Syntax errors are left to the parser (CheckYAML returns nil for them
 // unless a limit is crossed first).
@@ -112,14 +112,14 @@ type yamlScanner struct {
 	lastDelim int  // column of the last "- ", "? " or key; -1 when none
 	multiLine bool // in a block scalar (| >) or go-yaml's "raw folded" text
 
-	last     lastToken
-	lastCol  int  // column of the last quoted scalar, flow collection or alias
+	last    lastToken
+	lastCol int // column of the last quoted scalar, flow collection or alias
 	// keyCol is the column of the node before a ':' as go-yaml's parser
 	// places it: at its first tag or anchor, if any (propCol).
 	keyCol, propCol int
-	lastFlow int  // the depth the last flow collection reached
-	props    bool // the tokens since the last node are a tag or an anchor
-	nest     bool // a line ended with a tag or an anchor
+	lastFlow        int  // the depth the last flow collection reached
+	props           bool // the tokens since the last node are a tag or an anchor
+	nest            bool // a line ended with a tag or an anchor
 
 	colLine, colPos, colN int // the last column computed (see col)
 }

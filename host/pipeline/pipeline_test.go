@@ -553,7 +553,7 @@ func TestManifestHostileInputs(t *testing.T) {
 	}
 	big := writeManifest(t, "version: 1\nplugins:\n  - path: a.wasm\n"+strings.Repeat("# padding\n", inputlimit.MaxYAMLBytes/10))
 	_, err = pipeline.LoadManifest(big)
-	if !errors.As(err, &me) || !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), big+": exceeds 262144 bytes (256 KiB)") {
+	if !errors.As(err, &me) || !errors.Is(err, inputlimit.ErrTooLarge) || !strings.Contains(err.Error(), big+": exceeds 65536 bytes (64 KiB)") {
 		t.Errorf("big manifest: %v", err)
 	}
 }
