@@ -15,12 +15,12 @@ func init() { registerPlugin(newPluginNewCmd) }
 func newPluginNewCmd() *cobra.Command {
 	var opts scaffold.Options
 	cmd := &cobra.Command{
-		Use:   "new NAME --lang go|c|assemblyscript [--dir DIR]",
-		Short: "Create a ready-to-build plugin project (Go, C or AssemblyScript)",
+		Use:   "new NAME --lang go|c|assemblyscript|rust [--dir DIR]",
+		Short: "Create a ready-to-build plugin project (Go, C, AssemblyScript or Rust)",
 		Long: `new writes a plugin project that builds and passes agentshape conformance as generated:
 the plugin source with a working shape function (it sets a custom variable from context.channel),
 a copy of the kit, a Makefile (build, test, inspect, conformance, pin, shape), golden tests run
-through the real host with agentshape plugin call, a unit test (Go), a pipeline.yaml entry, CI for
+through the real host with agentshape plugin call, unit tests (Go, Rust), a pipeline.yaml entry, CI for
 GitHub Actions and GitLab (install agentshape, build, test, gate with a JUnit report) and a README.
 
 NAME is lower-case letters, digits and hyphens; the project goes to --dir (default ./NAME), which
@@ -29,11 +29,13 @@ must not exist or be empty. Nothing is written when anything fails.
 The project needs no agentshape checkout: Go projects get the Go kit module (standard library only)
 in ./shapekit, which go.mod points at with a relative replace, so they build offline; C projects get
 a copy of agentshape.h; AssemblyScript projects a copy of the kit and a package.json pinning the
-compiler from npm. The CI installs this agentshape's version (the latest release for a
-development build).`,
+compiler from npm; Rust projects a copy of the kit crate (standard library only), built with rustc
+alone (no Cargo, no crates) by a find-rustc.sh that picks a rustc with the wasm32-wasi(p1) target.
+The CI installs this agentshape's version (the latest release for a development build).`,
 		Example: `  agentshape plugin new order-tier --lang go
   agentshape plugin new order-tier --lang c --dir plugins/order-tier
-  agentshape plugin new order-tier --lang assemblyscript && make -C order-tier check`,
+  agentshape plugin new order-tier --lang assemblyscript && make -C order-tier check
+  agentshape plugin new order-tier --lang rust`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
@@ -56,7 +58,7 @@ development build).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&opts.Lang, "lang", "", "language: go, c or assemblyscript (required)")
+	cmd.Flags().StringVar(&opts.Lang, "lang", "", "language: go, c, assemblyscript or rust (required)")
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "project directory to create (default ./NAME)")
 	cmd.Flags().String("agentshape-dir", "", "ignored: the Go kit comes with agentshape")
 	_ = cmd.Flags().MarkDeprecated("agentshape-dir", "the Go kit now comes with agentshape (./shapekit in the project), so no checkout is needed; the flag is ignored")

@@ -128,7 +128,7 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 	}
 	bin := buildCLI(t)
 	binDir := filepath.Dir(bin)
-	for _, lang := range []string{"go", "c", "assemblyscript"} {
+	for _, lang := range []string{"go", "c", "assemblyscript", "rust"} {
 		t.Run(lang, func(t *testing.T) {
 			work := t.TempDir()
 			for d := work; ; d = filepath.Dir(d) {
@@ -201,6 +201,9 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 			if lang == "go" && !strings.Contains(log.String(), "ok  \t"+"example.com/"+name) {
 				t.Errorf("the Go unit tests did not run:\n%s", log.String())
 			}
+			if lang == "rust" && !strings.Contains(log.String(), "test result: ok. 2 passed") {
+				t.Errorf("the Rust unit tests did not run:\n%s", log.String())
+			}
 			var junit struct {
 				Tests    int `xml:"tests,attr"`
 				Failures int `xml:"failures,attr"`
@@ -264,7 +267,7 @@ func TestPluginNewRefuses(t *testing.T) {
 	}{
 		{[]string{"plugin", "new", "ok-name", "--lang", "c", "--dir", occupied}, "already exists and is not empty"},
 		{[]string{"plugin", "new", "Bad_Name", "--lang", "c", "--dir", filepath.Join(tmp, "x")}, "use lower-case letters, digits and single hyphens"},
-		{[]string{"plugin", "new", "ok-name", "--lang", "rust", "--dir", filepath.Join(tmp, "y")}, "use go, c or assemblyscript"},
+		{[]string{"plugin", "new", "ok-name", "--lang", "cobol", "--dir", filepath.Join(tmp, "y")}, "use go, c, assemblyscript or rust"},
 		{[]string{"plugin", "new", "ok-name", "--dir", filepath.Join(tmp, "z")}, `required flag(s) "lang" not set`},
 	}
 	for _, tc := range cases {

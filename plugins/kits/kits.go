@@ -1,6 +1,7 @@
 // Package kits embeds the sources of the plugin kits that `agentshape plugin
 // new` writes into a new project outside this repository: the C kit's header,
-// the AssemblyScript kit's modules and npm manifest, and the Go kit's module.
+// the AssemblyScript kit's modules and npm manifest, the Go kit's module, and
+// the Rust kit's crate with find-rustc.sh.
 //
 // The Go kit (plugins/kits/go/shapekit) is a Go module of its own, and
 // go:embed cannot reach into another module, so this package embeds a
@@ -30,6 +31,29 @@ var CHeader []byte
 
 //go:embed assemblyscript/assembly/*.ts assemblyscript/package.json assemblyscript/package-lock.json
 var assemblyScript embed.FS
+
+//go:embed rust/agentshape/*.rs rust/find-rustc.sh
+var rust embed.FS
+
+// RustKit returns the Rust kit as `agentshape plugin new --lang rust` copies
+// it into a project: the crate's sources (agentshape/*.rs, its unit tests
+// included) and find-rustc.sh, sorted by name.
+func RustKit() []File {
+	var files []File
+	err := fs.WalkDir(rust, "rust", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := rust.ReadFile(p)
+		files = append(files, File{Name: strings.TrimPrefix(p, "rust/"), Data: b})
+		return err
+	})
+	if err != nil {
+		panic(err) // the embedded tree is read from memory
+	}
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
+	return files
+}
 
 // AssemblyScript returns the AssemblyScript kit's modules (index.ts,
 // json.ts, host.ts), rooted at plugins/kits/assemblyscript/assembly.

@@ -1,14 +1,15 @@
 // Package scaffold writes a new, ready-to-build agentshape plugin project in
-// Go, C or AssemblyScript: the plugin source with a working shape function,
+// Go, C, AssemblyScript or Rust: the plugin source with a working shape function,
 // a copy of the kit, a Makefile (build, test, inspect, conformance, pin),
-// golden tests run through the real host, a unit test (Go), a pipeline
+// golden tests run through the real host, unit tests (Go, Rust), a pipeline
 // manifest entry, CI for GitHub Actions and GitLab, and a README.
 // It backs `agentshape plugin new`.
 //
 // A project needs nothing from an agentshape checkout or the network to build
 // (beyond the AssemblyScript compiler from npm): the C kit is one header, the
-// AssemblyScript kit a few modules, and the Go kit a standard-library-only Go
-// module that go.mod points at with a relative replace (./shapekit).
+// AssemblyScript kit a few modules, the Go kit a standard-library-only Go
+// module that go.mod points at with a relative replace (./shapekit), and the
+// Rust kit a standard-library-only crate built with rustc alone (no Cargo).
 //
 // The project is written to a temporary directory next to the target and
 // renamed into place at the end, so a failure never leaves half a project.
@@ -39,17 +40,19 @@ const (
 	Go             = "go"
 	C              = "c"
 	AssemblyScript = "assemblyscript"
+	Rust           = "rust"
 )
 
 // Languages lists the accepted --lang values.
-var Languages = []string{Go, C, AssemblyScript}
+var Languages = []string{Go, C, AssemblyScript, Rust}
 
 // Options say what to generate.
 type Options struct {
 	// Name is the plugin's name: lower-case letters, digits and single
 	// hyphens, starting with a letter (it names the .wasm and the manifest entry).
 	Name string
-	// Lang is one of Languages ("as" and "ts" are accepted for AssemblyScript).
+	// Lang is one of Languages ("as" and "ts" are accepted for AssemblyScript,
+	// "rs" for Rust).
 	Lang string
 	// Dir is the project directory to create; it must not exist or be empty.
 	Dir string
@@ -80,8 +83,10 @@ func NormalizeLang(lang string) (string, error) {
 		return C, nil
 	case "assemblyscript", "as", "ts":
 		return AssemblyScript, nil
+	case "rust", "rs":
+		return Rust, nil
 	}
-	return "", fmt.Errorf("language %q is not supported: use go, c or assemblyscript", lang)
+	return "", fmt.Errorf("language %q is not supported: use go, c, assemblyscript or rust", lang)
 }
 
 // data is what the templates see.
@@ -111,6 +116,11 @@ const ciDebian = "bookworm"
 
 // ciCToolchain installs clang for wasm32-wasi, lld and wasi-libc in the CI image.
 const ciCToolchain = "apt-get update -qq && apt-get install -y -qq --no-install-recommends clang lld wasi-libc libclang-rt-dev-wasm32"
+
+// ciRustToolchain installs Debian's rustc (1.63 in bookworm) with the Rust
+// standard library for wasm32-wasi, and lld, which provides the rust-lld
+// that rustc links wasm with (libstd-rust-dev-wasm32 only recommends it).
+const ciRustToolchain = "apt-get update -qq && apt-get install -y -qq --no-install-recommends rustc libstd-rust-dev-wasm32 lld"
 
 // CINodeVersion is the Node.js release the generated CI of an AssemblyScript
 // project installs: the assemblyscript compiler the kit pins needs Node 20
@@ -193,6 +203,9 @@ func New(opts Options) (*Result, error) {
 		if d.ASCVersion, err = kits.AssemblyScriptCompilerVersion(); err != nil {
 			return nil, err
 		}
+	case Rust:
+		d.LangTitle, d.SourceFile, d.MemoryMaxPages, d.HasUnit = "Rust", "`src/lib.rs`", 64, true
+		d.CIToolchain = ciRustToolchain
 	}
 
 	// Write everything into a fresh sibling directory, then rename it into place.
@@ -258,6 +271,16 @@ func New(opts Options) (*Result, error) {
 		})
 		if err != nil {
 			return nil, fmt.Errorf("copy the AssemblyScript kit: %w", err)
+		}
+	case Rust:
+		for _, f := range kits.RustKit() {
+			mode := os.FileMode(0o644)
+			if strings.HasSuffix(f.Name, ".sh") {
+				mode = 0o755
+			}
+			if err := write(f.Name, f.Data, mode); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {

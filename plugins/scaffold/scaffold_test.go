@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 		scaffold.Go:             {"go.mod", "main.go", "main_test.go", "shapekit/go.mod", "shapekit/shapekit.go", "shapekit/export_wasip1.go"},
 		scaffold.C:              {"agentshape.h", "my-plugin.c"},
 		scaffold.AssemblyScript: {"package.json", "package-lock.json", "assembly/index.ts", "assembly/agentshape/index.ts", "assembly/agentshape/json.ts", "assembly/agentshape/host.ts"},
+		scaffold.Rust:           {"src/lib.rs", "agentshape/lib.rs", "agentshape/json.rs", "agentshape/host.rs", "find-rustc.sh"},
 	}
 	for lang, files := range want {
 		t.Run(lang, func(t *testing.T) {
@@ -92,6 +94,24 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 				if err != nil || !strings.Contains(string(pkg), `"assemblyscript": "`+v+`"`) {
 					t.Errorf("package.json does not pin assemblyscript %s (%v):\n%s", v, err, pkg)
 				}
+			case scaffold.Rust:
+				// Every file of the kit's crate and find-rustc.sh, as in the repository.
+				repo, _ := filepath.Glob(filepath.Join(root, "plugins", "kits", "rust", "agentshape", "*.rs"))
+				repo = append(repo, filepath.Join(root, "plugins", "kits", "rust", "find-rustc.sh"))
+				for _, f := range repo {
+					rel, _ := filepath.Rel(filepath.Join(root, "plugins", "kits", "rust"), f)
+					got, err := os.ReadFile(filepath.Join(dir, rel))
+					want, _ := os.ReadFile(f)
+					if err != nil || !bytes.Equal(got, want) {
+						t.Errorf("%s is not the repository's Rust kit (%v)", rel, err)
+					}
+				}
+				if len(repo) < 6 {
+					t.Errorf("the Rust kit has only %d files: %v", len(repo), repo)
+				}
+				if st, err := os.Stat(filepath.Join(dir, "find-rustc.sh")); err != nil || st.Mode()&0o100 == 0 {
+					t.Errorf("find-rustc.sh is not executable: %v", err)
+				}
 			}
 		})
 	}
@@ -123,7 +143,7 @@ func TestNewRefusesWithoutWriting(t *testing.T) {
 	if _, err := scaffold.New(scaffold.Options{Name: "ok", Lang: "c", Dir: file}); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("dir is a file: %v", err)
 	}
-	for _, l := range []string{"AS", "ts", "golang", "C"} {
+	for _, l := range []string{"AS", "ts", "golang", "C", "rs", "Rust"} {
 		if _, err := scaffold.NormalizeLang(l); err != nil {
 			t.Errorf("NormalizeLang(%q): %v", l, err)
 		}
@@ -186,6 +206,48 @@ func TestCINodeIsTheTestedNode(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
 		if !strings.Contains(string(b), "https://nodejs.org/dist/"+scaffold.CINodeVersion+"/node-"+scaffold.CINodeVersion+"-linux-x64.tar.gz") {
 			t.Errorf("%s does not install Node.js %s:\n%s", f, scaffold.CINodeVersion, b)
+		}
+	}
+}
+
+// TestCIRustToolchainIsTheTestedOne: the Debian packages the generated CI of
+// a Rust project installs are ones `make toolchains` installs for this
+// repository's own Rust builds (.ci/install-toolchains.sh), and appear in
+// both CI files.
+func TestCIRustToolchainIsTheTestedOne(t *testing.T) {
+	root, err := catalog.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join(root, ".ci", "install-toolchains.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^pkgs=\((.*)\)$`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal(".ci/install-toolchains.sh has no pkgs=(...) line")
+	}
+	tested := strings.Fields(string(m[1]))
+	dir := filepath.Join(t.TempDir(), "p")
+	if _, err := scaffold.New(scaffold.Options{Name: "rusty", Lang: "rust", Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{".github/workflows/agentshape.yml", ".gitlab-ci.yml"} {
+		b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		install := regexp.MustCompile(`apt-get install -y -qq --no-install-recommends ([a-z0-9 .+-]+)`).FindSubmatch(b)
+		if install == nil {
+			t.Fatalf("%s installs no Debian packages:\n%s", f, b)
+		}
+		pkgs := strings.Fields(string(install[1]))
+		for _, want := range []string{"rustc", "libstd-rust-dev-wasm32", "lld"} {
+			if !slices.Contains(pkgs, want) {
+				t.Errorf("%s does not install %s: %v", f, want, pkgs)
+			}
+		}
+		for _, p := range pkgs {
+			if !slices.Contains(tested, p) {
+				t.Errorf("%s installs %s, which make toolchains does not (so no test builds with it)", f, p)
+			}
 		}
 	}
 }

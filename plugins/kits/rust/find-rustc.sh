@@ -7,7 +7,8 @@
 # /usr/bin/rustc; set it empty to skip it); for each,
 # wasm32-wasip1 (rustc 1.78 and later) and wasm32-wasi (rustc 1.83 and
 # earlier; Debian bookworm's rustc 1.63). A target counts when
-# `rustc --print target-libdir --target T` names a directory holding libstd.
+# `rustc --print target-libdir --target T` names a directory holding libstd
+# and the linker rustc uses for it, rust-lld, is there.
 #
 # Exits 1 with what was tried and what to install when none fits.
 set -u
@@ -40,10 +41,19 @@ for rustc in $candidates; do
 	for target in wasm32-wasip1 wasm32-wasi; do
 		libdir=$("$rustc" --print target-libdir --target "$target" 2>/dev/null) || continue
 		for lib in "$libdir"/libstd-*.rlib; do
-			if [ -f "$lib" ]; then
-				printf '%s %s\n' "$rustc" "$target"
-				exit 0
-			fi
+			[ -f "$lib" ] || continue
+			# rustc links wasm with rust-lld: its own copy under the sysroot
+			# (rustup), or the one on PATH (Debian: /usr/bin/rust-lld, from lld).
+			sysroot=${libdir%/lib/rustlib/*}
+			for lld in "$sysroot"/lib/rustlib/*/bin/rust-lld; do
+				if [ -x "$lld" ] || command -v rust-lld >/dev/null 2>&1; then
+					printf '%s %s\n' "$rustc" "$target"
+					exit 0
+				fi
+			done
+			tried="$tried
+  $rustc ($version): has $target but not its linker rust-lld (Debian: apt-get install lld)"
+			continue 3
 		done
 	done
 	tried="$tried
@@ -53,7 +63,7 @@ printf '%s\n' "agentshape: no rustc here can build a WASI plugin (wasm32-wasip1 
 	"Tried:${tried:-
   no rustc on PATH}" \
 	"Install one:" \
-	"  Debian/Ubuntu: apt-get install rustc libstd-rust-dev-wasm32   (/usr/bin/rustc, target wasm32-wasi)" \
+	"  Debian/Ubuntu: apt-get install rustc libstd-rust-dev-wasm32 lld   (/usr/bin/rustc, target wasm32-wasi)" \
 	"  rustup:        rustup target add wasm32-wasip1" \
 	"or set RUSTC to a rustc that has the target." >&2
 exit 1

@@ -396,6 +396,24 @@ func TestFindRustc(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != good+" "+target {
 		t.Errorf("RUSTC lacking the target: %q %v, want the next candidate %s", out, err, good)
 	}
+	// The target without its linker: rustc links wasm with rust-lld, from
+	// its sysroot (rustup) or PATH (Debian's, from the lld package).
+	alone := t.TempDir()
+	if err := os.Symlink(good, filepath.Join(alone, "rustc")); err != nil {
+		t.Fatal(err)
+	}
+	sysroot, err := exec.Command(good, "--print", "sysroot").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(sysroot)), "lib", "rustlib", "*", "bin", "rust-lld"))
+	out, errOut, err = run("PATH="+alone, "RUSTC=", "RUSTC_FALLBACK=")
+	switch {
+	case len(own) > 0 && err != nil:
+		t.Errorf("%s has its own rust-lld (%s) but was refused: %s", good, own[0], errOut)
+	case len(own) == 0 && (err == nil || !strings.Contains(errOut, "has "+target+" but not its linker rust-lld (Debian: apt-get install lld)")):
+		t.Errorf("%s without rust-lld on PATH: %q %q %v, want a failure naming the linker", good, out, errOut, err)
+	}
 }
 
 // TestKitUnitTests compiles the kit's own Rust unit tests natively with the
@@ -410,5 +428,48 @@ func TestKitUnitTests(t *testing.T) {
 	out, err := exec.Command(bin, "--test-threads", "1").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "test result: ok") {
 		t.Fatalf("the kit's unit tests: %v\n%s", err, out)
+	}
+}
+
+// TestDocExamplesCompile compiles every Rust example the documentation
+// shows — the authors' guide, the kit's README and the crate documentation —
+// natively against the kit, with warnings as errors, so none drifts from the
+// kit's API.
+func TestDocExamplesCompile(t *testing.T) {
+	rustc, _ := toolchain(t)
+	dir := t.TempDir()
+	kit := filepath.Join(dir, "libagentshape.rlib")
+	if out, err := exec.Command(rustc, "--edition", "2021", "--crate-type", "rlib", "--crate-name", "agentshape", "-o", kit, filepath.Join("agentshape", "lib.rs")).CombinedOutput(); err != nil {
+		t.Fatalf("build the kit: %v\n%s", err, out)
+	}
+	var examples []string
+	for _, doc := range []string{filepath.Join("..", "..", "README.md"), "README.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```rust\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+			examples = append(examples, m[1])
+		}
+	}
+	lib, err := os.ReadFile(filepath.Join("agentshape", "lib.rs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile("(?s)//! ```ignore\n(.*?)//! ```").FindStringSubmatch(string(lib)); m != nil {
+		examples = append(examples, regexp.MustCompile("(?m)^//! ?").ReplaceAllString(m[1], ""))
+	}
+	if len(examples) < 3 {
+		t.Fatalf("found %d Rust examples in the documentation, want at least 3", len(examples))
+	}
+	for i, src := range examples {
+		file := filepath.Join(dir, fmt.Sprintf("example%d.rs", i))
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(rustc, "--edition", "2021", "--crate-type", "rlib", "-D", "warnings", "--extern", "agentshape="+kit, "-o", filepath.Join(dir, fmt.Sprintf("libexample%d.rlib", i)), file)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("example %d does not compile against the kit: %v\n%s\n%s", i, err, src, out)
+		}
 	}
 }
