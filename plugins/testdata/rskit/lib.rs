@@ -3,6 +3,7 @@
 //!   echo     return the request unchanged (parse + write round trip)
 //!   build    return a request built with the Value and Object constructors and editors
 //!   parse    parse config.text with the kit's parser; return {"ok","error","value"}
+//!            (no value with config.quiet: the host refuses outputs nested deeper than 128 levels)
 //!   log      log config.text at every level, return the request
 //!   uuid     set externalSessionKey to random_uuid()
 //!   panic    panic with config.text (the kit logs it, then the module traps)
@@ -75,7 +76,9 @@ fn run(env: Envelope) -> Result<Request, Error> {
                 Ok(v) => {
                     out.insert("ok", true);
                     out.insert("error", "");
-                    out.insert("value", v);
+                    if !cfg.bool("quiet", false)? {
+                        out.insert("value", v);
+                    }
                 }
                 Err(e) => {
                     out.insert("ok", false);
