@@ -238,7 +238,9 @@ type request struct {
 	body   []byte
 	accept string
 	header map[string]string
-	// decode turns a 200 body into the Outcome's payload (nil: any body).
+	// success is the status of the operation's success, 200 when zero (Submit Feedback: 202).
+	success int
+	// decode turns a success body into the Outcome's payload (nil: any body).
 	decode func(body []byte, out *Outcome) error
 	// stream consumes a live 200 answer instead of decode (streaming only).
 	stream func(resp *http.Response, out *Outcome) error
@@ -449,7 +451,8 @@ func (c *Client) finish(r request, status int, header http.Header, body []byte, 
 	if id := header.Get("X-Request-ID"); id != "" {
 		out.RequestID = id
 	}
-	if status == http.StatusOK {
+	if status == http.StatusOK || (r.success != 0 && status == r.success) {
+		out.Output = OutputOK // the Flow action's one success output (agent-api.md §6)
 		if r.stream != nil {
 			return out, nil
 		}
