@@ -51,7 +51,10 @@ func TestConsumer(t *testing.T) {
 	}
 	t.Run("send message", testSendMessage)
 	t.Run("send message 404 ended session", testSendMessageNoSession)
+	t.Run("send message streamed", testSendMessageStream)
 	t.Run("end session", testEndSession)
+	t.Run("submit feedback", testSubmitFeedback)
+	t.Run("stream events", testStreamEvents)
 	if t.Failed() {
 		t.Fatalf("contracts/%s left unchanged because an interaction failed", pactDir)
 	}
@@ -64,6 +67,7 @@ func TestConsumer(t *testing.T) {
 	var pact struct {
 		Interactions []struct {
 			Description string `json:"description"`
+			Type        string `json:"type"`
 		} `json:"interactions"`
 		Metadata struct {
 			PactSpecification struct {
@@ -74,13 +78,21 @@ func TestConsumer(t *testing.T) {
 	if err := json.Unmarshal(raw, &pact); err != nil {
 		t.Fatalf("pact file is not JSON: %v", err)
 	}
-	if want := 6 + len(startSessionErrorCases()); len(pact.Interactions) != want {
-		t.Fatalf("pact has %d interactions, want %d (token 200 and 400, start 200, %d start errors, send 200 and 404, end)", len(pact.Interactions), want, len(startSessionErrorCases()))
+	types := map[string]int{}
+	for _, in := range pact.Interactions {
+		types[in.Type]++
+	}
+	if want := 8 + len(startSessionErrorCases()); types["Synchronous/HTTP"] != want {
+		t.Fatalf("pact has %d HTTP interactions, want %d (token 200 and 400, start 200, %d start errors, send 200, 404 and streamed, end, feedback)",
+			types["Synchronous/HTTP"], want, len(startSessionErrorCases()))
+	}
+	if want := len(streamEventKinds()); types["Asynchronous/Messages"] != want || len(pact.Interactions) != want+types["Synchronous/HTTP"] {
+		t.Fatalf("pact has interactions of types %v, want %d asynchronous messages, one per streamed event name", types, want)
 	}
 	if v := pact.Metadata.PactSpecification.Version; !strings.HasPrefix(v, "4.") {
 		t.Fatalf("pact specification %q, want V4", v)
 	}
-	if err := addStatusRules(filepath.Join(pactOut, pactFile), statusRules()); err != nil {
+	if err := addRules(filepath.Join(pactOut, pactFile), statusRules(), bodyRules()); err != nil {
 		t.Fatal(err)
 	}
 	if err := replacePacts(pactOut, pactDir); err != nil {
@@ -88,11 +100,11 @@ func TestConsumer(t *testing.T) {
 	}
 }
 
-// addStatusRules gives the interactions named in rules (by description) a V4 statusCode matching
-// rule accepting each listed status: pact-go 2.7 declares only one exact status per response, the
-// Pact core and every standard verifier honour the rule. The file is rewritten in the core's own
-// layout (sorted keys, two-space indent, trailing newline).
-func addStatusRules(file string, rules map[string][]int) error {
+// addRules adds the response matching rules pact-go 2.7 cannot declare, found by interaction
+// description: V4 statusCode rules accepting each listed status (status), and body rules (body,
+// by JSON path). The Pact core and every standard verifier honour them. The file is rewritten in
+// the core's own layout (sorted keys, two-space indent, trailing newline).
+func addRules(file string, status map[string][]int, body map[string]map[string]any) error {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -108,8 +120,9 @@ func addStatusRules(file string, rules map[string][]int) error {
 	for _, in := range interactions {
 		in, _ := in.(map[string]any)
 		desc, _ := in["description"].(string)
-		statuses, ok := rules[desc]
-		if !ok {
+		statuses, hasStatus := status[desc]
+		bodyRule, hasBody := body[desc]
+		if !hasStatus && !hasBody {
 			continue
 		}
 		resp, _ := in["response"].(map[string]any)
@@ -121,12 +134,26 @@ func addStatusRules(file string, rules map[string][]int) error {
 			mr = map[string]any{}
 			resp["matchingRules"] = mr
 		}
-		mr["status"] = map[string]any{"combine": "AND", "matchers": []any{map[string]any{"match": "statusCode", "status": statuses}}}
+		if hasStatus {
+			mr["status"] = map[string]any{"combine": "AND", "matchers": []any{map[string]any{"match": "statusCode", "status": statuses}}}
+		}
+		if hasBody {
+			rules, _ := mr["body"].(map[string]any)
+			if rules == nil {
+				rules = map[string]any{}
+				mr["body"] = rules
+			}
+			for path, rule := range bodyRule {
+				rules[path] = rule
+			}
+		}
 		found[desc] = true
 	}
-	for desc := range rules {
-		if !found[desc] {
-			return fmt.Errorf("no interaction %q in %s for its statusCode rule", desc, file)
+	for _, rules := range []map[string]bool{keys(status), keys(body)} {
+		for desc := range rules {
+			if !found[desc] {
+				return fmt.Errorf("no interaction %q in %s for its matching rules", desc, file)
+			}
 		}
 	}
 	var out bytes.Buffer
@@ -137,6 +164,15 @@ func addStatusRules(file string, rules map[string][]int) error {
 		return err
 	}
 	return os.WriteFile(file, out.Bytes(), 0o644)
+}
+
+// keys returns the set of m's keys.
+func keys[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // pactOut is the directory the running TestConsumer writes its pact to.
@@ -670,29 +706,51 @@ func sequenceID(example int) matchers.Matcher {
 	return fromStateInt("${"+emulator.ValueSequenceID+"}", example)
 }
 
-func testSendMessage(t *testing.T) {
+// sessionRequest declares, on a new mock provider with the token interaction, a request below
+// /sessions/{sessionId} (agent-api.md §1) in the provider state: the bearer token, the headers
+// given (name, value pairs), and body as JSON when it is not nil. source is where the
+// interaction's rules come from, written into the pact.
+func sessionRequest(t *testing.T, state, description, source, method, suffix string, body any, headers ...string) (*consumer.V4HTTPMockProvider, *consumer.V4InteractionWithRequest) {
+	t.Helper()
 	p := newMockProvider(t)
 	addTokenInteraction(p)
-	p.AddInteraction().
-		GivenWithParameter(given(emulator.StateSession)).
-		UponReceiving("a synchronous Send Message request").
-		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
+	in := p.AddInteraction().
+		GivenWithParameter(given(state)).
+		UponReceiving(description).
+		AddExternalReference("agentshape", "source", source).
+		WithRequestPathMatcher(consumer.Method(method), sessionPath(suffix), func(b *consumer.V4RequestBuilder) {
 			b.Header("Authorization", bearerHeader())
-			b.Header("Content-Type", matchers.S("application/json"))
-			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": sequenceID(1), "text": matchers.Like("Where is my order?")}})
-		}).
-		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
-			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
-			b.JSONBody(m{
-				"messages": matchers.EachLike(m{
-					"type":          matchers.Like("Inform"),
-					"id":            matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
-					"message":       matchers.Like("Your order ships tomorrow."),
-					"isContentSafe": matchers.Like(true),                                   // required in an Inform (agent-api.md §4)
-					"feedbackId":    matchers.Like("5d9e0a1b-3c4f-4a72-8e6d-b0c1a2f3e4d5"), // likewise
-				}, 1),
-			})
+			for i := 0; i+1 < len(headers); i += 2 {
+				b.Header(headers[i], matchers.S(headers[i+1]))
+			}
+			if body != nil {
+				b.JSONBody(body)
+			}
 		})
+	return p, in
+}
+
+// textBody is a Send Message body with one Text message (agent-api.md §1).
+func textBody(sequence int, text string) m {
+	return m{"message": m{"type": "Text", "sequenceId": sequenceID(sequence), "text": matchers.Like(text)}}
+}
+
+func testSendMessage(t *testing.T) {
+	p, in := sessionRequest(t, emulator.StateSession, "a synchronous Send Message request",
+		"docs/agent-api.md §1, §11: SendMessageRequest; the answer's messages, each with its type's documented members",
+		"POST", "/messages", textBody(1, "Where is my order?"), "Content-Type", "application/json")
+	in.WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+		b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+		b.JSONBody(m{
+			"messages": matchers.EachLike(m{
+				"type":          matchers.Like("Inform"),
+				"id":            matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+				"message":       matchers.Like("Your order ships tomorrow."),
+				"isContentSafe": matchers.Like(true),                                   // required in an Inform (agent-api.md §4)
+				"feedbackId":    matchers.Like("5d9e0a1b-3c4f-4a72-8e6d-b0c1a2f3e4d5"), // likewise
+			}, 1),
+		})
+	})
 	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
 		out, err := newClient(t, cfg).SendMessage(context.Background(), exampleSessionID, agentapi.TextMessage(1, "Where is my order?"))
 		if err != nil {
@@ -709,22 +767,14 @@ func testSendMessage(t *testing.T) {
 }
 
 func testSendMessageNoSession(t *testing.T) {
-	p := newMockProvider(t)
-	addTokenInteraction(p)
-	p.AddInteraction().
-		GivenWithParameter(given(emulator.StateSessionEnded)).
-		UponReceiving("a Send Message request for a session that has ended").
-		AddExternalReference("agentshape", "source", "docs/agent-api.md §5, §8: documented 404 NotFoundError 'Resource not found', recorded 404 NotFoundException 'V6Session not found for sessionId: <id>' with no headers; no X-Request-ID required").
-		WithRequestPathMatcher("POST", sessionPath("/messages"), func(b *consumer.V4RequestBuilder) {
-			b.Header("Authorization", bearerHeader())
-			b.Header("Content-Type", matchers.S("application/json"))
-			b.JSONBody(m{"message": m{"type": "Text", "sequenceId": sequenceID(2), "text": matchers.Like("Are you still there?")}})
-		}).
-		WillRespondWith(404, func(b *consumer.V4ResponseBuilder) {
-			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
-			b.JSONBody(errorBody(404, apiPath+"/sessions/"+exampleSessionID+"/messages", "NotFoundException", errorClass("NotFound", false),
-				matchers.Regex("V6Session not found for sessionId: "+exampleSessionID, `^(V6Session not found for sessionId: .*|Resource not found.*)$`)))
-		})
+	p, in := sessionRequest(t, emulator.StateSessionEnded, "a Send Message request for a session that has ended",
+		"docs/agent-api.md §5, §8: documented 404 NotFoundError 'Resource not found', recorded 404 NotFoundException 'V6Session not found for sessionId: <id>' with no headers; no X-Request-ID required",
+		"POST", "/messages", textBody(2, "Are you still there?"), "Content-Type", "application/json")
+	in.WillRespondWith(404, func(b *consumer.V4ResponseBuilder) {
+		b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+		b.JSONBody(errorBody(404, apiPath+"/sessions/"+exampleSessionID+"/messages", "NotFoundException", errorClass("NotFound", false),
+			matchers.Regex("V6Session not found for sessionId: "+exampleSessionID, `^(V6Session not found for sessionId: .*|Resource not found.*)$`)))
+	})
 	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
 		out, err := newClient(t, cfg).SendMessage(context.Background(), exampleSessionID, agentapi.TextMessage(2, "Are you still there?"))
 		var apiErr *agentapi.APIError
@@ -742,25 +792,19 @@ func testSendMessageNoSession(t *testing.T) {
 }
 
 func testEndSession(t *testing.T) {
-	p := newMockProvider(t)
-	addTokenInteraction(p)
-	p.AddInteraction().
-		GivenWithParameter(given(emulator.StateSession)).
-		UponReceiving("an End Session request by the user").
-		WithRequestPathMatcher("DELETE", sessionPath(""), func(b *consumer.V4RequestBuilder) {
-			b.Header("Authorization", bearerHeader())
-			b.Header("x-session-end-reason", matchers.S("UserRequest"))
-		}).
-		WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
-			b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
-			b.JSONBody(m{
-				"messages": []any{m{
-					"type":   "SessionEnded",
-					"id":     matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
-					"reason": "ClientRequest",
-				}},
-			})
+	p, in := sessionRequest(t, emulator.StateSession, "an End Session request by the user",
+		"docs/agent-api.md §1: x-session-end-reason UserRequest; a SessionEnded message, reason ClientRequest as recorded",
+		"DELETE", "", nil, "x-session-end-reason", "UserRequest")
+	in.WillRespondWith(200, func(b *consumer.V4ResponseBuilder) {
+		b.Header("Content-Type", matchers.Regex("application/json", jsonRe))
+		b.JSONBody(m{
+			"messages": []any{m{
+				"type":   "SessionEnded",
+				"id":     matchers.Like("9d8e7f60-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+				"reason": "ClientRequest",
+			}},
 		})
+	})
 	err := p.ExecuteTest(t, func(cfg consumer.MockServerConfig) error {
 		out, err := newClient(t, cfg).EndSession(context.Background(), exampleSessionID, agentapi.EndUserRequest)
 		if err != nil {

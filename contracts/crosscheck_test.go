@@ -6,17 +6,23 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/agentshape/agentshape/host/agentapi/sse"
+	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/schemas"
 )
 
-// pactInteraction is the part of a V4 HTTP interaction the cross-check reads. Bodies hold the
+// pactInteraction is the part of a V4 interaction the cross-check reads: an HTTP interaction's
+// request and response, or an asynchronous message's contents and metadata. Bodies hold the
 // example values of their matchers.
 type pactInteraction struct {
-	Description string `json:"description"`
-	Type        string `json:"type"`
+	Description string         `json:"description"`
+	Type        string         `json:"type"`
+	Contents    *v4Body        `json:"contents"`
+	Metadata    map[string]any `json:"metadata"`
 	Request     struct {
 		Method string  `json:"method"`
 		Path   string  `json:"path"`
@@ -46,44 +52,72 @@ func (b *v4Body) json() (json.RawMessage, bool) {
 	return b.Content, true
 }
 
-var (
-	startPath      = regexp.MustCompile(`^` + regexp.QuoteMeta(apiPath) + `/agents/[^/]+/sessions$`)
-	sessionPathRe  = regexp.MustCompile(`^` + regexp.QuoteMeta(apiPath) + `/sessions/[^/]+(/messages(/stream)?)?$`)
-	unknownFieldRe = regexp.MustCompile(`Unrecognized field "([^"]+)"`)
-)
+var unknownFieldRe = regexp.MustCompile(`Unrecognized field "([^"]+)"`)
+
+// sseBody is the response body of a streaming operation: server-sent events, each checked
+// against the stream-event schema as {"event", "data"}.
+const sseBody schemas.Name = "text/event-stream of " + schemas.StreamEvent
+
+// operation is one operation of the Agent API (agent-api.md §1, §7) and the schemas of its
+// bodies ("" = that body has none).
+type operation struct {
+	method  string
+	path    *regexp.Regexp
+	request schemas.Name
+	success int          // the documented success status
+	answer  schemas.Name // the success body
+	failure schemas.Name // an error body
+}
+
+// operations are every operation the contract may hold. The cross-check refuses an interaction
+// none of them matches, so a new operation cannot slip past it.
+var operations = func() []operation {
+	q := regexp.QuoteMeta
+	session := q(apiPath) + `/sessions/[^/]+`
+	re := func(s string) *regexp.Regexp { return regexp.MustCompile("^" + s + "$") }
+	return []operation{
+		// OAuth: a form body with no schema; OAuth errors are OAuth's JSON, not the Agent API's Error (§7).
+		{"POST", re(q(tokenPath)), "", 200, schemas.TokenResponse, ""},
+		{"POST", re(q(apiPath) + `/agents/[^/]+/sessions`), schemas.StartSessionRequest, 200, schemas.StartSessionResponse, schemas.ErrorResponse},
+		{"POST", re(session + `/messages`), schemas.SendMessageRequest, 200, schemas.SendMessageResponse, schemas.ErrorResponse},
+		{"POST", re(session + `/messages/stream`), schemas.SendMessageRequest, 200, sseBody, schemas.ErrorResponse},
+		{"DELETE", re(session), "", 200, schemas.EndSessionResponse, schemas.ErrorResponse},
+		{"POST", re(session + `/feedback`), schemas.SubmitFeedbackRequest, 202, "", schemas.ErrorResponse},
+	}
+}()
+
+// wireSchemas are the schemas the contract must exercise: every one the operations name, and
+// stream-event for the streamed events' messages.
+func wireSchemas() []schemas.Name {
+	seen := map[schemas.Name]bool{schemas.StreamEvent: true}
+	for _, op := range operations {
+		for _, n := range []schemas.Name{op.request, op.answer, op.failure} {
+			if n != "" && n != sseBody {
+				seen[n] = true
+			}
+		}
+	}
+	var out []schemas.Name
+	for n := range seen {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // bodySchemas names the schema of an interaction's request and response bodies ("" = none
-// exists for that body, e.g. the form-encoded token request) or returns an error for a path the
-// cross-check does not know, so that a new interaction cannot slip past it.
+// exists for that body) or returns an error for an interaction no operation matches.
 func bodySchemas(in pactInteraction) (req, resp schemas.Name, err error) {
-	p := in.Request.Path
-	switch {
-	case in.Request.Method == "POST" && p == tokenPath:
-		if in.Response.Status == 200 {
-			return "", schemas.TokenResponse, nil // form body, no schema; the OAuth JSON answer (agent-api.md §7)
+	for _, op := range operations {
+		if in.Request.Method != op.method || !op.path.MatchString(in.Request.Path) {
+			continue
 		}
-		return "", "", nil // OAuth errors are OAuth's JSON, not the Agent API's Error
-	case in.Request.Method == "POST" && startPath.MatchString(p):
-		if in.Response.Status == 200 {
-			return schemas.StartSessionRequest, schemas.StartSessionResponse, nil
+		if in.Response.Status == op.success {
+			return op.request, op.answer, nil
 		}
-		return schemas.StartSessionRequest, schemas.ErrorResponse, nil
-	case sessionPathRe.MatchString(p):
-		if in.Request.Method == "POST" { // Send Message, sync or streaming (agent-api.md §1)
-			req = schemas.SendMessageRequest
-		}
-		if in.Response.Status == 200 {
-			switch {
-			case in.Request.Method == "DELETE":
-				return req, schemas.EndSessionResponse, nil
-			case strings.HasSuffix(p, "/stream"):
-				return req, "", nil // server-sent events, not one JSON body (schema stream-event per event)
-			}
-			return req, schemas.SendMessageResponse, nil
-		}
-		return req, schemas.ErrorResponse, nil
+		return op.request, op.failure, nil
 	}
-	return "", "", fmt.Errorf("interaction %q: %s %s is not an Agent API operation the cross-check knows; add it to bodySchemas", in.Description, in.Request.Method, p)
+	return "", "", fmt.Errorf("interaction %q: %s %s is not an Agent API operation the cross-check knows; add it to operations", in.Description, in.Request.Method, in.Request.Path)
 }
 
 // TestSchemaCrossCheck validates every JSON body of the pact against the JSON Schemas in schemas/:
@@ -109,7 +143,7 @@ func TestSchemaCrossCheck(t *testing.T) {
 		}
 	}
 	// The contract covers every schema of the Agent API wire format.
-	for _, n := range []schemas.Name{schemas.StartSessionRequest, schemas.StartSessionResponse, schemas.ErrorResponse, schemas.SendMessageRequest} {
+	for _, n := range wireSchemas() {
 		if checked[n] == 0 {
 			t.Errorf("no body of the pact was checked against %s", n)
 		}
@@ -154,9 +188,25 @@ func TestSchemaCrossCheckDetectsDrift(t *testing.T) {
 		}, "status"},
 		{"operation the cross-check does not know", func(in map[string]any) {
 			if in["description"] == "an End Session request by the user" {
-				in["request"].(map[string]any)["path"] = apiPath + "/sessions/x/feedback"
+				in["request"].(map[string]any)["path"] = apiPath + "/sessions/x/transcript"
 			}
-		}, "add it to bodySchemas"},
+		}, "add it to operations"},
+		{"streamed event of another message type", func(in map[string]any) {
+			if in["description"] == eventDescription(emulator.EventInform) {
+				in["contents"].(map[string]any)["content"].(map[string]any)["message"].(map[string]any)["type"] = "TextChunk"
+			}
+		}, "Inform"},
+		{"message without its event name", func(in map[string]any) {
+			if in["description"] == eventDescription(emulator.EventEndOfTurn) {
+				delete(in["metadata"].(map[string]any), "event")
+			}
+		}, "names no event"},
+		{"stream body with an event without data", func(in map[string]any) {
+			if in["description"] == streamDescription {
+				b := in["response"].(map[string]any)["body"].(map[string]any)
+				b["content"] = "event: INFORM\ndata: \"text\"\n\n"
+			}
+		}, "data"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -195,8 +245,13 @@ func crossCheck(raw []byte, checked map[schemas.Name]int) []string {
 	}
 	var problems []string
 	for _, in := range pact.Interactions {
-		if in.Type != "Synchronous/HTTP" {
-			problems = append(problems, fmt.Sprintf("interaction %q has type %q; the cross-check reads HTTP interactions only", in.Description, in.Type))
+		switch in.Type {
+		case "Synchronous/HTTP":
+		case "Asynchronous/Messages":
+			problems = append(problems, checkStreamedMessage(in, checked)...)
+			continue
+		default:
+			problems = append(problems, fmt.Sprintf("interaction %q has type %q; the cross-check reads HTTP interactions and asynchronous messages", in.Description, in.Type))
 			continue
 		}
 		reqSchema, respSchema, err := bodySchemas(in)
@@ -225,6 +280,10 @@ func crossCheck(raw []byte, checked map[schemas.Name]int) []string {
 				checked[reqSchema]++
 			}
 		}
+		if respSchema == sseBody {
+			problems = append(problems, checkEventStream(in, checked)...)
+			continue
+		}
 		if respSchema != "" {
 			if !respIsJSON {
 				problems = append(problems, fmt.Sprintf("%q: response has no JSON body, want one for %s", in.Description, respSchema))
@@ -235,6 +294,58 @@ func crossCheck(raw []byte, checked map[schemas.Name]int) []string {
 		}
 	}
 	return problems
+}
+
+// checkStreamedMessage validates an asynchronous message — the data of one streamed event, its
+// metadata naming the event (agent-api.md §12) — against stream-event.
+func checkStreamedMessage(in pactInteraction, checked map[schemas.Name]int) []string {
+	event, _ := in.Metadata["event"].(string)
+	if event == "" {
+		return []string{fmt.Sprintf("%q: the message's metadata names no event; every streamed message has one (agent-api.md §12)", in.Description)}
+	}
+	data, ok := in.Contents.json()
+	if !ok {
+		return []string{fmt.Sprintf("%q: the message has no JSON contents, want the event's data", in.Description)}
+	}
+	checked[schemas.StreamEvent]++
+	return checkEvent(in.Description, event, data)
+}
+
+// checkEventStream reads the example text/event-stream body of a streaming answer with the
+// client's own parser (host/agentapi/sse) and validates every event against stream-event.
+func checkEventStream(in pactInteraction, checked map[schemas.Name]int) []string {
+	b := in.Response.Body
+	var text string
+	if b == nil || !strings.HasPrefix(b.ContentType, "text/event-stream") || json.Unmarshal(b.Content, &text) != nil {
+		return []string{fmt.Sprintf("%q: response has no text/event-stream body", in.Description)}
+	}
+	var problems []string
+	n := 0
+	err := sse.Read(strings.NewReader(text), 0, func(e sse.Event) error {
+		n++
+		problems = append(problems, checkEvent(fmt.Sprintf("%s (event %d)", in.Description, n), e.Type, e.Data)...)
+		return nil
+	})
+	switch {
+	case err != nil:
+		problems = append(problems, fmt.Sprintf("%q: the event stream does not parse: %v", in.Description, err))
+	case n == 0:
+		problems = append(problems, fmt.Sprintf("%q: the event stream holds no event", in.Description))
+	}
+	checked[schemas.StreamEvent] += n
+	return problems
+}
+
+// checkEvent validates one event, as {"event", "data"}, against stream-event.
+func checkEvent(what, event string, data []byte) []string {
+	if !json.Valid(data) {
+		return []string{fmt.Sprintf("%s: event %s: data is not JSON", what, event)}
+	}
+	doc, err := json.Marshal(map[string]any{"event": event, "data": json.RawMessage(data)})
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", what, err)}
+	}
+	return checkBody(what, schemas.StreamEvent, doc, "")
 }
 
 // checkBody validates doc against schema. With wantUnknown set the schema must reject doc with a

@@ -61,9 +61,10 @@
 // assumes it ignores them, §3 [A]).
 //
 // The streaming endpoint requires Accept: text/event-stream (400 otherwise
-// [A]) and sends one TEXT_CHUNK event per word, then INFORM, then
-// END_OF_TURN, each as "event: NAME\ndata: {timestamp, originEventId,
-// traceId, offset, message}\n\n", flushed as produced (§1; framing [A]).
+// [A]) and sends one TEXT_CHUNK event per word (formatType Text), then
+// INFORM, then END_OF_TURN, each as "event: NAME\ndata: {timestamp,
+// originEventId, traceId, offset, message}\n\n", flushed as produced (§1,
+// §12; framing [A]).
 //
 // # Faults
 //
@@ -112,6 +113,13 @@
 // (clientId, clientSecret) and agent (agentId) present and working, My
 // Domain from params.myDomain. Without params it uses the start-up org's
 // first client app and agent. "teardown" restores the start-up org.
+//
+// POST / (MessagePath, with the admin API) is the Pact message producer: the
+// standard verifier posts {"description", "providerStates"} there for each
+// asynchronous message of a pact, and the emulator answers the data of one
+// streamed event of the kind a provider state's params.event names
+// (StreamEvents, §12), built as its streaming endpoint builds events, with
+// {"event": NAME} as the message metadata (Pact-Message-Metadata header).
 //
 // # Safety
 //

@@ -152,6 +152,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveAdmin(w, r)
 		return
 	}
+	if p == MessagePath && r.Method == http.MethodPost && h.admin {
+		if msg := h.foreignAdminRequest(r); msg != "" {
+			adminError(w, http.StatusForbidden, msg)
+			return
+		}
+		h.serveMessage(w, r)
+		return
+	}
 	c := &call{h: h, w: w, r: r, st: h.state.Load(), reqID: newUUID(), now: h.clock()}
 	w.Header().Set("X-Request-ID", c.reqID)
 	start := time.Now()
@@ -343,13 +351,19 @@ type links struct {
 	End            *link `json:"end"`
 }
 
+// agentReply is what the messages an agent writes (Inform, Inquire, Confirm, Failure) share
+// (agent-api.md §11).
+type agentReply struct {
+	Type          string `json:"type"`
+	ID            string `json:"id"`
+	FeedbackID    string `json:"feedbackId"`
+	PlanID        string `json:"planId"`
+	IsContentSafe bool   `json:"isContentSafe"`
+	Message       string `json:"message"`
+}
+
 type informMessage struct {
-	Type            string            `json:"type"`
-	ID              string            `json:"id"`
-	FeedbackID      string            `json:"feedbackId"`
-	PlanID          string            `json:"planId"`
-	IsContentSafe   bool              `json:"isContentSafe"`
-	Message         string            `json:"message"`
+	agentReply
 	Result          []json.RawMessage `json:"result"`
 	CitedReferences []json.RawMessage `json:"citedReferences"`
 }
@@ -464,7 +478,7 @@ func (c *call) startSession(agentID string) {
 }
 
 func newInform(text string) informMessage {
-	return informMessage{Type: "Inform", ID: newUUID(), IsContentSafe: true, Message: text,
+	return informMessage{agentReply: agentReply{Type: "Inform", ID: newUUID(), IsContentSafe: true, Message: text},
 		Result: []json.RawMessage{}, CitedReferences: []json.RawMessage{}}
 }
 
@@ -630,10 +644,11 @@ type sseData struct {
 }
 
 type textChunk struct {
-	Type    string `json:"type"`
-	ID      string `json:"id"`
-	Message string `json:"message"`
-	Offset  int    `json:"offset"`
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	Message    string `json:"message"`
+	Offset     int    `json:"offset"`
+	FormatType string `json:"formatType"` // required by the reference (TextFormatType: Text or Unknown)
 }
 
 type endOfTurn struct {
@@ -666,11 +681,11 @@ func (c *call) streamReply(reply string, chunkDelay time.Duration) {
 		if i > 0 && !sleep(c.r.Context(), chunkDelay) {
 			return
 		}
-		send("TEXT_CHUNK", textChunk{Type: "TextChunk", ID: newUUID(), Message: wd, Offset: offset})
+		send(EventTextChunk, newTextChunk(wd, offset))
 		offset += len(wd)
 	}
-	send("INFORM", newInform(reply))
-	send("END_OF_TURN", endOfTurn{Type: "EndOfTurn", ID: newUUID()})
+	send(EventInform, newInform(reply))
+	send(EventEndOfTurn, endOfTurn{Type: "EndOfTurn", ID: newUUID()})
 }
 
 // endReasons maps x-session-end-reason (agent-api.md §1) to the SessionEnded reason.

@@ -48,6 +48,9 @@ const (
 	// StateSessionEnded: a session of the agent existed and has ended; its
 	// sessionId is handed out (404 NotFoundException, agent-api.md §8).
 	StateSessionEnded = "the session has ended"
+	// StateStreamEvent: the agent streams an event of the kind params.event names (agent-api.md
+	// §12); the message producer (MessagePath) builds it, the setup only prepares the org.
+	StateStreamEvent = "the agent streams an event"
 )
 
 // Parameters a provider state accepts, all optional strings. Without them
@@ -62,8 +65,8 @@ const (
 	ParamAgentID = "agentId"
 	// ParamMyDomain is the org's My Domain URL (instanceConfig.endpoint, agent-api.md §2).
 	ParamMyDomain = "myDomain"
-	// ParamEvent names a streamed event type (agent-api.md §1), read by the
-	// message producer (POST /, see MessagePath), ignored by the setup.
+	// ParamEvent names a streamed event (agent-api.md §12) for StateStreamEvent, read by the
+	// message producer (MessagePath), ignored by the setup.
 	ParamEvent = "event"
 )
 
@@ -101,6 +104,7 @@ type stateSetup struct {
 
 var providerStates = map[string]stateSetup{
 	StateClientApp:   {apply: noChange},
+	StateStreamEvent: {apply: noChange},
 	StateAgentActive: {needsAgent: true, apply: noChange},
 	StateAgentInactive: {needsAgent: true, apply: func(h *Handler, f stateFixtures, _ map[string]any) (time.Duration, error) {
 		off := false

@@ -53,6 +53,11 @@ func TestProviderStatesSetUpWhatTheyName(t *testing.T) {
 				t.Errorf("token: %d %s", r.status, r.body)
 			}
 		}},
+		{emulator.StateStreamEvent, map[string]any{"event": emulator.EventInform}, func(t *testing.T, v map[string]any) {
+			if r := messageRequest(t, srv, emulator.EventInform); r.status != 200 {
+				t.Errorf("message: %d %s", r.status, r.body)
+			}
+		}},
 		{emulator.StateAgentActive, nil, func(t *testing.T, v map[string]any) {
 			if r := startSession(t, srv, v["accessToken"].(string), agentID, startBody); r.status != 200 {
 				t.Errorf("start: %d %s", r.status, r.body)
