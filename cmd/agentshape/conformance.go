@@ -26,6 +26,7 @@ func newConformanceCmd() *cobra.Command {
 		junit, cucumber, htmlF string
 		quiet                  bool
 		gf                     grantFlags
+		reg                    registryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] | --manifest pipeline.yaml) [--org ORG.yaml [--agent-id ID]]",
@@ -51,7 +52,9 @@ its injected faults and rate limit are ignored here. --agent-id picks one of its
 the first). Without --org the built-in demo org is used, and every report says so.
 
 A manifest's plugins run with the grants the manifest gives them; a plugin checked on its own
-gets --grant-env/--grant-dir, as with "plugin call".
+gets --grant-env/--grant-dir, as with "plugin call". A manifest's plugins in OCI registries
+(path: oci://…@sha256:…) are pulled into the plugin cache and verified first, as by "shape";
+--offline uses only the cache.
 
 Every report records what was checked: the agentshape version and commit, the org (or that it
 was the demo org) and the sha256 of every plugin's module (the run pins each module to it).
@@ -120,9 +123,10 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
 			}
+			opts.Resolver = reg.resolver()
 			rep, err := conformance.Run(cmd.Context(), opts)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return withCode(gateSetupCode(err), err)
 			}
 			for _, r := range reports {
 				if r.path == "" {
@@ -144,6 +148,7 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 	}
 	f := cmd.Flags()
 	gf.register(f)
+	reg.register(f, true)
 	f.StringVar(&opts.Plugin, "plugin", "", "the plugin (.wasm) to check on its own")
 	f.StringArrayVar(&configs, "config", nil, "plugin configuration key=value (repeatable; JSON values allowed)")
 	f.StringVar(&opts.Manifest, "manifest", "", "a pipeline manifest to check as a whole")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -92,5 +93,85 @@ func TestPluginPushRefusesWhatTheHostRefuses(t *testing.T) {
 	code, _, errOut = runShapeCLI(t, append([]string{"plugin", "push", catalog.MustPath(t, "timezone"), reg.Host + "/team/tz@sha256:" + strings.Repeat("0", 64)}, args...)...)
 	if code != exitUsage || !strings.Contains(errOut, "names a tag") {
 		t.Fatalf("push to a digest: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// The issue's round trip on a real registry: a team pushes its plugins, a
+// pipeline names them by digest, shape and the gate resolve them; then the
+// registry goes away and the pipeline still runs from the plugin cache.
+func TestRegistryPushPullShapeGate(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{})
+	endpoint := pushPlugin(t, reg.Host, "endpoint", "platform/endpoint:1.4.0")
+	tz := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
+	manifest := writeShapeFile(t, "pipeline.yaml", `version: 1
+plugins:
+  - path: oci://`+reg.Host+`/platform/endpoint:1.4.0@`+endpoint+`
+  - path: oci://`+reg.Host+`/platform/timezone:2.0.0@`+tz+`
+`)
+	ctxFile := writeShapeFile(t, "ctx.json", `{"agentId":"0XxAA0000000001AAA","org":{"myDomain":"acme"},"user":{"timezone":"Europe/Berlin"}}`)
+	base := writeShapeFile(t, "base.json", `{"bypassUser":false,"externalSessionKey":"3f2c8a8e-5a5e-4c1b-9d3e-7c1f0e2b9a11"}`)
+	args, _ := registryArgs(t)
+	shape := func(extra ...string) (int, string, string) {
+		return runShapeCLI(t, append(append([]string{"shape", "-m", manifest, "-c", ctxFile, "-r", base, "--explain", "--deterministic", "--cache-dir", shapeCacheDir}, args...), extra...)...)
+	}
+	code, out, errOut := shape()
+	if code != exitOK {
+		t.Fatalf("shape: exit %d, stderr %s", code, errOut)
+	}
+	var ex struct {
+		Provenance map[string]string `json:"provenance"`
+	}
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatal(err)
+	}
+	if ex.Provenance["/instanceConfig/endpoint"] != "endpoint" || ex.Provenance["/tz"] != "timezone" {
+		t.Fatalf("provenance %v: want the registry plugins named after their repositories", ex.Provenance)
+	}
+
+	code, out, errOut = runShapeCLI(t, append([]string{"conformance", "-q", "--manifest", manifest, "--cases", "3", "--cache-dir", shapeCacheDir, "--repro-dir", t.TempDir()}, args...)...)
+	if code != exitOK {
+		t.Fatalf("conformance: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	reg.Stop()
+	for _, extra := range [][]string{nil, {"--offline"}} {
+		if code, _, errOut := shape(extra...); code != exitOK {
+			t.Fatalf("shape %v with the registry gone: exit %d, stderr %s", extra, code, errOut)
+		}
+	}
+	// start, against the embedded emulator, from the cache.
+	startCtx := writeShapeFile(t, "start-ctx.json", `{"agentId":"0XxAA0000000001AAA","user":{"timezone":"Europe/Berlin"}}`)
+	code, out, errOut = runShapeCLI(t, append([]string{"start", "-m", manifest, "-c", startCtx, "-r", base, "--offline", "--cache-dir", shapeCacheDir}, args...)...)
+	if code != exitOK || !strings.Contains(out, `"output": "200"`) {
+		t.Fatalf("start --offline: exit %d, stdout %s, stderr %s", code, out, errOut)
+	}
+	// Another machine, offline, with nothing cached: a clear error, and
+	// nothing half-written.
+	other := t.TempDir()
+	code, _, errOut = runShapeCLI(t, "shape", "-m", manifest, "-c", ctxFile, "--offline", "--plugin-cache", other, "--registry-config", args[3])
+	if code != exitFailure || !strings.Contains(errOut, "plugins[0] (endpoint)") || !strings.Contains(errOut, "not in the plugin cache") {
+		t.Fatalf("offline, empty cache: exit %d, stderr %s", code, errOut)
+	}
+	if files := testfs.Files(t, other); len(files) != 0 {
+		t.Fatalf("left %v in the cache", files)
+	}
+}
+
+// A manifest naming a tag without a digest is refused with the digest to
+// pin; allowUnpinnedTags follows the tag.
+func TestRegistryTagWithoutDigest(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{})
+	digest := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
+	ctxFile := writeShapeFile(t, "ctx.json", `{"agentId":"0XxAA0000000001AAA","org":{"myDomain":"acme"},"user":{"timezone":"Europe/Berlin"}}`)
+	args, _ := registryArgs(t)
+	unpinned := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - path: oci://"+reg.Host+"/platform/timezone:2.0.0\n")
+	code, _, errOut := runShapeCLI(t, append([]string{"shape", "-m", unpinned, "-c", ctxFile, "--cache-dir", shapeCacheDir}, args...)...)
+	if want := "path: oci://" + reg.Host + "/platform/timezone:2.0.0@" + digest; code != exitUsage || !strings.Contains(errOut, want) {
+		t.Fatalf("unpinned tag: exit %d, stderr %s\nwant exit 2 and %q", code, errOut, want)
+	}
+	optIn := writeShapeFile(t, "pipeline.yaml", "version: 1\nallowUnpinnedTags: true\nplugins:\n  - path: oci://"+reg.Host+"/platform/timezone:2.0.0\n")
+	code, out, errOut := runShapeCLI(t, append([]string{"shape", "-m", optIn, "-c", ctxFile, "--cache-dir", shapeCacheDir}, args...)...)
+	if code != exitOK && code != exitInvalid || !strings.Contains(out, "Europe/Berlin") {
+		t.Fatalf("opted-in tag: exit %d, stdout %s, stderr %s", code, out, errOut)
 	}
 }

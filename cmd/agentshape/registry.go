@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/agentshape/agentshape/host/ociplugin"
+	"github.com/agentshape/agentshape/host/pipeline"
 )
 
 // registryFlags are the flags of every command that reaches plugins in OCI
@@ -61,10 +63,56 @@ func (f *registryFlags) client() (*ociplugin.Client, error) {
 	return c, nil
 }
 
-// registryCode is the exit code of a registry error: 2 for a reference that
-// cannot be parsed, 1 for everything else.
+// resolver is a pipeline.Resolver that makes its client on first use, so a
+// manifest with no registry plugin needs no cache directory or credentials.
+func (f *registryFlags) resolver() pipeline.Resolver { return &lazyResolver{flags: f} }
+
+type lazyResolver struct {
+	flags  *registryFlags
+	client *ociplugin.Client
+}
+
+func (r *lazyResolver) ResolveModule(ctx context.Context, ref, pin string, allowTag bool) (string, string, error) {
+	if r.client == nil {
+		c, err := r.flags.client()
+		if err != nil {
+			return "", "", err
+		}
+		r.client = c
+	}
+	return r.client.ResolveModule(ctx, ref, pin, allowTag)
+}
+
+// resolve fetches the manifest's registry plugins, or finds them in the
+// plugin cache; the error carries its exit code.
+func (f *registryFlags) resolve(ctx context.Context, m *pipeline.Manifest) error {
+	if err := m.ResolveRemote(ctx, f.resolver()); err != nil {
+		return withCode(registryCode(err), err)
+	}
+	return nil
+}
+
+// gateSetupCode is the exit code of an error setting the gate up: a
+// registry error's (registryCode), else a usage error (a missing file, a
+// malformed manifest).
+func gateSetupCode(err error) int {
+	var oe *ociplugin.Error
+	if errors.As(err, &oe) {
+		return registryCode(err)
+	}
+	return exitUsage
+}
+
+// registryCode is the exit code of a registry error: 2 when the reference
+// or the manifest is wrong (malformed, a tag without a digest, a pin that
+// contradicts the digest), 1 for everything else (the registry, the
+// network, the cache, a refused artifact).
 func registryCode(err error) int {
-	if errors.Is(err, ociplugin.ErrBadReference) {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, ociplugin.ErrBadReference), errors.Is(err, ociplugin.ErrUnpinned), errors.Is(err, ociplugin.ErrPinMismatch):
 		return exitUsage
 	}
 	return exitFailure

@@ -29,6 +29,7 @@ func newShapeCmd() *cobra.Command {
 		manifestPath, contextPath, requestPath string
 		explain                                bool
 		rf                                     runtimeFlags
+		reg                                    registryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "shape --manifest PIPELINE.yaml --context CONTEXT.json [--request BASE.json]",
@@ -42,6 +43,12 @@ org.sandbox, channel, conversationId, user.locale, user.timezone, user.attribute
 plugins/ABI.md. With --explain the output is {"request": ..., "provenance": {JSON pointer: plugin}},
 naming for every field the plugin that last set or changed it ("base" for untouched fields of
 --request).
+
+Plugins in OCI registries (path: oci://REGISTRY/REPOSITORY:TAG@sha256:DIGEST, published with
+"plugin push") are pulled once into the plugin cache and verified against the digest and the
+entry's sha256 before they are compiled; later runs need no network, and --offline uses only
+the cache. A registry failure or a refused artifact exits 1; a tag without a digest (unless the
+manifest sets allowUnpinnedTags: true) or a pin that contradicts the digest exits 2.
 
 Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and cause);
 2 bad flags, unreadable or malformed input or manifest; 3 the shaped request failed validation.`,
@@ -59,6 +66,9 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			m, err := pipeline.LoadManifest(manifestPath)
 			if err != nil {
 				return withCode(exitUsage, err)
+			}
+			if err := reg.resolve(ctx, m); err != nil {
+				return err
 			}
 			var c abi.Context
 			if err := readJSONFile(contextPath, "--context", &c, true); err != nil {
@@ -106,6 +116,7 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {})")
 	f.BoolVar(&explain, "explain", false, "print {\"request\", \"provenance\"}: which plugin set each field")
 	rf.register(f)
+	reg.register(f, true)
 	_ = cmd.MarkFlagRequired("manifest")
 	_ = cmd.MarkFlagRequired("context")
 	return cmd

@@ -46,6 +46,7 @@ func newStartCmd() *cobra.Command {
 		end, retryUnsafe                                bool
 		timeout                                         time.Duration
 		rf                                              runtimeFlags
+		reg                                             registryFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "start (--manifest PIPELINE.yaml --context CONTEXT.json | --flow-body BODY.json) [--agent-id ID] [--request BASE.json] [--end]",
@@ -91,6 +92,12 @@ The agent is --agent-id or, without it, the context's agentId (stderr says so); 
 different is a usage error. Plugins see that agent as the context's agentId; the context's
 org.myDomain defaults to the target's My Domain.
 
+Plugins in OCI registries (path: oci://REGISTRY/REPOSITORY:TAG@sha256:DIGEST, published with
+"plugin push") are pulled once into the plugin cache and verified against the digest and the
+entry's sha256 before they are compiled; later runs need no network, and --offline uses only
+the cache. A registry failure or a refused artifact exits 1; a tag without a digest (unless the
+manifest sets allowUnpinnedTags: true) or a pin that contradicts the digest exits 2.
+
 Exit codes: 0 the API answered 200; 1 a plugin failed; 2 bad flags or unreadable input;
 3 the shaped request, the Flow body, the Tenant Key ID or the agent ID is invalid and nothing was
 sent; 4 the API answered with an exception; 5 the API could not be reached.`,
@@ -127,6 +134,9 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 				var err error
 				if m, err = pipeline.LoadManifest(manifestPath); err != nil {
 					return withCode(exitUsage, err)
+				}
+				if err := reg.resolve(ctx, m); err != nil {
+					return err
 				}
 			}
 			var actx abi.Context
@@ -239,6 +249,7 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
 	f.BoolVar(&retryUnsafe, "retry-unsafe", false, "also repeat Start Session after 423, 429 and 503 answers; WARNING: these do not prove no session was created, so this can start a second session")
 	rf.register(f)
+	reg.register(f, true)
 	return cmd
 }
 

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/features/plugincontract"
+	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/version"
 )
@@ -60,6 +61,9 @@ type Options struct {
 	Grants plugin.Grants
 	// Manifest is a pipeline manifest to check as a whole.
 	Manifest string
+	// Resolver fetches the manifest's plugins that live in OCI registries
+	// (path: oci://…); nil when it names none.
+	Resolver pipeline.Resolver
 	// Cases is the number of generated cases (default DefaultCases).
 	Cases int
 	// Seed drives the generated cases and the plugins' randomness (default DefaultSeed).
@@ -92,7 +96,7 @@ type subject struct {
 }
 
 // prepare fills opts' defaults and resolves the plugins and the org to check.
-func prepare(opts Options) (Options, subject, error) {
+func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 	if (opts.Plugin == "") == (opts.Manifest == "") {
 		return opts, subject{}, errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
 	}
@@ -117,7 +121,7 @@ func prepare(opts Options) (Options, subject, error) {
 		sub.target = opts.Plugin
 		sub.members, err = membersFromPlugin(opts.Plugin, opts.Config, opts.Grants)
 	} else {
-		sub.members, err = membersFromManifest(opts.Manifest)
+		sub.members, err = membersFromManifest(ctx, opts.Manifest, opts.Resolver)
 	}
 	if err == nil {
 		err = pinMembers(sub.members)
@@ -151,7 +155,7 @@ type Suite struct{ g *gate }
 
 // NewSuite prepares the step definitions for the subject opts names.
 func NewSuite(ctx context.Context, opts Options) (*Suite, error) {
-	opts, sub, err := prepare(opts)
+	opts, sub, err := prepare(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +176,7 @@ func (s *Suite) Close() { s.g.close() }
 // report. An error means the gate itself could not run (bad options, a
 // missing plugin file); a failing plugin is a report with Failed() true.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	opts, sub, err := prepare(opts)
+	opts, sub, err := prepare(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +11,13 @@ import (
 	"github.com/agentshape/agentshape/internal/buildhint"
 )
 
-// membersFromManifest reads a pipeline manifest into the members to check.
-func membersFromManifest(path string) ([]Member, error) {
+// membersFromManifest reads a pipeline manifest into the members to check;
+// plugins in OCI registries are fetched (or found in the cache) through r.
+func membersFromManifest(ctx context.Context, path string, r pipeline.Resolver) ([]Member, error) {
 	m, err := pipeline.LoadManifest(path)
+	if err == nil {
+		err = m.ResolveRemote(ctx, r)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}

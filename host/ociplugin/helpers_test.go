@@ -4,24 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	ggcr "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/agentshape/agentshape/host/ociplugin"
+	"github.com/agentshape/agentshape/internal/testregistry"
 )
 
 // pluginBytes reads a built plugin (make plugins).
@@ -47,19 +43,18 @@ type fakeRegistry struct {
 func startFake(t testing.TB) *fakeRegistry {
 	t.Helper()
 	f := &fakeRegistry{}
-	reg := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.seen = append(f.seen, r.Method+" "+r.URL.Path)
-		hook := f.hook
-		f.mu.Unlock()
-		if hook != nil && hook(w, r) {
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	f.host = strings.TrimPrefix(srv.URL, "http://")
+	f.host = testregistry.InProcess(t, func(reg http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			f.seen = append(f.seen, r.Method+" "+r.URL.Path)
+			hook := f.hook
+			f.mu.Unlock()
+			if hook != nil && hook(w, r) {
+				return
+			}
+			reg.ServeHTTP(w, r)
+		})
+	})
 	return f
 }
 

@@ -36,6 +36,10 @@ type Manifest struct {
 	// the manifest's own directory; ".." lets them reach its parent).
 	// Absolute paths are taken as written.
 	Root string `yaml:"root,omitempty"`
+	// AllowUnpinnedTags lets a registry plugin be named by a tag without a
+	// digest (path: oci://REGISTRY/REPOSITORY:TAG), followed to whatever it
+	// points at on each run; without it such a path is refused.
+	AllowUnpinnedTags bool `yaml:"allowUnpinnedTags,omitempty"`
 	// Plugins run in this order.
 	Plugins []Entry `yaml:"plugins"`
 	// Path is the manifest file ("" when parsed from bytes).
@@ -48,7 +52,9 @@ type Manifest struct {
 type Entry struct {
 	// Name identifies the plugin (errors, logs, provenance); default: the file name without .wasm.
 	Name string `yaml:"name"`
-	// Path is the .wasm file, relative to the manifest's directory.
+	// Path is the .wasm file, relative to the manifest's directory, or a
+	// plugin in an OCI registry: oci://REGISTRY/REPOSITORY[:TAG]@sha256:DIGEST
+	// (see Manifest.ResolveRemote).
 	Path string `yaml:"path"`
 	// SHA256 optionally pins the module (64 hex digits, optionally "sha256:"-prefixed).
 	SHA256 string `yaml:"sha256,omitempty"`
@@ -63,6 +69,9 @@ type Entry struct {
 	Line int `yaml:"-"`
 	// root is the manifest's Root, which Spec confines relative paths to.
 	root string
+	// local and localSHA256 are a registry plugin's verified local copy
+	// and its sha256, set by Manifest.ResolveRemote.
+	local, localSHA256 string
 }
 
 // EntryLimits are a plugin's limits as written in YAML.
@@ -191,11 +200,15 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 			return nil, fail(at+".path", "is required: the plugin's .wasm file, relative to the manifest")
 		}
 		e.root = m.Root
-		if msg := m.outsideRoot(e.Path); msg != "" {
+		if IsRemote(e.Path) {
+			if msg := checkRemote(e.Path); msg != "" {
+				return nil, fail(at+".path", "%s", msg)
+			}
+		} else if msg := m.outsideRoot(e.Path); msg != "" {
 			return nil, fail(at+".path", "%s", msg)
 		}
 		if e.Name == "" {
-			e.Name = strings.TrimSuffix(filepath.Base(e.Path), ".wasm")
+			e.Name = defaultName(e.Path)
 		}
 		if !nameRE.MatchString(e.Name) {
 			return nil, fail(at+".name", "%q is not a plugin name: use letters, digits, '.', '_' or '-' (at most 64)", e.Name)
@@ -336,7 +349,10 @@ func (e *Entry) Spec(dir string) (plugin.Spec, error) {
 		}
 		return confine(dir, e.root, field, p)
 	}
-	p, err := resolve("path", e.Path)
+	p, remote, err := e.remotePath()
+	if !remote && err == nil {
+		p, err = resolve("path", e.Path)
+	}
 	if err != nil {
 		return plugin.Spec{}, err
 	}
@@ -348,7 +364,7 @@ func (e *Entry) Spec(dir string) (plugin.Spec, error) {
 		}
 		g.Dirs = append(g.Dirs, plugin.DirGrant{Host: host, Guest: d.Guest})
 	}
-	return plugin.Spec{Name: e.Name, Path: p, SHA256: e.SHA256, Config: e.Config, Limits: l, Grants: g}, nil
+	return plugin.Spec{Name: e.Name, Path: p, SHA256: cmp.Or(e.SHA256, e.localSHA256), Config: e.Config, Limits: l, Grants: g}, nil
 }
 
 // confine joins the relative path p to the manifest's directory dir and

@@ -359,6 +359,9 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 		"version: 1\nplugins:\n  - name: cv\n    path: a.wasm\n    sha256: sha256:" + strings.Repeat("a", 64) + "\n    config: {x: [1]}\n    limits: {memoryMaxPages: 64, timeout: 1.5s, maxOutputBytes: 10, poolSize: 1}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [SALT, _X1], dirs: [{host: data, guest: /data}, {host: /srv/ref, guest: /ref/v1}]}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {}\n",
+		"version: 1\nplugins:\n  - path: oci://ghcr.io/acme/endpoint:1.4.0@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		"version: 1\nplugins:\n  - path: oci://localhost:5000/endpoint@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		"version: 1\nallowUnpinnedTags: true\nplugins:\n  - path: oci://ghcr.io/acme/endpoint:latest\n",
 	}
 	bad := []string{
 		"version: 2\nplugins:\n  - path: a.wasm\n",
@@ -374,6 +377,12 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{host: data, guest: /}]}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {dirs: [{guest: /data}]}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {network: true}\n",
+		"version: 1\nplugins:\n  - path: oci://ghcr.io/acme/endpoint\n",
+		"version: 1\nplugins:\n  - path: oci://ghcr.io/Acme/endpoint:1\n",
+		"version: 1\nplugins:\n  - path: oci://ghcr.io/acme/endpoint@sha256:abc\n",
+		"version: 1\nplugins:\n  - path: oci://user:pw@ghcr.io/acme/endpoint:1\n",
+		"version: 1\nplugins:\n  - path: oci://endpoint:1\n",
+		"version: 1\nallowUnpinnedTags: yes please\nplugins:\n  - path: a.wasm\n",
 	}
 	check := func(src string, wantValid bool) {
 		_, perr := pipeline.ParseManifest([]byte(src), "m.yaml", "/")

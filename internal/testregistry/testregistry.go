@@ -1,15 +1,21 @@
-// Package testregistry runs a real OCI registry for tests: Debian's
-// docker-registry (CNCF distribution 2.8), on a loopback port, with its own
-// config.yml and storage in a temporary directory, stopped when the test
-// ends. `make test` installs the package (.ci/install-toolchains.sh).
+// Package testregistry runs OCI registries for tests: Debian's
+// docker-registry (CNCF distribution 2.8), a real registry process on a
+// loopback port with its own config.yml and storage in a temporary
+// directory (Start; `make test` installs the package,
+// .ci/install-toolchains.sh), and go-containerregistry's in-process
+// registry for tests that need no process (InProcess). Both stop when the
+// test ends.
 package testregistry
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
 )
 
 // Binary is the registry's executable, found on PATH.
@@ -28,7 +36,14 @@ type Registry struct {
 	Host string
 	// Root is its storage directory.
 	Root string
+
+	stopOnce sync.Once
+	stop     func()
 }
+
+// Stop ends the registry (it is stopped when the test ends anyway); a test
+// stops it to prove that what follows needs no registry.
+func (r *Registry) Stop() { r.stopOnce.Do(r.stop) }
 
 // Options configure the registry.
 type Options struct {
@@ -121,7 +136,8 @@ http:
 		}
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
-			t.Cleanup(stop)
+			r.stop = stop
+			t.Cleanup(r.Stop)
 			return nil
 		}
 	}
@@ -144,6 +160,21 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// InProcess starts go-containerregistry's in-process registry (no
+// process, no storage on disk) on a loopback port until t ends and returns
+// its host:port; wrap, when not nil, puts a handler in front of it (to log
+// requests or inject faults).
+func InProcess(t testing.TB, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	h := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 // BlobPath returns the file where the registry stores the blob with this
