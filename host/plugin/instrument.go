@@ -94,6 +94,8 @@ type module struct {
 	// indirect marks the defined functions a call_indirect or call_ref may
 	// reach: those an element segment or a ref.func names.
 	indirect []bool
+	// typeIndices finds a type by its encoding (typeIndex).
+	typeIndices map[string]uint32
 	// rewritten holds the new contents of the sections the rewrite changes
 	// (besides code), by section offset.
 	rewritten map[int][]byte
@@ -214,41 +216,45 @@ func readModule(bin []byte) (*module, error) {
 	}
 	for _, s := range m.sections {
 		var err error
+		r := s.Reader()
 		switch s.ID {
 		case wasmbin.SectionType:
-			err = m.readTypes(s.Reader())
+			err = m.readTypes(r)
 		case wasmbin.SectionImport:
-			err = m.readImports(s.Reader())
+			err = m.readImports(r)
 		case wasmbin.SectionFunction:
-			m.funcTypes, err = readU32Vec(s.Reader())
+			m.funcTypes, err = readU32Vec(r)
 			for _, t := range m.funcTypes {
 				if err == nil && t >= uint32(len(m.types)) {
 					err = fmt.Errorf("a function has type %d, but the module has only %d", t, len(m.types))
 				}
 			}
-			if err == nil && len(m.funcTypes) != len(m.code.bodies) {
-				err = fmt.Errorf("%d functions declared but %d bodies", len(m.funcTypes), len(m.code.bodies))
-			}
 		case wasmbin.SectionTable:
-			err = checkTables(s.Reader())
+			err = checkTables(r)
 		case wasmbin.SectionGlobal:
-			m.rewritten[s.Offset], err = m.rewriteGlobals(s.Reader())
+			m.rewritten[s.Offset], err = m.rewriteGlobals(r)
 		case wasmbin.SectionExport:
-			m.rewritten[s.Offset], err = m.rewriteExports(s.Reader())
+			m.rewritten[s.Offset], err = m.rewriteExports(r)
 		case wasmbin.SectionStart:
 			var f uint32
-			if f, err = s.Reader().U32(); err == nil && f >= m.funcCount() {
+			if f, err = r.U32(); err == nil && f >= m.funcCount() {
 				err = fmt.Errorf("start function %d does not exist", f)
 			}
 			m.startFunc = &f
 		case wasmbin.SectionElement:
-			m.rewritten[s.Offset], err = m.rewriteElements(s.Reader())
+			m.rewritten[s.Offset], err = m.rewriteElements(r)
 		case wasmbin.SectionData:
-			err = m.checkData(s.Reader())
+			err = m.checkData(r)
 		case wasmbin.SectionCustom:
-			if r := s.Reader(); nameIs(r, "name") {
+			if nameIs(r, "name") {
 				m.rewritten[s.Offset] = m.rewriteNames(r)
 			}
+			r.Seek(s.End)
+		default:
+			r.Seek(s.End)
+		}
+		if err == nil && !r.Done() {
+			err = fmt.Errorf("%d bytes after the section's contents", s.End-r.Offset())
 		}
 		if err != nil {
 			return nil, fmt.Errorf("section %d: %w", s.ID, err)
@@ -583,19 +589,20 @@ func (m *module) renumberNameMap(sub []byte, indirect bool) []byte {
 // typeIndex returns the index of t among the module's types, adding it to
 // extra (the types the rewrite appends) if it is not there.
 func (m *module) typeIndex(t funcType, extra *[]funcType) uint32 {
+	if m.typeIndices == nil {
+		m.typeIndices = make(map[string]uint32, len(m.types))
+		for i := len(m.types) - 1; i >= 0; i-- {
+			m.typeIndices[string(m.types[i].encode())] = uint32(i)
+		}
+	}
 	enc := string(t.encode())
-	for i, have := range m.types {
-		if string(have.encode()) == enc {
-			return uint32(i)
-		}
+	if i, ok := m.typeIndices[enc]; ok {
+		return i
 	}
-	for i, have := range *extra {
-		if string(have.encode()) == enc {
-			return uint32(len(m.types) + i)
-		}
-	}
+	i := uint32(len(m.types) + len(*extra))
 	*extra = append(*extra, t)
-	return uint32(len(m.types) + len(*extra) - 1)
+	m.typeIndices[enc] = i
+	return i
 }
 
 // instrumentModule returns the module rewritten as described at the top of
