@@ -1,11 +1,13 @@
 package ociplugin_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -63,7 +65,9 @@ func TestCredentialsFromConfig(t *testing.T) {
 	if !errors.Is(err, ociplugin.ErrUnauthorized) || !strings.Contains(err.Error(), "docker login "+reg.host) {
 		t.Fatalf("push without credentials: %v, want ErrUnauthorized saying how to log in", err)
 	}
-	ok := newClient(t, ociplugin.Options{RegistryConfig: writeConfig(t, basicAuths(reg.host, testUser, testPassword))})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ok := newClient(t, ociplugin.Options{RegistryConfig: writeConfig(t, basicAuths(reg.host, testUser, testPassword)), Logger: logger})
 	pushed, err := ok.Push(ctx, ref, mod, info)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +77,7 @@ func TestCredentialsFromConfig(t *testing.T) {
 	}
 
 	const wrong = "wrong-Pa55word-but-secret-too"
-	bad := newClient(t, ociplugin.Options{RegistryConfig: writeConfig(t, basicAuths(reg.host, testUser, wrong))})
+	bad := newClient(t, ociplugin.Options{RegistryConfig: writeConfig(t, basicAuths(reg.host, testUser, wrong)), Logger: logger})
 	_, err = bad.Pull(ctx, pushed.Ref.URI(), ociplugin.PullOptions{})
 	if !errors.Is(err, ociplugin.ErrUnauthorized) {
 		t.Fatalf("pull with a wrong password: %v, want ErrUnauthorized", err)
@@ -81,6 +85,9 @@ func TestCredentialsFromConfig(t *testing.T) {
 	encoded := base64.StdEncoding.EncodeToString([]byte(testUser + ":" + wrong))
 	if text := err.Error(); strings.Contains(text, wrong) || strings.Contains(text, encoded) || !strings.Contains(text, "[redacted]") {
 		t.Fatalf("the error leaks the credentials the registry echoed, or the test registry did not echo them:\n%s", text)
+	}
+	if logs.Len() == 0 || strings.Contains(logs.String(), testPassword) || strings.Contains(logs.String(), wrong) {
+		t.Fatalf("debug logs are empty or carry a password:\n%s", logs.String())
 	}
 }
 

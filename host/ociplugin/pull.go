@@ -125,6 +125,7 @@ func (c *Client) tagDigest(ctx context.Context, r Ref) (string, error) {
 	if err != nil {
 		return "", c.classify(r.URI(), "resolve the tag", err)
 	}
+	c.log.Debug("resolving plugin tag", "ref", r.String(), "plainHTTP", repo.PlainHTTP)
 	desc, err := repo.Resolve(ctx, r.Tag)
 	if err != nil {
 		return "", c.classify(r.URI(), "resolve the tag", err)
@@ -167,6 +168,7 @@ func (c *Client) fetch(ctx context.Context, ref string, r Ref) (*Module, error) 
 	if err != nil {
 		return nil, c.classify(ref, "connect", err)
 	}
+	c.log.Debug("fetching plugin manifest", "ref", r.String(), "plainHTTP", repo.PlainHTTP)
 	desc, rc, err := repo.FetchReference(ctx, r.Digest)
 	if err != nil {
 		return nil, c.classify(ref, "fetch the manifest", err)

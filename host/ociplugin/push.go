@@ -50,6 +50,7 @@ func (c *Client) Push(ctx context.Context, ref string, module []byte, info Info)
 	if err != nil {
 		return nil, c.classify(ref, "connect", err)
 	}
+	c.log.Debug("pushing plugin", "ref", r.String(), "bytes", len(module), "plainHTTP", repo.PlainHTTP)
 	for _, b := range []struct {
 		what string
 		desc ocispec.Descriptor
