@@ -175,3 +175,30 @@ func TestRegistryTagWithoutDigest(t *testing.T) {
 		t.Fatalf("opted-in tag: exit %d, stdout %s, stderr %s", code, out, errOut)
 	}
 }
+
+// A module changed in the registry's storage after it was pushed: shape
+// refuses it before compiling anything, names the entry, and caches nothing.
+func TestRegistryShapeRefusesTamperedModule(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{})
+	digest := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
+	mod, err := os.ReadFile(catalog.MustPath(t, "timezone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(mod)
+	evil := bytes.Clone(mod)
+	evil[len(evil)/2] ^= 0x80
+	if err := os.WriteFile(reg.BlobPath(hex.EncodeToString(sum[:])), evil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - path: oci://"+reg.Host+"/platform/timezone:2.0.0@"+digest+"\n")
+	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
+	args, cache := registryArgs(t)
+	code, out, errOut := runShapeCLI(t, append([]string{"shape", "-m", manifest, "-c", ctxFile, "--cache-dir", shapeCacheDir}, args...)...)
+	if code != exitFailure || out != "" || !strings.Contains(errOut, "plugins[0] (timezone)") || !strings.Contains(errOut, "does not match") {
+		t.Fatalf("tampered module: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if files := testfs.Files(t, cache); len(files) != 0 {
+		t.Fatalf("left %v in the plugin cache", files)
+	}
+}

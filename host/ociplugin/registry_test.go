@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/internal/testfs"
@@ -103,5 +108,81 @@ func TestDistributionHugeArtifact(t *testing.T) {
 	}
 	if files := testfs.Files(t, c.CacheDir()); len(files) != 0 {
 		t.Fatalf("left %v", files)
+	}
+}
+
+// faultProxy puts a reverse proxy on a loopback port in front of the real
+// registry; fault, when it returns true, answers a request instead.
+func faultProxy(t *testing.T, registryHost string, fault func(w http.ResponseWriter, r *http.Request) bool) string {
+	t.Helper()
+	target, _ := url.Parse("http://" + registryHost)
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fault(w, r) {
+			forward.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// Every fault of the issue, against the real registry: each ends in a
+// typed error and leaves the cache empty.
+func TestDistributionFaults(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.Start(t, testregistry.Options{})
+	mod := pluginBytes(t, "session-key-as.wasm")
+	pushed, err := newClient(t, ociplugin.Options{}).Push(ctx, reg.Host+"/platform/p:1", mod, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notWasm := pushRaw(t, reg.Host, "platform/image", "1",
+		blob{mediaType: "application/vnd.oci.image.config.v1+json", data: []byte(`{"architecture":"amd64","os":"linux"}`)},
+		blob{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", data: []byte("layer bytes")})
+	wasmTypedText := pushRaw(t, reg.Host, "platform/text", "1", blob{mediaType: ociplugin.ConfigMediaType, data: []byte(`{}`)},
+		blob{mediaType: ociplugin.LayerMediaType, data: []byte("this is not a WebAssembly module")})
+	blobs := func(r *http.Request) bool { return strings.Contains(r.URL.Path, "/blobs/") }
+	none := func(http.ResponseWriter, *http.Request) bool { return false }
+	cases := []struct {
+		name  string
+		ref   string // path after the host
+		fault func(w http.ResponseWriter, r *http.Request) bool
+		opts  ociplugin.Options
+		want  error
+	}{
+		{"wrong digest", "platform/p@sha256:" + strings.Repeat("e", 64), none, ociplugin.Options{}, ociplugin.ErrNotFound},
+		{"slow", "platform/p@" + pushed.Ref.Digest, func(w http.ResponseWriter, r *http.Request) bool {
+			if !blobs(r) {
+				return false
+			}
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return true
+		}, ociplugin.Options{Timeout: 400 * time.Millisecond}, ociplugin.ErrTimeout},
+		{"5xx", "platform/p@" + pushed.Ref.Digest, func(w http.ResponseWriter, r *http.Request) bool {
+			if !blobs(r) {
+				return false
+			}
+			http.Error(w, "upstream storage failed", http.StatusBadGateway)
+			return true
+		}, ociplugin.Options{Retries: 2}, ociplugin.ErrRegistry},
+		{"container image", "platform/image@" + notWasm, none, ociplugin.Options{}, ociplugin.ErrNotPlugin},
+		{"text with a wasm media type", "platform/text@" + wasmTypedText, none, ociplugin.Options{}, ociplugin.ErrNotPlugin},
+		{"module over the limit", "platform/p@" + pushed.Ref.Digest, none, ociplugin.Options{MaxModuleBytes: 1000}, ociplugin.ErrTooLarge},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			host := faultProxy(t, reg.Host, tc.fault)
+			c := newClient(t, tc.opts)
+			_, err := c.Pull(ctx, host+"/"+tc.ref, ociplugin.PullOptions{})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("pull: %v, want %v", err, tc.want)
+			}
+			if files := testfs.Files(t, c.CacheDir()); len(files) != 0 {
+				t.Fatalf("left %v in the cache", files)
+			}
+		})
 	}
 }
