@@ -117,6 +117,101 @@ func (w *world) clientSteps(sc *godog.ScenarioContext) {
 		})
 		return w.keep(out, err)
 	})
+	sc.Step(`^the agent streams:$`, func(table *godog.Table) error {
+		rows, err := tableRows(table, "message", "text")
+		if err != nil {
+			return err
+		}
+		script := make([]emulator.StreamStep, 0, len(rows))
+		for _, r := range rows {
+			script = append(script, emulator.StreamStep{Type: r[0], Text: r[1]})
+		}
+		if w.handle == nil {
+			return errors.New("no emulator is running: start a session first")
+		}
+		return w.handle.UpdateOrg(func(o *emulator.Org) error {
+			for i := range o.Agents {
+				o.Agents[i].StreamScript = script
+			}
+			return nil
+		})
+	})
+	sc.Step(`^the events arrive in this order:$`, func(table *godog.Table) error {
+		rows, err := tableRows(table, "event")
+		if err != nil {
+			return err
+		}
+		var got, want []string
+		for _, e := range w.stream {
+			got = append(got, e.Type)
+		}
+		for _, r := range rows {
+			want = append(want, r[0])
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			return fmt.Errorf("the events arrived as %v, want %v", got, want)
+		}
+		return nil
+	})
+	sc.Step(`^the chat window shows "([^"]*)"$`, func(want string) error {
+		var shown []string
+		for _, e := range w.stream {
+			switch {
+			case e.Withdraws > 0:
+				shown = shown[:len(shown)-e.Withdraws]
+			case e.Message != nil && e.Message.Type == "TextChunk":
+				shown = append(shown, e.Message.Message)
+			}
+		}
+		if got := strings.Join(shown, ""); got != want {
+			return fmt.Errorf("the chat window shows %q, want %q", got, want)
+		}
+		return nil
+	})
+	sc.Step(`^the user sends a "([^"]*)" message$`, func(typ string) error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		m := agentapi.RequestMessage{Type: typ, SequenceID: 1, InReplyToMessageID: "a1b2c3d4-0000-4000-8000-000000000001"}
+		switch typ {
+		case agentapi.MessageText:
+			m.Text = "Where is my order?"
+		case agentapi.MessageReply:
+			m.Reply = []agentapi.ReplyValue{{Type: "Order", Property: "orderNumber", Value: "00001234"}}
+		case agentapi.MessageTransferFailed:
+			m.Reason, m.Description = "NoAgentAvailable", "Nobody is online."
+		case agentapi.MessagePlanTemplate:
+			m.Details = json.RawMessage(`{"planId":"p1","intent":"track an order","userUtterance":"track it","variables":{}}`)
+		}
+		body, err := agentapi.MessageBody(m)
+		if err != nil {
+			return err
+		}
+		out, err := c.SendMessage(w.ctx, w.sessionID, body)
+		return w.keep(out, err)
+	})
+	sc.Step(`^the user sends the message "([^"]*)" with the variable "([^"]*)" of type "([^"]*)" written as (text|its JSON value): (.+)$`, func(text, name, typ, form, value string) error {
+		c, err := w.client(1)
+		if err != nil {
+			return err
+		}
+		var v any = value
+		if form == "its JSON value" {
+			if err := json.Unmarshal([]byte(value), &v); err != nil {
+				return fmt.Errorf("%q is not a JSON value: %w", value, err)
+			}
+		}
+		body, err := json.Marshal(map[string]any{
+			"message":   map[string]any{"type": "Text", "sequenceId": 1, "text": text},
+			"variables": []map[string]any{{"name": name, "type": typ, "value": v}},
+		})
+		if err != nil {
+			return err
+		}
+		out, err := c.SendMessage(w.ctx, w.sessionID, body)
+		return w.keep(out, err)
+	})
 	sc.Step(`^the stream delivers at least one "([^"]*)" message$`, func(typ string) error {
 		for _, e := range w.stream {
 			if e.Message != nil && e.Message.Type == typ {

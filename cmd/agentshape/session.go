@@ -49,14 +49,23 @@ func sessionClient() (*agentapi.Client, error) {
 
 func newSessionSendCmd() *cobra.Command {
 	var (
-		sessionID, text string
-		seq             int64
-		stream          bool
+		sessionID, text, msgType, inReplyTo, reply, reason, description, details string
+		seq                                                                      int64
+		stream                                                                   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "send --session-id ID --text TEXT [--sequence N] [--stream]",
-		Short: "Send one text message; print the agent's answer (with --stream, each event as it arrives)",
-		Long: `send posts one Text message to the session (agent-api.md §1) and prints the outcome as JSON.
+		Use:   "send --session-id ID (--text TEXT | --type TYPE ...) [--in-reply-to ID] [--sequence N] [--stream]",
+		Short: "Send one message; print the agent's answer (with --stream, each event as it arrives)",
+		Long: `send posts one message to the session (agent-api.md §1) and prints the outcome as JSON. The message
+is a Text message with --text, or any documented type with --type (agent-api.md §13):
+  --type Text --text T [--in-reply-to ID]
+  --type Reply --in-reply-to ID --reply '[{"type":"Order","property":"orderNumber","value":"00001234"}]'
+  --type Cancel --in-reply-to ID
+  --type TransferFailed --in-reply-to ID --reason NoAgentAvailable|Error [--description D]
+  --type TransferSucceeded --in-reply-to ID
+  --type PlanTemplate --in-reply-to ID --details '{"planId":"…","intent":"…","userUtterance":"…","variables":{}}'
+With --stream every event is printed as it arrives; a ValidationFailureChunk withdraws the text chunks
+streamed before it (agent-api.md §12), and its line says how many with "withdraws": N.
 With --stream it uses the streaming endpoint and prints every server-sent event as one JSON line
 ({"event": TYPE, "data": {...}}) as soon as it arrives, then the outcome on the last line.
 The message's sequenceId must increase within a session (agent-api.md §1). Without --sequence,
@@ -75,16 +84,30 @@ use it when another machine or tool also sends to the session.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			body := agentapi.TextMessage(sequenceID, text)
+			m := agentapi.RequestMessage{Type: msgType, SequenceID: sequenceID, Text: text, InReplyToMessageID: inReplyTo,
+				Reason: reason, Description: description, Details: json.RawMessage(details)}
+			if reply != "" {
+				if err := json.Unmarshal([]byte(reply), &m.Reply); err != nil {
+					return withCode(exitUsage, fmt.Errorf("--reply: %w; give a JSON list such as [{\"type\":\"Order\",\"property\":\"orderNumber\",\"value\":\"00001234\"}]", err))
+				}
+			}
+			if msgType == agentapi.MessageText && !cmd.Flags().Changed("text") {
+				return withCode(exitUsage, fmt.Errorf("a Text message needs --text"))
+			}
+			body, err := agentapi.MessageBody(m)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
 			out := cmd.OutOrStdout()
 			var o *agentapi.Outcome
 			if stream {
 				enc := json.NewEncoder(out)
 				o, err = c.SendMessageStream(cmd.Context(), sessionID, body, func(e agentapi.StreamEvent) error {
 					return enc.Encode(struct {
-						Event string          `json:"event"`
-						Data  json.RawMessage `json:"data"`
-					}{e.Type, e.Data})
+						Event     string          `json:"event"`
+						Data      json.RawMessage `json:"data"`
+						Withdraws int             `json:"withdraws,omitempty"`
+					}{e.Type, e.Data, e.Withdraws})
 				})
 				if o != nil {
 					o.Messages = nil // already printed event by event
@@ -108,11 +131,16 @@ use it when another machine or tool also sends to the session.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&sessionID, "session-id", "", "the sessionId printed by start")
-	f.StringVar(&text, "text", "", "the message text")
+	f.StringVar(&text, "text", "", "the message text (a Text message)")
+	f.StringVar(&msgType, "type", agentapi.MessageText, "message type: Text, Reply, Cancel, TransferFailed, TransferSucceeded or PlanTemplate")
+	f.StringVar(&inReplyTo, "in-reply-to", "", "the id of the agent's message this one answers (inReplyToMessageId)")
+	f.StringVar(&reply, "reply", "", "Reply: a JSON list of {type, property, value}")
+	f.StringVar(&reason, "reason", "", "TransferFailed: NoAgentAvailable or Error")
+	f.StringVar(&description, "description", "", "TransferFailed: what went wrong")
+	f.StringVar(&details, "details", "", "PlanTemplate: a JSON object {planId, intent, userUtterance, variables}")
 	f.Int64Var(&seq, "sequence", 0, "message sequenceId, increasing within the session (default: one more than the last sent from this machine, 1 for the first)")
 	f.BoolVar(&stream, "stream", false, "use the streaming endpoint and print events as they arrive")
 	_ = cmd.MarkFlagRequired("session-id")
-	_ = cmd.MarkFlagRequired("text")
 	return cmd
 }
 

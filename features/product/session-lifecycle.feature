@@ -23,6 +23,58 @@ Feature: A session's life: start, send, stream, end
       Then the stream delivers at least one "TextChunk" message
       And the stream ends with an "EndOfTurn" message
 
+  Rule: A ValidationFailureChunk withdraws what was streamed
+
+    While the agent writes, its answer streams as text chunks. Salesforce's trust layer checks the
+    whole answer only at the end; when it withdraws it, a ValidationFailureChunk arrives, and the
+    client removes every chunk it has shown and shows what streams after it (agent-api.md §12).
+
+    @session:stream @salesforce-documented
+    Scenario: The chat window drops the withdrawn chunks and shows the answer that follows
+      Given the agent streams:
+        | message                | text                          |
+        | ProgressIndicator      | Looking up your order…        |
+        | TextChunk              | Your order                    |
+        | TextChunk              | was lost.                     |
+        | ValidationFailureChunk | withdrawn by the trust layer  |
+        | TextChunk              | Your order shipped yesterday. |
+        | Inform                 | Your order shipped yesterday. |
+        | EndOfTurn              |                               |
+      When the user sends the message "Where is my order?" as a stream
+      Then the events arrive in this order:
+        | event                    |
+        | PROGRESS_INDICATOR       |
+        | TEXT_CHUNK               |
+        | TEXT_CHUNK               |
+        | VALIDATION_FAILURE_CHUNK |
+        | TEXT_CHUNK               |
+        | INFORM                   |
+        | END_OF_TURN              |
+      And the chat window shows "Your order shipped yesterday."
+
+    @session:stream-events @agentshape-decision
+    Scenario Outline: agentshape passes on a streamed "<message>" in order
+      Given the agent streams:
+        | message   | text        |
+        | TextChunk | One moment. |
+        | <message> | <text>      |
+        | EndOfTurn |             |
+      When the user sends the message "Hello" as a stream
+      Then the events arrive in this order:
+        | event       |
+        | TEXT_CHUNK  |
+        | <event>     |
+        | END_OF_TURN |
+
+      Examples:
+        | message      | event         | text                   |
+        | Inquire      | INQUIRE       | Which order?           |
+        | Confirm      | CONFIRM       | Cancel order 1234?     |
+        | Failure      | FAILURE       | The lookup failed.     |
+        | Escalate     | ESCALATE      | A person will help.    |
+        | SessionEnded | SESSION_ENDED | Action                 |
+        | Error        | ERROR         | Something went wrong.  |
+
   Rule: One request at a time per session
 
     @session:busy @salesforce-documented

@@ -109,12 +109,25 @@ type StreamEvent struct {
 	Message *Message
 	// Offset is data.offset, when present.
 	Offset int64
+	// Withdraws is, for a ValidationFailureChunk (recognised by its message
+	// type under any event name), how many TextChunk messages of this
+	// stream it withdraws: every one received before it. A client that
+	// showed them removes them and shows what streams after (agent-api.md
+	// §12); the Outcome's Messages no longer holds them.
+	Withdraws int
 }
+
+// MessageValidationFailureChunk is the type of the streamed message that
+// withdraws the text chunks shown so far (agent-api.md §12).
+const MessageValidationFailureChunk = "ValidationFailureChunk"
 
 // SendMessageStream sends one message to the streaming endpoint (POST
 // /sessions/{sessionId}/messages/stream, Accept: text/event-stream) and
 // calls handle for every event as soon as it arrives, in order, on the
-// caller's goroutine. handle may return sse.ErrStop to end early without an
+// caller's goroutine, every event whatever its name (agent-api.md §12). A
+// ValidationFailureChunk withdraws the TextChunk messages received before it
+// (StreamEvent.Withdraws says how many); the Outcome's Messages then holds
+// only what stands. handle may return sse.ErrStop to end early without an
 // error; any other error stops the stream and is returned. On 200 the
 // Outcome's Messages collects every event's message. The per-call timeout
 // (Config.Timeout) covers the whole stream. A stream that breaks off after
@@ -159,6 +172,17 @@ func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body j
 							Reason: fmt.Sprintf("event %q: data.message is not a message object: %v", e.Type, err), Err: fmt.Errorf("%w: %w", ErrMalformedResponse, err)}
 					}
 					ev.Message = &m
+					if m.Type == MessageValidationFailureChunk {
+						kept := out.Messages.Messages[:0]
+						for _, prev := range out.Messages.Messages {
+							if prev.Type == "TextChunk" {
+								ev.Withdraws++
+								continue
+							}
+							kept = append(kept, prev)
+						}
+						out.Messages.Messages = kept
+					}
 					out.Messages.Messages = append(out.Messages.Messages, m)
 				}
 				if err := handle(ev); err != nil {
@@ -201,8 +225,100 @@ func (c *Client) EndSession(ctx context.Context, sessionID string, reason EndRea
 // TextMessage builds a Send Message body with one Text message
 // (agent-api.md §1); sequenceID must increase within a session.
 func TextMessage(sequenceID int64, text string) json.RawMessage {
-	b, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "Text", "sequenceId": sequenceID, "text": text}})
+	b, _ := MessageBody(RequestMessage{Type: MessageText, SequenceID: sequenceID, Text: text})
 	return b
+}
+
+// The documented Send Message message types (RequestMessageType,
+// agent-api.md §13).
+const (
+	MessageText              = "Text"
+	MessageReply             = "Reply"
+	MessageCancel            = "Cancel"
+	MessageTransferFailed    = "TransferFailed"
+	MessageTransferSucceeded = "TransferSucceeded"
+	MessagePlanTemplate      = "PlanTemplate"
+)
+
+// RequestMessage is one message a client sends, of any documented type
+// (agent-api.md §13). Which members a type carries: Text has Text (and may
+// answer InReplyToMessageID); Reply has InReplyToMessageID and Reply;
+// Cancel and TransferSucceeded have InReplyToMessageID; TransferFailed has
+// InReplyToMessageID, Reason (NoAgentAvailable or Error) and Description;
+// PlanTemplate has InReplyToMessageID and Details.
+type RequestMessage struct {
+	// Type is one of the Message* constants.
+	Type string
+	// SequenceID must increase within a session (agent-api.md §1).
+	SequenceID int64
+	// Text is what the user says (Text).
+	Text string
+	// InReplyToMessageID is the id of the agent's message this one answers.
+	InReplyToMessageID string
+	// Reply holds the values the agent asked for (Reply).
+	Reply []ReplyValue
+	// Reason says why a transfer failed (TransferFailed).
+	Reason string
+	// Description says what went wrong, in words (TransferFailed).
+	Description string
+	// Details is the plan to run (PlanTemplate).
+	Details json.RawMessage
+}
+
+// ReplyValue is one value of a Reply message: the action type, the
+// property and its value (agent-api.md §13).
+type ReplyValue struct {
+	// Type is the action type ID.
+	Type string `json:"type"`
+	// Property is the action property ID.
+	Property string `json:"property"`
+	// Value is the value, any JSON.
+	Value any `json:"value"`
+}
+
+// MessageBody builds a Send Message body {"message": …} from m, with the
+// members m's type carries (agent-api.md §13). It refuses a type that is
+// not documented, and a message without the content its type needs.
+func MessageBody(m RequestMessage) (json.RawMessage, error) {
+	msg := map[string]any{"type": m.Type, "sequenceId": m.SequenceID}
+	if m.InReplyToMessageID != "" {
+		msg["inReplyToMessageId"] = m.InReplyToMessageID
+	}
+	need := func(ok bool, what string) error {
+		if !ok {
+			return fmt.Errorf("agentapi: %w: a %s message needs %s (agent-api.md §13)", ErrInvalidArgument, m.Type, what)
+		}
+		return nil
+	}
+	var err error
+	switch m.Type {
+	case MessageText:
+		msg["text"] = m.Text
+	case MessageReply:
+		reply := m.Reply
+		if reply == nil {
+			reply = []ReplyValue{}
+		}
+		msg["reply"] = reply
+	case MessageCancel, MessageTransferSucceeded:
+	case MessageTransferFailed:
+		if err = need(m.Reason == "NoAgentAvailable" || m.Reason == "Error", "a reason, NoAgentAvailable or Error"); err == nil {
+			msg["reason"] = m.Reason
+			if m.Description != "" {
+				msg["description"] = m.Description
+			}
+		}
+	case MessagePlanTemplate:
+		if err = need(len(m.Details) > 0 && json.Valid(m.Details), "details, a JSON object {planId, intent, userUtterance, variables}"); err == nil {
+			msg["details"] = m.Details
+		}
+	default:
+		err = fmt.Errorf("agentapi: %w: message type %q: use Text, Reply, Cancel, TransferFailed, TransferSucceeded or PlanTemplate (agent-api.md §13)", ErrInvalidArgument, m.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{"message": msg})
 }
 
 func checkSessionID(id string) error {

@@ -459,6 +459,7 @@ type agentPatch struct {
 	Greeting         *string          `json:"greeting"`
 	ReplyDelay       *Duration        `json:"replyDelay"`
 	StreamChunkDelay *Duration        `json:"streamChunkDelay"`
+	StreamScript     *[]StreamStep    `json:"streamScript"`
 	Variables        *[]AgentVariable `json:"variables"`
 }
 
@@ -473,7 +474,7 @@ func (h *Handler) adminAgent(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	var p agentPatch
 	if err := decodeStrict(b, &p); err != nil {
-		adminError(w, 400, "agent patch: "+err.Error()+" (members: activeVersion, type, greeting, replyDelay, streamChunkDelay, variables)")
+		adminError(w, 400, "agent patch: "+err.Error()+" (members: activeVersion, type, greeting, replyDelay, streamChunkDelay, streamScript, variables)")
 		return
 	}
 	errNoAgent := errors.New("no agent " + id + " in the org")
@@ -497,6 +498,9 @@ func (h *Handler) adminAgent(w http.ResponseWriter, r *http.Request, id string) 
 			}
 			if p.StreamChunkDelay != nil {
 				a.StreamChunkDelay = *p.StreamChunkDelay
+			}
+			if p.StreamScript != nil {
+				a.StreamScript = *p.StreamScript
 			}
 			if p.Variables != nil {
 				a.Variables = *p.Variables

@@ -60,11 +60,17 @@
 // ignored (what the live API does with them is not documented: agentshape
 // assumes it ignores them, §3 [A]).
 //
+// Send Message takes every documented message type (Text, Reply, Cancel,
+// TransferFailed, TransferSucceeded, PlanTemplate, §13) and answers each with
+// an Inform of its own wording [A]; a variable's value may be a string or the
+// JSON value its type documents (§13).
+//
 // The streaming endpoint requires Accept: text/event-stream (400 otherwise
-// [A]) and sends one TEXT_CHUNK event per word (formatType Text), then
-// INFORM, then END_OF_TURN, each as "event: NAME\ndata: {timestamp,
-// originEventId, traceId, offset, message}\n\n", flushed as produced (§1,
-// §12; framing [A]).
+// [A]) and sends, when the agent has a streamScript, exactly the events it
+// lists (any documented type, VALIDATION_FAILURE_CHUNK included, §12), and
+// otherwise one TEXT_CHUNK event per word (formatType Text), then INFORM,
+// then END_OF_TURN, each as "event: NAME\ndata: {timestamp, originEventId,
+// traceId, offset, message}\n\n", flushed as produced (§1, §12; framing [A]).
 //
 // # Faults
 //

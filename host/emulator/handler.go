@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -597,13 +598,13 @@ func (c *call) sendMessage(stream bool) {
 			message: fmt.Sprintf("Request timed out after %s (agent-api.md §8)", limit)})
 		return
 	}
-	reply := "You said: " + *req.Message.Text
+	reply := req.replyText()
 	if !stream {
 		l := c.links(c.sid, agentID)
 		c.writeJSON(http.StatusOK, sessionResponse{Links: l, Messages: []any{newInform(reply)}})
 		return
 	}
-	c.streamReply(reply, time.Duration(agent.StreamChunkDelay))
+	c.streamReply(reply, time.Duration(agent.StreamChunkDelay), agent.StreamScript)
 }
 
 // mergeVariables sets vars over the session's variables by name.
@@ -659,7 +660,7 @@ type endOfTurn struct {
 // streamReply writes the reply as server-sent events: one TEXT_CHUNK per
 // word, then INFORM with the whole text, then END_OF_TURN (agent-api.md §1;
 // framing is the standard "event:"/"data:" form, the reference leaves it open).
-func (c *call) streamReply(reply string, chunkDelay time.Duration) {
+func (c *call) streamReply(reply string, chunkDelay time.Duration, script []StreamStep) {
 	h := c.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -676,6 +677,18 @@ func (c *call) streamReply(reply string, chunkDelay time.Duration) {
 			flusher.Flush()
 		}
 	}
+	if len(script) > 0 {
+		for i, st := range script {
+			if i > 0 && !sleep(c.r.Context(), chunkDelay) {
+				return
+			}
+			send(streamEventNames[st.Type], scriptedMessage(st, reply, offset))
+			if st.Type == "TextChunk" {
+				offset += len(st.Text)
+			}
+		}
+		return
+	}
 	words := strings.SplitAfter(reply, " ")
 	for i, wd := range words {
 		if i > 0 && !sleep(c.r.Context(), chunkDelay) {
@@ -686,6 +699,33 @@ func (c *call) streamReply(reply string, chunkDelay time.Duration) {
 	}
 	send(EventInform, newInform(reply))
 	send(EventEndOfTurn, endOfTurn{Type: "EndOfTurn", ID: newUUID()})
+}
+
+// scriptedMessage is the message of one StreamStep, with the members its
+// type documents (agent-api.md §11, §12).
+func scriptedMessage(st StreamStep, reply string, offset int) any {
+	m := map[string]any{"type": st.Type, "id": newUUID()}
+	switch st.Type {
+	case "TextChunk":
+		m["message"], m["offset"], m["formatType"] = st.Text, offset, "Text"
+	case "ValidationFailureChunk":
+		m["offset"], m["reason"] = offset, st.Text
+	case "ProgressIndicator":
+		m["indicatorType"], m["message"] = "ACTION", st.Text
+	case "Inform":
+		if st.Text == "" {
+			st.Text = reply
+		}
+		return newInform(st.Text)
+	case "SessionEnded":
+		m["reason"], m["feedbackId"] = cmp.Or(st.Text, "Action"), ""
+	case "EndOfTurn":
+	case "Error":
+		m["message"], m["httpStatus"], m["error"], m["expected"] = st.Text, 500, "EmulatedError", false
+	default: // Inquire, Confirm, Failure, Escalate
+		m["message"], m["feedbackId"], m["planId"], m["isContentSafe"] = st.Text, "", "", true
+	}
+	return m
 }
 
 // endReasons maps x-session-end-reason (agent-api.md §1) to the SessionEnded reason.

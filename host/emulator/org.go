@@ -100,6 +100,32 @@ type Agent struct {
 	ReplyDelay Duration `json:"replyDelay,omitempty"`
 	// StreamChunkDelay is the pause between streamed TEXT_CHUNK events. Default 0.
 	StreamChunkDelay Duration `json:"streamChunkDelay,omitempty"`
+	// StreamScript, when set, is what the streaming endpoint sends for every
+	// message, in order, instead of the default reply (one TEXT_CHUNK per
+	// word, INFORM, END_OF_TURN): any documented event type, the
+	// ValidationFailureChunk included (agent-api.md §12).
+	StreamScript []StreamStep `json:"streamScript,omitempty"`
+}
+
+// StreamStep is one event of an agent's StreamScript (agent-api.md §12).
+type StreamStep struct {
+	// Type is the message type: TextChunk, ValidationFailureChunk,
+	// ProgressIndicator, Inform, Inquire, Confirm, Failure, Escalate,
+	// SessionEnded, EndOfTurn or Error. The event is named after it
+	// (TEXT_CHUNK, VALIDATION_FAILURE_CHUNK, …).
+	Type string `json:"type"`
+	// Text is the message's text (TextChunk, ProgressIndicator, Inform, …),
+	// or the reason of a ValidationFailureChunk or SessionEnded. An Inform
+	// without text carries the emulator's usual reply.
+	Text string `json:"text,omitempty"`
+}
+
+// streamEventNames names the event each scripted message type is sent as
+// (agent-api.md §12); ValidationFailureChunk's name is the emulator's [A].
+var streamEventNames = map[string]string{
+	"TextChunk": "TEXT_CHUNK", "ValidationFailureChunk": "VALIDATION_FAILURE_CHUNK", "ProgressIndicator": "PROGRESS_INDICATOR",
+	"Inform": "INFORM", "Inquire": "INQUIRE", "Confirm": "CONFIRM", "Failure": "FAILURE", "Escalate": "ESCALATE",
+	"SessionEnded": "SESSION_ENDED", "EndOfTurn": "END_OF_TURN", "Error": "ERROR",
 }
 
 // AgentVariable declares one variable of an agent (agent-api.md §3).
@@ -339,6 +365,11 @@ func (o *Org) Normalize() error {
 		if a.Greeting == "" {
 			a.Greeting = DefaultGreeting
 		}
+		for k, st := range a.StreamScript {
+			if streamEventNames[st.Type] == "" {
+				return fmt.Errorf("agents[%d].streamScript[%d].type: %q is not a streamed message type (TextChunk, ValidationFailureChunk, ProgressIndicator, Inform, Inquire, Confirm, Failure, Escalate, SessionEnded, EndOfTurn, Error)", i, k, st.Type)
+			}
+		}
 		if a.ReplyDelay < 0 || a.StreamChunkDelay < 0 {
 			return fmt.Errorf("agents[%d]: replyDelay and streamChunkDelay must not be negative", i)
 		}
@@ -423,6 +454,7 @@ func (o *Org) Clone() *Org {
 			a.ActiveVersion = &v
 		}
 		a.Variables = append([]AgentVariable(nil), a.Variables...)
+		a.StreamScript = append([]StreamStep(nil), a.StreamScript...)
 		c.Agents[i] = a
 	}
 	c.ClientApps = make([]ClientApp, len(o.ClientApps))

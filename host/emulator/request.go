@@ -39,7 +39,11 @@ var (
 	}}
 	variableSpec = &fieldSpec{fields: map[string]*fieldSpec{"name": nil, "type": nil, "value": nil}}
 	sendSpec     = &fieldSpec{fields: map[string]*fieldSpec{
-		"message":   {fields: map[string]*fieldSpec{"type": nil, "sequenceId": nil, "text": nil}},
+		"message": {fields: map[string]*fieldSpec{
+			"type": nil, "sequenceId": nil, "text": nil, "inReplyToMessageId": nil, "reason": nil, "description": nil,
+			"reply":   {items: &fieldSpec{fields: map[string]*fieldSpec{"type": nil, "property": nil, "value": nil}}},
+			"details": {fields: map[string]*fieldSpec{"planId": nil, "intent": nil, "userUtterance": nil, "variables": nil}},
+		}},
 		"variables": {items: variableSpec},
 	}}
 	feedbackSpec = &fieldSpec{fields: map[string]*fieldSpec{
@@ -328,14 +332,54 @@ func memberOffset(body []byte, name string) int {
 	}
 }
 
-// sendRequest is the Send Message body (agent-api.md §1).
+// sendRequest is the Send Message body (agent-api.md §1, §13).
 type sendRequest struct {
 	Message *struct {
-		Type       *string `json:"type"`
-		SequenceID *int64  `json:"sequenceId"`
-		Text       *string `json:"text"`
+		Type               *string `json:"type"`
+		SequenceID         *int64  `json:"sequenceId"`
+		Text               *string `json:"text"`
+		InReplyToMessageID string  `json:"inReplyToMessageId"`
+		Reply              []struct {
+			Type     string `json:"type"`
+			Property string `json:"property"`
+			Value    any    `json:"value"`
+		} `json:"reply"`
+		Reason      string `json:"reason"`
+		Description string `json:"description"`
+		Details     *struct {
+			PlanID string `json:"planId"`
+			Intent string `json:"intent"`
+		} `json:"details"`
 	} `json:"message"`
 	Variables []wireVariable `json:"variables"`
+}
+
+// replyText is what the emulated agent answers to a message of each
+// documented type (agent-api.md §13); the reference says nothing of the
+// agent's side, so every answer is the emulator's choice [A].
+func (r *sendRequest) replyText() string {
+	m := r.Message
+	switch *m.Type {
+	case "Reply":
+		parts := make([]string, 0, len(m.Reply))
+		for _, v := range m.Reply {
+			parts = append(parts, fmt.Sprintf("%s.%s = %v", v.Type, v.Property, v.Value))
+		}
+		return "Thanks, noted: " + strings.Join(parts, ", ")
+	case "Cancel":
+		return "Cancelled. What else can I do for you?"
+	case "TransferFailed":
+		msg := "The transfer failed (" + m.Reason + ")"
+		if m.Description != "" {
+			msg += ": " + m.Description
+		}
+		return msg + ". I am still here to help."
+	case "TransferSucceeded":
+		return "The conversation was transferred."
+	case "PlanTemplate":
+		return "Running plan " + m.Details.PlanID + "."
+	}
+	return "You said: " + *m.Text
 }
 
 func parseSend(body []byte) (*sendRequest, *apiError) {

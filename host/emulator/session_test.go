@@ -298,11 +298,12 @@ func TestSendMessageBodyIsSchemaChecked(t *testing.T) {
 	u := srv.URL + emulator.APIPrefix + "/sessions/" + sid + "/messages"
 	for _, c := range []struct{ body, says string }{
 		{`{}`, "message: is required"},
-		{`{"message":{"type":"Inform","sequenceId":1,"text":"x"}}`, `message.type: must be "Text"`},
+		{`{"message":{"type":"Inform","sequenceId":1,"text":"x"}}`, `message.type: must be one of Text, Reply, Cancel`},
+		{`{"message":{"type":"Reply","sequenceId":1,"inReplyToMessageId":"m"}}`, `message.reply: is required in a Reply message`},
 		{`{"message":{"type":"Text","sequenceId":"1","text":"x"}}`, "message.sequenceId: must be a whole number"},
 		{`{"message":{"type":"Text","sequenceId":1.5,"text":"x"}}`, "message.sequenceId: must be a whole number"},
 		{`{"message":{"type":"Text","sequenceId":1,"text":["x"]}}`, "message.text: must be the user's message as a string"},
-		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"n","type":"Number","value":1}]}`, "variables[0].value: must be a string"},
+		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"n","type":"Text","value":1}]}`, "variables[0].value: must be a string"},
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"c","type":"Id","value":"003"}]}`, "variables[0].type: Currency and Id are Metadata API types"},
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"},"variables":[{"name":"a","type":"Text","value":"1"},{"name":"a","type":"Text","value":"2"}]}`, `variables[1].name: repeats the variable "a"`},
 		{`{"message":{"type":"Text","sequenceId":1,"text":"x"}} {}`, "Malformed JSON"},

@@ -6,13 +6,15 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-// The shipped start-session-request schema allows masking (so the verdict
-// cache is on): externalSessionKey is a string of minLength 1 and a
-// variable's value a plain string.
+// The shipped start-session-request schema allows masking externalSessionKey
+// (a string of minLength 1), so the verdict cache is on. A variable's value
+// is not masked: its allowed JSON types depend on the variable's type
+// (agent-api.md §3, §13), which the masking rules do not read, so values
+// stay part of the cache key.
 func TestMaskRulesForShippedSchema(t *testing.T) {
 	esk, val := maskRules()
-	if esk != 1 || val != 0 {
-		t.Fatalf("maskRules() = %d, %d; want 1, 0 — did the schema change? then review verdict.go", esk, val)
+	if esk != 1 || val != -1 {
+		t.Fatalf("maskRules() = %d, %d; want 1, -1 — did the schema change? then review verdict.go", esk, val)
 	}
 }
 
