@@ -1,11 +1,11 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/agentshape/agentshape/internal/testfs"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -14,28 +14,12 @@ func hostileInput(name string) string {
 	return filepath.Join("..", "..", "plugins", "testdata", "hostile-inputs", name)
 }
 
-// sparseFile is a file of size bytes that takes no disk space: reading it
-// whole would take the time and memory the caps exist to prevent.
-func sparseFile(t *testing.T, name string, size int64) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestInputsOverTheCapRefused: every JSON input file is refused at 4 MiB
 // (inputlimit.MaxJSONBytes) by its size, before it is read, with exit 2 and
 // a message naming the flag, the file and the limit. (A 50 MB --context took
 // 1.7 GB and 12 s before "must be a JSON object".)
 func TestInputsOverTheCapRefused(t *testing.T) {
-	huge := sparseFile(t, "huge.json", 1<<30)
+	huge := testfs.Sparse(t, "huge.json", 1<<30)
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	manifest := examplePipeline(t)
 	wasm := catalog.MustPath(t, "testdata/passthrough")
@@ -50,6 +34,16 @@ func TestInputsOverTheCapRefused(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, huge+": exceeds 4194304 bytes (4 MiB), agentshape's limit for a JSON document") {
 			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
 		}
+	}
+}
+
+// TestOversizeModuleRefused: plugin inspect refuses a module file over
+// inputlimit.MaxModuleBytes by its size (exit 2).
+func TestOversizeModuleRefused(t *testing.T) {
+	huge := testfs.Sparse(t, "huge.wasm", 1<<40)
+	code, _, stderr := runShapeCLI(t, "plugin", "inspect", huge)
+	if code != exitUsage || !strings.Contains(stderr, huge+": exceeds 67108864 bytes (64 MiB), agentshape's limit for a WebAssembly module; a plugin is a few MiB at most") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/plugin"
@@ -61,7 +61,7 @@ file, or a file that is not a WebAssembly module.`,
 				if bin, path, err = pullForInspect(cmd.Context(), &rf, path); err != nil {
 					return err
 				}
-			} else if bin, err = os.ReadFile(path); err != nil {
+			} else if bin, err = inputlimit.ReadFile(path, inputlimit.MaxModuleBytes, inputlimit.Module); err != nil {
 				return withCode(exitUsage, fmt.Errorf("read plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			}
 			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: compileCacheDir(cacheDir)})

@@ -3,7 +3,6 @@ package conformance
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
 )
 
@@ -52,7 +52,7 @@ func inspectModules(ctx context.Context, members []Member, cacheDir string) ([]m
 	defer r.Close(ctx)
 	var out []moduleInfo
 	for _, m := range members {
-		bin, err := os.ReadFile(m.Path)
+		bin, err := inputlimit.ReadFile(m.Path, inputlimit.MaxModuleBytes, inputlimit.Module)
 		if err != nil {
 			return nil, fmt.Errorf("read plugin %s: %w", m.Name, err)
 		}

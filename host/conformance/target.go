@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
@@ -139,7 +140,7 @@ func (e abiError) Error() string { return e.message }
 
 // buildMistake returns the abiError of a member that cannot work as built, or nil.
 func buildMistake(m Member) error {
-	bin, err := os.ReadFile(m.Path)
+	bin, err := inputlimit.ReadFile(m.Path, inputlimit.MaxModuleBytes, inputlimit.Module)
 	if err != nil {
 		return nil // the load reports it
 	}

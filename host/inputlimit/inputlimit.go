@@ -14,6 +14,7 @@
 //	                          --input, validate; emulator admin JSON bodies
 //	MaxYAMLBytes  64 KiB      YAML documents: pipeline manifests, org files,
 //	                          PUT /__admin/org, validate of YAML
+//	MaxModuleBytes 64 MiB     plugin modules (.wasm) read from files or pulled
 //
 // A refusal is an *Error naming the source, the line (for depth), the limit
 // and what to do; errors.Is matches ErrTooLarge or ErrTooDeep.
@@ -47,6 +48,11 @@ const (
 	// JSON cap: at 64 KiB the worst document costs validate 0.25 s of CPU
 	// and 70 MB; real manifests and org files are 1 KiB, a large org 25 KiB.
 	MaxYAMLBytes = 64 << 10
+
+	// MaxModuleBytes bounds a plugin module (.wasm) the host reads or pulls:
+	// Go plugins are 2-3 MiB, C and AssemblyScript ones far smaller, and
+	// compiling a module costs time and memory in proportion to its size.
+	MaxModuleBytes = 64 << 20
 )
 
 var (
@@ -61,8 +67,9 @@ type Format string
 
 // The formats inputs are read as.
 const (
-	JSON Format = "JSON"
-	YAML Format = "YAML"
+	JSON   Format = "JSON"
+	YAML   Format = "YAML"
+	Module Format = "WebAssembly"
 )
 
 // Error is an input refused for its size or nesting depth.
@@ -104,10 +111,17 @@ func (e *Error) Reason() string {
 			"flatten the document (requests, contexts, manifests and org files need a few levels)", e.Limit)
 	}
 	advice := "a request, context or envelope is a few KiB (the Agent API takes at most 1 MiB): check that this is the right file"
-	if e.Format == YAML {
+	switch e.Format {
+	case YAML:
 		advice = "a pipeline manifest or org file is a few KiB: check that this is the right file, or split it"
+	case Module:
+		advice = "a plugin is a few MiB at most: check the plugin path"
 	}
-	return fmt.Sprintf("exceeds %d bytes%s, agentshape's limit for a %s document; %s", e.Limit, human(e.Limit), e.Format, advice)
+	what := "document"
+	if e.Format == Module {
+		what = "module"
+	}
+	return fmt.Sprintf("exceeds %d bytes%s, agentshape's limit for a %s %s; %s", e.Limit, human(e.Limit), e.Format, what, advice)
 }
 
 // Unwrap returns Kind, so errors.Is(err, ErrTooLarge) works.

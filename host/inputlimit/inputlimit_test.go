@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/testfs"
 )
 
 // endless is a reader that never ends.
@@ -44,16 +45,8 @@ func TestReadStopsAtTheCap(t *testing.T) {
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	// A sparse file of 1 TiB: refused by its size, without reading it.
-	huge := filepath.Join(dir, "huge.json")
-	f, err := os.Create(huge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(1 << 40); err != nil {
-		t.Skipf("no sparse files here: %v", err)
-	}
-	f.Close()
-	_, err = inputlimit.ReadFile(huge, inputlimit.MaxJSONBytes, inputlimit.JSON)
+	huge := testfs.Sparse(t, "huge.json", 1<<40)
+	_, err := inputlimit.ReadFile(huge, inputlimit.MaxJSONBytes, inputlimit.JSON)
 	var le *inputlimit.Error
 	if !errors.As(err, &le) || le.Source != huge || le.Limit != inputlimit.MaxJSONBytes {
 		t.Fatalf("err = %v, want an *Error naming %s", err, huge)

@@ -239,9 +239,6 @@ func (s *yamlScanner) run() {
 	s.lastDelim = -1
 	s.levels = s.levelBuf[:0]
 	s.flows = s.flowBuf[:0]
-	if len(s.data) >= 3 && s.data[0] == 0xEF && s.data[1] == 0xBB && s.data[2] == 0xBF {
-		s.pos = 3
-	}
 	s.lineStart = s.pos
 	for s.pos < len(s.data) && s.overLine == 0 {
 		if s.startLine() {

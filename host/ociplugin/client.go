@@ -44,6 +44,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/internal/cas"
 	"github.com/agentshape/agentshape/internal/version"
 )
@@ -55,9 +56,9 @@ const (
 	// DefaultMaxManifestBytes bounds a manifest. A plugin's manifest is
 	// under 2 KiB; registries accept up to 4 MiB.
 	DefaultMaxManifestBytes = 64 << 10
-	// DefaultMaxModuleBytes bounds a module (the wasm layer). Go plugins
-	// are 2-3 MiB, C and AssemblyScript ones far smaller.
-	DefaultMaxModuleBytes = 64 << 20
+	// DefaultMaxModuleBytes bounds a module (the wasm layer): the cap the
+	// host puts on every module it reads (inputlimit.MaxModuleBytes).
+	DefaultMaxModuleBytes = inputlimit.MaxModuleBytes
 	// DefaultRetries is how often a request that failed with a 5xx, a 429
 	// or a timeout is repeated (reads and blob uploads are idempotent).
 	DefaultRetries = 2

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 )
@@ -84,7 +84,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		if spec.Path == "" {
 			return nil, newError(name, PhaseLoad, ErrInvalidModule, "neither a path nor bytes given")
 		}
-		b, err := os.ReadFile(spec.Path)
+		b, err := inputlimit.ReadFile(spec.Path, inputlimit.MaxModuleBytes, inputlimit.Module)
 		if err != nil {
 			return nil, newError(name, PhaseLoad, ErrInvalidModule, "read module: %w (check the plugin path; %s)", err, buildhint.For(spec.Path))
 		}

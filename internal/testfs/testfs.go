@@ -30,3 +30,21 @@ func Files(t testing.TB, dir string) []string {
 	}
 	return out
 }
+
+// Sparse makes a file of size bytes named name in a temporary directory of
+// t that takes no disk space, for tests of input caps: reading it whole
+// would take the time and memory the caps exist to prevent. The test is
+// skipped where sparse files cannot be made.
+func Sparse(t testing.TB, name string, size int64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	return p
+}
