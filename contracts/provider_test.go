@@ -91,45 +91,52 @@ func countRequests(n *atomic.Int64, next http.Handler) http.Handler {
 
 // TestProvider verifies the committed pact with pact-go's verifier against the emulator of an org
 // other than the built-in demo org (host/emulator/testdata/org.yaml: another My Domain, no
-// agentshape-demo client app, other agents). Nothing stands between the verifier and the
-// emulator: the provider states are set up, and the values the provider supplies are handed
+// agentshape-demo client app, other agents), once with the reference's error answers and once
+// with errors as live orgs were recorded answering (errorStyle live: …Exception classes, internal
+// paths, a 500 for a malformed agent ID; agent-api.md §5). Nothing stands between the verifier and
+// the emulator: the provider states are set up, and the values the provider supplies are handed
 // out, by the emulator's own POST /__admin/provider-states.
 func TestProvider(t *testing.T) {
 	path := pactPath(t)
-	org, err := emulator.LoadOrg(filepath.Join("..", "host", "emulator", "testdata", "org.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if org.MyDomain == myDomain {
-		t.Fatalf("the test org has the contract's My Domain %s; pick one that differs", myDomain)
-	}
-	h, err := emulator.NewHandler(emulator.Options{Org: org})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var replayed atomic.Int64
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: countRequests(&replayed, h), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	base := "http://" + ln.Addr().String()
+	for _, style := range []emulator.ErrorStyle{emulator.DocumentedErrors, emulator.LiveErrors} {
+		t.Run(string(style)+" errors", func(t *testing.T) {
+			org, err := emulator.LoadOrg(filepath.Join("..", "host", "emulator", "testdata", "org.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if org.MyDomain == myDomain {
+				t.Fatalf("the test org has the contract's My Domain %s; pick one that differs", myDomain)
+			}
+			org.ErrorStyle = style
+			h, err := emulator.NewHandler(emulator.Options{Org: org})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var replayed atomic.Int64
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: countRequests(&replayed, h), ReadHeaderTimeout: 10 * time.Second}
+			go func() { _ = srv.Serve(ln) }()
+			t.Cleanup(func() { _ = srv.Close() })
+			base := "http://" + ln.Addr().String()
 
-	err = provider.NewVerifier().VerifyProvider(t, provider.VerifyRequest{
-		Provider:               providerName,
-		ProviderBaseURL:        base,
-		PactFiles:              []string{path},
-		ProviderStatesSetupURL: base + emulator.ProviderStatesPath,
-		DisableColoredOutput:   true,
-		RequestTimeout:         30 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("provider verification against the emulator: %v", err)
-	}
-	if want := int64(readPactSummary(t, path).interactions); replayed.Load() != want {
-		t.Errorf("%d requests reached the emulator, want one per interaction (%d)", replayed.Load(), want)
+			err = provider.NewVerifier().VerifyProvider(t, provider.VerifyRequest{
+				Provider:               providerName,
+				ProviderBaseURL:        base,
+				PactFiles:              []string{path},
+				ProviderStatesSetupURL: base + emulator.ProviderStatesPath,
+				DisableColoredOutput:   true,
+				RequestTimeout:         30 * time.Second,
+			})
+			if err != nil {
+				t.Fatalf("provider verification against the emulator: %v", err)
+			}
+			if want := int64(readPactSummary(t, path).interactions); replayed.Load() != want {
+				t.Errorf("%d requests reached the emulator, want one per interaction (%d)", replayed.Load(), want)
+			}
+		})
 	}
 }
 
