@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pact-foundation/pact-go/v2/command"
 	"github.com/pact-foundation/pact-go/v2/consumer"
 	"github.com/pact-foundation/pact-go/v2/matchers"
 
@@ -43,6 +45,14 @@ const (
 // contracts/pacts/ only when every interaction passed: a failing run leaves the committed pact as it was.
 func TestConsumer(t *testing.T) {
 	pactOut = t.TempDir()
+	// pact-go records its own version in the pact's metadata, but a test binary carries no
+	// dependency versions, so it would write "dev"; the version is the one go.mod requires.
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", pactGoModule).Output()
+	if v := strings.TrimSpace(string(out)); err != nil || !strings.HasPrefix(v, "v") {
+		t.Fatalf("go list -m %s: %q, %v (the pact's metadata names pact-go's version)", pactGoModule, out, err)
+	} else {
+		command.Version = v
+	}
 	t.Run("token request", testTokenRequest)
 	t.Run("token request with a wrong secret", testTokenRejected)
 	t.Run("start session 200 with the example pipeline", testStartSessionPipeline)
@@ -73,10 +83,16 @@ func TestConsumer(t *testing.T) {
 			PactSpecification struct {
 				Version string `json:"version"`
 			} `json:"pactSpecification"`
+			PactGo struct {
+				Version string `json:"version"`
+			} `json:"pact-go"`
 		} `json:"metadata"`
 	}
 	if err := json.Unmarshal(raw, &pact); err != nil {
 		t.Fatalf("pact file is not JSON: %v", err)
+	}
+	if want := strings.TrimPrefix(command.Version, "v"); pact.Metadata.PactGo.Version != want {
+		t.Fatalf("the pact's metadata names pact-go %q, want %s from go.mod", pact.Metadata.PactGo.Version, want)
 	}
 	types := map[string]int{}
 	for _, in := range pact.Interactions {
@@ -174,6 +190,9 @@ func keys[V any](m map[string]V) map[string]bool {
 	}
 	return out
 }
+
+// pactGoModule is pact-go's module path, whose version go.mod pins.
+const pactGoModule = "github.com/pact-foundation/pact-go/v2"
 
 // pactOut is the directory the running TestConsumer writes its pact to.
 var pactOut string

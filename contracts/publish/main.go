@@ -7,6 +7,10 @@
 // Authentication is PACT_BROKER_TOKEN (bearer) or PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD (basic).
 // The version and branch come from PACT_CONSUMER_VERSION / PACT_CONSUMER_BRANCH when set, else from
 // git. Credentials never appear in output or errors.
+//
+// Each pact is published with metadata naming what made it: the pact-go version the consumer tests
+// recorded (a pact that says "dev" is refused: re-run `make contracts`) and, added here, the
+// agentshape version and commit of this build (internal/version; `make publish-pacts` stamps them).
 package main
 
 import (
@@ -27,6 +31,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/agentshape/agentshape/internal/version"
 )
 
 // options is everything one publication needs.
@@ -40,7 +46,12 @@ type options struct {
 	BuildURL  string
 	Files     []string
 	Client    *http.Client
+	// Agentshape is the build that publishes, named in each pact's metadata.
+	Agentshape version.Info
 }
+
+// currentVersion is the running build's version; tests replace it.
+var currentVersion = version.Current
 
 // publishRequest is the body of POST /contracts/publish.
 type publishRequest struct {
@@ -106,15 +117,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return fallback()
 	}
 	opts := options{
-		BrokerURL: base,
-		Token:     getenv("PACT_BROKER_TOKEN"),
-		Username:  getenv("PACT_BROKER_USERNAME"),
-		Password:  getenv("PACT_BROKER_PASSWORD"),
-		Version:   envOr("PACT_CONSUMER_VERSION", func() string { return git("rev-parse", "HEAD") }),
-		Branch:    envOr("PACT_CONSUMER_BRANCH", func() string { return git("rev-parse", "--abbrev-ref", "HEAD") }),
-		BuildURL:  getenv("PACT_BUILD_URL"),
-		Files:     files,
-		Client:    &http.Client{Timeout: 60 * time.Second},
+		BrokerURL:  base,
+		Token:      getenv("PACT_BROKER_TOKEN"),
+		Username:   getenv("PACT_BROKER_USERNAME"),
+		Password:   getenv("PACT_BROKER_PASSWORD"),
+		Version:    envOr("PACT_CONSUMER_VERSION", func() string { return git("rev-parse", "HEAD") }),
+		Branch:     envOr("PACT_CONSUMER_BRANCH", func() string { return git("rev-parse", "--abbrev-ref", "HEAD") }),
+		BuildURL:   getenv("PACT_BUILD_URL"),
+		Files:      files,
+		Client:     &http.Client{Timeout: 60 * time.Second},
+		Agentshape: currentVersion(),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -144,6 +156,9 @@ func publish(ctx context.Context, opts options) (int, error) {
 	if opts.Branch == "HEAD" {
 		opts.Branch = "" // detached HEAD: no branch rather than a fake one
 	}
+	if v := opts.Agentshape; v.Version == "" || v.Version == version.Unknown || v.Commit == "" || v.Commit == version.Unknown {
+		return 0, fmt.Errorf("this build does not know its agentshape version and commit (%s): run `make publish-pacts`, which stamps them", v)
+	}
 	if (opts.Username == "") != (opts.Password == "") {
 		return 0, errors.New("set both PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD, or neither")
 	}
@@ -164,6 +179,9 @@ func publish(ctx context.Context, opts options) (int, error) {
 		}
 		if h.Consumer.Name == "" || h.Provider.Name == "" {
 			return 0, fmt.Errorf("pact %s names no consumer or provider: it is not a pact file", f)
+		}
+		if raw, err = stampMetadata(raw, opts.Agentshape); err != nil {
+			return 0, fmt.Errorf("pact %s: %w", f, err)
 		}
 		if _, ok := byConsumer[h.Consumer.Name]; !ok {
 			order = append(order, h.Consumer.Name)
@@ -194,6 +212,36 @@ func publish(ctx context.Context, opts options) (int, error) {
 		sent += len(byConsumer[consumer])
 	}
 	return sent, nil
+}
+
+// stampMetadata returns the pact raw with metadata.agentshape naming the build v, after checking
+// that metadata["pact-go"].version names a pact-go release (pact-go writes "dev" when it cannot
+// tell its own version).
+func stampMetadata(raw []byte, v version.Info) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var pact map[string]any
+	if err := dec.Decode(&pact); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w (re-run `make contracts`)", err)
+	}
+	meta, _ := pact["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		pact["metadata"] = meta
+	}
+	pactGo, _ := meta["pact-go"].(map[string]any)
+	if pv, _ := pactGo["version"].(string); pv == "" || pv == "dev" {
+		return nil, fmt.Errorf("its metadata names pact-go version %q, not a release: re-run `make contracts`, whose consumer tests record the version in go.mod", pv)
+	}
+	meta["agentshape"] = map[string]any{"version": v.Version, "commit": v.Commit}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(pact); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // post sends one publish request and turns a non-2xx answer into an error quoting the broker.

@@ -10,12 +10,20 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/agentshape/agentshape/internal/version"
 )
 
-const testPact = `{"consumer":{"name":"agentshape"},"provider":{"name":"salesforce-agent-api"},"interactions":[],"metadata":{"pactSpecification":{"version":"4.0"}}}`
+const testPact = `{"consumer":{"name":"agentshape"},"provider":{"name":"salesforce-agent-api"},"interactions":[],"metadata":{"pact-go":{"version":"2.7.0"},"pactSpecification":{"version":"4.0"}}}`
+
+// build is the agentshape build the tests publish as.
+var build = version.Info{Version: "v0.4.0", Commit: "0123456789abcdef0123456789abcdef01234567"}
+
+func init() { currentVersion = func() version.Info { return build } }
 
 // broker is a loopback Pact Broker that records what POST /contracts/publish received.
 type broker struct {
@@ -70,7 +78,7 @@ func TestPublishSendsPactWithVersionAndBranch(t *testing.T) {
 	f := writePact(t, dir, "agentshape-salesforce-agent-api.json", testPact)
 
 	n, err := publish(context.Background(), options{BrokerURL: srv.URL + "/", Token: "s3cret-token",
-		Version: "0123abc", Branch: "main", BuildURL: "https://ci.example/1", Files: []string{f}, Client: srv.Client()})
+		Version: "0123abc", Branch: "main", BuildURL: "https://ci.example/1", Files: []string{f}, Client: srv.Client(), Agentshape: build})
 	if err != nil {
 		t.Fatalf("publish: %v", err)
 	}
@@ -95,8 +103,46 @@ func TestPublishSendsPactWithVersionAndBranch(t *testing.T) {
 		t.Errorf("contract = %+v", c)
 	}
 	content, err := base64.StdEncoding.DecodeString(c.Content)
-	if err != nil || string(content) != testPact {
-		t.Errorf("content decodes to %q (err %v), want the pact file byte for byte", content, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published, written map[string]any
+	if err := json.Unmarshal(content, &published); err != nil {
+		t.Fatalf("content is not JSON: %v\n%s", err, content)
+	}
+	_ = json.Unmarshal([]byte(testPact), &written)
+	meta := published["metadata"].(map[string]any)
+	if a, _ := meta["agentshape"].(map[string]any); a["version"] != build.Version || a["commit"] != build.Commit {
+		t.Errorf("metadata.agentshape = %v, want version %s and commit %s", meta["agentshape"], build.Version, build.Commit)
+	}
+	if meta["pact-go"].(map[string]any)["version"] != "2.7.0" {
+		t.Errorf("metadata.pact-go = %v, want the recorded 2.7.0", meta["pact-go"])
+	}
+	delete(meta, "agentshape")
+	if !reflect.DeepEqual(published, written) {
+		t.Errorf("published pact %s differs from the file beyond metadata.agentshape", content)
+	}
+}
+
+// A pact whose metadata says pact-go "dev", and a build that does not know its own version, are
+// not published: the broker would show versions nobody can trace.
+func TestPublishRefusesUnknownVersions(t *testing.T) {
+	b := &broker{}
+	srv := httptest.NewServer(b)
+	defer srv.Close()
+	dev := writePact(t, t.TempDir(), "dev.json", strings.Replace(testPact, `"2.7.0"`, `"dev"`, 1))
+	_, err := publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{dev}, Client: srv.Client(), Agentshape: build})
+	if err == nil || !strings.Contains(err.Error(), `"dev"`) || !strings.Contains(err.Error(), "make contracts") {
+		t.Errorf("pact-go dev: err = %v, want a refusal naming the version and make contracts", err)
+	}
+	f := writePact(t, t.TempDir(), "p.json", testPact)
+	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{f}, Client: srv.Client(),
+		Agentshape: version.Info{Version: version.Unknown, Commit: version.Unknown}})
+	if err == nil || !strings.Contains(err.Error(), "make publish-pacts") {
+		t.Errorf("unknown build: err = %v, want a refusal pointing to make publish-pacts", err)
+	}
+	if len(b.bodies) != 0 {
+		t.Errorf("the broker received %d publications, want none", len(b.bodies))
 	}
 }
 
@@ -106,7 +152,7 @@ func TestPublishBasicAuthAndDetachedHead(t *testing.T) {
 	defer srv.Close()
 	f := writePact(t, t.TempDir(), "p.json", testPact)
 	if _, err := publish(context.Background(), options{BrokerURL: srv.URL, Username: "u", Password: "p",
-		Version: "v1", Branch: "HEAD", Files: []string{f}, Client: srv.Client()}); err != nil {
+		Version: "v1", Branch: "HEAD", Files: []string{f}, Client: srv.Client(), Agentshape: build}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(b.auth[0], "Basic ") {
@@ -122,36 +168,36 @@ func TestPublishErrorsNameTheCauseAndHideSecrets(t *testing.T) {
 	srv := httptest.NewServer(b)
 	defer srv.Close()
 	f := writePact(t, t.TempDir(), "p.json", testPact)
-	_, err := publish(context.Background(), options{BrokerURL: srv.URL, Token: "s3cret-token", Version: "v1", Files: []string{f}, Client: srv.Client()})
+	_, err := publish(context.Background(), options{BrokerURL: srv.URL, Token: "s3cret-token", Version: "v1", Files: []string{f}, Client: srv.Client(), Agentshape: build})
 	if err == nil || !strings.Contains(err.Error(), "PACT_BROKER_TOKEN") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("401: err = %v, want a credentials error without the token", err)
 	}
 
 	b.status = http.StatusNotFound
-	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{f}, Client: srv.Client()})
+	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{f}, Client: srv.Client(), Agentshape: build})
 	if err == nil || !strings.Contains(err.Error(), "v2.86") {
 		t.Errorf("404: err = %v, want a hint about the broker version", err)
 	}
 
 	bad := writePact(t, t.TempDir(), "bad.json", `{"consumer":`)
-	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{bad}, Client: srv.Client()})
+	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{bad}, Client: srv.Client(), Agentshape: build})
 	if err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), "not valid JSON") {
 		t.Errorf("malformed pact: err = %v", err)
 	}
 
 	notPact := writePact(t, t.TempDir(), "other.json", `{"a":1}`)
-	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{notPact}, Client: srv.Client()})
+	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "v1", Files: []string{notPact}, Client: srv.Client(), Agentshape: build})
 	if err == nil || !strings.Contains(err.Error(), "not a pact file") {
 		t.Errorf("non-pact JSON: err = %v", err)
 	}
 
-	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "", Files: []string{f}, Client: srv.Client()})
+	_, err = publish(context.Background(), options{BrokerURL: srv.URL, Version: "", Files: []string{f}, Client: srv.Client(), Agentshape: build})
 	if err == nil || !strings.Contains(err.Error(), "PACT_CONSUMER_VERSION") {
 		t.Errorf("no version: err = %v", err)
 	}
 
 	srv.Close()
-	_, err = publish(context.Background(), options{BrokerURL: "http://user:pw-secret@" + strings.TrimPrefix(srv.URL, "http://"), Version: "v1", Files: []string{f}})
+	_, err = publish(context.Background(), options{BrokerURL: "http://user:pw-secret@" + strings.TrimPrefix(srv.URL, "http://"), Version: "v1", Files: []string{f}, Agentshape: build})
 	if err == nil || strings.Contains(err.Error(), "pw-secret") || !strings.Contains(err.Error(), "PACT_BROKER_BASE_URL") {
 		t.Errorf("unreachable broker: err = %v, want a network error without the password", err)
 	}
