@@ -25,6 +25,7 @@ var helpPageStatements = []string{
 	"@flow:output-422", "@flow:output-423", "@flow:output-429", "@flow:output-503",
 	"@flow:output-default", "@flow:output-response-code", "@flow:no-500-output",
 	"@flow:pre-agentforce", "@flow:pre-permission", "@flow:pre-active-version",
+	"@flow:pre-edition", "@flow:pre-lightning", "@flow:pre-licence",
 	"@flow:body-assembly", "@flow:body-external-session-key", "@flow:body-endpoint",
 	"@flow:body-message-text", "@flow:body-message-name",
 }

@@ -27,6 +27,11 @@ func (w *world) orgSteps(sc *godog.ScenarioContext) {
 	})
 	sc.Step(`^an agent "([^"]*)" with an active version$`, func(id string) { w.agent(id).ActiveVersion = nil })
 	sc.Step(`^an agent "([^"]*)" without an active version$`, func(id string) { no := false; w.agent(id).ActiveVersion = &no })
+	sc.Step(`^the org is an? ([A-Za-z ]+) Edition org$`, func(edition string) { w.ensureOrg().Edition = edition })
+	sc.Step(`^the org does not use Lightning Experience$`, func() { no := false; w.ensureOrg().LightningExperience = &no })
+	sc.Step(`^the org holds the add-on licence for "([^"]*)" agents only$`, func(t string) {
+		w.ensureOrg().AgentLicences = []emulator.AgentType{emulator.AgentType(t)}
+	})
 	sc.Step(`^Agentforce is turned off in the org$`, func() { off := false; w.ensureOrg().AgentforceEnabled = &off })
 	// situations of the outcome catalogue
 	sc.Step(`^the agent is an employee agent and the body bypasses the user$`, func() error {

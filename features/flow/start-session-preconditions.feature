@@ -50,3 +50,48 @@ Feature: Start Session action: preconditions
       When the flow runs Start Session for agent "0XxAA0000000003AAA"
       Then the action takes the "422 Exception" output
       And the exception message contains "Cannot determine the active version for the agent"
+
+  Rule: Required Editions: Lightning Experience; Enterprise, Performance, Unlimited and Developer Editions; add-on licences per agent type
+
+    Help lists where the action is available (agent-api.md §6.2). It does not say how the action
+    fails elsewhere: agentshape's emulator answers 403 "User forbidden from accessing the resource",
+    naming what is missing (@agentshape-decision), until a real org shows otherwise.
+
+    @flow:pre-edition @salesforce-documented
+    Scenario Outline: In <edition> Edition the session starts
+      Given the org is a <edition> Edition org
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "200" output
+
+      Examples:
+        | edition     |
+        | Enterprise  |
+        | Performance |
+        | Unlimited   |
+        | Developer   |
+
+    @flow:pre-edition @agentshape-decision
+    Scenario Outline: In <edition> Edition the action fails: agentshape's emulator answers with the 403 Exception output
+      Given the org is a <edition> Edition org
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "403 Exception" output
+      And the exception message contains "this org is <edition> Edition"
+
+      Examples:
+        | edition      |
+        | Professional |
+        | Essentials   |
+
+    @flow:pre-lightning @agentshape-decision
+    Scenario: In an org on Salesforce Classic the action fails: agentshape's emulator answers with the 403 Exception output
+      Given the org does not use Lightning Experience
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "403 Exception" output
+      And the exception message contains "Lightning Experience"
+
+    @flow:pre-licence @agentshape-decision
+    Scenario: An agent type the org has no add-on licence for fails: agentshape's emulator answers with the 403 Exception output
+      Given the org holds the add-on licence for "employee" agents only
+      When the flow runs Start Session for agent "0XxAA0000000001AAA"
+      Then the action takes the "403 Exception" output
+      And the exception message contains "add-on licence for service agents"

@@ -29,8 +29,10 @@
 //
 //	401 UnauthorizedError     token missing, malformed, not issued here, revoked or expired (§5)
 //	429 TooManyRequestsError  over the org's rateLimit; Retry-After in seconds [A] (§5)
-//	403 ForbiddenError        Agentforce off, run-as user without Manage AI Agents, or token
-//	                          without chatbot_api/sfap_api (§6, §7; 403 is the emulator's choice [A])
+//	403 ForbiddenError        an edition other than Enterprise, Performance, Unlimited or Developer,
+//	                          no Lightning Experience (§6.2), Agentforce off, run-as user without
+//	                          Manage AI Agents, or token without chatbot_api/sfap_api (§6, §7; 403 is
+//	                          the emulator's choice [A])
 //	400 BadRequestError       "<id> is not a valid agent ID" (§5)
 //	500                       "Unsupported Media Type" for a Content-Type other than application/json (§8)
 //	413 PayloadTooLargeError  body over 1 MiB [A]
@@ -40,6 +42,7 @@
 //	                          violation of schemas.StartSessionRequest
 //	500 EngineConfigLookupException  instanceConfig.endpoint is not the org's My Domain (§8)
 //	404 NotFoundError         no such agent (§5)
+//	403 ForbiddenError        the org lacks the add-on licence for the agent's type (§6.2) [A]
 //	422 RequestProcessingException   "Cannot determine the active version for the agent" (§5)
 //	400 BadRequestError       "Invalid user ID provided on start session: " — bypassUser true on an
 //	                          employee agent (§8)

@@ -311,6 +311,12 @@ func (c *call) authorize() (*ClientApp, *apiError) {
 			return nil, &apiError{status: http.StatusTooManyRequests, class: "TooManyRequestsError", message: msgTooMany, retryAfter: ra}
 		}
 	}
+	if !agentEditions[c.st.org.Edition] {
+		return nil, errForbidden("the Agent API is available in Enterprise, Performance, Unlimited and Developer Editions, and this org is " + c.st.org.Edition + " Edition (agent-api.md §6.2)")
+	}
+	if lx := c.st.org.LightningExperience; lx != nil && !*lx {
+		return nil, errForbidden("the Agent API is available in Lightning Experience, and this org does not use it (agent-api.md §6.2)")
+	}
 	if !c.st.org.agentforceOn() {
 		return nil, errForbidden("Agentforce is not enabled in this org; turn it on in Setup (agentforceEnabled in the org file)")
 	}
@@ -438,6 +444,10 @@ func (c *call) startSession(agentID string) {
 	if agent == nil {
 		c.writeError(&apiError{status: http.StatusNotFound, class: "NotFoundError",
 			message: msgNotFound + ": no agent " + agentID + " in this org"})
+		return
+	}
+	if !c.st.org.licensed(agent.Type) {
+		c.writeError(errForbidden("the org lacks the add-on licence for " + string(agent.Type) + " agents, which agent " + agent.ID + " is (agent-api.md §6.2)"))
 		return
 	}
 	if !agent.active() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,20 @@ type Org struct {
 	MaxSessions int `json:"maxSessions,omitempty"`
 	// RateLimit limits session API requests per second; nil means unlimited.
 	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+	// Edition is the org's Salesforce edition; default Developer. The
+	// action is available in Enterprise, Performance, Unlimited and
+	// Developer Editions (agent-api.md §6.2); in any other the session
+	// operations answer 403 [A].
+	Edition string `json:"edition,omitempty"`
+	// LightningExperience reports whether the org uses Lightning Experience;
+	// nil means yes. The action is available in Lightning Experience only
+	// (agent-api.md §6.2); without it the session operations answer 403 [A].
+	LightningExperience *bool `json:"lightningExperience,omitempty"`
+	// AgentLicences lists the agent types the org has the add-on licence
+	// for (Help: "required add-on licenses vary by agent type", agent-api.md
+	// §6.2); nil means every type. Start Session for an agent whose type is
+	// not listed answers 403 [A].
+	AgentLicences []AgentType `json:"agentLicences,omitempty"`
 	// ErrorStyle chooses how error answers look (agent-api.md §5):
 	// "documented" (the default) answers with the reference's classes
 	// (BadRequestError, NotFoundError, …) and its six members; "live" answers
@@ -66,6 +81,17 @@ const (
 	DocumentedErrors ErrorStyle = "documented"
 	// LiveErrors answers as recorded live orgs do.
 	LiveErrors ErrorStyle = "live"
+)
+
+// DefaultEdition is the edition of an org file that names none.
+const DefaultEdition = "Developer"
+
+// agentEditions are the editions the Start Session action is available in
+// (agent-api.md §6.2 [D]); editions lists every edition an org file may
+// name.
+var (
+	agentEditions = map[string]bool{"Enterprise": true, "Performance": true, "Unlimited": true, "Developer": true}
+	editions      = []string{"Essentials", "Starter", "Pro Suite", "Group", "Professional", "Enterprise", "Performance", "Unlimited", "Developer", "Contact Manager", "Personal"}
 )
 
 // AgentType is the kind of an agent.
@@ -315,6 +341,17 @@ func (o *Org) Normalize() error {
 	if o.MaxSessions == 0 {
 		o.MaxSessions = DefaultMaxSessions
 	}
+	if o.Edition == "" {
+		o.Edition = DefaultEdition
+	}
+	if !slices.Contains(editions, o.Edition) {
+		return fmt.Errorf("edition: %q is not a Salesforce edition (%s)", o.Edition, strings.Join(editions, ", "))
+	}
+	for i, t := range o.AgentLicences {
+		if t != ServiceAgent && t != EmployeeAgent {
+			return fmt.Errorf("agentLicences[%d]: %q is not an agent type (service or employee)", i, t)
+		}
+	}
 	switch o.ErrorStyle {
 	case "":
 		o.ErrorStyle = DocumentedErrors
@@ -447,6 +484,13 @@ func (o *Org) Clone() *Org {
 		rl := *o.RateLimit
 		c.RateLimit = &rl
 	}
+	if o.LightningExperience != nil {
+		v := *o.LightningExperience
+		c.LightningExperience = &v
+	}
+	if o.AgentLicences != nil {
+		c.AgentLicences = append([]AgentType{}, o.AgentLicences...)
+	}
 	c.Agents = make([]Agent, len(o.Agents))
 	for i, a := range o.Agents {
 		if a.ActiveVersion != nil {
@@ -477,6 +521,11 @@ func (o *Org) Redacted() *Org {
 		c.ClientApps[i].ClientSecret = "[redacted]"
 	}
 	return c
+}
+
+// licensed reports whether the org holds the add-on licence for agents of type t.
+func (o *Org) licensed(t AgentType) bool {
+	return o.AgentLicences == nil || slices.Contains(o.AgentLicences, t)
 }
 
 // agentforceOn reports whether Agentforce is enabled.
