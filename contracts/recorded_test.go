@@ -90,6 +90,7 @@ func TestProviderAcceptsRealAnswers(t *testing.T) {
 	path := pactPath(t)
 	for _, a := range realAnswers() {
 		t.Run(a.name, func(t *testing.T) {
+			t.Parallel() // one verifier process and one server each
 			srv := a.serve(emulator.ProviderStatesPath, `{"accessToken":"recorded-org-token","sessionId":"94081416-c6dc-43a8-95e2-14a3f3580d34","sequenceId":1}`)
 			defer srv.Close()
 			port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
