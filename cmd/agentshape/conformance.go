@@ -66,8 +66,8 @@ and the command that replays it. In a pipeline, a failure about a field (schema,
 end to end) names the plugin that last wrote that field (field provenance, as shape --explain
 prints it), and an end-to-end failure's command replays the pipeline up to that plugin
 (agentshape shape --explain on a manifest, context and base request written beside it). A plugin is not called again after its first ABI-level
-failure (a trap in alloc, pointers outside memory, a failed _initialize, a Go module built
-without -buildmode=c-shared) or broken limit, and failures that differ only in numbers are
+failure (a trap in alloc, pointers outside memory, a failed _initialize; a Go module built
+without -buildmode=c-shared is refused at load) or broken limit, and failures that differ only in numbers are
 listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,
 2 on bad flags or an unreadable plugin/manifest.`,
 		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme

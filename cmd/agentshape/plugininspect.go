@@ -36,9 +36,9 @@ pulled into the plugin cache first, as "plugin pull" does, and the report names 
 
 Every problem is a finding: "refused" findings are reasons the host will not load the module
 (a forbidden or mistyped import, a missing or mistyped export, no ABI marker, no exported memory,
-initial memory over the limit, a module wazero cannot compile, ...) or reasons no call to it can
-succeed (a Go module built without -buildmode=c-shared, whose runtime never starts: the finding
-gives the build line); "warning" findings load but
+initial memory over the limit, a module wazero cannot compile, a Go module built without
+-buildmode=c-shared, whose runtime would never start: the finding gives the build line, ...);
+"warning" findings load but
 will likely surprise you. Unless --static is given, a module that passes the static checks is
 also loaded into a real host (deterministic mode, sandboxed, default limits), which runs its
 initialisation code, so a trapping _initialize is reported too.

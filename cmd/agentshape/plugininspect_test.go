@@ -69,8 +69,8 @@ func TestPluginInspect(t *testing.T) {
 	if code != exitFailure || !strings.Contains(out, "refused: host_load") {
 		t.Fatalf("init-trap: exit %d\n%s", code, out)
 	}
-	// A Go plugin built without -buildmode=c-shared loads but cannot answer:
-	// refused, with the build line.
+	// A Go plugin built without -buildmode=c-shared cannot answer: refused,
+	// with the build line.
 	code, out, errOut = runShapeCLI(t, "plugin", "inspect", "--cache-dir", shapeCacheDir, catalog.MustPath(t, "testdata/inspect/go-without-c-shared"))
 	if code != exitFailure || !strings.Contains(out, "refused: go_not_c_shared") ||
 		!strings.Contains(out, "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared") || strings.Contains(out, "both_kinds") {

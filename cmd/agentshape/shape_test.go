@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -296,5 +297,38 @@ func TestStdinForOneInputOnly(t *testing.T) {
 		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--context and --request both read stdin") {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 naming both flags", args[0], code, stdout, stderr)
 		}
+	}
+}
+
+// TestGoPluginBuiltWithoutCSharedRefusedAtLoad: plugin call, shape and start
+// refuse a Go plugin built without -buildmode=c-shared when they load it
+// (exit 1), saying so with the build line; they used to load it and report
+// a trap in alloc, and start sent nothing either way.
+func TestGoPluginBuiltWithoutCSharedRefusedAtLoad(t *testing.T) {
+	wasm := catalog.MustPath(t, "testdata/inspect/go-without-c-shared")
+	manifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - name: gokit\n    path: "+wasm+"\n")
+	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
+	envelope := writeShapeFile(t, "envelope.json", `{"abi":1,"plugin":{"name":"gokit","config":{}},"context":{},"request":{}}`)
+	srv := orgEnv(t, nil)
+	for name, args := range map[string][]string{
+		"plugin call": {"plugin", "call", wasm, "--input", envelope, "--cache-dir", shapeCacheDir},
+		"shape":       {"shape", "-m", manifest, "-c", ctxFile, "--cache-dir", shapeCacheDir},
+		"start":       {"start", "-m", manifest, "-c", ctxFile, "--cache-dir", shapeCacheDir},
+	} {
+		code, stdout, stderr := runShapeCLI(t, args...)
+		if code != exitFailure || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q; want exit %d and nothing printed", name, code, stdout, exitFailure)
+		}
+		for _, says := range []string{"load: does not follow ABI v1", "built without -buildmode=c-shared", plugin.GoBuildLine} {
+			if !strings.Contains(stderr, says) {
+				t.Errorf("%s: stderr does not say %q:\n%s", name, says, stderr)
+			}
+		}
+		if strings.Contains(stderr, "alloc(") {
+			t.Errorf("%s: the plugin was called:\n%s", name, stderr)
+		}
+	}
+	if st := srv.State(); st.Requests["start"] != 0 || st.TokensIssued != 0 {
+		t.Errorf("start reached the API: %+v", st.Requests)
 	}
 }

@@ -25,8 +25,6 @@ type moduleInfo struct {
 	minPages uint32
 	maxPages uint32
 	hasMax   bool
-	// mistake is set when the module cannot work as built (buildMistake).
-	mistake error
 }
 
 // inspectModules compiles each member (without instantiating it) to read its
@@ -60,7 +58,7 @@ func inspectModules(ctx context.Context, members []Member, cacheDir string) ([]m
 		if err != nil {
 			return nil, fmt.Errorf("plugin %s is not a WebAssembly module wazero can compile: %w", m.Name, err)
 		}
-		mi := moduleInfo{member: m, funcs: cm.ExportedFunctions(), mems: cm.ExportedMemories(), imports: cm.ImportedFunctions(), mistake: mistakeIn(m.Name, bin)}
+		mi := moduleInfo{member: m, funcs: cm.ExportedFunctions(), mems: cm.ExportedMemories(), imports: cm.ImportedFunctions()}
 		for _, md := range cm.ImportedMemories() {
 			mod, name, _ := md.Import()
 			mi.otherImp = append(mi.otherImp, mod+"."+name+" (memory)")
@@ -110,9 +108,6 @@ func (mi moduleInfo) checkExports() []string {
 		if got := sigOf(f); got != sig {
 			probs = append(probs, fmt.Sprintf("%s: export %s has type %s, want %s", mi.member.Name, name, got, sig))
 		}
-	}
-	if mi.mistake != nil {
-		probs = append(probs, mi.mistake.Error())
 	}
 	if mi.kind() == plugin.Command {
 		want(abi.StartExport, "() -> ()")

@@ -15,7 +15,6 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/conformance"
-	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/wasmbin"
@@ -526,9 +525,9 @@ func replay(t *testing.T, wasm, file string, config map[string]any) ([]byte, err
 }
 
 // TestGateStopsAGoPluginBuiltWithoutCShared: a Go plugin built without
-// -buildmode=c-shared fails the ABI scenario once, with the build line, and
-// is never called (it used to fail 46 times with near-identical
-// "alloc(N): unreachable" traps and log a warning for each).
+// -buildmode=c-shared fails once, where the host refuses to load it, with the
+// build line, and is never called (it used to fail 46 times with
+// near-identical "alloc(N): unreachable" traps and log a warning for each).
 func TestGateStopsAGoPluginBuiltWithoutCShared(t *testing.T) {
 	rep := run(t, conformance.Options{Plugin: catalog.MustPath(t, "testdata/inspect/go-without-c-shared"), Cases: 20})
 	var txt strings.Builder
@@ -537,11 +536,12 @@ func TestGateStopsAGoPluginBuiltWithoutCShared(t *testing.T) {
 		t.Fatalf("want exactly one failure:\n%s", txt.String())
 	}
 	f := rep.Failures[0]
-	if f.Check != "abi" || !strings.Contains(f.Message, "without -buildmode=c-shared") || !strings.Contains(f.Message, inspect.GoBuildLine) {
+	if f.Check != "abi" || !strings.Contains(f.Message, "the host refuses to load the plugin") ||
+		!strings.Contains(f.Message, "without -buildmode=c-shared") || !strings.Contains(f.Message, plugin.GoBuildLine) {
 		t.Fatalf("the failure does not name the cause and the build line: %s", f)
 	}
-	if st := scenarioStatus(rep)["A reactor exports memory, the ABI marker, alloc and shape; a command exports _start"]; st != "failed" {
-		t.Errorf("the exports scenario is %s, want failed", st)
+	if st := scenarioStatus(rep)["The host loads every module with its limits"]; st != "failed" {
+		t.Errorf("the load scenario is %s, want failed", st)
 	}
 	if strings.Contains(txt.String(), "alloc(") {
 		t.Errorf("the gate called the module:\n%s", txt.String())
@@ -557,16 +557,11 @@ func TestGateStopsAfterTheFirstABIFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon := append([]byte(nil), bin[:wasmbin.HeaderSize]...)
-	for s, err := range wasmbin.Sections(bin) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.ID != wasmbin.SectionCustom {
-			anon = append(anon, bin[s.Offset:s.End]...)
-		}
+	anon, err := wasmbin.WithoutCustomSections(bin)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, isGo := inspect.GoWithoutCShared(anon); isGo {
+	if m, err := wasmbin.Decode(anon); err != nil || plugin.GoWithoutCShared(m) {
 		t.Fatal("the stripped module is still recognised as Go")
 	}
 	path := filepath.Join(t.TempDir(), "anonymous.wasm")

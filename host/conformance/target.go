@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/agentshape/agentshape/host/abi"
-	"github.com/agentshape/agentshape/host/inputlimit"
-	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
@@ -48,10 +46,10 @@ type runner struct {
 	plugins []*plugin.Plugin
 	// stopped remembers members that are not called again: those that broke
 	// a limit (later calls fail at once with the same error instead of
-	// burning the time limit again), those whose first failure was at the
-	// ABI level (it would repeat on every case), and those that cannot work
-	// at all (buildMistake). Their later answers carry the same error, so
-	// the failure is reported once, with the reproducer of the first call.
+	// burning the time limit again) and those whose first failure was at
+	// the ABI level (it would repeat on every case). Their later answers
+	// carry the same error, so the failure is reported once, with the
+	// reproducer of the first call.
 	stopped map[string]error
 }
 
@@ -64,9 +62,6 @@ func openRunner(ctx context.Context, members []Member, seed int64, cacheDir stri
 	}
 	r := &runner{rt: rt, stopped: map[string]error{}}
 	for _, m := range members {
-		if err := buildMistake(m); err != nil {
-			r.stopped[m.Name] = err
-		}
 		lim := m.Limits
 		lim.PoolSize = 1
 		p, err := rt.Load(ctx, plugin.Spec{Name: m.Name, Path: m.Path, SHA256: m.SHA256, Config: m.Config, Limits: lim, Grants: m.Grants})
@@ -130,39 +125,12 @@ func (e kitFault) Error() string {
 		e.plugin, e.refusal.Code, e.code.Meaning, e.refusal.Message, e.code.Fix)
 }
 
-// abiError is a member the gate does not call because of how it was built:
-// a Go module built without -buildmode=c-shared loads, but every call traps
-// (inspect.GoWithoutCShared). Its message is the ABI check's, so the ABI
-// scenario and every shaping scenario report one failure.
-type abiError struct{ message string }
-
-func (e abiError) Error() string { return e.message }
-
-// buildMistake returns the abiError of a member that cannot work as built, or nil.
-func buildMistake(m Member) error {
-	bin, err := inputlimit.ReadFile(m.Path, inputlimit.MaxModuleBytes, inputlimit.Module)
-	if err != nil {
-		return nil // the load reports it
-	}
-	return mistakeIn(m.Name, bin)
-}
-
-// mistakeIn returns the abiError of module bin (member name), or nil.
-func mistakeIn(name string, bin []byte) error {
-	if f, ok := inspect.GoWithoutCShared(bin); ok {
-		return abiError{message: name + ": " + f.Message}
-	}
-	return nil
-}
-
 // abiLevel reports whether err is a fault below the plugin's own logic,
 // which every later call would repeat whatever the envelope: an ABI
 // violation (pointers outside memory, ...), a failed instantiation or
-// _initialize, a trap in alloc (before shape ever ran), or a module that
-// cannot work as built.
+// _initialize, or a trap in alloc (before shape ever ran).
 func abiLevel(err error) bool {
-	var ae abiError
-	if errors.As(err, &ae) || errors.Is(err, plugin.ErrABI) {
+	if errors.Is(err, plugin.ErrABI) {
 		return true
 	}
 	var pe *plugin.Error

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sort"
 	"sync"
 
@@ -44,8 +43,7 @@ const (
 type Severity string
 
 const (
-	// Refused: the host will refuse to load the module, or it loads it but
-	// no call can succeed (a Go module built without -buildmode=c-shared).
+	// Refused: the host will refuse to load the module.
 	Refused Severity = "refused"
 	// Warning: the host loads the module, but something will likely go
 	// wrong or surprise the author.
@@ -324,8 +322,8 @@ func (c *checker) checkExports(funcs map[string]wasmbin.FuncType) {
 	switch {
 	case hasShape:
 		c.rep.Kind = KindReactor
-		if f, ok := goWithoutCShared(c.m, funcs); ok {
-			c.rep.Findings = append(c.rep.Findings, f)
+		if plugin.GoWithoutCShared(c.m) {
+			c.add(Refused, "go_not_c_shared", plugin.ErrGoNotCShared.Error())
 		} else if hasStart {
 			c.add(Warning, "both_kinds", "the module exports both shape and _start; the host treats it as a reactor and never runs _start (build a reactor: Go -buildmode=c-shared, C -mexec-model=reactor)")
 		}
@@ -349,48 +347,6 @@ func (c *checker) checkExports(funcs map[string]wasmbin.FuncType) {
 			want(abi.InitializeExport, []string{}, []string{}, "")
 		}
 	}
-}
-
-// GoBuildLine is the command that builds a Go plugin as the reactor the host
-// expects, from the plugin's directory.
-const GoBuildLine = "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o plugin.wasm ."
-
-// goWithoutCShared returns the refusal of a Go wasip1 module built without
-// -buildmode=c-shared that exports shape: Go's linker made it a program
-// (_start, no _initialize), so the host — which treats a module exporting
-// shape as a reactor and never runs _start — calls alloc on a Go runtime
-// that never started, and every call traps. The module is known to be Go by
-// the build id section Go's linker writes or by its producers section.
-func goWithoutCShared(m *wasmbin.Module, funcs map[string]wasmbin.FuncType) (Finding, bool) {
-	_, shape := funcs[abi.ShapeExport]
-	_, start := funcs[abi.StartExport]
-	_, initialize := funcs[abi.InitializeExport]
-	isGo := slices.Contains(m.Customs, "go:buildid") || slices.Contains(m.Languages, "Go")
-	if !isGo || !shape || !start || initialize {
-		return Finding{}, false
-	}
-	return Finding{Severity: Refused, Code: "go_not_c_shared", Message: "this Go module was built without -buildmode=c-shared: " +
-		"it exports _start and no _initialize, so the host never starts the Go runtime and every call traps in alloc " +
-		"(\"wasmexport function called before runtime initialization\"); rebuild it as a reactor: " + GoBuildLine}, true
-}
-
-// GoWithoutCShared reports whether bin is a Go plugin built without
-// -buildmode=c-shared, with the refused finding that says so and gives the
-// build line (the conformance gate refuses to call such a module).
-func GoWithoutCShared(bin []byte) (Finding, bool) {
-	m, err := wasmbin.Decode(bin)
-	if err != nil {
-		return Finding{}, false
-	}
-	funcs := map[string]wasmbin.FuncType{}
-	for _, e := range m.Exports {
-		if e.Kind == wasmbin.KindFunc {
-			if sig, ok := m.FuncSig(e.Index); ok {
-				funcs[e.Name] = sig
-			}
-		}
-	}
-	return goWithoutCShared(m, funcs)
 }
 
 func (c *checker) checkMemory(limit uint32) {

@@ -264,9 +264,6 @@ func TestAgreesWithHost(t *testing.T) {
 			}
 			var perr *plugin.Error
 			runtimeFault := errors.As(loadErr, &perr) && perr.Phase == plugin.PhaseInstantiate
-			if loadErr == nil && slices.Equal(codes(static, inspect.Refused), []string{"go_not_c_shared"}) {
-				return // the host loads it, but no call can succeed (TestFixtures, TestGoWithoutCShared)
-			}
 			if static.Accepted != (loadErr == nil || runtimeFault) {
 				t.Fatalf("static verdict accepted=%v, host load: %v; findings %+v", static.Accepted, loadErr, static.Findings)
 			}
@@ -292,34 +289,41 @@ func TestAgreesWithHost(t *testing.T) {
 // TestGoWithoutCShared: a Go plugin built without -buildmode=c-shared is
 // refused with the build line, known as Go by its build id section or, when
 // that was stripped, by its producers section; the same source built as a
-// reactor is not; and the refusal is right: the host loads the module, but a
-// call traps in alloc because the Go runtime never started.
+// reactor is not; the host refuses it at load for the same reason, in the
+// same words; and the refusal is right: the module with every sign of Go
+// stripped loads, but a call traps in alloc because the Go runtime never
+// started.
 func TestGoWithoutCShared(t *testing.T) {
 	bin, err := os.ReadFile(catalog.MustPath(t, "testdata/inspect/go-without-c-shared"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	without := func(bin []byte, custom string) []byte {
-		out := append([]byte(nil), bin[:wasmbin.HeaderSize]...)
-		for s, err := range wasmbin.Sections(bin) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name, _ := s.Reader().Name(); s.ID == wasmbin.SectionCustom && name == custom {
-				continue
-			}
-			out = append(out, bin[s.Offset:s.End]...)
+		out, err := wasmbin.WithoutCustomSections(bin, custom)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
+	ctx := context.Background()
+	static := func(b []byte) *inspect.Report {
+		t.Helper()
+		rep, err := inspect.Inspect(ctx, b, inspect.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
 	stripped := without(bin, "go:buildid")
 	for name, b := range map[string][]byte{"as built": bin, "build id stripped": stripped} {
-		f, ok := inspect.GoWithoutCShared(b)
-		if !ok || f.Severity != inspect.Refused || f.Code != "go_not_c_shared" || !strings.Contains(f.Message, inspect.GoBuildLine) {
-			t.Errorf("%s: GoWithoutCShared = %+v, %v", name, f, ok)
+		rep := static(b)
+		if rep.Accepted || len(rep.Findings) == 0 || rep.Findings[0].Code != "go_not_c_shared" ||
+			rep.Findings[0].Message != plugin.ErrGoNotCShared.Error() || !strings.Contains(rep.Findings[0].Message, plugin.GoBuildLine) {
+			t.Errorf("%s: findings %+v, want go_not_c_shared first, with the build line", name, rep.Findings)
 		}
 	}
-	if _, ok := inspect.GoWithoutCShared(without(stripped, "producers")); ok {
+	anon := without(stripped, "producers")
+	if slices.Contains(codes(static(anon), inspect.Refused), "go_not_c_shared") {
 		t.Error("a module with no sign of Go was taken for Go")
 	}
 	for _, rel := range []string{"testdata/broken/unchecked-attribute", "context-vars", "testdata/kitbench/go", "testdata/inspect/both-kinds"} {
@@ -328,17 +332,19 @@ func TestGoWithoutCShared(t *testing.T) {
 			t.Errorf("%s is a c-shared reactor or not Go, but was refused as built without c-shared", rel)
 		}
 	}
-	ctx := context.Background()
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{NoCache: true, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rt.Close(ctx)
-	p, err := rt.Load(ctx, plugin.Spec{Name: "go-without-c-shared", Bytes: bin, Limits: plugin.Limits{PoolSize: 1}})
+	if _, err := rt.Load(ctx, plugin.Spec{Name: "go-without-c-shared", Bytes: bin}); !errors.Is(err, plugin.ErrGoNotCShared) {
+		t.Fatalf("the host loads the module (%v); it should refuse it as the finding does", err)
+	}
+	p, err := rt.Load(ctx, plugin.Spec{Name: "anonymous", Bytes: anon, Limits: plugin.Limits{PoolSize: 1}})
 	if err != nil {
-		t.Fatalf("the host refused the module (%v); the finding says it loads but cannot answer", err)
+		t.Fatalf("the host refused the module stripped of every sign of Go: %v", err)
 	}
 	if _, err := p.Call(ctx, []byte(`{"abi":1,"plugin":{"name":"x","config":{}},"context":{},"request":{}}`)); !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "alloc(") {
-		t.Fatalf("call = %v; want the trap in alloc the finding predicts", err)
+		t.Fatalf("call = %v; want the trap in alloc that makes the refusal right", err)
 	}
 }

@@ -112,6 +112,9 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 			return nil, newError(name, PhaseLoad, ErrABI, "%w", err)
 		}
 	}
+	if err := checkBuild(bin); err != nil {
+		return nil, newError(name, PhaseLoad, ErrABI, "%w", err)
+	}
 	sb, err := resolveGrants(name, spec.Grants)
 	if err != nil {
 		return nil, err

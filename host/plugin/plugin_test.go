@@ -18,6 +18,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -440,4 +441,36 @@ func TestCacheDirErrors(t *testing.T) {
 	if _, err := p.Shape(context.Background(), abi.Context{}, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLoadRefusesGoBuiltWithoutCShared: a Go wasip1 plugin built without
+// -buildmode=c-shared is refused at load, as an ABI error naming the cause
+// and the build line (it loaded, then every call trapped in alloc); the same
+// module with every sign of Go stripped is not taken for Go, and a Go plugin
+// built as a reactor loads.
+func TestLoadRefusesGoBuiltWithoutCShared(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	path := catalog.MustPath(t, "testdata/inspect/go-without-c-shared")
+	_, err := rt.Load(context.Background(), plugin.Spec{Path: path})
+	var pe *plugin.Error
+	if !errors.As(err, &pe) || pe.Phase != plugin.PhaseLoad || !errors.Is(err, plugin.ErrABI) || !errors.Is(err, plugin.ErrGoNotCShared) {
+		t.Fatalf("err = %v, want a load error of kind ErrABI caused by ErrGoNotCShared", err)
+	}
+	for _, says := range []string{`plugin "go-without-c-shared": load: does not follow ABI v1`, "built without -buildmode=c-shared", plugin.GoBuildLine} {
+		if !strings.Contains(err.Error(), says) {
+			t.Errorf("the error does not say %q: %v", says, err)
+		}
+	}
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon, err := wasmbin.WithoutCustomSections(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Load(context.Background(), plugin.Spec{Name: "anonymous", Bytes: anon}); errors.Is(err, plugin.ErrGoNotCShared) {
+		t.Errorf("a module with no sign of Go was refused as Go: %v", err)
+	}
+	load(t, rt, "testdata/kitbench/go", plugin.Limits{}, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // header is the 8-byte preamble of a WebAssembly 1.0 binary: "\0asm", version 1.
@@ -97,4 +98,27 @@ func Sections(bin []byte) iter.Seq2[Section, error] {
 			r.off = s.End
 		}
 	}
+}
+
+// WithoutCustomSections returns a copy of bin with the custom sections named
+// dropped, or every custom section when no name is given; the other sections
+// are copied as they are. It fails on a section header it cannot read.
+func WithoutCustomSections(bin []byte, names ...string) ([]byte, error) {
+	if !HasHeader(bin) {
+		return nil, ErrNotWasm
+	}
+	out := append([]byte(nil), bin[:HeaderSize]...)
+	for s, err := range Sections(bin) {
+		if err != nil {
+			return nil, err
+		}
+		if s.ID == SectionCustom {
+			name, _ := s.Reader().Name()
+			if len(names) == 0 || slices.Contains(names, name) {
+				continue
+			}
+		}
+		out = append(out, bin[s.Offset:s.End]...)
+	}
+	return out, nil
 }

@@ -227,6 +227,26 @@ func TestCustomSections(t *testing.T) {
 	if !slices.Contains(m.Customs, "go:buildid") || !slices.Contains(m.Customs, "producers") || !slices.Equal(m.Languages, []string{"Go"}) {
 		t.Fatalf("Go module: customs %v, languages %v", m.Customs, m.Languages)
 	}
+	for _, c := range []struct {
+		drop []string
+		left []string
+	}{
+		{[]string{"go:buildid"}, slices.DeleteFunc(slices.Clone(m.Customs), func(s string) bool { return s == "go:buildid" })},
+		{[]string{"producers", "name"}, []string{"go:buildid"}},
+		{nil, nil},
+	} {
+		bin, err := wasmbin.WithoutCustomSections(readPlugin(t, "testdata/inspect/go-without-c-shared"), c.drop...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stripped, err := wasmbin.Decode(bin)
+		if err != nil {
+			t.Fatalf("without %q: %v", c.drop, err)
+		}
+		if !slices.Equal(stripped.Customs, c.left) || !slices.Equal(stripped.Exports, m.Exports) || !slices.Equal(stripped.Functions, m.Functions) {
+			t.Fatalf("without %q: customs %v (want %v), or other sections changed", c.drop, stripped.Customs, c.left)
+		}
+	}
 	hdr := "\x00asm\x01\x00\x00\x00"
 	producers := "\x09producers" + "\x01" + "\x08language" + "\x02" + "\x01C" + "\x0211" + "\x04Rust" + "\x00"
 	for _, c := range []struct {
