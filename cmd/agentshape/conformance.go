@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -97,12 +96,11 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 					if !ok || k == "" {
 						return withCode(exitUsage, fmt.Errorf("--config %q: write key=value (the value may be JSON, e.g. stable=true or vars='{\"tier\":\"orderTier\"}')", kv))
 					}
-					var jv any
-					if err := json.Unmarshal([]byte(v), &jv); err == nil {
-						opts.Config[k] = jv
-					} else {
-						opts.Config[k] = v
+					jv, err := configValue(k, v)
+					if err != nil {
+						return withCode(exitUsage, err)
 					}
+					opts.Config[k] = jv
 				}
 			}
 			reports := []struct {

@@ -71,6 +71,7 @@ func TestDuplicateMembersRefused(t *testing.T) {
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	manifest := examplePipeline(t)
 	env := writeShapeFile(t, "env.json", `{"abi":1,"plugin":{"name":"p","config":{}},"context":{},"request":{"tz":"UTC","tz":"Europe/Berlin"}}`)
+	plain := writeShapeFile(t, "plain.json", `{"abi":1,"context":{},"request":{}}`)
 	for _, c := range []struct {
 		args []string
 		says string
@@ -79,6 +80,8 @@ func TestDuplicateMembersRefused(t *testing.T) {
 		{[]string{"shape", "--manifest", manifest, "--context", ctx, "--request", dup}, `--request ` + dup + `: JSON refused at byte offset 165 (line 5, column 3): member "instanceConfig" appears twice`},
 		{[]string{"start", "--manifest", manifest, "--agent-id", "0XxAA0000000001AAA", "--context", ctx, "--request", dup}, `member "instanceConfig" appears twice`},
 		{[]string{"plugin", "call", catalog.MustPath(t, "testdata/passthrough"), "--input", env}, `member "tz" appears twice in the object at /request`},
+		{[]string{"plugin", "call", catalog.MustPath(t, "testdata/passthrough"), "--input", plain, "--config", `vars={"a":1,"a":2}`}, `--config vars: JSON refused at byte offset 7`},
+		{[]string{"conformance", "--plugin", catalog.MustPath(t, "testdata/passthrough"), "--config", `vars={"a":1,"a":2}`}, `--config vars: JSON refused at byte offset 7 (line 1, column 8): member "a" appears twice`},
 	} {
 		code, _, stderr := runShapeCLI(t, c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.says) {

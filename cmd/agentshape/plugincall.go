@@ -12,8 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 func init() { registerPlugin(newPluginCallCmd) }
@@ -160,9 +162,9 @@ func applyEnvelopeFlags(raw json.RawMessage, name string, configs []string) ([]b
 		if !ok || k == "" {
 			return nil, errors.New("--config " + kv + ": write KEY=VALUE")
 		}
-		var jv any
-		if err := json.Unmarshal([]byte(v), &jv); err != nil {
-			jv = v
+		jv, err := configValue(k, v)
+		if err != nil {
+			return nil, err
 		}
 		pi.Config[k] = jv
 	}
@@ -172,4 +174,18 @@ func applyEnvelopeFlags(raw json.RawMessage, name string, configs []string) ([]b
 	}
 	env["plugin"] = pb
 	return json.Marshal(env)
+}
+
+// configValue is the value of --config KEY=VALUE: VALUE as JSON when it is
+// JSON — read as every input is, so a member named twice or nesting past
+// inputlimit.MaxDepth is an error — and otherwise VALUE as a string.
+func configValue(key, v string) (any, error) {
+	jv, err := schemas.Decode([]byte(v))
+	switch {
+	case err == nil:
+		return jv, nil
+	case errors.Is(err, schemas.ErrDuplicateKey) || errors.Is(err, inputlimit.ErrTooDeep):
+		return nil, fmt.Errorf("--config %s: %w", key, err)
+	}
+	return v, nil
 }

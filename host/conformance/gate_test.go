@@ -93,6 +93,18 @@ func TestGatePassesEveryExamplePlugin(t *testing.T) {
 }
 
 // TestGatePassesExamplePipeline: the demo pipeline keeps the contract as a whole.
+// TestGateFailsOutputTheHostRefuses: output naming a member twice (which
+// encoding/json would read as its last value) fails the gate as it fails in
+// a pipeline, saying which member.
+func TestGateFailsOutputTheHostRefuses(t *testing.T) {
+	rep := run(t, conformance.Options{Plugin: catalog.MustPath(t, "testdata/hostile/duplicate-keys"), Cases: 3})
+	var txt strings.Builder
+	_ = rep.WriteText(&txt)
+	if !rep.Failed() || !strings.Contains(txt.String(), `member "instanceConfig" appears twice in the object at /request`) {
+		t.Fatalf("the gate does not refuse the output as the host does:\n%s", txt.String())
+	}
+}
+
 func TestGatePassesExamplePipeline(t *testing.T) {
 	root, _ := catalog.RepoRoot()
 	rep := run(t, conformance.Options{Manifest: filepath.Join(root, "plugins", "examples", "pipeline.yaml")})

@@ -14,6 +14,7 @@ import (
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // Member is one plugin of the subject under test: the plugin given with
@@ -198,11 +199,13 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 }
 
 // decodeOutput checks an ABI v1 output: exactly one of request (an object)
-// or error (a non-empty code and message).
+// or error (a non-empty code and message). It reads the output as the host
+// does (schemas.DecodeObject), so output naming a member twice or nested
+// past inputlimit.MaxDepth fails here as it fails in a pipeline.
 func decodeOutput(out []byte) (request []byte, refusal *abi.PluginError, err error) {
-	var o map[string]json.RawMessage
-	if err := json.Unmarshal(out, &o); err != nil {
-		return nil, nil, fmt.Errorf("output is not a JSON object: %w", err)
+	_, o, err := schemas.DecodeObject(out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("output is not a JSON object the host reads: %w", err)
 	}
 	for k := range o {
 		if k != "request" && k != "error" {
