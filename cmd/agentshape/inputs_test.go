@@ -61,6 +61,10 @@ func TestPluginCallBlamesTheInput(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "--memory-max-pages 70000: over the wasm32 maximum of 65536 pages") {
 		t.Errorf("--memory-max-pages 70000: exit %d, stderr %q", code, stderr)
 	}
+	code, _, stderr = runShapeCLI(t, "plugin", "inspect", wasm, "--memory-max-pages", "70000", "--static")
+	if code != exitUsage || !strings.Contains(stderr, "--memory-max-pages 70000: over the wasm32 maximum of 65536 pages") {
+		t.Errorf("plugin inspect --memory-max-pages 70000: exit %d, stderr %q", code, stderr)
+	}
 }
 
 // TestDuplicateMembersRefused: a body naming instanceConfig twice (encoding/

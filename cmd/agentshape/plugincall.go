@@ -64,8 +64,8 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 					return err
 				}
 			}
-			if memoryMaxPages > plugin.MaxMemoryPages {
-				return withCode(exitUsage, fmt.Errorf("--memory-max-pages %d: over the wasm32 maximum of %d pages (4 GiB); the default is %d", memoryMaxPages, plugin.MaxMemoryPages, plugin.DefaultMemoryMaxPages))
+			if err := maxPagesInRange(memoryMaxPages); err != nil {
+				return err
 			}
 			path := args[0]
 			if name == "" {
@@ -188,4 +188,13 @@ func configValue(key, v string) (any, error) {
 		return nil, fmt.Errorf("--config %s: %w", key, err)
 	}
 	return v, nil
+}
+
+// maxPagesInRange refuses a --memory-max-pages over what a 32-bit wasm
+// memory can have (the host would refuse the limit at load).
+func maxPagesInRange(pages uint32) error {
+	if pages > plugin.MaxMemoryPages {
+		return withCode(exitUsage, fmt.Errorf("--memory-max-pages %d: over the wasm32 maximum of %d pages (4 GiB); the default is %d", pages, plugin.MaxMemoryPages, plugin.DefaultMemoryMaxPages))
+	}
+	return nil
 }

@@ -54,6 +54,9 @@ file, or a file that is not a WebAssembly module.`,
 			if format != "text" && format != "json" {
 				return withCode(exitUsage, fmt.Errorf("--format %q: use text or json", format))
 			}
+			if err := maxPagesInRange(memoryMaxPages); err != nil {
+				return err
+			}
 			path := args[0]
 			var bin []byte
 			var err error
