@@ -43,7 +43,7 @@ type fakeRegistry struct {
 func startFake(t testing.TB) *fakeRegistry {
 	t.Helper()
 	f := &fakeRegistry{}
-	f.host = testregistry.InProcess(t, func(reg http.Handler) http.Handler {
+	f.host, _ = testregistry.InProcess(t, func(reg http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			f.mu.Lock()
 			f.seen = append(f.seen, r.Method+" "+r.URL.Path)

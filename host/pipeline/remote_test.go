@@ -21,7 +21,7 @@ import (
 // pinned reference and the module's sha256.
 func registryWith(t *testing.T, name string) (ref ociplugin.Ref, sha string) {
 	t.Helper()
-	host := testregistry.InProcess(t, nil)
+	host, _ := testregistry.InProcess(t, nil)
 	bin, err := os.ReadFile(catalog.MustPath(t, name))
 	if err != nil {
 		t.Fatal(err)

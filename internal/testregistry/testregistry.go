@@ -163,10 +163,10 @@ func (b *lockedBuffer) String() string {
 }
 
 // InProcess starts go-containerregistry's in-process registry (no
-// process, no storage on disk) on a loopback port until t ends and returns
-// its host:port; wrap, when not nil, puts a handler in front of it (to log
-// requests or inject faults).
-func InProcess(t testing.TB, wrap func(http.Handler) http.Handler) string {
+// process, no storage on disk) on a loopback port until t ends or stop is
+// called, and returns its host:port; wrap, when not nil, puts a handler in
+// front of it (to log requests or inject faults).
+func InProcess(t testing.TB, wrap func(http.Handler) http.Handler) (host string, stop func()) {
 	t.Helper()
 	h := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
 	if wrap != nil {
@@ -174,7 +174,7 @@ func InProcess(t testing.TB, wrap func(http.Handler) http.Handler) string {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	return strings.TrimPrefix(srv.URL, "http://"), srv.Close
 }
 
 // BlobPath returns the file where the registry stores the blob with this

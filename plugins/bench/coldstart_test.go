@@ -85,11 +85,11 @@ func threeManifest(b *testing.B, dir string) (manifest, context string) {
 	return manifest, context
 }
 
-// shapeOnce execs `agentshape shape` with cacheDir and returns its wall time
-// and the CPU time (user+system) the process used.
-func shapeOnce(b *testing.B, cli, manifest, context, cacheDir string) (wall, cpu time.Duration) {
+// shapeOnce execs `agentshape shape` with cacheDir (and any extra flags)
+// and returns its wall time and the CPU time (user+system) the process used.
+func shapeOnce(b *testing.B, cli, manifest, context, cacheDir string, extra ...string) (wall, cpu time.Duration) {
 	b.Helper()
-	cmd := exec.Command(cli, "shape", "--manifest", manifest, "--context", context, "--cache-dir", cacheDir)
+	cmd := exec.Command(cli, append([]string{"shape", "--manifest", manifest, "--context", context, "--cache-dir", cacheDir}, extra...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
