@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -352,4 +355,118 @@ func BenchmarkTimeoutUnderConcurrency(b *testing.B) {
 	b.ReportMetric(ms(at(0.99)), "p99-ms")
 	b.ReportMetric(ms(took[len(took)-1]), "max-ms")
 	b.ReportMetric(ms(took[len(took)-1]-timeout), "max-over-ms")
+}
+
+// readRSS returns the process's resident memory and its peak since the
+// last resetPeakRSS, in bytes, from /proc (Linux).
+func readRSS(b *testing.B) (rss, peak int64) {
+	b.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			rss = kb << 10
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// settledRSS collects garbage, returns freed memory to the system and reads
+// the resident memory; then it restarts the peak count.
+func settledRSS(b *testing.B) int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	rss, _ := readRSS(b)
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Skipf("cannot reset the peak RSS: %v", err)
+	}
+	return rss
+}
+
+// BenchmarkInstanceMemory: the host memory a live plugin instance takes when
+// it takes all its limits allow. The hog plugin grows its memory to the
+// limit, touching every page, then recurses through wide frames as deep as
+// its stack budget allows (found first, by trying) and returns; 4 such
+// instances stay live in the pool. Measured at memory limits of 1 page and
+// 512 pages (the default), with plugin memory mapped (host, what runs) and
+// on the Go heap grown by appending (heap, as before; also what runs where
+// memory cannot be mapped), in the same run. Reported: rss-MiB/inst (resident
+// after a GC, per instance), peak-MiB/inst (the peak during the calls),
+// over-limit-MiB (rss per instance minus the memory limit: the constant
+// README states) and the heap variant's figures.
+func BenchmarkInstanceMemory(b *testing.B) {
+	const instances = 4
+	ctx := context.Background()
+	path := catalog.MustPath(b, "testdata/hog")
+	for _, pages := range []uint32{1, 512} {
+		b.Run(fmt.Sprintf("pages=%d", pages), func(b *testing.B) {
+			limits := Limits{MemoryMaxPages: pages, Timeout: time.Minute, PoolSize: instances}
+			depth := 0 // the deepest recursion the budget allows, found once
+			measure := func(heap bool) (rss, peak float64) {
+				rt := benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", heapMemory: heap})
+				p, err := rt.Load(ctx, Spec{Path: path, Limits: limits})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Close(ctx)
+				if depth == 0 {
+					lo, hi := 0, 1<<16
+					for hi-lo > 1 {
+						if mid := (lo + hi) / 2; callDepth(ctx, p, mid) == nil {
+							lo = mid
+						} else {
+							hi = mid
+						}
+					}
+					depth = lo
+				}
+				if err := p.Warm(ctx); err != nil {
+					b.Fatal(err)
+				}
+				before := settledRSS(b)
+				var wg sync.WaitGroup
+				for range instances {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if err := callDepth(ctx, p, depth); err != nil {
+							b.Error(err)
+						}
+					}()
+				}
+				wg.Wait()
+				_, hwm := readRSS(b)
+				after := settledRSS(b)
+				mib := func(n int64) float64 { return float64(n) / instances / (1 << 20) }
+				return mib(after - before), mib(hwm - before)
+			}
+			var rss, peak, heapRSS, heapPeak float64
+			for range b.N {
+				r, p := measure(false)
+				hr, hp := measure(true)
+				rss, peak, heapRSS, heapPeak = rss+r, peak+p, heapRSS+hr, heapPeak+hp
+			}
+			n := float64(b.N)
+			limit := float64(pages) / 16
+			b.ReportMetric(float64(depth), "depth")
+			b.ReportMetric(rss/n, "rss-MiB/inst")
+			b.ReportMetric(peak/n, "peak-MiB/inst")
+			b.ReportMetric(rss/n-limit, "over-limit-MiB")
+			b.ReportMetric(heapRSS/n, "heap-rss-MiB/inst")
+			b.ReportMetric(heapPeak/n, "heap-peak-MiB/inst")
+		})
+	}
+}
+
+// callDepth calls hog with an envelope of depth bytes (at least 2): it
+// recurses that deep.
+func callDepth(ctx context.Context, p *Plugin, depth int) error {
+	_, err := p.Call(ctx, []byte("{"+strings.Repeat(" ", max(depth-2, 0))+"}"))
+	return err
 }

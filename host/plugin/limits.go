@@ -77,25 +77,50 @@ const pageSize = 65536
 // memoryGuard is a per-instance wazero memory allocator that refuses to grow
 // past a page limit and remembers that it did, so a failure that follows
 // (a trap, a Go runtime "out of memory" exit) is classified as ErrMemoryLimit.
+//
+// Where the system allows (memory_linux.go), the memory is a mapping that
+// reserves the limit's address space up front and takes host memory only as
+// the plugin touches pages: growing copies nothing and leaves nothing
+// behind, and closing the instance returns every page at once. Elsewhere,
+// or when heap is set, it is a Go slice grown by appending.
 type memoryGuard struct {
 	limitBytes uint64
+	heap       bool
 	hit        atomic.Bool
+	mapped     *mappedMemory // the instance's memory, when mapped
 }
 
-// Allocate implements experimental.MemoryAllocator.
-func (g *memoryGuard) Allocate(_, _ uint64) experimental.LinearMemory {
-	return &guardedMemory{guard: g}
+// Allocate implements experimental.MemoryAllocator. max is the module's own
+// maximum, if it declares one.
+func (g *memoryGuard) Allocate(_, max uint64) experimental.LinearMemory {
+	if !g.heap {
+		if m := mapMemory(g, min(max, g.limitBytes)); m != nil {
+			g.mapped = m
+			return m
+		}
+	}
+	return &heapMemory{guard: g}
 }
 
-// guardedMemory is a growable []byte that fails past the guard's limit.
-type guardedMemory struct {
+// running marks a stretch in which the plugin runs or the host reads its
+// memory: a mapped memory closed meanwhile (Runtime.Close with calls in
+// flight) is unmapped only when the returned function says it ended.
+func (g *memoryGuard) running() (ended func()) {
+	if g == nil || g.mapped == nil {
+		return func() {}
+	}
+	return g.mapped.running()
+}
+
+// heapMemory is a growable []byte that fails past the guard's limit.
+type heapMemory struct {
 	guard *memoryGuard
 	buf   []byte
 }
 
 // Reallocate implements experimental.LinearMemory: it returns nil (memory.grow
 // answers -1) when size is past the limit.
-func (m *guardedMemory) Reallocate(size uint64) []byte {
+func (m *heapMemory) Reallocate(size uint64) []byte {
 	if size > m.guard.limitBytes {
 		m.guard.hit.Store(true)
 		return nil
@@ -109,4 +134,4 @@ func (m *guardedMemory) Reallocate(size uint64) []byte {
 }
 
 // Free implements experimental.LinearMemory.
-func (m *guardedMemory) Free() { m.buf = nil }
+func (m *heapMemory) Free() { m.buf = nil }

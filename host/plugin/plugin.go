@@ -252,7 +252,7 @@ func (p *Plugin) initTimeout() time.Duration {
 }
 
 func (p *Plugin) newGuard() *memoryGuard {
-	return &memoryGuard{limitBytes: uint64(p.limits.MemoryMaxPages) * pageSize}
+	return &memoryGuard{limitBytes: uint64(p.limits.MemoryMaxPages) * pageSize, heap: p.rt.opts.heapMemory}
 }
 
 func (p *Plugin) newDet() *detSource {
@@ -283,6 +283,7 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
 	}
 	inst.mod = mod
+	defer inst.guard.running()()
 	fillStack(mod)
 	p.instantiated.Add(1)
 	for _, name := range []string{StartExport, abi.InitializeExport} {
@@ -451,7 +452,9 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 		inst.det.reset()
 	}
 	inst.rand.reset()
+	ended := inst.guard.running()
 	out, err := p.roundTrip(ctx, cctx, inst, env)
+	ended()
 	// Disarm before the instance can go back to the pool: another caller may
 	// arm its context as soon as it is released.
 	finish()
@@ -524,6 +527,7 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	}
 	p.instantiated.Add(1)
 	defer mod.Close(ctx)
+	defer guard.running()()
 	fillStack(mod)
 	for _, name := range []string{StartExport, abi.StartExport} {
 		f := mod.ExportedFunction(name)

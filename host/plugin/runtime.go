@@ -47,6 +47,10 @@ type RuntimeOptions struct {
 	// checks instead; only for the benchmark that compares the two mechanisms
 	// (wazero's misses loop-free recursion).
 	wazeroChecks bool
+	// heapMemory keeps plugin memory on the Go heap, grown by appending, as
+	// on systems without mapped memory; only for the benchmark that compares
+	// the two.
+	heapMemory bool
 	// uncheckedHostCalls gives plugins wazero's WASI and agentshape.log
 	// without the deadline check (hostcalls.go); only for the benchmark that
 	// measures its cost. Timeouts are then missed inside host calls.
