@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,4 +229,55 @@ func BenchmarkStartSessionManyLive(b *testing.B) {
 			b.Fatalf("the loaded emulator holds %d sessions, want at least %d", st.SessionsActive, live)
 		}
 	})
+}
+
+// BenchmarkHandlerStartSessionVariedValues measures what a body whose
+// variable values change with every conversation costs against the same
+// body repeated, in the same run (x_repeated = varied time / repeated
+// time). Variable values stay part of the schema verdict cache's key since
+// a value's allowed JSON types depend on its variable's type (agent-api.md
+// §13), so each varied body is validated in full.
+func BenchmarkHandlerStartSessionVariedValues(b *testing.B) {
+	h, err := emulator.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := h.MintToken(emulator.DemoClientID, time.Hour, "http://127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	send := func(body string) {
+		r := httptest.NewRequest("POST", emulator.APIPrefix+"/agents/"+agentID+"/sessions", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	seq := 0
+	measure := func(varied bool, n int) time.Duration {
+		start := time.Now()
+		for range n {
+			body := startBody
+			if varied {
+				seq++
+				body = strings.Replace(startBody, `"value": "gold"`, `"value": "tier-`+strconv.Itoa(seq)+`"`, 1)
+			}
+			send(body)
+		}
+		return time.Since(start)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var varied, repeated time.Duration
+	for _, n := range rounds(b.N) {
+		varied += measure(true, n)
+		b.StopTimer()
+		repeated += measure(false, n)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(varied)/float64(repeated), "x_repeated")
 }

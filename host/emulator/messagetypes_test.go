@@ -55,6 +55,11 @@ func TestTypedVariableValues(t *testing.T) {
 	if len(got) != 6 || got[0].Value != true || got[1].Value != float64(3) || got[5].Value != "4" {
 		t.Fatalf("variables applied as %#v", got)
 	}
+	// The same shape with a string value, then a number: the verdict cache
+	// masks string values, never numbers, so the second is still judged.
+	if r := startSession(t, srv, tok, agentID, `{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"variables":[{"name":"d","type":"Date","value":"2024-02-29"}]}`); r.status != 200 {
+		t.Fatalf("Date as text: %d %s", r.status, r.body)
+	}
 	wantError(t, startSession(t, srv, tok, agentID, `{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"variables":[{"name":"d","type":"Date","value":20240229}]}`),
 		400, "BadRequestError", "must be a string for a Text, Date, DateTime, Money or Ref variable")
 }

@@ -84,16 +84,100 @@ func maskRules() (esk, val int) {
 		}
 		defs, _ := root["$defs"].(map[string]any)
 		variable, _ := defs["variable"].(map[string]any)
-		for k := range variable {
+		val := 0
+		for k, v := range variable {
 			switch k {
-			case "if", "then", "else", "allOf", "anyOf", "oneOf", "not", "dependentSchemas", "patternProperties":
+			case "if", "then", "else", "anyOf", "oneOf", "not", "dependentSchemas", "patternProperties":
 				return
+			case "allOf":
+				// Branches chosen by the variable's type may narrow the
+				// value's JSON type; masking stays sound while every branch
+				// still lets any string through.
+				n := typeBranchesAllowStrings(v)
+				if n < 0 {
+					return
+				}
+				val = max(val, n)
 			}
 		}
 		vprops, _ := variable["properties"].(map[string]any)
-		maskVal = stringOnly(vprops["value"])
+		if n := stringAllowed(vprops["value"]); n < 0 {
+			return
+		} else {
+			maskVal = max(val, n)
+		}
 	})
 	return maskESK, maskVal
+}
+
+// typeBranchesAllowStrings reads a variable's allOf: each entry must be
+// {"if": (about "type" only), "then": {"properties": {"value": N}}} where N
+// lets any string through (stringAllowed). It returns the largest
+// minLength they set, or -1 when a branch could judge a string value by
+// its content or reads anything but the variable's type.
+func typeBranchesAllowStrings(allOf any) int {
+	list, ok := allOf.([]any)
+	if !ok {
+		return -1
+	}
+	out := 0
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok || len(m) != 2 {
+			return -1
+		}
+		cond, _ := m["if"].(map[string]any)
+		then, _ := m["then"].(map[string]any)
+		if cond == nil || then == nil || len(then) != 1 {
+			return -1
+		}
+		for k, v := range cond {
+			switch k {
+			case "required":
+			case "properties":
+				props, _ := v.(map[string]any)
+				if _, onlyType := props["type"]; len(props) != 1 || !onlyType {
+					return -1
+				}
+			default:
+				return -1
+			}
+		}
+		props, _ := then["properties"].(map[string]any)
+		if len(props) != 1 {
+			return -1
+		}
+		n := stringAllowed(props["value"])
+		if n < 0 {
+			return -1
+		}
+		out = max(out, n)
+	}
+	return out
+}
+
+// stringAllowed returns the minLength of a schema node that lets every
+// string (of that length) through: its type is "string" or a list holding
+// "string", with minLength and annotations only; or -1.
+func stringAllowed(node any) int {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return -1
+	}
+	if list, isList := m["type"].([]any); isList {
+		for _, t := range list {
+			if t == "string" {
+				c := make(map[string]any, len(m))
+				for k, v := range m {
+					c[k] = v
+				}
+				c["type"] = "string"
+				return stringOnly(c)
+			}
+		}
+		return -1
+	}
+	return stringOnly(m)
 }
 
 // stringOnly returns the minLength of a schema node that only says

@@ -6,15 +6,38 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-// The shipped start-session-request schema allows masking externalSessionKey
-// (a string of minLength 1), so the verdict cache is on. A variable's value
-// is not masked: its allowed JSON types depend on the variable's type
-// (agent-api.md §3, §13), which the masking rules do not read, so values
-// stay part of the cache key.
+// The shipped start-session-request schema allows masking (so the verdict
+// cache is on): externalSessionKey is a string of minLength 1, and a
+// variable's value may be any string whatever the variable's type (the
+// branches by type only add other JSON types, agent-api.md §13).
 func TestMaskRulesForShippedSchema(t *testing.T) {
 	esk, val := maskRules()
-	if esk != 1 || val != -1 {
-		t.Fatalf("maskRules() = %d, %d; want 1, -1 — did the schema change? then review verdict.go", esk, val)
+	if esk != 1 || val != 0 {
+		t.Fatalf("maskRules() = %d, %d; want 1, 0 — did the schema change? then review verdict.go", esk, val)
+	}
+}
+
+// typeBranchesAllowStrings refuses branches that could judge a string by
+// its content or that read anything but the variable's type.
+func TestTypeBranchesAllowStrings(t *testing.T) {
+	cases := map[string]int{
+		`[{"if":{"properties":{"type":{"const":"Number"}},"required":["type"]},"then":{"properties":{"value":{"type":["string","number"]}}}}]`: 0,
+		`[{"if":{"properties":{"type":{"const":"Text"}}},"then":{"properties":{"value":{"type":"string","x-message":{}}}}}]`:                   0,
+		`[{"if":{"properties":{"type":{"const":"Number"}}},"then":{"properties":{"value":{"type":"number"}}}}]`:                                -1,
+		`[{"if":{"properties":{"type":{"const":"Text"}}},"then":{"properties":{"value":{"type":"string","pattern":"^a"}}}}]`:                   -1,
+		`[{"if":{"properties":{"value":{"const":"x"}}},"then":{"properties":{"value":{"type":"string"}}}}]`:                                    -1,
+		`[{"if":{"properties":{"type":{"const":"Text"}}},"then":{"required":["value"]}}]`:                                                      -1,
+		`[{"if":{"properties":{"type":{"const":"Text"}}},"then":{"properties":{"value":{"type":"string"}}},"else":{}}]`:                        -1,
+	}
+	for src, want := range cases {
+		v, err := schemas.Decode([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// schemas.Decode gives json.Number-free generic values for this input
+		if got := typeBranchesAllowStrings(v); got != want {
+			t.Errorf("%s: %d, want %d", src, got, want)
+		}
 	}
 }
 
