@@ -63,8 +63,11 @@ failure text and reproducer; the HTML page (--html) embeds each reproducer envel
 Each failure names the plugin and prints a reproducer: the envelope that broke it (a file)
 and the command that replays it. In a pipeline, a failure about a field (schema, reserved,
 end to end) names the plugin that last wrote that field (field provenance, as shape --explain
-prints it), and an end-to-end failure's command replays the pipeline up to that plugin
-(agentshape shape --explain on a manifest, context and base request written beside it). A plugin is not called again after its first ABI-level
+prints it). An end-to-end failure's command replays the pipeline up to that plugin (a plugin checked
+on its own is a pipeline of one) with "agentshape start --org ORG.yaml" on a manifest, context and
+base request written beside it: it starts a session on the embedded emulator serving the org the
+gate used and exits 4 with the answer the gate got; the manifest's notes give the shape --explain
+command that shows which plugin wrote each field. A plugin is not called again after its first ABI-level
 failure (a trap in alloc, pointers outside memory, a failed _initialize; a Go module built
 without -buildmode=c-shared is refused at load) or broken limit, and failures that differ only in numbers are
 listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,

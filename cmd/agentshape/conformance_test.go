@@ -174,34 +174,95 @@ func TestConformanceCLIOrg(t *testing.T) {
 	}
 }
 
-// TestConformanceCLIPipelineReplay: an end-to-end failure of a pipeline
-// names the plugin that wrote the refused field (not the last plugin), and
-// its re-run command — shape --explain over the pipeline up to that plugin —
-// runs as printed and shows the field with its writer.
+// TestConformanceCLIPipelineReplay: an end-to-end failure names the plugin
+// that wrote the refused field (not the pipeline's last plugin), and its
+// re-run command — start over the pipeline up to that plugin, on the
+// embedded emulator serving the org the gate checked against (--org, or the
+// demo org) — runs as printed and fails as the gate's Start Session did:
+// exit 4, 500 EngineConfigLookupException. The replay manifest's notes give
+// the shape --explain command, which shows the field with its writer. A
+// plugin checked on its own gets the same replay.
 func TestConformanceCLIPipelineReplay(t *testing.T) {
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "pipeline.yaml")
-	if err := os.WriteFile(manifest, []byte("version: 1\nplugins:\n"+
-		"  - name: acme-endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n    config: {myDomain: acme, override: true}\n"+
-		"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n"), 0o644); err != nil {
+	noOrgEnv(t)
+	acme, err := filepath.Abs(acmeOrgFile)
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--manifest", manifest, "--cases", "3", "--cache-dir", shapeCacheDir, "--repro-dir", dir)
-	if code != exitFailure || !strings.Contains(out, `last written by plugin "acme-endpoint"`) {
-		t.Fatalf("exit %d, want 1 blaming acme-endpoint\nstdout: %s\nstderr: %s", code, out, errOut)
+	for _, tc := range []struct {
+		name, domain string // the My Domain the endpoint plugin hard-codes
+		subject      func(dir string) []string
+		org          []string
+		blamed       string
+	}{
+		{"pipeline, demo org", "https://acme.my.salesforce.com", pipelineSubject(t, "acme-endpoint", "https://acme.my.salesforce.com"), nil, "acme-endpoint"},
+		{"pipeline, --org", "https://example-co.my.salesforce.com", pipelineSubject(t, "demo-endpoint", "https://example-co.my.salesforce.com"), []string{"--org", acme}, "demo-endpoint"},
+		{"plugin, --org", "https://example-co.my.salesforce.com", func(string) []string {
+			return []string{"--plugin", catalog.MustPath(t, "endpoint"), "--config", "myDomain=https://example-co.my.salesforce.com", "--config", "override=true"}
+		}, []string{"--org", acme}, "endpoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append(append([]string{"conformance", "-q", "--cases", "3", "--cache-dir", shapeCacheDir, "--repro-dir", dir}, tc.subject(dir)...), tc.org...)
+			code, out, errOut := runShapeCLI(t, args...)
+			if code != exitFailure || !strings.Contains(out, `last written by plugin "`+tc.blamed+`"`) {
+				t.Fatalf("exit %d, want 1 blaming %s\nstdout: %s\nstderr: %s", code, tc.blamed, out, errOut)
+			}
+			var replay []string
+			for _, line := range strings.Split(out, "\n") {
+				if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "re-run:   agentshape start "); ok {
+					replay = append([]string{"start"}, strings.Fields(cmd)...)
+					break
+				}
+			}
+			if replay == nil {
+				t.Fatalf("no start re-run command:\n%s", out)
+			}
+			if tc.org != nil && !strings.Contains(strings.Join(replay, " "), "--org "+tc.org[1]) {
+				t.Errorf("the replay %v does not serve the gate's org", replay)
+			}
+			code, stdout, stderr := runShapeCLI(t, append(replay, "--cache-dir", shapeCacheDir)...)
+			if code != exitAPIError || !strings.Contains(stdout, `"responseCode": 500`) || !strings.Contains(stdout, "EngineConfigLookupException") ||
+				!strings.Contains(stdout, `no org found for instanceConfig.endpoint \"`+tc.domain+`\"`) {
+				t.Fatalf("replay %v: exit %d, want %d with the gate's 500 EngineConfigLookupException\nstdout: %s\nstderr: %s", replay, code, exitAPIError, stdout, stderr)
+			}
+			// The manifest's notes: shape --explain names the endpoint's writer.
+			var manifest string
+			for i, a := range replay {
+				if a == "--manifest" && i+1 < len(replay) {
+					manifest = replay[i+1]
+				}
+			}
+			notes, err := os.ReadFile(manifest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var explain []string
+			for _, line := range strings.Split(string(notes), "\n") {
+				if cmd, ok := strings.CutPrefix(line, "#   agentshape shape "); ok {
+					explain = append([]string{"shape"}, strings.Fields(cmd)...)
+				}
+			}
+			if explain == nil || explain[len(explain)-1] != "--explain" {
+				t.Fatalf("the replay manifest's notes give no shape --explain command:\n%s", notes)
+			}
+			code, stdout, stderr = runShapeCLI(t, append(explain, "--cache-dir", shapeCacheDir)...)
+			if code != exitOK || !strings.Contains(stdout, `"endpoint": "`+tc.domain+`"`) || !strings.Contains(stdout, `"/instanceConfig/endpoint": "`+tc.blamed+`"`) || strings.Contains(stdout, "session-key") {
+				t.Fatalf("%v: exit %d\nstdout: %s\nstderr: %s", explain, code, stdout, stderr)
+			}
+		})
 	}
-	var replay []string
-	for _, line := range strings.Split(out, "\n") {
-		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "re-run:   agentshape shape "); ok {
-			replay = append([]string{"shape"}, strings.Fields(cmd)...)
-			break
+}
+
+// pipelineSubject returns the conformance flags of a pipeline whose first
+// plugin, name, hard-codes the My Domain domain, followed by session-key.
+func pipelineSubject(t *testing.T, name, domain string) func(dir string) []string {
+	return func(dir string) []string {
+		manifest := filepath.Join(dir, "pipeline.yaml")
+		if err := os.WriteFile(manifest, []byte("version: 1\nplugins:\n"+
+			"  - name: "+name+"\n    path: "+catalog.MustPath(t, "endpoint")+"\n    config: {myDomain: \""+domain+"\", override: true}\n"+
+			"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if replay == nil {
-		t.Fatalf("no shape re-run command:\n%s", out)
-	}
-	code, out, errOut = runShapeCLI(t, append(replay, "--cache-dir", shapeCacheDir)...)
-	if code != exitOK || !strings.Contains(out, `"endpoint": "https://acme.my.salesforce.com"`) || !strings.Contains(out, `"/instanceConfig/endpoint": "acme-endpoint"`) || strings.Contains(out, "session-key") {
-		t.Fatalf("replay %v: exit %d\nstdout: %s\nstderr: %s", replay, code, out, errOut)
+		return []string{"--manifest", manifest}
 	}
 }

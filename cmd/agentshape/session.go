@@ -35,11 +35,11 @@ exception; 5 the API could not be reached.`,
 
 // sessionClient builds a client for the org named by the SF_* environment.
 func sessionClient() (*agentapi.Client, error) {
-	cfg, embedded, err := startTarget()
+	cfg, embedded, err := startTarget("")
 	if err != nil {
 		return nil, err
 	}
-	if embedded {
+	if embedded != nil {
 		return nil, fmt.Errorf("set %s, %s and %s (and %s/%s for a stand-alone emulator): session commands need a running org or emulator",
 			envMyDomain, envClientID, envClientSecret, envAPIBaseURL, envTokenURL)
 	}

@@ -42,14 +42,14 @@ type startReport struct {
 func newStartCmd() *cobra.Command {
 	var (
 		manifestPath, contextPath, requestPath, agentID string
-		flowBodyPath, tenantKeyID                       string
+		flowBodyPath, tenantKeyID, orgPath              string
 		end, retryUnsafe                                bool
 		timeout                                         time.Duration
 		rf                                              runtimeFlags
 		reg                                             registryFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "start (--manifest PIPELINE.yaml --context CONTEXT.json | --flow-body BODY.json) [--agent-id ID] [--request BASE.json] [--end]",
+		Use:   "start (--manifest PIPELINE.yaml --context CONTEXT.json | --flow-body BODY.json) [--agent-id ID] [--request BASE.json] [--org ORG.yaml] [--end]",
 		Short: "Shape, validate and send the Start Session request; print the outcome",
 		Long: `start runs the plugin pipeline over the Start Session request (as "shape" does), validates the
 result against the Agent API schema, sends it and prints the outcome as JSON on stdout, shaped like the
@@ -78,6 +78,15 @@ Where it sends:
     SF_TOKEN_URL=http://127.0.0.1:PORT/services/oauth2/token SF_API_BASE_URL=http://127.0.0.1:PORT).
   none of them set: an embedded Agent API emulator on a loopback port with its demo org
     (My Domain https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA); stderr says so.
+  --org ORG.yaml: the embedded emulator serves the org that file describes instead, in the
+    emulator-org format of "conformance --org" and "emulator --org" ("agentshape emulator
+    --print-org" is the template): its My Domain is the only instanceConfig.endpoint it answers
+    to, its agents' variable declarations fix each variable's type, and start takes a token as
+    its first client app. As in the conformance gate, the file's injected faults and rate limit
+    are left out (stderr says so; "agentshape emulator --org" serves them). --org with SF_MY_DOMAIN,
+    SF_CLIENT_ID or SF_CLIENT_SECRET set is refused: they select a real org. The conformance
+    gate's reproducer for an end-to-end failure is a start --org over the pipeline up to the
+    plugin it blames, which exits 4 as the gate's Start Session failed.
 
 Retries: Start Session is not idempotent, so it is repeated only after answers that prove no session
 was created (a connection refused before anything was sent; a 401, once, with a new token). A 423,
@@ -159,7 +168,7 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 					return withCode(exitUsage, err)
 				}
 			}
-			cfg, embedded, err := startTarget()
+			cfg, embedded, err := startTarget(orgPath)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -200,14 +209,23 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, cfg.MyDomain)
 			}
 
-			if embedded {
-				srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: emulator.DefaultOrg(), Logger: slog.Default()})
+			if embedded != nil {
+				srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: embedded.WithoutFaults(), Logger: slog.Default()})
 				if err != nil {
 					return withCode(exitFailure, fmt.Errorf("starting the embedded emulator: %w", err))
 				}
 				defer srv.Close()
-				fmt.Fprintf(os.Stderr, "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
-					envMyDomain, envClientID, envClientSecret, srv.URL, emulator.DemoMyDomain, emulator.DemoClientID)
+				if orgPath == "" {
+					fmt.Fprintf(os.Stderr, "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
+						envMyDomain, envClientID, envClientSecret, srv.URL, cfg.MyDomain, cfg.ClientID)
+				} else {
+					left := ""
+					if len(embedded.Faults) > 0 || embedded.RateLimit != nil {
+						left = fmt.Sprintf("; its injected faults and rate limit are left out, as the conformance gate leaves them out (agentshape emulator --org %s serves them)", orgPath)
+					}
+					fmt.Fprintf(os.Stderr, "agentshape: using the embedded Agent API emulator at %s as the org in %s (My Domain %s, client app %s)%s\n",
+						srv.URL, orgPath, cfg.MyDomain, cfg.ClientID, left)
+				}
 				cfg.TokenURL = srv.URL + emulator.TokenPath
 				cfg.APIBaseURL = srv.URL
 			}
@@ -245,6 +263,7 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 	f.StringVarP(&requestPath, "request", "r", "", "base request JSON to start from (default {}); not with --flow-body")
 	f.StringVar(&flowBodyPath, "flow-body", "", "the Flow action's New Session Request Body (JSON, Help's or the External Services form; \"-\" reads stdin): mapped to the Agent API body and sent")
 	f.StringVar(&tenantKeyID, "tenant-key-id", "", "the action's Tenant Key ID input (header x-sfdc-tenant-id): reserved for Salesforce's internal use, so anything but empty is refused")
+	f.StringVar(&orgPath, "org", "", "run the embedded emulator as the org in this emulator-org file (YAML or JSON; template: agentshape emulator --print-org) instead of the demo org; not with SF_* credentials")
 	f.BoolVar(&end, "end", false, "end the session after it started (x-session-end-reason: UserRequest)")
 	f.DurationVar(&timeout, "timeout", agentapi.DefaultTimeout, "timeout of each API request (the API's own limit is 120s)")
 	f.BoolVar(&retryUnsafe, "retry-unsafe", false, "also repeat Start Session after 423, 429 and 503 answers; WARNING: these do not prove no session was created, so this can start a second session")
@@ -298,9 +317,11 @@ func outcomeCode(err error) int {
 }
 
 // startTarget returns the client configuration for the org named by the
-// SF_* environment, or, when none is set, the embedded emulator's demo org
-// (embedded true: the caller starts the emulator and sets its URLs).
-func startTarget() (cfg agentapi.Config, embedded bool, err error) {
+// SF_* environment or, when none is set, for the org the embedded emulator
+// serves (embedded, non-nil: the caller starts the emulator and sets its
+// URLs): the org in the emulator-org file orgPath, or the demo org when
+// orgPath is "". An org file with SF_* credentials set is refused.
+func startTarget(orgPath string) (cfg agentapi.Config, embedded *emulator.Org, err error) {
 	vars := map[string]string{}
 	var set, missing []string
 	for _, k := range []string{envMyDomain, envClientID, envClientSecret} {
@@ -311,8 +332,23 @@ func startTarget() (cfg agentapi.Config, embedded bool, err error) {
 			set = append(set, k)
 		}
 	}
+	if orgPath != "" {
+		if len(set) > 0 {
+			verb := "are"
+			if len(set) == 1 {
+				verb = "is"
+			}
+			return cfg, nil, fmt.Errorf("--org %s runs the embedded emulator as the org in that file, but %s %s set (%s, %s and %s select a real org): unset them to use --org, or drop --org to call the org they name",
+				orgPath, strings.Join(set, ", "), verb, envMyDomain, envClientID, envClientSecret)
+		}
+		org, err := emulator.LoadOrg(orgPath)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("--org: %w (start from `agentshape emulator --print-org > org.yaml`)", err)
+		}
+		return embeddedConfig(org), org, nil
+	}
 	if len(set) > 0 && len(missing) > 0 {
-		return cfg, false, fmt.Errorf("%s set but %s not: set all of %s, %s and %s to call an org, or none to use the embedded emulator",
+		return cfg, nil, fmt.Errorf("%s set but %s not: set all of %s, %s and %s to call an org, or none to use the embedded emulator",
 			strings.Join(set, ", "), strings.Join(missing, ", "), envMyDomain, envClientID, envClientSecret)
 	}
 	if len(set) == 3 {
@@ -323,11 +359,19 @@ func startTarget() (cfg agentapi.Config, embedded bool, err error) {
 		// plugins see it and the endpoint check compares against it.
 		c, err := agentapi.New(cfg)
 		if err != nil {
-			return cfg, false, fmt.Errorf("%s/%s/%s: %w", envMyDomain, envAPIBaseURL, envTokenURL, err)
+			return cfg, nil, fmt.Errorf("%s/%s/%s: %w", envMyDomain, envAPIBaseURL, envTokenURL, err)
 		}
 		cfg.MyDomain = c.MyDomain()
 		c.Close()
-		return cfg, false, nil
+		return cfg, nil, nil
 	}
-	return agentapi.Config{MyDomain: emulator.DemoMyDomain, ClientID: emulator.DemoClientID, ClientSecret: emulator.DemoClientSecret}, true, nil
+	org := emulator.DefaultOrg()
+	return embeddedConfig(org), org, nil
+}
+
+// embeddedConfig is the client configuration for org served by the embedded
+// emulator: its My Domain and its first client app.
+func embeddedConfig(org *emulator.Org) agentapi.Config {
+	app := org.ClientApps[0]
+	return agentapi.Config{MyDomain: org.MyDomain, ClientID: app.ClientID, ClientSecret: app.ClientSecret}
 }

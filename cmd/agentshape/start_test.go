@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/internal/testnet"
+	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
 // `agentshape start` end to end: the real example plugins (make plugins),
@@ -332,5 +334,78 @@ func TestStartRetryUnsafe(t *testing.T) {
 	_, help, _ := runShapeCLI(t, "start", "--help")
 	if !strings.Contains(help, "--retry-unsafe") || !strings.Contains(help, "WARNING") || !strings.Contains(help, "second session") {
 		t.Fatalf("start --help must warn about --retry-unsafe:\n%s", help)
+	}
+}
+
+// acmeOrgFile is an emulator-org file for another org than the demo one:
+// its own My Domain, an agent declaring orderTier as a Number, and a fault
+// and a rate limit that start --org leaves out.
+var acmeOrgFile = filepath.Join("..", "..", "host", "emulator", "testdata", "acme-org.yaml")
+
+// TestStartOrg: start --org runs the embedded emulator as the org in an
+// emulator-org file, as conformance --org does: that org's My Domain is the
+// only endpoint it answers to and its agent's declarations fix variable
+// types (exit 4 otherwise, with the API's answer), its faults and rate
+// limit are left out, and SF_* credentials with --org are refused.
+func TestStartOrg(t *testing.T) {
+	noOrgEnv(t)
+	org := acmeOrgFile
+	manifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n"+
+		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
+		"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n")
+	acme := writeShapeFile(t, "acme.json", `{"agentId":"0XxAA0000000002AAA","org":{"myDomain":"acme"},"conversationId":"c-1"}`)
+	args := func(ctxFile string, extra ...string) []string {
+		return append([]string{"--manifest", manifest, "--context", ctxFile, "--org", org, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)
+	}
+
+	code, out, stderr := startOutcome(t, args(acme)...)
+	if code != exitOK || out["output"] != "200" {
+		t.Fatalf("acme's plugins on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
+	}
+	for _, says := range []string{"as the org in " + org + " (My Domain https://acme.my.salesforce.com, client app acme-ci)", "injected faults and rate limit are left out"} {
+		if !strings.Contains(stderr, says) {
+			t.Errorf("stderr does not say %q:\n%s", says, stderr)
+		}
+	}
+	if strings.Contains(stderr, "acme-secret-do-not-print") {
+		t.Errorf("the org's client secret reached stderr:\n%s", stderr)
+	}
+
+	// A context naming the demo org: its endpoint is not acme's My Domain.
+	demo := writeShapeFile(t, "demo.json", `{"agentId":"0XxAA0000000002AAA","org":{"myDomain":"example-co"}}`)
+	code, out, stderr = startOutcome(t, args(demo)...)
+	if code != exitAPIError || out["responseCode"] != float64(500) || !strings.Contains(fmt.Sprint(out["message"]), "EngineConfigLookupException") {
+		t.Fatalf("the demo org's endpoint on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
+	}
+
+	// orderTier sent as Text, which acme's agent declares as a Number.
+	vars := writeShapeFile(t, "vars.yaml", "version: 1\nplugins:\n"+
+		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
+		"  - name: session-key\n    path: "+catalog.MustPath(t, "session-key")+"\n"+
+		"  - name: context-vars\n    path: "+catalog.MustPath(t, "context-vars")+"\n"+
+		"    config: {language: false, variables: [{attribute: tier, name: orderTier, type: Text}]}\n")
+	tier := writeShapeFile(t, "tier.json", `{"agentId":"0XxAA0000000002AAA","org":{"myDomain":"acme"},"user":{"attributes":{"tier":"gold"}}}`)
+	code, out, stderr = startOutcome(t, "--manifest", vars, "--context", tier, "--org", org, "--cache-dir", shapeCacheDir)
+	if code != exitAPIError || out["output"] != "400 Exception" || !strings.Contains(fmt.Sprint(out["message"]), "orderTier") {
+		t.Fatalf("orderTier as Text on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
+	}
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		says      string
+	}{
+		{"with SF_CLIENT_ID", envClientID, args(acme), "--org " + org + " runs the embedded emulator as the org in that file, but SF_CLIENT_ID is set"},
+		{"missing file", "", []string{"-m", manifest, "-c", acme, "--org", filepath.Join(t.TempDir(), "missing.yaml")}, "agentshape emulator --print-org"},
+		{"not an org", "", []string{"-m", manifest, "-c", acme, "--org", manifest}, "org file " + manifest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv(tc.env, "someone")
+			}
+			code, out, stderr := startOutcome(t, tc.args...)
+			if code != exitUsage || out != nil || !strings.Contains(stderr, tc.says) {
+				t.Fatalf("exit %d, outcome %v, stderr %q; want exit %d saying %q", code, out, stderr, exitUsage, tc.says)
+			}
+		})
 	}
 }

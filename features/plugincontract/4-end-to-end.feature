@@ -7,7 +7,8 @@ Feature: Plugin contract: end to end
   instanceConfig.endpoint it answers to, and its agent's variable declarations fix each variable's
   type. The generated contexts name the same org, in every form a context can. A failure names the
   field the org refused and the plugin that last wrote it (field provenance, as `shape --explain`
-  prints it); in a pipeline, its reproducer replays the pipeline up to that plugin.
+  prints it); its reproducer replays the pipeline up to that plugin with `agentshape start --org`,
+  which starts a session on an emulator serving the same org and fails as this scenario did.
 
   @contract:e2e
   Scenario: The shaped request starts a session

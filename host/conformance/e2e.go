@@ -178,7 +178,7 @@ func (g *gate) outcomeFailure(c Case, a answer, out *agentapi.Outcome, want stri
 		return &k
 	}
 	g.writeEnvelope(&f, a)
-	g.writePipelineReplay(&f, c, a)
+	g.writeStartReplay(&f, c, a)
 	f = g.fail(f)
 	return &f
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/conformance"
+	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/host/wasmbin"
@@ -363,19 +364,31 @@ func TestGateHonoursGrants(t *testing.T) {
 	if rep = run(t, conformance.Options{Manifest: reader, Cases: 2}); rep.Failed() {
 		t.Fatalf("with the variable set the granted plugin should pass:\n%s", text(rep))
 	}
-	// A failing plugin with grants: its reproducer carries them.
+	// A failing plugin with grants: its reproducers carry them — a plugin
+	// call's flags, or the replayed manifest of an end-to-end failure.
 	rep = run(t, conformance.Options{Manifest: write("testdata/broken/wrong-field"), Cases: 2})
-	replayed := false
+	called, started := false, false
 	for _, f := range rep.Failures {
-		if f.Command != "" {
-			replayed = true
+		args := strings.Fields(f.Command)
+		switch {
+		case len(args) > 3 && args[1] == "start" && args[2] == "--manifest":
+			started = true
+			m, err := pipeline.LoadManifest(args[3])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := m.Plugins[0].Grants; !slices.Equal(g.Env, []string{"GRANT_TEST_VALUE"}) || !slices.Equal(g.Dirs, []pipeline.EntryDir{{Host: dir, Guest: "/data"}}) {
+				t.Errorf("reproducer %q replays a manifest without the grants: %+v", f.Command, g)
+			}
+		case f.Command != "":
+			called = true
 			if !strings.Contains(f.Command, "--grant-env GRANT_TEST_VALUE") || !strings.Contains(f.Command, "--grant-dir "+dir+":/data") {
 				t.Errorf("reproducer %q does not carry the grants", f.Command)
 			}
 		}
 	}
-	if !replayed {
-		t.Fatalf("no failure came with a reproducer:\n%s", text(rep))
+	if !called || !started {
+		t.Fatalf("want a plugin call and a start reproducer:\n%s", text(rep))
 	}
 }
 
@@ -591,28 +604,14 @@ func TestGateStopsAfterTheFirstABIFailure(t *testing.T) {
 	}
 }
 
-// acmeOrg writes an emulator-org file for a team's own org: My Domain
+// acmeOrg is the emulator-org file of a team's own org: My Domain
 // https://acme.my.salesforce.com, an agent declaring orderTier as Number,
 // and a fault and rate limit that the gate must ignore (they would fail
 // every Start Session).
 func acmeOrg(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "acme-org.yaml")
-	body := `name: acme
-myDomain: https://acme.my.salesforce.com
-agents:
-  - id: 0XxAA0000000002AAA
-    variables:
-      - {name: orderTier, type: Number, settableByApi: true}
-clientApps:
-  - clientId: acme-ci
-    clientSecret: acme-secret-do-not-print
-    runAs: {username: ci@acme.example, manageAIAgents: true}
-rateLimit: {requestsPerSecond: 0.001, burst: 1}
-faults:
-  - {operations: [start], status: 503}
-`
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+	path, err := filepath.Abs(filepath.Join("..", "emulator", "testdata", "acme-org.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -728,8 +727,9 @@ func TestGateOrgOptions(t *testing.T) {
 // failure names the plugin that last wrote the field the org refused —
 // found by field provenance, which follows a variable that a later plugin
 // only shifted — not the pipeline's last plugin; and its reproducer replays
-// the pipeline up to that plugin (`shape --explain`), showing the field
-// with its writer.
+// the pipeline up to that plugin with `start` on the demo org's emulator
+// (which the CLI test runs as printed), the manifest's notes giving the
+// `shape --explain` that shows the field with its writer.
 func TestGateBlamesTheWriterOfTheOffendingField(t *testing.T) {
 	manifest := writeManifest(t, "version: 1\nplugins:\n"+
 		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
@@ -750,7 +750,7 @@ func TestGateBlamesTheWriterOfTheOffendingField(t *testing.T) {
 	if hit.Plugin != "tier-as-number" || !strings.Contains(hit.Message, `the offending field is /variables/1/type, last written by plugin "tier-as-number"`) {
 		t.Fatalf("the failure blames %q: %s", hit.Plugin, hit)
 	}
-	// The reproducer: shape --explain over the pipeline up to the blamed plugin.
+	// The reproducer: start over the pipeline up to the blamed plugin.
 	args := strings.Fields(hit.Command)
 	flag := func(name string) string {
 		for i, a := range args {
@@ -761,12 +761,20 @@ func TestGateBlamesTheWriterOfTheOffendingField(t *testing.T) {
 		t.Fatalf("reproducer %q has no %s", hit.Command, name)
 		return ""
 	}
-	if len(args) < 2 || args[1] != "shape" || !slices.Contains(args, "--explain") || flag("--seed") != "1" || !slices.Contains(args, "--deterministic") {
-		t.Fatalf("reproducer %q does not replay the pipeline with shape --explain --deterministic --seed 1", hit.Command)
+	if len(args) < 2 || args[1] != "start" || flag("--seed") != "1" || !slices.Contains(args, "--deterministic") ||
+		flag("--agent-id") != emulator.DemoAgentID || slices.Contains(args, "--org") {
+		t.Fatalf("reproducer %q does not replay the pipeline with start --deterministic --seed 1 on the demo org's agent", hit.Command)
 	}
 	m, err := pipeline.LoadManifest(flag("--manifest"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	notes, err := os.ReadFile(flag("--manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(notes), "#   "+hit.Command+"\n") || !strings.Contains(string(notes), "#   agentshape shape --manifest "+flag("--manifest")) {
+		t.Fatalf("the replay manifest's notes lack the start and shape --explain commands:\n%s", notes)
 	}
 	if len(m.Plugins) != 2 || m.Plugins[0].Name != "endpoint" || m.Plugins[1].Name != "tier-as-number" {
 		t.Fatalf("the replayed pipeline is %+v, want endpoint then tier-as-number", m.Plugins)
@@ -869,7 +877,7 @@ func TestReportsRecordTheRun(t *testing.T) {
 			if c.Failure.Message == "scenario failed" || !strings.Contains(c.Failure.Message, "userId") {
 				t.Errorf("%s: JUnit failure message %q does not carry the failure", c.Name, c.Failure.Message)
 			}
-			if !strings.Contains(c.Failure.Text, "re-run:   agentshape plugin call "+wasm) {
+			if !strings.Contains(c.Failure.Text, "re-run:   agentshape plugin call "+wasm) && !strings.Contains(c.Failure.Text, "re-run:   agentshape start --manifest ") {
 				t.Errorf("%s: JUnit failure text lacks the reproducer:\n%s", c.Name, c.Failure.Text)
 			}
 		}

@@ -106,12 +106,8 @@ func (o OrgUnderTest) clientApp() emulator.ClientApp { return o.Org.ClientApps[0
 
 // emulatorOrg is the org the embedded emulator serves for the gate: the org
 // under test without its injected faults and rate limit, which test a
-// client's resilience, not a plugin.
-func (o OrgUnderTest) emulatorOrg() *emulator.Org {
-	org := o.Org.Clone()
-	org.Faults, org.RateLimit = nil, nil
-	return org
-}
+// client's resilience, not a plugin (`start --org` serves the same).
+func (o OrgUnderTest) emulatorOrg() *emulator.Org { return o.Org.WithoutFaults() }
 
 // OrgReport is what a report records about the org under test (never a
 // client secret).

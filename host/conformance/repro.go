@@ -38,24 +38,25 @@ func (g *gate) writeEnvelope(f *Failure, a answer) {
 	}
 }
 
-// writePipelineReplay writes what replays case c through the pipeline up to
-// and including f.Plugin — a manifest of those plugins (absolute paths, the
-// same configs, limits and grants), the context and the base request — and
-// sets the command that runs it with `shape --explain`, which prints the
-// field the failure is about with the plugin that wrote it. It leaves f
-// alone when the subject is a single plugin or the files cannot be written.
-func (g *gate) writePipelineReplay(f *Failure, c Case, a answer) {
+// writeStartReplay writes what replays the end-to-end failure f of case c
+// — a manifest of the plugins up to and including f.Plugin (absolute paths,
+// the same configs, limits and grants), the context and the base request —
+// and sets the command that replays it with `start`: the same seed, the
+// embedded emulator serving the org under test (--org, the gate's org file;
+// none for the demo org), the same agent. It shapes the request as the gate
+// did and sends it, so it exits 4 with the answer the gate got. The
+// manifest's header says so and gives the `shape --explain` command that
+// shows which plugin wrote each field. It leaves f alone when the files
+// cannot be written.
+func (g *gate) writeStartReplay(f *Failure, c Case, a answer) {
 	var entries []pipeline.Entry
 	for _, m := range g.members {
-		if m.entry == nil {
-			return
-		}
 		entries = append(entries, *m.entry)
 		if m.Name == f.Plugin {
 			break
 		}
 	}
-	if len(g.members) < 2 || entries[len(entries)-1].Name != f.Plugin {
+	if entries[len(entries)-1].Name != f.Plugin {
 		return
 	}
 	manifest, err := yaml.Marshal(pipeline.Manifest{Version: pipeline.ManifestVersion, Plugins: entries})
@@ -67,8 +68,32 @@ func (g *gate) writePipelineReplay(f *Failure, c Case, a answer) {
 		return
 	}
 	base := g.reproBase(f.Check, f.Plugin)
-	files := [][2]string{{base + ".pipeline.yaml", "# agentshape conformance: the pipeline up to " + f.Plugin + ", to replay a failure\n" + string(manifest)},
-		{base + ".context.json", string(ctx) + "\n"}, {base + ".request.json", string(inputOf(a, 0)) + "\n"}}
+	mPath, cPath, rPath := base+".pipeline.yaml", base+".context.json", base+".request.json"
+	inputs := fmt.Sprintf("--manifest %s --context %s --request %s --deterministic --seed %d", mPath, cPath, rPath, g.opts.Seed)
+	start := g.opts.Command + " start " + inputs
+	notes := []string{
+		"agentshape conformance: the pipeline up to " + f.Plugin + ", the plugin the end-to-end failure blames.",
+		"Replay the failure (the gate's Start Session, on the embedded emulator; exits 4 with the org's answer):",
+	}
+	if g.org.File != "" {
+		start += " --org " + absPath(g.org.File)
+	} else {
+		notes = append(notes, "  (no --org was given to the gate: start uses the embedded emulator's demo org when no SF_* variable is set)")
+	}
+	if c.Context.AgentID == "" || c.Context.AgentID == g.org.Agent.ID {
+		start += " --agent-id " + g.org.Agent.ID
+	}
+	if c.Context.AgentID == "" {
+		notes = append(notes, "  (the case's context names no agent: plugins see --agent-id as context.agentId, where the gate's saw none)")
+	}
+	if c.Context.Org.MyDomain == "" {
+		notes = append(notes, "  (the case's context names no org: plugins see the org's My Domain as context.org.myDomain, where the gate's saw none)")
+	}
+	notes = append(notes, "  "+start,
+		"See which plugin wrote each field of the request:",
+		"  "+g.opts.Command+" shape "+inputs+" --explain")
+	header := "# " + strings.Join(notes, "\n# ") + "\n"
+	files := [][2]string{{mPath, header + string(manifest)}, {cPath, string(ctx) + "\n"}, {rPath, string(inputOf(a, 0)) + "\n"}}
 	if os.MkdirAll(g.opts.ReproDir, 0o755) != nil {
 		return
 	}
@@ -77,8 +102,7 @@ func (g *gate) writePipelineReplay(f *Failure, c Case, a answer) {
 			return
 		}
 	}
-	f.Command = fmt.Sprintf("%s shape --manifest %s --context %s --request %s --deterministic --seed %d --explain",
-		g.opts.Command, files[0][0], files[1][0], files[2][0], g.opts.Seed)
+	f.Command = start
 }
 
 // replayCommand is the command that calls plugin on the envelope in file

@@ -35,9 +35,9 @@ type Member struct {
 	Grants plugin.Grants
 	// sum is the hex sha256 of the module the run checked.
 	sum string
-	// entry is the member's manifest entry with its paths made absolute
-	// (nil for a plugin checked on its own): reproducers replay the
-	// pipeline with it.
+	// entry is the member's manifest entry with its paths made absolute (for
+	// a plugin checked on its own, the entry a manifest would give it):
+	// end-to-end reproducers replay the pipeline with it.
 	entry *pipeline.Entry
 }
 
@@ -247,5 +247,17 @@ func membersFromPlugin(path string, config map[string]any, grants plugin.Grants)
 		return nil, fmt.Errorf("conformance: plugin %s: %w (%s)", path, err, buildhint.For(path))
 	}
 	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
-	return []Member{{Name: name, Path: path, Config: config, Grants: grants}}, nil
+	entry := pipeline.Entry{Name: name, Path: absPath(path), Config: config, Grants: pipeline.EntryGrants{Env: grants.Env}}
+	for _, d := range grants.Dirs {
+		entry.Grants.Dirs = append(entry.Grants.Dirs, pipeline.EntryDir{Host: absPath(d.Host), Guest: d.Guest})
+	}
+	return []Member{{Name: name, Path: path, Config: config, Grants: grants, entry: &entry}}, nil
+}
+
+// absPath is path made absolute, or path itself when it cannot be.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }

@@ -514,6 +514,16 @@ func (o *Org) Clone() *Org {
 	return &c
 }
 
+// WithoutFaults returns a copy of o without its injected faults and rate
+// limit, which test a client's resilience: the org as its configuration
+// alone answers (My Domain, agents and their variables, editions, licences,
+// error style). The conformance gate and `start --org` serve it.
+func (o *Org) WithoutFaults() *Org {
+	c := o.Clone()
+	c.Faults, c.RateLimit = nil, nil
+	return c
+}
+
 // Redacted returns a copy with client secrets replaced, for display.
 func (o *Org) Redacted() *Org {
 	c := o.Clone()
