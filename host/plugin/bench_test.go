@@ -304,7 +304,10 @@ func pairedChunks(b *testing.B, n int, fa, fb func() error) (ta, tb time.Duratio
 // with an instance of its own (pool of 4), on however many cores the
 // machine has (2 on CI). Every call must end in ErrTimeout; reported are the
 // time from call to classified error, p50-ms, p99-ms and max-ms, and
-// max-over-ms, the worst time past the timeout (target ≤ 100 ms).
+// max-over-ms, the worst time past the timeout (target ≤ 100 ms); and, on
+// Linux, cpuwait/run: how long the process's threads waited for a CPU per
+// unit of time they ran (about 0 on a quiet machine; other load on the
+// machine, not the host, makes the tail when it is well above 0).
 func BenchmarkTimeoutUnderConcurrency(b *testing.B) {
 	const (
 		workers = 4
@@ -326,6 +329,7 @@ func BenchmarkTimeoutUnderConcurrency(b *testing.B) {
 		next atomic.Int64
 		wg   sync.WaitGroup
 	)
+	waited, ran := threadSchedStats()
 	b.ResetTimer()
 	for range workers {
 		wg.Add(1)
@@ -355,6 +359,27 @@ func BenchmarkTimeoutUnderConcurrency(b *testing.B) {
 	b.ReportMetric(ms(at(0.99)), "p99-ms")
 	b.ReportMetric(ms(took[len(took)-1]), "max-ms")
 	b.ReportMetric(ms(took[len(took)-1]-timeout), "max-over-ms")
+	if w, r := threadSchedStats(); r > ran {
+		b.ReportMetric(float64(w-waited)/float64(r-ran), "cpuwait/run")
+	}
+}
+
+// threadSchedStats sums, over the process's threads, the time they waited
+// for a CPU while runnable and the time they ran, in nanoseconds, from
+// /proc/self/task/*/schedstat (zeros where it is missing).
+func threadSchedStats() (waited, ran int64) {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		var r, w int64
+		if _, err := fmt.Sscanf(string(b), "%d %d", &r, &w); err == nil {
+			waited, ran = waited+w, ran+r
+		}
+	}
+	return waited, ran
 }
 
 // readRSS returns the process's resident memory and its peak since the
