@@ -132,19 +132,24 @@ $(PLUGINS_BUILD)/testdata/%.wasm: plugins/testdata/%.c $(PLUGINS_C_KIT)
 # plugins/kits/rust/find-rustc.sh picks a rustc that has the standard library
 # for wasm32-wasip1 or wasm32-wasi (a newer rustc first on PATH may lack it;
 # Debian's /usr/bin/rustc with libstd-rust-dev-wasm32 has wasm32-wasi) and
-# says what to install when none does. Its answer and that rustc's version go
-# to $(PLUGINS_RS_TOOLCHAIN), rewritten only when they change, so switching
-# toolchains rebuilds the kit and every Rust plugin.
+# says what to install when none does. Its answer, that rustc's version and
+# the flags go to $(PLUGINS_RS_TOOLCHAIN), rewritten only when they change, so
+# switching toolchains or flags rebuilds the kit and every Rust plugin.
 PLUGINS_RS_KIT_DIR   := plugins/kits/rust
 PLUGINS_RS_KIT_SRC   := $(wildcard $(PLUGINS_RS_KIT_DIR)/agentshape/*.rs)
 PLUGINS_RS_TOOLCHAIN := $(PLUGINS_BUILD)/rust/toolchain
 PLUGINS_RS_KIT       := $(PLUGINS_BUILD)/rust/libagentshape.rlib
 PLUGINS_RSFLAGS      ?= --edition 2021 -O -C strip=debuginfo -D warnings
+# The plugins' stack: 256 KiB instead of rustc's 1 MiB for wasm, so an
+# instance starts with 5 pages of memory rather than 17 (the kit's JSON
+# recursion, 512 levels deep at most, needs well under 64 KiB). The stack
+# sits below the data, so an overflow traps instead of overwriting anything.
+PLUGINS_RS_STACK     ?= 262144
 
 $(PLUGINS_RS_TOOLCHAIN): plugins-force
 	@mkdir -p $(@D)
 	@tc=$$(sh $(PLUGINS_RS_KIT_DIR)/find-rustc.sh) || { echo "plugins: no rustc for Rust plugins; run \`make toolchains\`" >&2; exit 1; }; \
-	set -- $$tc; printf '%s %s %s\n' "$$1" "$$2" "$$("$$1" --version)" > $@.tmp; \
+	set -- $$tc; printf '%s %s %s | %s\n' "$$1" "$$2" "$$("$$1" --version)" "$(PLUGINS_RSFLAGS) stack=$(PLUGINS_RS_STACK)" > $@.tmp; \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # plugins_rustc runs the chosen rustc for the chosen wasm target.
@@ -158,7 +163,7 @@ $(PLUGINS_RS_KIT): $(PLUGINS_RS_KIT_SRC) $(PLUGINS_RS_TOOLCHAIN)
 define plugins_rs_rule
 $(1): $(wildcard $(2)/*.rs) $(PLUGINS_RS_KIT)
 	@mkdir -p $$(@D)
-	@$$(plugins_rustc) --crate-type cdylib --extern agentshape=$(PLUGINS_RS_KIT) -o $$@.tmp $(2)/lib.rs
+	@$$(plugins_rustc) --crate-type cdylib -C link-arg=-zstack-size=$(PLUGINS_RS_STACK) --extern agentshape=$(PLUGINS_RS_KIT) -o $$@.tmp $(2)/lib.rs
 	@mv -f $$@.tmp $$@
 	@echo "plugins: built $$@ (rust)"
 endef

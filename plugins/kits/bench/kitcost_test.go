@@ -1,11 +1,11 @@
 // Package bench_test measures what each plugin kit costs the host, for the
-// same plugin logic (plugins/testdata/kitbench) written with the Go, C and
-// AssemblyScript kits: module size, cold compile, cached compile,
+// same plugin logic (plugins/testdata/kitbench) written with the Go, C,
+// AssemblyScript and Rust kits: module size, cold compile, cached compile,
 // instantiation and per-call time, all from one benchmark run:
 //
 //	go test -run '^$' -bench KitCost -benchmem ./plugins/kits/bench
 //
-// Every go and as sub-benchmark also reports x-vs-c, its time divided by the
+// Every go, as and rust sub-benchmark also reports x-vs-c, its time divided by the
 // C kit's time for the same measurement in the same run.
 package bench_test
 
@@ -24,13 +24,14 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/plugins/kits/internal/kittest"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // kits in measurement order: C first, as the baseline.
-var kits = []string{"c", "go", "as"}
+var kits = []string{"c", "go", "as", "rust"}
 
 func module(tb testing.TB, kit string) []byte {
 	tb.Helper()
@@ -68,12 +69,11 @@ func quietRuntime(tb testing.TB, opts plugin.RuntimeOptions) *plugin.Runtime {
 	return rt
 }
 
-// TestKitsAgree checks the three kitbench builds implement the same logic,
+// TestKitsAgree checks the kitbench builds implement the same logic,
 // so the benchmark compares kits, not programs.
 func TestKitsAgree(t *testing.T) {
-	ctx := context.Background()
 	rt := quietRuntime(t, plugin.RuntimeOptions{NoCache: true, Deterministic: true})
-	defer rt.Close(ctx)
+	defer rt.Close(context.Background())
 	cases := []struct {
 		config  map[string]any
 		context abi.Context
@@ -85,15 +85,17 @@ func TestKitsAgree(t *testing.T) {
 		{nil, abi.Context{Channel: "mobile ✓ \"app\""}, `{"variables":[{"name":"x","type":"Number","value":"1"}],"tz":"UTC"}`},
 		{nil, abi.Context{User: abi.User{Timezone: "Asia/Tokyo"}}, `{}`},
 	}
+	// Each kit's module is loaded (and compiled) once; the config travels in
+	// each call's envelope.
+	plugins := make([]*plugin.Plugin, len(kits))
+	for k, kit := range kits {
+		plugins[k] = kittest.Load(t, rt, "testdata/kitbench/"+kit, "kitbench", nil)
+	}
 	for i, tc := range cases {
 		var outs []any
 		var errs []string
-		for _, kit := range kits {
-			p, err := rt.Load(ctx, plugin.Spec{Name: "kitbench", Bytes: module(t, kit), Config: tc.config})
-			if err != nil {
-				t.Fatalf("%s: %v", kit, err)
-			}
-			out, err := p.Shape(ctx, tc.context, json.RawMessage(tc.request))
+		for k, kit := range kits {
+			out, err := kittest.Call(t, plugins[k], tc.config, tc.context, tc.request)
 			var v any
 			if err == nil {
 				if jerr := json.Unmarshal(out, &v); jerr != nil {
@@ -102,7 +104,6 @@ func TestKitsAgree(t *testing.T) {
 			}
 			outs = append(outs, v)
 			errs = append(errs, fmt.Sprint(err))
-			p.Close(ctx)
 		}
 		for k := 1; k < len(kits); k++ {
 			if !reflect.DeepEqual(outs[0], outs[k]) || errs[0] != errs[k] {
@@ -113,14 +114,14 @@ func TestKitsAgree(t *testing.T) {
 }
 
 // baselines holds the C kit's ns/op per measurement, set by the "c"
-// sub-benchmark (which runs first) and read by the "go" and "as" ones.
+// sub-benchmark (which runs first) and read by the others.
 var (
 	baselineMu sync.Mutex
 	baselines  = map[string]float64{}
 )
 
 // measure runs fn b.N times (fn does its own timer control) and reports
-// wasm-bytes and, for go and as, x-vs-c.
+// wasm-bytes and, for every kit but c, x-vs-c.
 func measure(b *testing.B, metric, kit string, size int, fn func(b *testing.B)) {
 	fn(b)
 	b.ReportMetric(float64(size), "wasm-bytes")

@@ -252,6 +252,23 @@ func TestLogAndPanic(t *testing.T) {
 	}
 }
 
+// TestStackOverflowTraps: Rust plugins get a 256 KiB stack placed below
+// their data (plugins.mk), so recursion within it works and recursion past
+// it traps — a fault the host reports — instead of overwriting memory; the
+// next call gets a fresh instance.
+func TestStackOverflowTraps(t *testing.T) {
+	p := load(t, newRuntime(t, nil), "testdata/rskit")
+	if out, err := call(t, p, map[string]any{"mode": "recurse", "depth": 100}, abi.Context{}, `{}`); err != nil || !strings.Contains(string(out), `"sum":`) {
+		t.Fatalf("100 KiB of stack: %s %v", out, err)
+	}
+	if _, err := call(t, p, map[string]any{"mode": "recurse", "depth": 1000}, abi.Context{}, `{}`); !errors.Is(err, plugin.ErrTrap) {
+		t.Fatalf("1000 KiB of stack: err = %v, want ErrTrap", err)
+	}
+	if out := shape(t, p, nil, abi.Context{}, `{"a":1}`); string(out) != `{"a":1}` {
+		t.Fatalf("after the overflow: %s", out)
+	}
+}
+
 // TestRandomUUID checks random_uuid draws from the host's randomness, which
 // deterministic mode restarts at every call.
 func TestRandomUUID(t *testing.T) {

@@ -10,6 +10,8 @@
 //!   oob      index past the end of a list (a standard-library panic with a location)
 //!   refuse   refuse with config.code and config.text (either may be empty)
 //!   context  return the decoded Context as the request, in the envelope's member names
+//!   recurse  recurse config.depth times with 1 KiB of stack a level (past the 256 KiB
+//!            stack plugins.mk gives Rust plugins, the module traps)
 //!
 //! Built by plugins/plugins.mk to plugins/build/testdata/rskit.wasm.
 
@@ -63,6 +65,18 @@ fn context_as_object(env: &Envelope) -> Object {
         )
 }
 
+/// Recurses depth times, each level holding 1 KiB on the stack.
+fn recurse(depth: u32) -> u64 {
+    let frame = [depth as u8; 1024];
+    // A volatile read keeps the frame from being optimised away.
+    let byte = unsafe { std::ptr::read_volatile(&frame[depth as usize % 1024]) } as u64;
+    if depth == 0 {
+        byte
+    } else {
+        byte + recurse(depth - 1)
+    }
+}
+
 fn run(env: Envelope) -> Result<Request, Error> {
     let cfg = &env.plugin.config;
     let mode = cfg.string("mode", "echo")?;
@@ -110,6 +124,12 @@ fn run(env: Envelope) -> Result<Request, Error> {
         }
         "refuse" => Err(Error::new(cfg.string("code", "")?, text)),
         "context" => Ok(Request(context_as_object(&env))),
+        "recurse" => {
+            let depth = cfg.f64("depth", 0.0)? as u32;
+            let mut req = env.request;
+            req.set("sum", recurse(depth))?;
+            Ok(req)
+        }
         other => Err(Error::new("bad_config", format!("config.mode \"{}\" is not one of echo, build, parse, log, uuid, panic, oob, refuse, context", other))),
     }
 }
