@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
 
 	"github.com/agentshape/agentshape/host/emulator"
@@ -48,12 +47,9 @@ It refuses non-loopback addresses unless --allow-remote is given. Stop it with C
 				}
 			}
 			if printOrg {
-				if err := org.Normalize(); err != nil {
-					return withCode(exitUsage, err)
-				}
-				b, err := yaml.MarshalWithOptions(org, yaml.UseJSONMarshaler())
+				b, err := org.YAML()
 				if err != nil {
-					return withCode(exitFailure, fmt.Errorf("print org: %w", err))
+					return withCode(exitUsage, fmt.Errorf("print org: %w", err))
 				}
 				_, err = cmd.OutOrStdout().Write(b)
 				return err

@@ -20,8 +20,11 @@ func newPluginNewCmd() *cobra.Command {
 		Long: `new writes a plugin project that builds and passes agentshape conformance as generated:
 the plugin source with a working shape function (it sets a custom variable from context.channel),
 a copy of the kit, a Makefile (build, test, inspect, conformance, pin, shape), golden tests run
-through the real host with agentshape plugin call, unit tests (Go, Rust), a pipeline.yaml entry, CI for
-GitHub Actions and GitLab (install agentshape, build, test, gate with a JUnit report) and a README.
+through the real host with agentshape plugin call, unit tests (Go, Rust), a pipeline.yaml entry, the
+org the gate checks against (org.yaml: the demo org "agentshape emulator --print-org" prints, with
+comments saying what to set — your My Domain, agent and variable declarations; make conformance
+passes --org org.yaml), CI for GitHub Actions and GitLab (install agentshape, build, test, gate
+against org.yaml with a JUnit report) and a README.
 
 NAME is lower-case letters, digits and hyphens; the project goes to --dir (default ./NAME), which
 must not exist or be empty. Nothing is written when anything fails.

@@ -17,6 +17,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/plugins/kits"
 )
 
 // buildCLI builds the agentshape binary the generated Makefiles call.
@@ -121,7 +122,11 @@ func ciCommands(t *testing.T, dir string) []ciStep {
 // commands of its generated CI workflow in order, as CI would — the
 // install step runs this checkout's agentshape instead, and the toolchain
 // step is left to this machine's toolchains — and then the author's other
-// targets: pin and a one-plugin shape.
+// targets: pin and a one-plugin shape. The gate runs against the project's
+// org.yaml (the demo org, as emulator --print-org prints it); a team that
+// sets its own My Domain there still passes, and (Go) a plugin that takes
+// the My Domain from the context passes while one hard-coding the demo My
+// Domain fails, naming --org.
 func TestPluginNewBuildsAndPasses(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is not installed: install it (Debian: apt-get install make)")
@@ -153,7 +158,7 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 			if !strings.Contains(string(out), "make build test inspect conformance") {
 				t.Errorf("plugin new does not say what to do next:\n%s", out)
 			}
-			for _, f := range []string{"Makefile", "README.md", "pipeline.yaml", "test.sh", "tests/channel.envelope.json", "tests/channel.want.json", ".gitignore"} {
+			for _, f := range []string{"Makefile", "README.md", "pipeline.yaml", "org.yaml", "test.sh", "tests/channel.envelope.json", "tests/channel.want.json", ".gitignore"} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Errorf("missing %s: %v", f, err)
 				}
@@ -169,6 +174,8 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 					t.Errorf("go.mod holds a machine path or requires the agentshape host module:\n%s", goMod)
 				}
 			}
+
+			checkOrgFile(t, bin, dir)
 
 			var log strings.Builder
 			for _, step := range ciCommands(t, dir) {
@@ -193,7 +200,7 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 				}
 			}
 			for _, want := range []string{"ok   tests/channel", "ok   tests/replace", "ok   tests/no-channel",
-				"verdict: the host accepts this plugin", "conformance PASSED"} {
+				"verdict: the host accepts this plugin", "conformance PASSED", "org: https://example-co.my.salesforce.com from org.yaml, agent 0XxAA0000000001AAA"} {
 				if !strings.Contains(log.String(), want) {
 					t.Errorf("CI output lacks %q:\n%s", want, log.String())
 				}
@@ -245,7 +252,108 @@ func TestPluginNewBuildsAndPasses(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &req); err != nil || len(req.Variables) != 1 || req.Variables[0].Value != "web" {
 				t.Fatalf("shaped request %s (%v)", stdout, err)
 			}
+
+			// The team describes its own org: the gate checks against it.
+			orgFile := filepath.Join(dir, "org.yaml")
+			org, _ := os.ReadFile(orgFile)
+			acme := bytes.Replace(org, []byte("\nmyDomain: https://example-co.my.salesforce.com\n"), []byte("\nmyDomain: https://acme.my.salesforce.com\n"), 1)
+			if bytes.Equal(acme, org) {
+				t.Fatalf("org.yaml names no myDomain to change:\n%s", org)
+			}
+			if err := os.WriteFile(orgFile, acme, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			runMake := func(targets ...string) (string, error) {
+				mk := exec.Command("make", targets...)
+				mk.Dir, mk.Env = dir, env
+				got, err := mk.CombinedOutput()
+				return string(got), err
+			}
+			const acmeOrg = "org: https://acme.my.salesforce.com from org.yaml"
+			if got, err := runMake("conformance"); err != nil || !strings.Contains(got, "conformance PASSED") || !strings.Contains(got, acmeOrg) {
+				t.Fatalf("make conformance with the team's My Domain in org.yaml: %v\n%s", err, got)
+			}
+			if lang != "go" {
+				return
+			}
+			// The plugin sets instanceConfig.endpoint: from the context's My
+			// Domain it passes against the team's org; hard-coded to the demo
+			// org's it fails, and the failure names --org.
+			for _, tc := range []struct {
+				name, endpoint string
+				passes         bool
+			}{
+				{"from the context", `domain`, true},
+				{"hard-coded", `"https://example-co.my.salesforce.com"`, false},
+			} {
+				src := `package main
+
+import (
+	"strings"
+
+	"` + kits.GoKitModule + `"
+)
+
+func shape(env shapekit.Envelope) (shapekit.Request, error) {
+	domain := env.Context.Org.MyDomain
+	if domain == "" {
+		return env.Request, nil
+	}
+	if !strings.Contains(domain, "://") {
+		domain = "https://" + domain + ".my.salesforce.com"
+	}
+	if err := env.Request.Set("instanceConfig.endpoint", ` + tc.endpoint + `); err != nil {
+		return nil, err
+	}
+	return env.Request, nil
+}
+
+func init() { shapekit.Register(shape) }
+
+func main() {}
+`
+				if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				got, err := runMake("build", "conformance")
+				switch {
+				case tc.passes && (err != nil || !strings.Contains(got, "conformance PASSED") || !strings.Contains(got, acmeOrg)):
+					t.Errorf("a plugin taking the My Domain %s: %v\n%s", tc.name, err, got)
+				case !tc.passes && (err == nil || !strings.Contains(got, `instanceConfig.endpoint is "https://example-co.my.salesforce.com", but --org org.yaml says the org's My Domain is https://acme.my.salesforce.com`)):
+					t.Errorf("a plugin with the My Domain %s: want the gate to fail naming --org: %v\n%s", tc.name, err, got)
+				}
+			}
 		})
+	}
+}
+
+// checkOrgFile checks the project's org.yaml: comments telling the team what
+// to set, then exactly the demo org `agentshape emulator --print-org` prints.
+func checkOrgFile(t *testing.T, bin, dir string) {
+	t.Helper()
+	org, err := os.ReadFile(filepath.Join(dir, "org.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comments, body []string
+	for _, line := range strings.SplitAfter(string(org), "\n") {
+		if strings.HasPrefix(line, "#") && len(body) == 0 {
+			comments = append(comments, line)
+		} else {
+			body = append(body, line)
+		}
+	}
+	for _, says := range []string{"--org org.yaml", "myDomain   your org's My Domain", "agents     your agent", "variables", "real client secret"} {
+		if !strings.Contains(strings.Join(comments, ""), says) {
+			t.Errorf("org.yaml's comments do not say %q:\n%s", says, org)
+		}
+	}
+	demo, err := exec.Command(bin, "emulator", "--print-org").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(body, ""); got != string(demo) {
+		t.Errorf("org.yaml's body is not what emulator --print-org prints:\n%s\nwant:\n%s", got, demo)
 	}
 }
 

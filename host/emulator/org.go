@@ -514,6 +514,21 @@ func (o *Org) Clone() *Org {
 	return &c
 }
 
+// YAML renders o, normalised (every default filled in), as an org file
+// (schema emulator-org): what `agentshape emulator --print-org` prints and
+// the org.yaml `agentshape plugin new` writes, starting from DefaultOrg.
+func (o *Org) YAML() ([]byte, error) {
+	c := o.Clone()
+	if err := c.Normalize(); err != nil {
+		return nil, err
+	}
+	b, err := yaml.MarshalWithOptions(c, yaml.UseJSONMarshaler())
+	if err != nil {
+		return nil, fmt.Errorf("render the org as YAML: %w", err)
+	}
+	return b, nil
+}
+
 // WithoutFaults returns a copy of o without its injected faults and rate
 // limit, which test a client's resilience: the org as its configuration
 // alone answers (My Domain, agents and their variables, editions, licences,

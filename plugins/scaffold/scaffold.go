@@ -2,7 +2,8 @@
 // Go, C, AssemblyScript or Rust: the plugin source with a working shape function,
 // a copy of the kit, a Makefile (build, test, inspect, conformance, pin),
 // golden tests run through the real host, unit tests (Go, Rust), a pipeline
-// manifest entry, CI for GitHub Actions and GitLab, and a README.
+// manifest entry, the org file the gate checks against (org.yaml, the demo
+// org to start from), CI for GitHub Actions and GitLab, and a README.
 // It backs `agentshape plugin new`.
 //
 // A project needs nothing from an agentshape checkout or the network to build
@@ -29,6 +30,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/plugins/kits"
 )
 
@@ -104,6 +106,9 @@ type data struct {
 	// CIImage is the container image the CI jobs run in; CIToolchain the
 	// command that installs the language's toolchain in it ("" for none).
 	CIImage, CIToolchain string
+	// OrgYAML is the demo org as an org file (emulator --print-org), which
+	// org.yaml starts from.
+	OrgYAML string
 }
 
 // goKitDir is where a Go project keeps its copy of the Go kit module.
@@ -187,6 +192,11 @@ func New(opts Options) (*Result, error) {
 	if releaseRE.MatchString(opts.AgentshapeVersion) {
 		d.AgentshapeVersion = opts.AgentshapeVersion
 	}
+	org, err := emulator.DefaultOrg().YAML()
+	if err != nil {
+		return nil, fmt.Errorf("the demo org for org.yaml: %w", err)
+	}
+	d.OrgYAML = strings.TrimSuffix(string(org), "\n")
 	var goKit []kits.File
 	switch lang {
 	case Go:

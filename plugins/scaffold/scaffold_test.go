@@ -25,7 +25,7 @@ func TestNewWritesEveryLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	common := []string{".gitignore", "Makefile", "README.md", "base.json", "context.json", "pipeline.yaml", "test.sh",
+	common := []string{".gitignore", "Makefile", "README.md", "base.json", "context.json", "pipeline.yaml", "org.yaml", "test.sh",
 		"tests/channel.envelope.json", "tests/channel.want.json", ".github/workflows/agentshape.yml", ".gitlab-ci.yml"}
 	want := map[string][]string{
 		scaffold.Go:             {"go.mod", "main.go", "main_test.go", "shapekit/go.mod", "shapekit/shapekit.go", "shapekit/export_wasip1.go"},
