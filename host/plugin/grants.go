@@ -128,10 +128,26 @@ func resolveGrants(name string, g Grants) (sandbox, error) {
 			sb.close()
 			return sandbox{}, newError(name, PhaseLoad, ErrGrant, "grants.dirs: host directory for %s: %w", guest, err)
 		}
+		if err := checkGrantRoot(root); err != nil {
+			_ = root.Close()
+			sb.close()
+			return sandbox{}, newError(name, PhaseLoad, ErrGrant, "grants.dirs: %s (for %s) cannot be granted: %w; grant a directory of ordinary files", host, guest, err)
+		}
 		sb.dirs = append(sb.dirs, DirGrant{Host: host, Guest: guest})
 		sb.roots = append(sb.roots, root)
 	}
 	return sb, nil
+}
+
+// checkGrantRoot refuses a directory on a kernel file system (/proc, /sys,
+// …): its files describe the host process, secrets included.
+func checkGrantRoot(root *os.Root) error {
+	f, err := root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return checkGrantable(f)
 }
 
 // close releases the opened directories; the sandbox grants no files after.
@@ -143,10 +159,10 @@ func (sb *sandbox) close() {
 }
 
 // apply opens the granted holes in cfg; with no grants it returns cfg as is.
-// Directories are mounted through their os.Root's fs.FS, which refuses any
-// path that leaves the root (.., absolute or escaping symlinks) as os.Root
-// documents, behind wazero's read-only wrapper, which answers every write
-// the way a read-only directory mount does.
+// Directories are mounted as a grantFS over their os.Root (confined, and
+// only regular files and directories of ordinary file systems), behind
+// wazero's read-only wrapper, which answers every write the way a read-only
+// directory mount does.
 func (sb sandbox) apply(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	for _, kv := range sb.env {
 		cfg = cfg.WithEnv(kv[0], kv[1])
@@ -154,7 +170,7 @@ func (sb sandbox) apply(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	if len(sb.roots) > 0 {
 		fs := wazero.NewFSConfig()
 		for i, d := range sb.dirs {
-			ro := &sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: sb.roots[i].FS()}}
+			ro := &sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: grantFS{sb.roots[i]}}}
 			fs = fs.(sysfs.FSConfig).WithSysFSMount(ro, d.Guest)
 		}
 		cfg = cfg.WithFSConfig(fs)

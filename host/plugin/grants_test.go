@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/agentshape/agentshape/host/abi"
@@ -188,5 +189,57 @@ func TestDirGrantConfinedToItsMount(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+// Inside a grant only regular files and directories open: a FIFO would block
+// the host call that opens or reads it past the plugin's deadline (it hung
+// the plugin with no time limit). It is refused at once.
+func TestDirGrantRefusesFIFOs(t *testing.T) {
+	dir := grantDir(t)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p, err := rt.Load(context.Background(), plugin.Spec{
+		Path:   catalog.MustPath(t, "testdata/grants/reader"),
+		Grants: plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sandboxView(t, p)
+	if got["fifo"] != "(unreadable)" || got["file"] != "from-the-file" {
+		t.Errorf("fifo = %q, file = %q; want the FIFO refused and the file read (all: %v)", got["fifo"], got["file"], got)
+	}
+}
+
+// A kernel file system never reaches a plugin: granting /proc/self is
+// refused at load, and a grant of a directory that holds one (here the
+// host's /) cannot read through it. /proc/self/environ holds the host's
+// environment, SF_CLIENT_SECRET included, which no env grant may hand over.
+func TestDirGrantRefusesKernelFileSystems(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	t.Setenv("SF_CLIENT_SECRET", "client-secret-value")
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	_, err := rt.Load(context.Background(), plugin.Spec{
+		Path:   catalog.MustPath(t, "testdata/grants/reader"),
+		Grants: plugin.Grants{Dirs: []plugin.DirGrant{{Host: "/proc/self", Guest: "/h"}}},
+	})
+	if !errors.Is(err, plugin.ErrGrant) || !strings.Contains(err.Error(), "proc file system") {
+		t.Fatalf("granting /proc/self: err = %v, want a grant refusal naming the proc file system", err)
+	}
+	p, err := rt.Load(context.Background(), plugin.Spec{
+		Path:   catalog.MustPath(t, "testdata/grants/reader"),
+		Grants: plugin.Grants{Dirs: []plugin.DirGrant{{Host: "/", Guest: "/data"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sandboxView(t, p)
+	if got["hostproc"] != "(unreadable)" {
+		t.Errorf("/proc/self/environ through a grant of / = %q, want it unreadable", got["hostproc"])
 	}
 }

@@ -11,6 +11,10 @@
  *            of the grant), or "(unreadable)"
  *   dotdot   the first line of /data/sub/../../etc/passwd, or "(unreadable)"
  *   listing  the names in /data, sorted by the host, joined with ","
+ *   fifo     the first line of /data/fifo (a FIFO the tests make), or
+ *            "(unreadable)"
+ *   hostproc the first line of /data/proc/self/environ (when the tests grant
+ *            the host's /), or "(unreadable)"
  * host/plugin's grant tests load it with and without grants.
  */
 #include "agentshape.h"
@@ -65,12 +69,14 @@ void as_shape(as_json env, as_buf *out) {
 	as_json request = as_path(env, "request", NULL);
 	const char *e = getenv("GRANT_TEST_VALUE");
 
-	char line[128], inner[128], leak[128], dotdot[128], listing[256];
+	char line[128], inner[128], leak[128], dotdot[128], listing[256], fifo[128], hostproc[128];
 	first_line("/data/value.txt", line, sizeof line);
 	first_line("/data/inner.txt", inner, sizeof inner);
 	first_line("/data/leak", leak, sizeof leak);
 	first_line("/data/sub/../../etc/passwd", dotdot, sizeof dotdot);
 	list_dir("/data", listing, sizeof listing);
+	first_line("/data/fifo", fifo, sizeof fifo);
+	first_line("/data/proc/self/environ", hostproc, sizeof hostproc);
 	const char *write = "refused";
 	FILE *w = fopen("/data/written.txt", "w");
 	if (w) {
@@ -94,6 +100,8 @@ void as_shape(as_json env, as_buf *out) {
 	add_var(&b, "leak", leak, 0);
 	add_var(&b, "dotdot", dotdot, 0);
 	add_var(&b, "listing", listing, 0);
+	add_var(&b, "fifo", fifo, 0);
+	add_var(&b, "hostproc", hostproc, 0);
 	as_buf_puts(&b, "]");
 	if (!b.ok) {
 		as_reply_error(out, "out_of_memory", "could not build the variables");
