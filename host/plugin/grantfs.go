@@ -15,7 +15,7 @@ import (
 // A FIFO, socket or device would block or stream without end inside a single
 // host call, past the plugin's deadline; a file of a kernel file system
 // (/proc, /sys, …) would hand the plugin the host process's own state — its
-// environment, Salesforce secrets included. Both are refused as EACCES, as is
+// environment, Salesforce secrets included. Both are refused with EPERM, as is
 // a path that escapes the mount (os.Root's own error maps to EIO in wazero,
 // which plugin authors would read as a disk fault).
 type grantFS struct {
@@ -41,7 +41,9 @@ func (g grantFS) Open(name string) (fs.File, error) {
 	}
 	if err := checkGrantable(f); err != nil {
 		_ = f.Close()
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: %w", fs.ErrPermission, err)}
+		// wazero maps only the bare fs.ErrPermission to EPERM (a wrapped one
+		// becomes EIO); the plugin learns no more than that.
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
 	}
 	return f, nil
 }

@@ -180,6 +180,9 @@ func TestDirGrantConfinedToItsMount(t *testing.T) {
 		"dotdot": "(unreadable)",
 		"escape": "refused",
 	}
+	if got["leakerr"] != "Operation not permitted" {
+		t.Errorf("opening a link out of the grant failed with %q, want EPERM (Operation not permitted), not a disk fault", got["leakerr"])
+	}
 	listing := strings.Split(got["listing"], ",")
 	slices.Sort(listing)
 	if l := strings.Join(listing, ","); l != "inner.txt,leak,sub,value.txt" {
@@ -211,6 +214,9 @@ func TestDirGrantRefusesFIFOs(t *testing.T) {
 	got := sandboxView(t, p)
 	if got["fifo"] != "(unreadable)" || got["file"] != "from-the-file" {
 		t.Errorf("fifo = %q, file = %q; want the FIFO refused and the file read (all: %v)", got["fifo"], got["file"], got)
+	}
+	if got["fifoerr"] != "Operation not permitted" {
+		t.Errorf("opening the FIFO failed with %q, want EPERM (Operation not permitted)", got["fifoerr"])
 	}
 }
 

@@ -13,6 +13,7 @@
  *   listing  the names in /data, sorted by the host, joined with ","
  *   fifo     the first line of /data/fifo (a FIFO the tests make), or
  *            "(unreadable)"
+ *   leakerr, fifoerr  strerror(errno) of opening /data/leak and /data/fifo
  *   hostproc the first line of /data/proc/self/environ (when the tests grant
  *            the host's /), or "(unreadable)"
  * host/plugin's grant tests load it with and without grants.
@@ -20,6 +21,7 @@
 #include "agentshape.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,6 +45,18 @@ static void first_line(const char *path, char *line, size_t n) {
 		strcpy(line, "(empty)");
 	line[strcspn(line, "\n")] = 0;
 	fclose(f);
+}
+
+/* open_error writes strerror of opening path for reading, or "opened". */
+static void open_error(const char *path, char *out, size_t n) {
+	errno = 0;
+	FILE *f = fopen(path, "r");
+	if (f) {
+		fclose(f);
+		snprintf(out, n, "opened");
+		return;
+	}
+	snprintf(out, n, "%s", strerror(errno));
 }
 
 /* list_dir joins the entry names of path (without . and ..) with ",". */
@@ -77,6 +91,9 @@ void as_shape(as_json env, as_buf *out) {
 	list_dir("/data", listing, sizeof listing);
 	first_line("/data/fifo", fifo, sizeof fifo);
 	first_line("/data/proc/self/environ", hostproc, sizeof hostproc);
+	char leakerr[64], fifoerr[64];
+	open_error("/data/leak", leakerr, sizeof leakerr);
+	open_error("/data/fifo", fifoerr, sizeof fifoerr);
 	const char *write = "refused";
 	FILE *w = fopen("/data/written.txt", "w");
 	if (w) {
@@ -102,6 +119,8 @@ void as_shape(as_json env, as_buf *out) {
 	add_var(&b, "listing", listing, 0);
 	add_var(&b, "fifo", fifo, 0);
 	add_var(&b, "hostproc", hostproc, 0);
+	add_var(&b, "leakerr", leakerr, 0);
+	add_var(&b, "fifoerr", fifoerr, 0);
 	as_buf_puts(&b, "]");
 	if (!b.ok) {
 		as_reply_error(out, "out_of_memory", "could not build the variables");
