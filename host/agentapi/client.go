@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
+	"github.com/agentshape/agentshape/host/agentapi/internal/secrets"
 	"github.com/agentshape/agentshape/host/agentapi/oauth"
 )
 
@@ -545,11 +546,7 @@ func (c *Client) tokenRejected(op string, rej *oauth.RejectedError, out *Outcome
 // token a request carried, which another caller may have replaced since)
 // from text.
 func (c *Client) redact(text, sent string) string {
-	text = c.tokens.Redact(text)
-	if len(sent) >= 4 {
-		text = strings.ReplaceAll(text, sent, "[REDACTED]")
-	}
-	return text
+	return secrets.Redact(c.tokens.Redact(text), sent)
 }
 
 // scrub removes secrets (see redact) from an error's text while keeping it

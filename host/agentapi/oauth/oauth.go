@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
+	"github.com/agentshape/agentshape/host/agentapi/internal/secrets"
 )
 
 // TokenPath is the path of the token endpoint below the org's My Domain.
@@ -234,8 +235,8 @@ func (s *Source) Invalidate(accessToken string) {
 	}
 }
 
-// Redact replaces the client secret and any cached access token in text by
-// "[REDACTED]". Use it on anything derived from a server answer before it is
+// Redact replaces the client secret and any cached access token in text,
+// raw or encoded (see package secrets), by "[REDACTED]". Use it on anything derived from a server answer before it is
 // shown or logged.
 func (s *Source) Redact(text string) string {
 	s.mu.Lock()
@@ -244,16 +245,7 @@ func (s *Source) Redact(text string) string {
 		tok = s.token.AccessToken
 	}
 	s.mu.Unlock()
-	return redact(text, s.cfg.ClientSecret, tok)
-}
-
-func redact(text string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			text = strings.ReplaceAll(text, sec, "[REDACTED]")
-		}
-	}
-	return text
+	return secrets.Redact(text, s.cfg.ClientSecret, tok)
 }
 
 // refreshAt is when a token should be replaced: a little before its expiry.
@@ -307,11 +299,11 @@ func (s *Source) fetch(ctx context.Context) (Token, error) {
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(body, &tr)
 	if resp.StatusCode != http.StatusOK {
-		safe := []byte(redact(string(body), s.cfg.ClientSecret, tr.AccessToken))
+		safe := []byte(secrets.Redact(string(body), s.cfg.ClientSecret, tr.AccessToken))
 		rej := &RejectedError{Status: resp.StatusCode, Body: safe, RetryAfter: resp.Header.Get("Retry-After")}
 		if jsonErr == nil {
-			rej.Code = redact(tr.Error, s.cfg.ClientSecret)
-			rej.Description = redact(tr.Description, s.cfg.ClientSecret)
+			rej.Code = secrets.Redact(tr.Error, s.cfg.ClientSecret)
+			rej.Description = secrets.Redact(tr.Description, s.cfg.ClientSecret)
 		}
 		s.cfg.Logger.Debug("oauth token request rejected", "status", resp.StatusCode, "error", rej.Code)
 		return Token{}, rej
