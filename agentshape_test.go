@@ -1,0 +1,124 @@
+package agentshape_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape"
+	"github.com/agentshape/agentshape/host/emulator"
+)
+
+const demoAgent = "0XxAA0000000001AAA"
+
+// TestStartAgainstOrg starts sessions in a stand-alone emulator named by an
+// Org: the right secret answers 200, a wrong one the Flow action's
+// "401 Exception", with the outcome and an error.
+func TestStartAgainstOrg(t *testing.T) {
+	ctx := context.Background()
+	srv, err := emulator.Start(ctx, emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	org := emulator.DefaultOrg()
+	app := org.ClientApps[0]
+	for _, tc := range []struct {
+		secret, output string
+		code           int
+	}{{app.ClientSecret, "200", 200}, {"wrong-secret", "401 Exception", 400}} { // the token endpoint answers 400 invalid_client {
+		h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml", CacheDir: "-",
+			Org: &agentshape.Org{MyDomain: org.MyDomain, ClientID: app.ClientID, ClientSecret: tc.secret,
+				APIBaseURL: srv.URL, TokenURL: srv.URL + emulator.TokenPath}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := h.Start(ctx, demoAgent, agentshape.Context{ConversationID: "c-1"})
+		if out == nil || out.Output != tc.output || out.ResponseCode != tc.code {
+			t.Fatalf("secret %q: outcome %+v, err %v; want %s", tc.secret, out, err, tc.output)
+		}
+		if (err != nil) != (tc.output != "200") {
+			t.Fatalf("secret %q: err %v with %s", tc.secret, err, out.Output)
+		}
+		if u, _ := h.EmulatorURL(ctx); u != "" {
+			t.Fatalf("an Org was given but the embedded emulator started at %s", u)
+		}
+		_ = h.Close(ctx)
+	}
+}
+
+// TestShapeInvalidNamesPlugin: a base whose field no plugin fixes is refused
+// with an *InvalidError, and nothing can be started from the zero Request.
+func TestShapeInvalid(t *testing.T) {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{CacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	req, err := h.Shape(ctx, agentshape.Context{}, json.RawMessage(`{"externalSessionKey": 7}`))
+	var inv *agentshape.InvalidError
+	if !errors.As(err, &inv) || !req.IsZero() {
+		t.Fatalf("Shape: req %v, err %v; want an *InvalidError and a zero Request", req, err)
+	}
+	if out, err := h.StartRequest(ctx, demoAgent, req); out != nil || err == nil {
+		t.Fatalf("StartRequest of a zero Request: %v, %v; want refused", out, err)
+	}
+	if u, _ := h.EmulatorURL(ctx); u == "" {
+		t.Fatal("no Org: EmulatorURL returned no URL")
+	}
+}
+
+// TestNewSetupSteps: New's errors say which step failed, keeping the
+// cause's message.
+func TestNewSetupSteps(t *testing.T) {
+	ctx := context.Background()
+	_, err := agentshape.New(ctx, agentshape.Options{Manifest: "testdata-does-not-exist.yaml"})
+	var se *agentshape.SetupError
+	if !errors.As(err, &se) || se.Step != agentshape.StepManifest || !strings.Contains(err.Error(), "testdata-does-not-exist.yaml") {
+		t.Fatalf("missing manifest: %v", err)
+	}
+	_, err = agentshape.New(ctx, agentshape.Options{Org: &agentshape.Org{MyDomain: "https://acme.my.salesforce.com", ClientID: "id", ClientSecret: "s", APIBaseURL: "ftp://x"}})
+	if !errors.As(err, &se) || se.Step != agentshape.StepOrg {
+		t.Fatalf("malformed API base URL: %v", err)
+	}
+}
+
+// TestOrgHidesSecret: the client secret reaches neither a log nor a
+// formatted value.
+func TestOrgHidesSecret(t *testing.T) {
+	o := agentshape.Org{MyDomain: "https://acme.my.salesforce.com", ClientID: "id", ClientSecret: "s3cr3t-value"}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("org", "org", o)
+	for _, s := range []string{buf.String(), fmt.Sprint(o), fmt.Sprintf("%v %+v %#v", o, o, &o)} {
+		if strings.Contains(s, "s3cr3t-value") {
+			t.Fatalf("secret printed: %s", s)
+		}
+	}
+}
+
+// TestOrgFromEnv: all three variables or none; a partial set names what is
+// missing; the My Domain is normalised.
+func TestOrgFromEnv(t *testing.T) {
+	for _, k := range []string{agentshape.EnvMyDomain, agentshape.EnvClientID, agentshape.EnvClientSecret, agentshape.EnvAPIBaseURL, agentshape.EnvTokenURL} {
+		t.Setenv(k, "")
+	}
+	if o, err := agentshape.OrgFromEnv(); o != nil || err != nil {
+		t.Fatalf("none set: %v, %v", o, err)
+	}
+	t.Setenv(agentshape.EnvMyDomain, "acme.my.salesforce.com/")
+	if _, err := agentshape.OrgFromEnv(); err == nil || !strings.Contains(err.Error(), "SF_CLIENT_ID, SF_CLIENT_SECRET not") {
+		t.Fatalf("partial: %v", err)
+	}
+	t.Setenv(agentshape.EnvClientID, "id")
+	t.Setenv(agentshape.EnvClientSecret, "secret")
+	o, err := agentshape.OrgFromEnv()
+	if err != nil || o.MyDomain != "https://acme.my.salesforce.com" {
+		t.Fatalf("all set: %+v, %v", o, err)
+	}
+}
