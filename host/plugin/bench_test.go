@@ -203,6 +203,33 @@ func BenchmarkTimeoutEnforcement(b *testing.B) {
 	b.ReportMetric(float64(w)/float64(u), "wazerochecks/unguarded")
 }
 
+// BenchmarkFuelMetering: what fuel costs on a Go-guest plugin (the endpoint
+// example, 1 KiB envelope): a call under a fuel limit with its CallStats
+// (metered) against the same plugin instrumented as before fuel, the tick
+// counting up with no limit nor stats (RuntimeOptions.unmetered),
+// interleaved in the same run. Issue 17's target: metered/unmetered <= 1.3.
+func BenchmarkFuelMetering(b *testing.B) {
+	ctx := context.Background()
+	metered := benchLoad(b, benchRuntime(b, false), "endpoint")
+	unmetered := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", unmetered: true}), "endpoint")
+	metered.limits.Fuel = 1 << 40
+	env := envelope1K(b, metered)
+	var stats CallStats
+	mctx := WithCallStats(ctx, &stats)
+	for i := 0; i < 200; i++ {
+		_, _ = metered.Call(mctx, env)
+		_, _ = unmetered.Call(ctx, env)
+	}
+	b.ResetTimer()
+	d := interleaved(b, b.N,
+		func() error { _, err := metered.Call(mctx, env); return err },
+		func() error { _, err := unmetered.Call(ctx, env); return err })
+	b.ReportMetric(float64(d[0].Nanoseconds()), "metered-ns/op")
+	b.ReportMetric(float64(d[1].Nanoseconds()), "unmetered-ns/op")
+	b.ReportMetric(float64(d[0])/float64(d[1]), "metered/unmetered")
+	b.ReportMetric(float64(stats.Fuel), "fuel/op")
+}
+
 // BenchmarkLoad: loading (compile + first instance) the endpoint Go-guest
 // plugin with an empty compilation cache vs a warm on-disk cache, as the CLI
 // does on its first and second start. Reported: cold-ms, warm-ms, cold/warm.

@@ -17,6 +17,7 @@ import (
 type callCtx struct {
 	timer   *time.Timer
 	yielded int64 // when the plugin last gave up its thread (sliceClock)
+	fuel    fuelMeter
 
 	mu     sync.Mutex // serialises begin/end/expire; guards parent
 	armed  bool
@@ -75,6 +76,7 @@ func (c *callCtx) expire() {
 }
 
 func (c *callCtx) lastYield() *int64 { return &c.yielded }
+func (c *callCtx) meter() *fuelMeter { return &c.fuel }
 
 // Deadline implements context.Context.
 func (c *callCtx) Deadline() (time.Time, bool) { return time.Unix(0, c.deadline.Load()), true }

@@ -400,7 +400,7 @@ func (m *module) rewriteExports(r *wasmbin.Reader) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if name == StackExport || name == StartExport {
+		if name == StackExport || name == StartExport || name == FuelExport {
 			return nil, fmt.Errorf("the module exports %q, a name the host reserves; rename that export", name)
 		}
 		kind, err := r.Byte()
@@ -608,6 +608,12 @@ func (m *module) typeIndex(t funcType, extra *[]funcType) uint32 {
 // instrumentModule returns the module rewritten as described at the top of
 // this file.
 func instrumentModule(bin []byte) ([]byte, error) {
+	return instrumentModuleWith(bin, tickCheck)
+}
+
+// instrumentModuleWith is instrumentModule with check as the check point's
+// code (tickCheck; unmeteredCheck for the benchmark of metering).
+func instrumentModuleWith(bin []byte, check func(fuel, yield uint32) []byte) ([]byte, error) {
 	m, err := readModule(bin)
 	if err != nil {
 		return nil, err
@@ -620,7 +626,7 @@ func instrumentModule(bin []byte) ([]byte, error) {
 	voidType := m.typeIndex(funcType{}, &extraTypes)
 	ticks, room := m.globalCount(), m.globalCount()+1
 	g := guards{
-		tick:      tickCheck(ticks, m.importedFuncs),
+		tick:      check(ticks, m.importedFuncs),
 		room:      room,
 		exhausted: m.importedFuncs + 1,
 	}
@@ -636,12 +642,17 @@ func instrumentModule(bin []byte) ([]byte, error) {
 		newImports = append(newImports, byte(wasmbin.KindFunc))
 		newImports = appendU32(newImports, voidType)
 	}
-	// Two mut i32 = i32.const 0: the tick counter, then the stack room.
-	newGlobals := []byte{0x7f, 0x01, opI32Const, 0x00, opEnd, 0x7f, 0x01, opI32Const, 0x00, opEnd}
+	// mut i64 = i64.const fuelChunk, the fuel countdown; mut i32 = i32.const
+	// 0, the stack room.
+	newGlobals := append([]byte{0x7e, 0x01, opI64Const}, appendS32(nil, fuelChunk)...)
+	newGlobals = append(newGlobals, opEnd, 0x7f, 0x01, opI32Const, 0x00, opEnd)
 	newExports := appendName(nil, StackExport)
 	newExports = append(newExports, byte(wasmbin.KindGlobal))
 	newExports = appendU32(newExports, room)
-	exportCount := uint32(1)
+	newExports = appendName(newExports, FuelExport)
+	newExports = append(newExports, byte(wasmbin.KindGlobal))
+	newExports = appendU32(newExports, ticks)
+	exportCount := uint32(2)
 	if m.startFunc != nil {
 		newExports = appendName(newExports, StartExport)
 		newExports = append(newExports, byte(wasmbin.KindFunc))

@@ -17,7 +17,11 @@ import (
 // so a warm start instruments nothing. Change it whenever the
 // instrumentation's output changes (TestInstrumentVersionPinsOutput fails
 // until you do).
-const instrumentVersion = "guard-2"
+const instrumentVersion = "guard-3"
+
+// unmeteredVersion names the instrumentation without fuel
+// (RuntimeOptions.unmetered).
+const unmeteredVersion = instrumentVersion + "-unmetered"
 
 // instrumentedDir is the directory, inside the compilation cache directory,
 // that holds instrumented modules (wazero keeps its own entries in
@@ -45,6 +49,9 @@ func (k moduleKey) fileName() string {
 func (r *Runtime) instrument(bin []byte, key moduleKey) ([]byte, error) {
 	if key.instrument == "" {
 		return bin, nil
+	}
+	if key.instrument == unmeteredVersion {
+		return instrumentModuleWith(bin, unmeteredCheck)
 	}
 	if r.cacheDir == "" {
 		return instrumentModule(bin)

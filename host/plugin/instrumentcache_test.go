@@ -105,8 +105,8 @@ var instrumentGolden = struct {
 	version, sum string
 	modules      []string
 }{
-	version: "guard-2",
-	sum:     "60bba2b1f5ff3af545a65346756adb5895ed89c26e27cf9b7b50f87769c0a7ef",
+	version: "guard-3",
+	sum:     "982026450e421e9deabf8ca02db639622280bd0bd36015a2021d0952beda3de8",
 	modules: []string{
 		"testdata/trivial", "testdata/passthrough", "testdata/hostile/infinite-loop",
 		"testdata/hostile/exponential-recursion", "testdata/hostile/deep-recursion",

@@ -23,6 +23,11 @@ type Limits struct {
 	// InitTimeout caps a reactor's instantiation and _initialize; zero means
 	// the larger of Timeout and MinInitTimeout.
 	InitTimeout time.Duration `json:"initTimeout,omitempty"`
+	// Fuel caps the fuel one call may use (fuel.go, plugins/ABI.md §8): a
+	// call past it fails with ErrFuelExhausted at the check point that goes
+	// over. Zero means no limit (the timeout still applies). Instantiation
+	// and _initialize are not metered.
+	Fuel int64 `json:"fuel,omitempty"`
 }
 
 // Default limit values.

@@ -93,6 +93,8 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 	key := moduleKey{sum: sha256.Sum256(bin), instrument: instrumentVersion}
 	if r.opts.unguarded {
 		key.instrument = ""
+	} else if r.opts.unmetered {
+		key.instrument = unmeteredVersion
 	}
 	if spec.SHA256 != "" {
 		if err := checkPin(name, spec.SHA256, key.sum); err != nil {

@@ -95,6 +95,7 @@ type instance struct {
 	stdout *logWriter
 	stderr *logWriter
 	stack  [2]uint64
+	fuel   api.MutableGlobal // the fuel countdown (fuel.go); nil when unguarded
 	cctx   *callCtx
 	logger *slog.Logger // the runtime's logger, limited by logN
 	logN   atomic.Int32 // log messages in the current call
@@ -283,6 +284,7 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 		return nil, p.classify(ctx, PhaseInstantiate, inst.guard, nil, err)
 	}
 	inst.mod = mod
+	inst.fuel = fuelGlobal(mod)
 	defer inst.guard.running()()
 	fillStack(mod)
 	p.instantiated.Add(1)
@@ -432,12 +434,13 @@ func preview(b []byte) string {
 }
 
 func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
+	began := time.Now()
 	inst, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	l := p.callLogger(ctx, &inst.logN, inst.logger)
-	var cctx context.Context
+	var cctx sliceClock
 	var finish func()
 	if ctx.Done() == nil {
 		// Fast path: the caller can never cancel, so only our deadline matters.
@@ -445,8 +448,10 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 		cctx, finish = inst.cctx, inst.cctx.end
 	} else {
 		tctx, cancel := context.WithTimeout(context.WithValue(ctx, callLoggerKey{}, l), p.limits.Timeout)
-		cctx, finish = withSliceClock(tctx), cancel
+		cctx, finish = withSliceClock(tctx).(sliceClock), cancel
 	}
+	meter := cctx.meter()
+	meter.start(inst.fuel, p.limits.Fuel)
 	inst.stdout.logger, inst.stderr.logger = l, l
 	if inst.det != nil {
 		inst.det.reset()
@@ -454,6 +459,7 @@ func (p *Plugin) callReactor(ctx context.Context, env []byte) ([]byte, error) {
 	inst.rand.reset()
 	ended := inst.guard.running()
 	out, err := p.roundTrip(ctx, cctx, inst, env)
+	recordStats(ctx, began, meter, inst.mem)
 	ended()
 	// Disarm before the instance can go back to the pool: another caller may
 	// arm its context as soon as it is released.
@@ -504,6 +510,7 @@ func (p *Plugin) roundTrip(parent, ctx context.Context, inst *instance, env []by
 }
 
 func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
+	began := time.Now()
 	if err := p.acquireToken(ctx); err != nil {
 		return nil, err
 	}
@@ -529,6 +536,9 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	defer mod.Close(ctx)
 	defer guard.running()()
 	fillStack(mod)
+	meter := cctx.(sliceClock).meter()
+	meter.start(fuelGlobal(mod), p.limits.Fuel)
+	defer recordStats(ctx, began, meter, mod.ExportedMemory(abi.MemoryExport))
 	for _, name := range []string{StartExport, abi.StartExport} {
 		f := mod.ExportedFunction(name)
 		if f == nil {
@@ -573,6 +583,9 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 			return newError(p.name, phase, ErrTimeout, "instantiation and _initialize did not finish within %s; look for an endless loop in start-up code", p.initTimeout())
 		}
 		return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
+	}
+	if errors.Is(err, errFuelTrap) {
+		return newError(p.name, phase, ErrFuelExhausted, "the call used more than limits.fuel %d (fuel counts loop iterations and recursive calls, plugins/ABI.md §8); look for an endless loop, do less work per call, or raise the limit", p.limits.Fuel)
 	}
 	if be := (*budgetError)(nil); errors.As(err, &be) {
 		return newError(p.name, phase, ErrTrap, "%w", be)

@@ -47,6 +47,10 @@ type RuntimeOptions struct {
 	// checks instead; only for the benchmark that compares the two mechanisms
 	// (wazero's misses loop-free recursion).
 	wazeroChecks bool
+	// unmetered instruments modules with the timeout check as it was before
+	// fuel (a tick counting up, a trip into Go every 4096th); only for the
+	// benchmark that measures what metering costs. Fuel reads zero.
+	unmetered bool
 	// heapMemory keeps plugin memory on the Go heap, grown by appending, as
 	// on systems without mapped memory; only for the benchmark that compares
 	// the two.

@@ -13,10 +13,13 @@ import (
 // inserts at every loop header, and at the entry of every function that
 // could recurse without meeting a loop:
 //
-//	ticks += 1
-//	if ticks & yieldMask == 0 {
+//	fuel -= 1
+//	if fuel == 0 {
 //	    call $yield        ;; a trip into Go
 //	}
+//
+// where fuel counts down from at most yieldMask+1 (fuel.go: the same
+// counter measures a call's fuel).
 //
 // Any endless execution passes those points again and again. yield checks
 // the call's context there and then, against the clock — not a flag some
@@ -40,18 +43,33 @@ const yieldMask = 0xfff
 // waits 10 ms).
 const yieldSlice = time.Millisecond
 
-// tickCheck returns the check point code for the tick counter at global
-// index ticks and the yield function at index yield.
-func tickCheck(ticks, yield uint32) []byte {
+// tickCheck returns the check point code for the fuel countdown at global
+// index fuel and the yield function at index yield.
+func tickCheck(fuel, yield uint32) []byte {
+	return checkPoint(fuel, yield, []byte{opI64Const, 0x01, opI64Sub}, []byte{opI64Eqz})
+}
+
+// unmeteredCheck is the check point as it was before fuel: the counter
+// counts up and the plugin trips into Go when its low 12 bits are zero
+// (the host's resets to fuelChunk keep that cadence). Only the benchmark of
+// metering's cost uses it (RuntimeOptions.unmetered).
+func unmeteredCheck(ticks, yield uint32) []byte {
+	test := append([]byte{opI64Const}, appendS32(nil, yieldMask)...)
+	return checkPoint(ticks, yield, []byte{opI64Const, 0x01, opI64Add}, append(test, opI64And, opI64Eqz))
+}
+
+// checkPoint returns: counter = counter <update>; if counter <test> { call
+// yield }, for the i64 counter at global index counter.
+func checkPoint(counter, yield uint32, update, test []byte) []byte {
 	b := []byte{opGlobalGet}
-	b = appendU32(b, ticks)
-	b = append(b, opI32Const, 0x01, opI32Add, opGlobalSet)
-	b = appendU32(b, ticks)
+	b = appendU32(b, counter)
+	b = append(b, update...)
+	b = append(b, opGlobalSet)
+	b = appendU32(b, counter)
 	b = append(b, opGlobalGet)
-	b = appendU32(b, ticks)
-	b = append(b, opI32Const)
-	b = appendS32(b, yieldMask)
-	b = append(b, opI32And, opI32Eqz, opIf, 0x40, opCall)
+	b = appendU32(b, counter)
+	b = append(b, test...)
+	b = append(b, opIf, 0x40, opCall)
 	b = appendU32(b, yield)
 	return append(b, opEnd)
 }
@@ -73,6 +91,7 @@ func appendS32(b []byte, v int32) []byte {
 type sliceClock interface {
 	context.Context
 	lastYield() *int64
+	meter() *fuelMeter
 }
 
 // guestCtx is the context of a call, instantiation or command run that is
@@ -81,9 +100,11 @@ type sliceClock interface {
 type guestCtx struct {
 	context.Context
 	yielded int64
+	fuel    fuelMeter
 }
 
 func (c *guestCtx) lastYield() *int64 { return &c.yielded }
+func (c *guestCtx) meter() *fuelMeter { return &c.fuel }
 
 // withSliceClock returns ctx as a sliceClock.
 func withSliceClock(ctx context.Context) context.Context {
@@ -92,13 +113,19 @@ func withSliceClock(ctx context.Context) context.Context {
 
 // hostYield implements internalModule.yield: the trip into Go of the
 // timeout checks.
-func hostYield(ctx context.Context, _ api.Module, _ []uint64) {
+func hostYield(ctx context.Context, mod api.Module, _ []uint64) {
+	c, clocked := ctx.(sliceClock)
+	if clocked {
+		c.meter().trip(mod)
+	} else if g := fuelGlobal(mod); g != nil {
+		g.Set(fuelChunk)
+	}
 	now := time.Now()
 	if d, ok := ctx.Deadline(); ok && !now.Before(d) {
 		panic(exitDeadlineExceeded)
 	}
 	checkDeadline(ctx)
-	if c, ok := ctx.(sliceClock); ok {
+	if clocked {
 		last := c.lastYield()
 		if now.UnixNano()-*last >= int64(yieldSlice) {
 			runtime.Gosched()

@@ -48,11 +48,14 @@ const (
 	opGlobalGet          = 0x23
 	opGlobalSet          = 0x24
 	opI32Const           = 0x41
-	opI32Eqz             = 0x45
+	opI64Const           = 0x42
+	opI64Eqz             = 0x50
+	opI64Add             = 0x7c
+	opI64Sub             = 0x7d
+	opI64And             = 0x83
 	opI32LtS             = 0x48
 	opI32Add             = 0x6a
 	opI32Sub             = 0x6b
-	opI32And             = 0x71
 	opRefFunc            = 0xd2
 )
 
