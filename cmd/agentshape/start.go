@@ -343,7 +343,7 @@ func startTarget(orgPath string) (cfg agentapi.Config, embedded *emulator.Org, e
 		}
 		org, err := emulator.LoadOrg(orgPath)
 		if err != nil {
-			return cfg, nil, fmt.Errorf("--org: %w (start from `agentshape emulator --print-org > org.yaml`)", err)
+			return cfg, nil, emulator.WithOrgTemplateHint("--org", err)
 		}
 		return embeddedConfig(org), org, nil
 	}

@@ -134,7 +134,7 @@ func decodeDocument(name schemas.Name, source string, src []byte) (any, error) {
 	}
 	js, yerr := yaml.YAMLToJSON(src)
 	if yerr != nil {
-		return nil, fmt.Errorf("%s: neither JSON (%v) nor YAML: %w", source, err, yerr)
+		return nil, fmt.Errorf("%s: neither JSON (%v) nor YAML: %w", source, err, inputlimit.YAMLError(yerr))
 	}
 	doc, err = schemas.Decode(js)
 	if err != nil {

@@ -53,8 +53,8 @@ func TestEncodedSecretsNeverLeak(t *testing.T) {
 		var logs bytes.Buffer
 		c, err := agentapi.New(agentapi.Config{
 			MyDomain: srv.URL, APIBaseURL: srv.URL, ClientID: testClientID, ClientSecret: secret,
-			Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Retry:    agentapi.RetryPolicy{MaxAttempts: 1},
+			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Retry:  agentapi.RetryPolicy{MaxAttempts: 1},
 		})
 		if err != nil {
 			t.Fatal(err)

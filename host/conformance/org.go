@@ -40,7 +40,7 @@ func LoadOrg(file, agentID string) (OrgUnderTest, error) {
 	if file != "" {
 		org, err := emulator.LoadOrg(file)
 		if err != nil {
-			return o, fmt.Errorf("conformance: --org: %w (start from `agentshape emulator --print-org > org.yaml`)", err)
+			return o, emulator.WithOrgTemplateHint("conformance: --org", err)
 		}
 		o = OrgUnderTest{Org: org, Agent: org.Agents[0], File: file}
 	}

@@ -280,7 +280,7 @@ func ParseOrg(data []byte) (*Org, error) {
 	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
-		return nil, fmt.Errorf("not valid YAML or JSON: %w", err)
+		return nil, fmt.Errorf("not valid YAML or JSON: %w", inputlimit.YAMLError(err))
 	}
 	if t := bytes.TrimSpace(js); len(t) == 0 || t[0] != '{' {
 		return nil, errors.New("org document must be a mapping (object) with myDomain, agents and clientApps")

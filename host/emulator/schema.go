@@ -55,5 +55,22 @@ func validateOrgSchema(doc []byte) error {
 	for _, v := range vs {
 		msgs = append(msgs, v.Message)
 	}
-	return fmt.Errorf("org document breaks the emulator-org schema: %s (run `agentshape emulator --print-org` for a valid example)", strings.Join(msgs, "; "))
+	joined := strings.Join(msgs, "; ")
+	if strings.Contains(joined, "--print-org") {
+		return fmt.Errorf("org document breaks the emulator-org schema: %s", joined)
+	}
+	return fmt.Errorf("org document breaks the emulator-org schema: %s (run `agentshape emulator --print-org` for a valid example)", joined)
+}
+
+// orgTemplateHint says where an org file starts from.
+const orgTemplateHint = "start from `agentshape emulator --print-org > org.yaml`"
+
+// WithOrgTemplateHint wraps err, an org file's refusal from LoadOrg, in
+// "flag: err (start from … --print-org …)", unless err already names
+// --print-org (a schema violation does): the hint is said once.
+func WithOrgTemplateHint(flag string, err error) error {
+	if strings.Contains(err.Error(), "--print-org") {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return fmt.Errorf("%s: %w (%s)", flag, err, orgTemplateHint)
 }

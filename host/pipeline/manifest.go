@@ -172,11 +172,11 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, yamlError(file, data, err)
+		return nil, yamlError(file, err)
 	}
 	var m Manifest
 	if err := decodeYAML(data, &m); err != nil {
-		return nil, yamlError(file, data, err)
+		return nil, yamlError(file, err)
 	}
 	m.Path, m.Dir = file, dir
 	fail := func(field, format string, args ...any) error {
@@ -390,19 +390,13 @@ func confine(dir, root, field, p string) (string, error) {
 }
 
 // yamlError turns a go-yaml error into a *ManifestError with its line and
-// the text of that line.
-func yamlError(file string, data []byte, err error) error {
-	me := &ManifestError{File: file, Msg: err.Error(), Err: err}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		me.Msg = ye.GetMessage()
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			me.Line = tk.Position.Line
-			lines := strings.Split(string(data), "\n")
-			if me.Line >= 1 && me.Line <= len(lines) {
-				me.Msg += fmt.Sprintf(" (at `%s`)", strings.TrimSpace(lines[me.Line-1]))
-			}
-		}
+// column. It never quotes the manifest's text, which may hold a config value.
+func yamlError(file string, err error) error {
+	se := inputlimit.YAMLError(err)
+	me := &ManifestError{File: file, Msg: se.Error(), Err: se}
+	var syn *inputlimit.SyntaxError
+	if errors.As(se, &syn) && syn.Line > 0 {
+		me.Line, me.Msg = syn.Line, fmt.Sprintf("column %d: %s", syn.Column, syn.Msg)
 	}
 	return me
 }
