@@ -28,7 +28,7 @@ func newConformanceCmd() *cobra.Command {
 		reg                    registryFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] | --manifest pipeline.yaml) [--org ORG.yaml [--agent-id ID]]",
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] [--baseline OLD.wasm] | --manifest pipeline.yaml [--baseline-manifest OLD.yaml]) [--fail-on-diff] [--org ORG.yaml [--agent-id ID]]",
 		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
 		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
 
@@ -70,12 +70,27 @@ gate used and exits 4 with the answer the gate got; the manifest's notes give th
 command that shows which plugin wrote each field. A plugin is not called again after its first ABI-level
 failure (a trap in alloc, pointers outside memory, a failed _initialize; a Go module built
 without -buildmode=c-shared is refused at load) or broken limit, and failures that differ only in numbers are
-listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1 when one fails,
-2 on bad flags or an unreadable plugin/manifest.`,
+listed at most 3 times, the rest counted.
+
+Behaviour diff, the review before re-pinning a plugin's sha256: --baseline OLD.wasm (with
+--plugin NEW.wasm; the baseline runs under NEW's name, with the same --config and grants) or
+--baseline-manifest OLD.yaml (with --manifest NEW.yaml) runs both versions, each on a fresh
+deterministic runtime with the same --seed, on the same cases — the contract's typical, empty and
+org-under-test contexts and the --cases generated ones — and lists every case whose answer differs:
+each changed field of the shaped request (JSON pointer, old value -> new value), a request that
+became a refusal or a fault (or the reverse), and a refusal whose code or refusing plugin changed
+(a reworded refusal message is not a difference). Every report carries it: the text summary,
+a JUnit test suite and a Cucumber feature with one case per compared case, and an HTML section.
+Differences alone do not change the exit code; --fail-on-diff makes any difference exit 1 (and
+fail its JUnit/Cucumber case).
+
+Exit code 0 when every check passes, 1 when one fails (or, with --fail-on-diff, when the
+behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/manifest/baseline.`,
 		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme
   agentshape emulator --print-org > org.yaml   # then edit myDomain, agents, variables
   agentshape conformance --plugin build/my-plugin.wasm --org org.yaml --junit conformance.xml
-  agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html`,
+  agentshape conformance --manifest plugins/examples/pipeline.yaml --junit conformance.xml --html conformance.html
+  agentshape conformance --plugin build/my-plugin.wasm --baseline pinned/my-plugin.wasm --fail-on-diff`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := positive("--cases", opts.Cases, fmt.Sprintf("the number of generated contexts; the default is %d", conformance.DefaultCases)); err != nil {
@@ -83,6 +98,15 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 			}
 			if len(configs) > 0 && opts.Plugin == "" {
 				return withCode(exitUsage, fmt.Errorf("--config goes with --plugin; a manifest carries each plugin's config"))
+			}
+			if opts.Baseline != "" && opts.Plugin == "" {
+				return withCode(exitUsage, fmt.Errorf("--baseline goes with --plugin; compare pipelines with --manifest NEW.yaml --baseline-manifest OLD.yaml"))
+			}
+			if opts.BaselineManifest != "" && opts.Manifest == "" {
+				return withCode(exitUsage, fmt.Errorf("--baseline-manifest goes with --manifest; compare plugins with --plugin NEW.wasm --baseline OLD.wasm"))
+			}
+			if opts.FailOnDiff && opts.Baseline == "" && opts.BaselineManifest == "" {
+				return withCode(exitUsage, fmt.Errorf("--fail-on-diff needs a baseline to compare with: --baseline OLD.wasm or --baseline-manifest OLD.yaml"))
 			}
 			if len(gf.env)+len(gf.dirs) > 0 && opts.Plugin == "" {
 				return withCode(exitUsage, fmt.Errorf("--grant-env and --grant-dir go with --plugin; a manifest carries each plugin's grants"))
@@ -144,6 +168,9 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 			if rep.Failed() {
 				return withCode(exitFailure, fmt.Errorf("conformance failed: %d failure(s); reproducers are in %s", len(rep.Failures), rep.ReproDir))
 			}
+			if opts.FailOnDiff && rep.Diff.Differs() {
+				return withCode(exitFailure, fmt.Errorf("the behaviour differs from the baseline %s in %d case(s) (--fail-on-diff)", rep.Diff.Baseline, len(rep.Diff.Changed())))
+			}
 			return nil
 		},
 	}
@@ -153,6 +180,9 @@ listed at most 3 times, the rest counted. Exit code 0 when every check passes, 1
 	f.StringVar(&opts.Plugin, "plugin", "", "the plugin (.wasm) to check on its own")
 	f.StringArrayVar(&configs, "config", nil, "plugin configuration key=value (repeatable; JSON values allowed)")
 	f.StringVar(&opts.Manifest, "manifest", "", "a pipeline manifest to check as a whole")
+	f.StringVar(&opts.Baseline, "baseline", "", "an earlier version of --plugin (.wasm) to compare with: list every case whose answer differs")
+	f.StringVar(&opts.BaselineManifest, "baseline-manifest", "", "an earlier version of --manifest to compare with: list every case whose answer differs")
+	f.BoolVar(&opts.FailOnDiff, "fail-on-diff", false, "exit 1 when the behaviour differs from the baseline")
 	f.StringVar(&opts.Org, "org", "", "emulator-org file (YAML or JSON) describing the org the plugin is for (template: agentshape emulator --print-org); default: the built-in demo org")
 	f.StringVar(&opts.AgentID, "agent-id", "", "the org's agent to start sessions with (default: the org's first agent)")
 	f.StringVar(&junit, "junit", "", "write a JUnit XML report to this file")

@@ -85,6 +85,16 @@ type Options struct {
 	// AgentID picks the org's agent for the end-to-end Start Session
 	// (default: the org's first agent).
 	AgentID string
+	// Baseline is an earlier version of Plugin (a .wasm file) to compare it
+	// with: it runs with Plugin's name, config and grants, and the report's
+	// Diff lists every case whose answer differs (with Plugin only).
+	Baseline string
+	// BaselineManifest is an earlier version of Manifest to compare it with
+	// (with Manifest only).
+	BaselineManifest string
+	// FailOnDiff makes a difference from the baseline a failure in the
+	// reports; the caller decides the exit code (Report.Diff.Differs).
+	FailOnDiff bool
 }
 
 // subject is what prepare resolved: the plugins to check, what to call
@@ -93,6 +103,9 @@ type subject struct {
 	members []Member
 	target  string
 	org     OrgUnderTest
+	// baseline and baselineTarget are the version to compare with, if any.
+	baseline       []Member
+	baselineTarget string
 }
 
 // prepare fills opts' defaults and resolves the plugins and the org to check.
@@ -126,7 +139,40 @@ func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 	if err == nil {
 		err = pinMembers(sub.members)
 	}
+	if err == nil {
+		err = prepareBaseline(ctx, opts, &sub)
+	}
 	return opts, sub, err
+}
+
+// prepareBaseline resolves the baseline opts names, if any: a plugin runs
+// under the name, config and grants of the plugin under test, so both get
+// the same envelopes.
+func prepareBaseline(ctx context.Context, opts Options, sub *subject) error {
+	var err error
+	switch {
+	case opts.Baseline != "" && opts.Plugin == "":
+		return errors.New("conformance: a baseline plugin (--baseline OLD.wasm) goes with --plugin; compare pipelines with --manifest NEW.yaml --baseline-manifest OLD.yaml")
+	case opts.BaselineManifest != "" && opts.Manifest == "":
+		return errors.New("conformance: a baseline manifest (--baseline-manifest OLD.yaml) goes with --manifest; compare plugins with --plugin NEW.wasm --baseline OLD.wasm")
+	case opts.Baseline != "":
+		sub.baselineTarget = opts.Baseline
+		if sub.baseline, err = membersFromPlugin(opts.Baseline, opts.Config, opts.Grants); err == nil {
+			sub.baseline[0].Name = sub.members[0].Name
+		}
+	case opts.BaselineManifest != "":
+		sub.baselineTarget = opts.BaselineManifest
+		sub.baseline, err = membersFromManifest(ctx, opts.BaselineManifest, opts.Resolver)
+	default:
+		return nil
+	}
+	if err == nil {
+		err = pinMembers(sub.baseline)
+	}
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	return nil
 }
 
 // pinMembers records each member's sha256 and pins its module to it for
@@ -193,6 +239,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Target: sub.target, Members: sub.members, Plugins: pluginReports(sub.members), Version: version.String(), Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
+	if sub.baseline != nil {
+		fmt.Fprintf(progress, "comparing with the baseline %s\n", sub.baselineTarget)
+		rep.Diff, err = runDiff(ctx, opts, sub)
+		if err != nil && !errors.Is(err, errPluginNotLoaded) {
+			return nil, err
+		}
+	}
 	p, f, sk := rep.Counts()
 	fmt.Fprintf(progress, "%d scenarios (%d passed, %d failed, %d skipped) in %s\n", p+f+sk, p, f, sk, rep.Duration.Round(time.Millisecond))
 	return rep, nil

@@ -88,6 +88,8 @@ ol.steps li.failed::before, ol.steps li.undefined::before, ol.steps li.pending::
 ol.steps li.skipped::before { content:"–"; color: var(--skip); }
 .kw { font-weight: 600; color: var(--muted); }
 .dur { color: var(--muted); font-size: 12px; }
+table.diff { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
+table.diff td, table.diff th { border-top: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; word-break: break-all; }
 footer { color: var(--muted); font-size: 13px; text-align: center; }
 </style>
 </head>
@@ -128,6 +130,26 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
     {{with envelope $f}}<details class="envelope"><summary>reproducer envelope</summary><pre class="envelope">{{.}}</pre></details>{{end}}
     {{if $f.Similar}}<p class="similar">and {{$f.Similar}} more failure(s) like this one, differing only in numbers, left out</p>{{end}}
   </div>
+  {{end}}
+</section>
+{{end}}
+{{with .Diff}}
+<section id="diff" data-differs="{{if .Changed}}true{{else}}false{{end}}">
+  <h2>Behaviour diff against the baseline</h2>
+  <p class="desc">{{.Summary}}</p>
+  <dl class="kv wide">
+    {{range .Plugins}}<dt>baseline</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span></dd>
+    {{end}}
+  </dl>
+  {{range .Changed}}
+  <h3 class="case">{{.Case}}</h3>
+  <table class="diff">
+    <tr><th>field</th><th>baseline</th><th>this version</th></tr>
+    {{if ne .Old .New}}<tr class="answer"><td>(answer)</td><td>{{.Old}}</td><td>{{.New}}</td></tr>{{end}}
+    {{range .Changes}}<tr class="field"><td><code>{{.Pointer}}</code></td><td><code>{{.Old}}</code></td><td><code>{{.New}}</code></td></tr>
+    {{end}}
+    {{if .MoreChanges}}<tr><td colspan="3">and {{.MoreChanges}} more changed field(s)</td></tr>{{end}}
+  </table>
   {{end}}
 </section>
 {{end}}

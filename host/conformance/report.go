@@ -33,6 +33,10 @@ type Report struct {
 	Failures []Failure `json:"failures"`
 	// ReproDir holds the reproducer envelopes.
 	ReproDir string `json:"reproDir"`
+	// Diff is the behaviour diff against the baseline (Options.Baseline or
+	// BaselineManifest); nil without one, or when the plugin under test
+	// does not load (the report's failures say why).
+	Diff *Diff `json:"diff,omitempty"`
 }
 
 // PluginReport is one plugin a run checked.
@@ -155,10 +159,11 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 		Error    string `json:"error_message,omitempty"`
 	}
 	type step struct {
-		Keyword string `json:"keyword"`
-		Name    string `json:"name"`
-		Line    int    `json:"line"`
-		Result  result `json:"result"`
+		Keyword string   `json:"keyword"`
+		Name    string   `json:"name"`
+		Line    int      `json:"line"`
+		Result  result   `json:"result"`
+		Output  []string `json:"output,omitempty"`
 	}
 	type tag struct {
 		Name string `json:"name"`
@@ -197,6 +202,23 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 		}
 		out = append(out, cf)
 	}
+	if d := r.Diff; d != nil {
+		// one scenario per compared case, its changes as the step's output
+		// (failed under --fail-on-diff)
+		name := "Behaviour diff against the baseline " + d.Baseline
+		cf := feature{URI: d.Baseline, ID: slug(name), Keyword: "Feature", Name: name, Description: d.Summary(), Elements: []element{}}
+		for _, c := range d.Cases {
+			st := step{Keyword: "Then ", Name: "the answer is the baseline's", Result: result{Status: "passed"}}
+			if c.Differs() {
+				st.Output = c.Lines()
+				if d.FailOnDiff {
+					st.Result = result{Status: "failed", Error: strings.Join(c.Lines(), "\n")}
+				}
+			}
+			cf.Elements = append(cf.Elements, element{ID: slug(name) + ";" + slug(c.Case), Keyword: "Scenario", Name: c.Case, Type: "scenario", Steps: []step{st}})
+		}
+		out = append(out, cf)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -224,6 +246,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		Time    string    `xml:"time,attr"`
 		Failure *failure  `xml:"failure,omitempty"`
 		Skipped *struct{} `xml:"skipped,omitempty"`
+		Out     string    `xml:"system-out,omitempty"`
 	}
 	type testsuite struct {
 		Name       string     `xml:"name,attr"`
@@ -284,6 +307,29 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		all.Failures += ts.Failures
 		all.Suites = append(all.Suites, ts)
 	}
+	if d := r.Diff; d != nil {
+		// one test case per compared case, its changes in system-out (a
+		// failure under --fail-on-diff)
+		ts := testsuite{Name: "behaviour diff against the baseline " + d.Baseline, Time: secs(0), Properties: []property{{Name: "diff.summary", Value: d.Summary()}}}
+		for _, pl := range d.Plugins {
+			ts.Properties = append(ts.Properties, property{Name: "baseline." + pl.Name + ".sha256", Value: pl.SHA256})
+		}
+		for _, c := range d.Cases {
+			tc := testcase{Name: c.Case, Class: ts.Name, Time: secs(0)}
+			if c.Differs() {
+				text := strings.Join(c.Lines(), "\n")
+				if tc.Out = text; d.FailOnDiff {
+					tc.Failure = &failure{Message: "the answer differs from the baseline's", Type: "diff", Text: text}
+					ts.Failures++
+				}
+			}
+			ts.Tests++
+			ts.Cases = append(ts.Cases, tc)
+		}
+		all.Tests += ts.Tests
+		all.Failures += ts.Failures
+		all.Suites = append(all.Suites, ts)
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -324,6 +370,9 @@ func (r *Report) WriteText(w io.Writer) error {
 				}
 			}
 		}
+	}
+	if r.Diff != nil {
+		r.Diff.writeText(w)
 	}
 	return nil
 }

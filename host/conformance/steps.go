@@ -478,7 +478,20 @@ func describeDifference(a, b answer) string {
 // firstJSONDifference walks two decoded JSON values in a fixed order
 // (object members sorted) and returns the pointer of the first place they
 // differ, with the JSON of both values there.
-func firstJSONDifference(x, y any, ptr string) (string, []byte, []byte, bool) {
+func firstJSONDifference(x, y any, ptr string) (p string, a, b []byte, found bool) {
+	walkJSONDifferences(x, y, ptr, func(q string, xv, yv []byte) bool {
+		p, a, b, found = q, xv, yv, true
+		return false
+	})
+	return p, a, b, found
+}
+
+// walkJSONDifferences walks two decoded JSON values in a fixed order (object
+// members sorted, array elements by index) and calls visit with the pointer
+// of every place they differ and the JSON of both values there ("(absent)"
+// for a member or element only one has); it stops when visit returns false,
+// and reports whether it ran to the end.
+func walkJSONDifferences(x, y any, ptr string, visit func(ptr string, xv, yv []byte) bool) bool {
 	xm, xok := x.(map[string]any)
 	ym, yok := y.(map[string]any)
 	if xok && yok {
@@ -497,13 +510,16 @@ func firstJSONDifference(x, y any, ptr string) (string, []byte, []byte, bool) {
 			xv, xin := xm[k]
 			yv, yin := ym[k]
 			if !xin || !yin {
-				return p, jsonOrAbsent(xv, xin), jsonOrAbsent(yv, yin), true
+				if !visit(p, jsonOrAbsent(xv, xin), jsonOrAbsent(yv, yin)) {
+					return false
+				}
+				continue
 			}
-			if q, a, b, ok := firstJSONDifference(xv, yv, p); ok {
-				return q, a, b, true
+			if !walkJSONDifferences(xv, yv, p, visit) {
+				return false
 			}
 		}
-		return "", nil, nil, false
+		return true
 	}
 	xa, xok := x.([]any)
 	ya, yok := y.([]any)
@@ -511,23 +527,26 @@ func firstJSONDifference(x, y any, ptr string) (string, []byte, []byte, bool) {
 		for i := 0; i < max(len(xa), len(ya)); i++ {
 			p := ptr + "/" + strconv.Itoa(i)
 			if i >= len(xa) || i >= len(ya) {
-				return p, jsonOrAbsent(at(xa, i), i < len(xa)), jsonOrAbsent(at(ya, i), i < len(ya)), true
+				if !visit(p, jsonOrAbsent(at(xa, i), i < len(xa)), jsonOrAbsent(at(ya, i), i < len(ya))) {
+					return false
+				}
+				continue
 			}
-			if q, a, b, ok := firstJSONDifference(xa[i], ya[i], p); ok {
-				return q, a, b, true
+			if !walkJSONDifferences(xa[i], ya[i], p, visit) {
+				return false
 			}
 		}
-		return "", nil, nil, false
+		return true
 	}
 	xj, _ := json.Marshal(x)
 	yj, _ := json.Marshal(y)
 	if bytes.Equal(xj, yj) {
-		return "", nil, nil, false
+		return true
 	}
 	if ptr == "" {
 		ptr = "(the whole output)"
 	}
-	return ptr, xj, yj, true
+	return visit(ptr, xj, yj)
 }
 
 func at(a []any, i int) any {

@@ -1,0 +1,250 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/agentshape/agentshape/host/abi"
+)
+
+// The behaviour diff between two versions of a plugin (or pipeline): both
+// run, each on a fresh deterministic runtime with the run's seed, on the
+// same cases — the contexts the plugin-contract features use and the
+// generated cases — and every case whose answer differs is listed, field
+// by field. It is the review a team makes before re-pinning a plugin's
+// sha256.
+
+// MaxFieldChanges is how many changed fields a case lists; the rest are
+// counted (CaseDiff.MoreChanges).
+const MaxFieldChanges = 50
+
+// maxDiffValue bounds the JSON text of a value a field change shows.
+const maxDiffValue = 256
+
+// Diff is the behaviour diff of the plugin (or pipeline) under test against
+// its baseline.
+type Diff struct {
+	// Baseline is the baseline plugin file or manifest.
+	Baseline string `json:"baseline"`
+	// Plugins name each baseline plugin with the sha256 of its module.
+	Plugins []PluginReport `json:"plugins"`
+	// Cases are every case compared, in order, identical ones included.
+	Cases []CaseDiff `json:"cases"`
+	// FailOnDiff says that a difference fails the run (--fail-on-diff).
+	FailOnDiff bool `json:"failOnDiff"`
+}
+
+// Changed returns the cases whose answers differ.
+func (d *Diff) Changed() []CaseDiff {
+	var out []CaseDiff
+	for _, c := range d.Cases {
+		if c.Differs() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Differs reports whether any case's answer differs.
+func (d *Diff) Differs() bool { return d != nil && len(d.Changed()) > 0 }
+
+// CaseDiff is one case as the baseline and the plugin under test answered it.
+type CaseDiff struct {
+	// Case is the case's label.
+	Case string `json:"case"`
+	// Old is the baseline's answer, New the answer of the plugin under test.
+	Old Outcome `json:"old"`
+	New Outcome `json:"new"`
+	// Changes are the fields the two shaped requests have differently
+	// (both answers requests), in JSON pointer order.
+	Changes []FieldChange `json:"changes,omitempty"`
+	// MoreChanges counts the changed fields left out past MaxFieldChanges.
+	MoreChanges int `json:"moreChanges,omitempty"`
+}
+
+// Differs reports whether the two answers differ: another kind of answer,
+// another refusal code or refusing plugin, another fault, or a shaped
+// request with a field changed.
+func (c CaseDiff) Differs() bool { return c.Old != c.New || len(c.Changes) > 0 }
+
+// Lines renders the difference one line each: the answers when they differ
+// in kind, then every changed field as "POINTER: OLD -> NEW".
+func (c CaseDiff) Lines() []string {
+	var out []string
+	if c.Old != c.New {
+		out = append(out, fmt.Sprintf("answer: %s -> %s", c.Old, c.New))
+	}
+	for _, ch := range c.Changes {
+		out = append(out, ch.String())
+	}
+	if c.MoreChanges > 0 {
+		out = append(out, fmt.Sprintf("and %d more changed field(s)", c.MoreChanges))
+	}
+	return out
+}
+
+// Outcome is one answer in short: what kind it is and, for a refusal or a
+// fault, which plugin gave it and why. A refusal's message is not compared
+// (a reworded message is not a change of behaviour); its code is.
+type Outcome struct {
+	// Kind is "request", "refusal" or "fault".
+	Kind string `json:"kind"`
+	// Plugin is the plugin that refused or failed.
+	Plugin string `json:"plugin,omitempty"`
+	// Code is the refusal's code.
+	Code string `json:"code,omitempty"`
+	// Fault is the fault's text.
+	Fault string `json:"fault,omitempty"`
+}
+
+// String says what the answer was.
+func (o Outcome) String() string {
+	switch o.Kind {
+	case "refusal":
+		return fmt.Sprintf("refusal %q by %s", o.Code, o.Plugin)
+	case "fault":
+		return fmt.Sprintf("fault in %s (%s)", o.Plugin, clip([]byte(o.Fault), maxDiffValue))
+	}
+	return "request"
+}
+
+// FieldChange is one field two shaped requests have differently.
+type FieldChange struct {
+	// Pointer is the field's JSON pointer.
+	Pointer string `json:"pointer"`
+	// Old and New are its JSON values ("(absent)" where the request lacks
+	// it), cut at 256 bytes.
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+// String renders the change as "POINTER: OLD -> NEW".
+func (f FieldChange) String() string { return fmt.Sprintf("%s: %s -> %s", f.Pointer, f.Old, f.New) }
+
+func outcomeOf(a answer) Outcome {
+	switch {
+	case a.Err != nil:
+		return Outcome{Kind: "fault", Plugin: a.Plugin, Fault: a.Err.Error()}
+	case a.Refusal != nil:
+		return Outcome{Kind: "refusal", Plugin: a.Plugin, Code: a.Refusal.Code}
+	}
+	return Outcome{Kind: "request"}
+}
+
+// compareAnswers is the difference between the baseline's answer old and
+// the answer new to one case.
+func compareAnswers(label string, old, new answer) CaseDiff {
+	d := CaseDiff{Case: label, Old: outcomeOf(old), New: outcomeOf(new)}
+	if old.Request == nil || new.Request == nil {
+		return d
+	}
+	var x, y any
+	if json.Unmarshal(old.Request, &x) != nil || json.Unmarshal(new.Request, &y) != nil {
+		return d // a request the runner accepted is JSON; nothing to walk otherwise
+	}
+	walkJSONDifferences(x, y, "", func(ptr string, xv, yv []byte) bool {
+		if len(d.Changes) == MaxFieldChanges {
+			d.MoreChanges++
+			return true
+		}
+		d.Changes = append(d.Changes, FieldChange{Pointer: ptr, Old: clip(xv, maxDiffValue), New: clip(yv, maxDiffValue)})
+		return true
+	})
+	return d
+}
+
+// clip is b as text, cut at n bytes (on a rune boundary) with an ellipsis.
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	cut := b[:n]
+	for len(cut) > 0 && !utf8.Valid(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return string(cut) + "…"
+}
+
+// diffCases are the cases a diff compares: the contexts of the
+// plugin-contract features (the typical and the empty context, and the
+// typical context for the org under test), then the generated cases.
+func diffCases(opts Options, org OrgUnderTest) []Case {
+	forOrg := typicalContext(org)
+	forOrg.Org = abi.Org{MyDomain: org.Org.MyDomain}
+	base := baseRequest(opts.Seed, -1, org.Org.MyDomain)
+	cases := []Case{
+		{Index: -1, Label: "typical context", Context: typicalContext(org), Request: base},
+		{Index: -1, Label: "empty context", Context: abi.Context{}, Request: base},
+		{Index: -1, Label: "the org under test", Context: forOrg, Request: baseRequest(opts.Seed, -2, org.Org.MyDomain)},
+	}
+	return append(cases, GenerateCases(opts.Seed, opts.Cases, org)...)
+}
+
+// runDiff shapes every diff case with the baseline and with the subject,
+// each on a fresh deterministic runtime seeded alike, and compares the
+// answers.
+func runDiff(ctx context.Context, opts Options, sub subject) (*Diff, error) {
+	cases := diffCases(opts, sub.org)
+	answers := func(members []Member) ([]answer, error) {
+		r, err := openRunner(ctx, members, opts.Seed, opts.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		defer r.close(ctx)
+		out := make([]answer, len(cases))
+		for i, c := range cases {
+			out[i] = r.shape(ctx, c.Context, c.Request)
+		}
+		return out, nil
+	}
+	old, err := answers(sub.baseline)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: load the baseline %s: %w", sub.baselineTarget, err)
+	}
+	new, err := answers(sub.members)
+	if err != nil {
+		// the gate's own ABI scenario reports why the plugin does not load
+		return nil, errPluginNotLoaded
+	}
+	d := &Diff{Baseline: sub.baselineTarget, Plugins: pluginReports(sub.baseline), FailOnDiff: opts.FailOnDiff}
+	for i, c := range cases {
+		d.Cases = append(d.Cases, compareAnswers(caseLabel(c), old[i], new[i]))
+	}
+	return d, nil
+}
+
+// errPluginNotLoaded says the plugin under test did not load, so there is
+// nothing to compare; the gate's report says why.
+var errPluginNotLoaded = errors.New("the plugin under test does not load")
+
+// Summary is the diff's one-line verdict.
+func (d *Diff) Summary() string {
+	changed := len(d.Changed())
+	if changed == 0 {
+		return fmt.Sprintf("behaviour diff against the baseline %s: no differences in %d cases", d.Baseline, len(d.Cases))
+	}
+	s := fmt.Sprintf("behaviour diff against the baseline %s: %d of %d cases differ", d.Baseline, changed, len(d.Cases))
+	if d.FailOnDiff {
+		s += " (--fail-on-diff: this fails the run)"
+	}
+	return s
+}
+
+// writeText writes the diff for a terminal: the verdict, the baseline's
+// plugins and every differing case with its changes.
+func (d *Diff) writeText(w io.Writer) {
+	fmt.Fprintf(w, "\n%s\n", d.Summary())
+	for _, pl := range d.Plugins {
+		fmt.Fprintf(w, "baseline plugin %s: sha256 %s (%s)\n", pl.Name, pl.SHA256, pl.Path)
+	}
+	for _, c := range d.Changed() {
+		fmt.Fprintf(w, "  case %s\n", c.Case)
+		for _, l := range c.Lines() {
+			fmt.Fprintf(w, "      %s\n", l)
+		}
+	}
+}
