@@ -81,6 +81,9 @@ func TestConformanceCLIUsage(t *testing.T) {
 		{[]string{"conformance", "--plugin", "x.wasm", "--grant-env", "A=B"}, "not an environment variable name"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--grant-env", "SF_CLIENT_SECRET"}, "Salesforce credential"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--grant-dir", "data:/a/../b"}, "clean absolute path"},
+		{[]string{"conformance", "--manifest", "m.yaml", "--baseline", "old.wasm"}, "--baseline goes with --plugin"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--baseline-manifest", "old.yaml"}, "--baseline-manifest goes with --manifest"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--fail-on-diff"}, "--fail-on-diff needs a baseline"},
 	} {
 		code, _, errOut := runShapeCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -264,5 +267,36 @@ func pipelineSubject(t *testing.T, name, domain string) func(dir string) []strin
 			t.Fatal(err)
 		}
 		return []string{"--manifest", manifest}
+	}
+}
+
+// TestConformanceCLIDiff: differences from the baseline are listed and keep
+// the gate's exit code, unless --fail-on-diff turns them into exit 1; twin
+// plugins that answer alike pass even with --fail-on-diff.
+func TestConformanceCLIDiff(t *testing.T) {
+	dir := t.TempDir()
+	manifest := func(name, mode string) string {
+		path := filepath.Join(dir, name)
+		body := "version: 1\nplugins:\n  - name: session-key\n    path: " + catalog.MustPath(t, "session-key") + "\n    config: {replace: true, mode: " + mode + "}\n"
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	old, new := manifest("old.yaml", "conversation"), manifest("new.yaml", "random")
+	args := []string{"conformance", "-q", "--manifest", new, "--baseline-manifest", old, "--cases", "4", "--cache-dir", shapeCacheDir}
+	code, out, errOut := runShapeCLI(t, args...)
+	if code != exitOK || !strings.Contains(out, "conformance PASSED") || !strings.Contains(out, "7 of 7 cases differ") ||
+		!strings.Contains(out, `answer: refusal "no_conversation_id" by session-key -> request`) || !strings.Contains(out, "/externalSessionKey: \"") {
+		t.Fatalf("without --fail-on-diff: exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = runShapeCLI(t, append(args, "--fail-on-diff")...)
+	if code != exitFailure || !strings.Contains(errOut, "differs from the baseline "+old+" in 7 case(s) (--fail-on-diff)") {
+		t.Fatalf("with --fail-on-diff: exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "session-key-as"), "--baseline", catalog.MustPath(t, "session-key"),
+		"--config", "replace=true", "--cases", "4", "--cache-dir", shapeCacheDir, "--fail-on-diff")
+	if code != exitOK || !strings.Contains(out, "no differences in 7 cases") {
+		t.Fatalf("twins: exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

@@ -113,6 +113,12 @@ func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 	if (opts.Plugin == "") == (opts.Manifest == "") {
 		return opts, subject{}, errors.New("conformance: give exactly one of a plugin (--plugin FILE.wasm) or a pipeline manifest (--manifest FILE.yaml)")
 	}
+	if opts.Baseline != "" && opts.Plugin == "" {
+		return opts, subject{}, errors.New("conformance: a baseline plugin (--baseline OLD.wasm) goes with --plugin; compare pipelines with --manifest NEW.yaml --baseline-manifest OLD.yaml")
+	}
+	if opts.BaselineManifest != "" && opts.Manifest == "" {
+		return opts, subject{}, errors.New("conformance: a baseline manifest (--baseline-manifest OLD.yaml) goes with --manifest; compare plugins with --plugin NEW.wasm --baseline OLD.wasm")
+	}
 	if opts.Cases <= 0 {
 		opts.Cases = DefaultCases
 	}
@@ -151,10 +157,6 @@ func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 func prepareBaseline(ctx context.Context, opts Options, sub *subject) error {
 	var err error
 	switch {
-	case opts.Baseline != "" && opts.Plugin == "":
-		return errors.New("conformance: a baseline plugin (--baseline OLD.wasm) goes with --plugin; compare pipelines with --manifest NEW.yaml --baseline-manifest OLD.yaml")
-	case opts.BaselineManifest != "" && opts.Manifest == "":
-		return errors.New("conformance: a baseline manifest (--baseline-manifest OLD.yaml) goes with --manifest; compare plugins with --plugin NEW.wasm --baseline OLD.wasm")
 	case opts.Baseline != "":
 		sub.baselineTarget = opts.Baseline
 		if sub.baseline, err = membersFromPlugin(opts.Baseline, opts.Config, opts.Grants); err == nil {
