@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -121,6 +122,10 @@ func readValidateInput(stdin io.Reader, file string) ([]byte, error) {
 func decodeDocument(name schemas.Name, source string, src []byte) (any, error) {
 	doc, err := schemas.Decode(src)
 	if err == nil || (name != schemas.PipelineManifest && name != schemas.EmulatorOrg) {
+		if err != nil && looksLikeYAML(source, src, err) {
+			return nil, fmt.Errorf("%s: the %s schema takes JSON and this looks like YAML (%w); "+
+				"for a pipeline manifest give --schema %s, for an org file --schema %s", source, name, err, schemas.PipelineManifest, schemas.EmulatorOrg)
+		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", source, err)
 		}
@@ -141,6 +146,24 @@ func decodeDocument(name schemas.Name, source string, src []byte) (any, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return doc, nil
+}
+
+// looksLikeYAML reports whether src, refused as JSON with err, is rather a
+// YAML document: its name ends in .yaml or .yml, or it is not JSON but
+// parses as a YAML mapping or sequence (within inputlimit's YAML limits).
+func looksLikeYAML(source string, src []byte, err error) bool {
+	if errors.Is(err, schemas.ErrDuplicateKey) || errors.Is(err, inputlimit.ErrTooDeep) {
+		return false
+	}
+	if ext := strings.ToLower(filepath.Ext(source)); ext == ".yaml" || ext == ".yml" {
+		return true
+	}
+	if inputlimit.CheckYAML(src, source) != nil {
+		return false
+	}
+	js, yerr := yaml.YAMLToJSON(src)
+	t := bytes.TrimSpace(js)
+	return yerr == nil && len(t) > 0 && (t[0] == '{' || t[0] == '[')
 }
 
 func writeValidateText(w io.Writer, rep validateReport) {

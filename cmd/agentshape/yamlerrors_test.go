@@ -55,3 +55,23 @@ func TestConformanceOrgSchemaHintOnce(t *testing.T) {
 		t.Fatalf("exit %d, want 2 with the --print-org hint once\nstderr: %s", code, errOut)
 	}
 }
+
+// TestValidateNamesYAMLSchemas: validate without --schema given a YAML
+// document (by its .yaml name or its content) says it looks like YAML and
+// names the schemas that take YAML; malformed JSON gets no such hint.
+func TestValidateNamesYAMLSchemas(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"org.yaml": "myDomain: https://acme.my.salesforce.com\n", "org.txt": "a: 1\nb: [2]\n", "bad.json": "{\"a\":"}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name := range files {
+		code, _, errOut := runShapeCLI(t, "validate", filepath.Join(dir, name))
+		hinted := strings.Contains(errOut, "looks like YAML") && strings.Contains(errOut, "--schema emulator-org") && strings.Contains(errOut, "--schema pipeline-manifest")
+		if code != exitUsage || hinted != (name != "bad.json") {
+			t.Errorf("validate %s: exit %d, YAML hint %v\nstderr: %s", name, code, hinted, errOut)
+		}
+	}
+}
