@@ -28,6 +28,8 @@ func newPluginCallCmd() *cobra.Command {
 		timeout         time.Duration
 		memoryMaxPages  uint32
 		maxOutputBytes  int
+		fuel            int64
+		stats           bool
 		rf              runtimeFlags
 	)
 	cmd := &cobra.Command{
@@ -44,11 +46,19 @@ The plugin runs in the same sandbox as in a pipeline. --grant-env NAME and --gra
 open it the way a manifest's grants do (plugins/ABI.md §9): the named environment variable, or the
 host directory mounted read-only at GUEST.
 
+--fuel N caps the call's fuel, a count of the loop iterations and recursive calls it makes that
+is the same on every machine and run (plugins/ABI.md §8): past it the call fails with
+"fuel exhausted" (exit 1) within milliseconds, whatever --timeout says. --stats prints, on stderr
+after the call (also a failed one), one JSON line {"fuel":N,"memoryPages":N,"durationNs":N}: the
+fuel used, the peak memory in 64 KiB pages and the wall-clock time (instantiation included); use
+--deterministic for figures that repeat exactly.
+
 Exit codes: 0 the plugin answered {"request": ...}; 1 the plugin failed (trap, timeout, memory or
 output limit, ABI fault, malformed output) or refused ({"error": ...}; the output is still printed)
 and the error is printed on stderr; 2 bad flags or unreadable input.`,
 		Example: `  agentshape plugin call plugins/build/endpoint.wasm --input envelope.json --config myDomain=acme
-  agentshape plugin call plugin.wasm --input - --timeout 500ms --memory-max-pages 64 --deterministic < envelope.json`,
+  agentshape plugin call plugin.wasm --input - --timeout 500ms --memory-max-pages 64 --deterministic < envelope.json
+  agentshape plugin call plugin.wasm --input envelope.json --fuel 100000 --stats --deterministic`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -66,6 +76,9 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			}
 			if err := maxPagesInRange(memoryMaxPages); err != nil {
 				return err
+			}
+			if fuel < 0 {
+				return withCode(exitUsage, fmt.Errorf("--fuel %d: write a positive fuel limit, or 0 (the default) for none", fuel))
 			}
 			path := args[0]
 			if name == "" {
@@ -101,12 +114,17 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			}
 			defer rt.Close(ctx)
 			p, err := rt.Load(ctx, plugin.Spec{Name: name, Path: path, Grants: grants, Limits: plugin.Limits{
-				Timeout: timeout, MemoryMaxPages: memoryMaxPages, MaxOutputBytes: maxOutputBytes, PoolSize: 1,
+				Timeout: timeout, MemoryMaxPages: memoryMaxPages, MaxOutputBytes: maxOutputBytes, PoolSize: 1, Fuel: fuel,
 			}})
 			if err != nil {
 				return withCode(loadCode(err), err)
 			}
-			out, err := p.Call(ctx, env)
+			var st plugin.CallStats
+			out, err := p.Call(plugin.WithCallStats(ctx, &st), env)
+			if stats {
+				line, _ := json.Marshal(st) // three numbers: cannot fail
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", line)
+			}
 			if err != nil {
 				return withCode(exitFailure, err)
 			}
@@ -127,6 +145,8 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 	f.DurationVar(&timeout, "timeout", plugin.DefaultTimeout, "per-call timeout")
 	f.Uint32Var(&memoryMaxPages, "memory-max-pages", plugin.DefaultMemoryMaxPages, "memory limit in 64 KiB pages")
 	f.IntVar(&maxOutputBytes, "max-output-bytes", plugin.DefaultMaxOutputBytes, "output size limit")
+	f.Int64Var(&fuel, "fuel", 0, "fuel limit of the call (0: none; plugins/ABI.md §8)")
+	f.BoolVar(&stats, "stats", false, "print the call's fuel, peak memory pages and duration as JSON on stderr")
 	rf.register(f)
 	_ = cmd.MarkFlagRequired("input")
 	return cmd

@@ -126,6 +126,9 @@ func (g *gate) replayCommand(plugin, file string) string {
 		if l := m.Limits; l.MaxOutputBytes > 0 {
 			cmd += fmt.Sprintf(" --max-output-bytes %d", l.MaxOutputBytes)
 		}
+		if l := m.Limits; l.Fuel > 0 {
+			cmd += fmt.Sprintf(" --fuel %d", l.Fuel)
+		}
 		for _, e := range m.Grants.Env {
 			cmd += " --grant-env " + e
 		}

@@ -84,6 +84,8 @@ type EntryLimits struct {
 	MaxOutputBytes int `yaml:"maxOutputBytes,omitempty"`
 	// PoolSize is the number of pooled instances.
 	PoolSize int `yaml:"poolSize,omitempty"`
+	// Fuel caps the fuel of one call (plugins/ABI.md §8); 0 means none.
+	Fuel int64 `yaml:"fuel,omitempty"`
 }
 
 // EntryGrants are a plugin's sandbox grants as written in YAML.
@@ -287,6 +289,10 @@ func (e *Entry) limits() (plugin.Limits, error) {
 		return l, &limitError{"poolSize", fmt.Sprintf("%d is negative", y.PoolSize)}
 	}
 	l.PoolSize = y.PoolSize
+	if y.Fuel < 0 {
+		return l, &limitError{"fuel", fmt.Sprintf("%d is negative (write a positive fuel limit, or leave it out for none)", y.Fuel)}
+	}
+	l.Fuel = y.Fuel
 	return l, nil
 }
 

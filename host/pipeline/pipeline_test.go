@@ -333,7 +333,7 @@ plugins:
       mapping:
         tier: { variable: Tier, type: Text }
       list: [1, two]
-    limits: { memoryMaxPages: 128, timeout: 750ms, maxOutputBytes: 4096, poolSize: 3 }
+    limits: { memoryMaxPages: 128, timeout: 750ms, maxOutputBytes: 4096, poolSize: 3, fuel: 250000 }
 `), "inline.yaml", "/base")
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ plugins:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spec.Path != filepath.Join("/base", "plugins", "cv.wasm") || spec.Limits.MemoryMaxPages != 128 || spec.Limits.Timeout.String() != "750ms" || spec.Limits.MaxOutputBytes != 4096 || spec.Limits.PoolSize != 3 {
+	if spec.Path != filepath.Join("/base", "plugins", "cv.wasm") || spec.Limits.MemoryMaxPages != 128 || spec.Limits.Timeout.String() != "750ms" || spec.Limits.MaxOutputBytes != 4096 || spec.Limits.PoolSize != 3 || spec.Limits.Fuel != 250000 {
 		t.Fatalf("spec = %+v", spec)
 	}
 	b, err := json.Marshal(spec.Config)
@@ -356,7 +356,7 @@ plugins:
 func TestManifestSchemaAgreesWithParser(t *testing.T) {
 	good := []string{
 		"version: 1\nplugins:\n  - path: a.wasm\n",
-		"version: 1\nplugins:\n  - name: cv\n    path: a.wasm\n    sha256: sha256:" + strings.Repeat("a", 64) + "\n    config: {x: [1]}\n    limits: {memoryMaxPages: 64, timeout: 1.5s, maxOutputBytes: 10, poolSize: 1}\n",
+		"version: 1\nplugins:\n  - name: cv\n    path: a.wasm\n    sha256: sha256:" + strings.Repeat("a", 64) + "\n    config: {x: [1]}\n    limits: {memoryMaxPages: 64, timeout: 1.5s, maxOutputBytes: 10, poolSize: 1, fuel: 1000}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [SALT, _X1], dirs: [{host: data, guest: /data}, {host: /srv/ref, guest: /ref/v1}]}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {}\n",
 		"version: 1\nplugins:\n  - path: oci://ghcr.io/acme/endpoint:1.4.0@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
@@ -368,6 +368,7 @@ func TestManifestSchemaAgreesWithParser(t *testing.T) {
 		"version: 1\nplugins: []\n",
 		"version: 1\nplugins:\n  - name: a\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    limits: {timeout: soon}\n",
+		"version: 1\nplugins:\n  - path: a.wasm\n    limits: {fuel: -5}\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    sha256: nope\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    extra: 1\n",
 		"version: 1\nplugins:\n  - path: a.wasm\n    grants: {env: [1SALT]}\n",

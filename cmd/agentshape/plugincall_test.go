@@ -1,0 +1,50 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/agentshape/agentshape/plugins/catalog"
+)
+
+// callStats runs plugin call with --stats and returns its exit code, its
+// stderr and the stats line it printed there.
+func callStats(t *testing.T, rel string, args ...string) (int, string, map[string]int64) {
+	t.Helper()
+	env := writeShapeFile(t, "env.json", `{"abi":1,"plugin":{"name":"p","config":{}},"context":{"org":{"myDomain":"acme"}},"request":{"variables":[]}}`)
+	args = append([]string{"plugin", "call", catalog.MustPath(t, rel), "--input", env, "--stats", "--cache-dir", "-"}, args...)
+	code, _, stderr := runShapeCLI(t, args...)
+	line, _, _ := strings.Cut(stderr, "\n")
+	var st map[string]int64
+	if err := json.Unmarshal([]byte(line), &st); err != nil {
+		t.Fatalf("stderr does not start with the stats JSON: %v\n%s", err, stderr)
+	}
+	return code, stderr, st
+}
+
+// TestPluginCallStats: --stats prints the call's fuel, peak memory pages and
+// duration; under --deterministic the fuel is the same on every run.
+func TestPluginCallStats(t *testing.T) {
+	code, stderr, first := callStats(t, "endpoint", "--deterministic")
+	if code != 0 || first["fuel"] <= 0 || first["memoryPages"] <= 0 || first["durationNs"] <= 0 {
+		t.Fatalf("exit %d, stats %v; want exit 0 and positive fuel, memoryPages, durationNs\n%s", code, first, stderr)
+	}
+	if _, _, again := callStats(t, "endpoint", "--deterministic"); again["fuel"] != first["fuel"] {
+		t.Fatalf("fuel %d then %d for the same module and envelope", first["fuel"], again["fuel"])
+	}
+}
+
+// TestPluginCallFuel: an endless loop under --fuel and a one-hour timeout
+// fails with "fuel exhausted" (exit 1) having used the limit plus one; a
+// negative --fuel is a usage error.
+func TestPluginCallFuel(t *testing.T) {
+	code, stderr, st := callStats(t, "testdata/hostile/infinite-loop", "--fuel", "1000000", "--timeout", "1h")
+	if code != exitFailure || !strings.Contains(stderr, `plugin "infinite-loop": call: fuel exhausted: the call used more than limits.fuel 1000000`) || st["fuel"] != 1_000_001 {
+		t.Fatalf("exit %d, stats %v, stderr %q", code, st, stderr)
+	}
+	code, _, stderr = runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "endpoint"), "--input", "-", "--fuel", "-1")
+	if code != exitUsage || !strings.Contains(stderr, "--fuel -1: write a positive fuel limit") {
+		t.Fatalf("--fuel -1: exit %d, stderr %q", code, stderr)
+	}
+}
