@@ -79,6 +79,40 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 		}
 		return w.cli(nil, "conformance", "-q", "--manifest", filepath.Join(root, "plugins", "examples", "pipeline.yaml"), "--cases", "20", "--cache-dir", pluginCache, "--repro-dir", dir)
 	})
+	sc.Step(`^a (baseline|new) pipeline whose session-key runs in mode "([^"]*)"$`, func(which, mode string) error {
+		dir, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		plugin, err := catalog.Path("session-key")
+		if err != nil {
+			return err
+		}
+		if w.pipelines == nil {
+			w.pipelines = map[string]string{}
+		}
+		w.pipelines[which] = filepath.Join(dir, which+".yaml")
+		body := "version: 1\nplugins:\n  - name: session-key\n    path: " + plugin + "\n    config: {replace: true, mode: " + mode + "}\n"
+		return os.WriteFile(w.pipelines[which], []byte(body), 0o644)
+	})
+	sc.Step(`^agentshape conformance compares the new pipeline with the baseline pipeline( and fails on a difference)?$`, func(fail string) error {
+		dir, err := w.tempDir()
+		if err != nil {
+			return err
+		}
+		args := []string{"conformance", "-q", "--manifest", w.pipelines["new"], "--baseline-manifest", w.pipelines["baseline"], "--cases", "10", "--cache-dir", pluginCache, "--repro-dir", dir}
+		if fail != "" {
+			args = append(args, "--fail-on-diff")
+		}
+		return w.cli(nil, args...)
+	})
+	sc.Step(`^agentshape conformance compares the plugin "([^"]*)" with the baseline "([^"]*)", both set to "([^"]*)", and fails on a difference$`, func(rel, baseline, config string) error {
+		old, err := catalog.Path(baseline)
+		if err != nil {
+			return err
+		}
+		return w.conformance(rel, "--baseline", old, "--config", config, "--cases", "10", "--fail-on-diff")
+	})
 	sc.Step(`^the command's output says "(.*)"$`, func(s string) error {
 		if !strings.Contains(w.stdout, unquote(s)) {
 			return fmt.Errorf("stdout does not say %q:\n%s\nstderr:\n%s", unquote(s), w.stdout, w.stderr)

@@ -79,7 +79,8 @@ type world struct {
 	exitCode       int
 	stdout, stderr string
 	file           string
-	orgFile        string // an emulator-org file written by the scenario (conformance --org)
+	orgFile        string            // an emulator-org file written by the scenario (conformance --org)
+	pipelines      map[string]string // the baseline and new pipeline manifests (conformance --baseline-manifest)
 }
 
 // entry is one plugin of the scenario's pipeline.

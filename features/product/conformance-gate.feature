@@ -60,3 +60,31 @@ Feature: The conformance gate for plugin teams
       When agentshape conformance checks the plugin "endpoint" set to "https://acme.my.salesforce.com" against the org file
       Then the command exits with code 0
       And the command's output says "org: https://acme.my.salesforce.com from"
+
+  Rule: Before re-pinning a plugin's sha256, the gate shows how the new version behaves differently
+
+    The team compares the new version with the one its manifests pin (--baseline OLD.wasm, or
+    --baseline-manifest OLD.yaml for a pipeline): agentshape runs both with the same seed on the same
+    contexts and lists every case whose answer differs, field by field. Differences are for review and
+    keep the gate's exit code; --fail-on-diff makes any difference fail the job.
+
+    @gate:diff
+    Scenario: agentshape finds no difference between a plugin and a twin that answers every case alike
+      When agentshape conformance compares the plugin "session-key-as" with the baseline "session-key", both set to "replace=true", and fails on a difference
+      Then the command exits with code 0
+      And the command's output says "behaviour diff against the baseline"
+      And the command's output says "no differences in 13 cases"
+
+    @gate:diff
+    Scenario: agentshape lists each changed field and each changed answer, and fails on them only with --fail-on-diff
+      Given a baseline pipeline whose session-key runs in mode "conversation"
+      And a new pipeline whose session-key runs in mode "random"
+      When agentshape conformance compares the new pipeline with the baseline pipeline
+      Then the command exits with code 0
+      And the command's output says "conformance PASSED"
+      And the command's output says "13 of 13 cases differ"
+      And the command's output says "/externalSessionKey: \"6a8ee6c0-3732-538e-8a2a-03cbbd0add26\" -> \""
+      And the command's output says "answer: refusal \"no_conversation_id\" by session-key -> request"
+      When agentshape conformance compares the new pipeline with the baseline pipeline and fails on a difference
+      Then the command exits with code 1
+      And the command's error output mentions "differs from the baseline"
