@@ -232,6 +232,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	ctx, logs := withLogCap(ctx, nil)
+	defer logs.report()
 	g := newGate(ctx, opts, sub)
 	defer g.close()
 	started := time.Now()

@@ -57,7 +57,7 @@ type runner struct {
 // openRunner creates a deterministic runtime and loads members into it, each
 // with a pool of one instance so state kept across calls shows up.
 func openRunner(ctx context.Context, members []Member, seed int64, cacheDir string) (*runner, error) {
-	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: seed})
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: seed, Logger: capLogger(ctx)})
 	if err != nil {
 		return nil, fmt.Errorf("conformance: start the plugin runtime: %w", err)
 	}
