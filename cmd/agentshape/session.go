@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/agentshape/agentshape"
 	"github.com/agentshape/agentshape/host/agentapi"
 )
 
@@ -35,16 +36,16 @@ exception; 5 the API could not be reached.`,
 
 // sessionClient builds a client for the org named by the SF_* environment.
 func sessionClient() (*agentapi.Client, error) {
-	cfg, embedded, err := startTarget("")
+	org, err := agentshape.OrgFromEnv()
 	if err != nil {
 		return nil, err
 	}
-	if embedded != nil {
+	if org == nil {
 		return nil, fmt.Errorf("set %s, %s and %s (and %s/%s for a stand-alone emulator): session commands need a running org or emulator",
 			envMyDomain, envClientID, envClientSecret, envAPIBaseURL, envTokenURL)
 	}
-	cfg.Logger = slog.Default()
-	return agentapi.New(cfg)
+	return agentapi.New(agentapi.Config{MyDomain: org.MyDomain, ClientID: org.ClientID, ClientSecret: org.ClientSecret,
+		APIBaseURL: org.APIBaseURL, TokenURL: org.TokenURL, Logger: slog.Default()})
 }
 
 func newSessionSendCmd() *cobra.Command {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/agentshape/agentshape"
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/pipeline"
@@ -63,12 +64,8 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			if err := oneStdin(contextPath, requestPath); err != nil {
 				return err
 			}
-			m, err := pipeline.LoadManifest(manifestPath)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			if err := reg.resolve(ctx, m); err != nil {
-				return err
+			if manifestPath == "" {
+				return withCode(exitUsage, errors.New("--manifest is empty: name the pipeline manifest file"))
 			}
 			var c abi.Context
 			if err := readJSONFile(contextPath, "--context", &c, true); err != nil {
@@ -76,35 +73,36 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			}
 			var base json.RawMessage
 			if requestPath != "" {
+				var err error
 				if base, err = readObjectFile(requestPath, "--request"); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
-			pl, closePipeline, err := rf.openPipeline(ctx, m)
+			h, err := agentshape.New(ctx, rf.options(manifestPath, &reg))
 			if err != nil {
-				return err
+				return withCode(setupCode(err), err)
 			}
-			defer closePipeline()
-			res, err := pl.Run(ctx, c, base)
-			if err != nil {
+			defer h.Close(ctx)
+			res, err := h.Explain(ctx, c, base)
+			if res == nil {
 				return withCode(exitFailure, err)
 			}
 			out := cmd.OutOrStdout()
+			var werr error
 			if explain {
-				err = writeJSON(out, struct {
+				werr = writeJSON(out, struct {
 					Request    json.RawMessage     `json:"request"`
 					Provenance pipeline.Provenance `json:"provenance"`
-				}{res.Request, res.Provenance})
+				}{res.Draft, res.Provenance})
 			} else {
-				err = writeJSON(out, res.Request)
+				werr = writeJSON(out, res.Draft)
 			}
-			if err != nil {
-				return withCode(exitFailure, err)
+			if werr != nil {
+				return withCode(exitFailure, werr)
 			}
 			// The request is printed either way; violations name the plugin
 			// that last wrote each field, and make the command exit 3.
-			req, _, err := shaper.CheckResult(res)
-			for _, a := range req.Advice() {
+			for _, a := range res.Request.Advice() {
 				slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
 			}
 			return withCode(exitInvalid, err)
@@ -144,23 +142,28 @@ func (f *runtimeFlags) newRuntime(ctx context.Context) (*plugin.Runtime, error) 
 	})
 }
 
-// openPipeline starts a runtime from the flags and loads m's plugins into it.
-// Errors already carry their exit code (runtime: usage; plugin load:
-// failure). The returned func closes the pipeline, then the runtime.
-func (f *runtimeFlags) openPipeline(ctx context.Context, m *pipeline.Manifest) (*pipeline.Pipeline, func(), error) {
-	rt, err := f.newRuntime(ctx)
-	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
+// options are the library options of a run over the manifest at manifest
+// with these runtime and registry flags.
+func (f *runtimeFlags) options(manifest string, reg *registryFlags) agentshape.Options {
+	return agentshape.Options{Manifest: manifest, CacheDir: f.cacheDir, Deterministic: f.deterministic, Seed: f.seed,
+		Resolver: reg.resolver(), Logger: slog.Default()}
+}
+
+// setupCode is the exit code of an error of agentshape.New: a malformed
+// manifest, cache directory or org is a usage error, a registry error has
+// registryCode's, and a plugin that fails to load is a failure.
+func setupCode(err error) int {
+	var se *agentshape.SetupError
+	if !errors.As(err, &se) {
+		return exitFailure
 	}
-	pl, err := pipeline.New(ctx, rt, m)
-	if err != nil {
-		_ = rt.Close(ctx)
-		return nil, nil, withCode(exitFailure, err)
+	switch se.Step {
+	case agentshape.StepRegistry:
+		return registryCode(err)
+	case agentshape.StepPlugins:
+		return exitFailure
 	}
-	return pl, func() {
-		_ = pl.Close(ctx)
-		_ = rt.Close(ctx)
-	}, nil
+	return exitUsage
 }
 
 // oneStdin refuses "-" for both --context and --request: stdin holds one

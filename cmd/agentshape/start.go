@@ -12,11 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/agentshape/agentshape"
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/flowbody"
-	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/shaper"
 )
 
@@ -24,11 +24,11 @@ func init() { register(newStartCmd) }
 
 // Environment variables that select a real org for `start`.
 const (
-	envMyDomain     = "SF_MY_DOMAIN"
-	envClientID     = "SF_CLIENT_ID"
-	envClientSecret = "SF_CLIENT_SECRET"
-	envAPIBaseURL   = "SF_API_BASE_URL"
-	envTokenURL     = "SF_TOKEN_URL" // optional override of <my-domain>/services/oauth2/token (e.g. `agentshape emulator`)
+	envMyDomain     = agentshape.EnvMyDomain
+	envClientID     = agentshape.EnvClientID
+	envClientSecret = agentshape.EnvClientSecret
+	envAPIBaseURL   = agentshape.EnvAPIBaseURL
+	envTokenURL     = agentshape.EnvTokenURL // optional override of <my-domain>/services/oauth2/token (e.g. `agentshape emulator`)
 )
 
 // startReport is what `start` prints: the Start Session outcome, plus the
@@ -138,16 +138,6 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 			if contextPath == "-" && flowBodyPath == "-" {
 				return withCode(exitUsage, errors.New("--context and --flow-body both read stdin (\"-\"); stdin holds one document: pass a file for one of them"))
 			}
-			var m *pipeline.Manifest
-			if manifestPath != "" {
-				var err error
-				if m, err = pipeline.LoadManifest(manifestPath); err != nil {
-					return withCode(exitUsage, err)
-				}
-				if err := reg.resolve(ctx, m); err != nil {
-					return err
-				}
-			}
 			var actx abi.Context
 			if contextPath != "" {
 				if err := readJSONFile(contextPath, "--context", &actx, true); err != nil {
@@ -168,81 +158,82 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 					return withCode(exitUsage, err)
 				}
 			}
-			cfg, embedded, err := startTarget(orgPath)
+			org, embedded, err := startTarget(orgPath)
 			if err != nil {
 				return withCode(exitUsage, err)
+			}
+			var myDomain string
+			if org != nil {
+				myDomain = org.MyDomain
+			} else {
+				myDomain = embedded.MyDomain
 			}
 			if agentID, err = resolveAgentID(agentID, actx.AgentID, contextPath); err != nil {
 				return err
 			}
 			actx.AgentID = agentID
 			if actx.Org.MyDomain == "" {
-				actx.Org.MyDomain = cfg.MyDomain
+				actx.Org.MyDomain = myDomain
 			}
 			if flowBody != nil {
-				if base, err = flowbody.ToWire(flowBody, flowbody.Options{MyDomain: cfg.MyDomain}); err != nil {
+				if base, err = flowbody.ToWire(flowBody, flowbody.Options{MyDomain: myDomain}); err != nil {
 					return withCode(exitInvalid, fmt.Errorf("--flow-body %s: %w; nothing was sent", flowBodyPath, err))
 				}
 			}
 
-			body := base
-			if m != nil {
-				pl, closePipeline, err := rf.openPipeline(ctx, m)
-				if err != nil {
-					return err
+			opts := rf.options(manifestPath, &reg)
+			opts.Org, opts.Timeout, opts.RetryUnsafe = org, timeout, retryUnsafe
+			if org == nil {
+				opts.EmulatorOrg = embedded
+			}
+			h, err := agentshape.New(ctx, opts)
+			if err != nil {
+				return withCode(setupCode(err), err)
+			}
+			defer h.Close(ctx)
+			// Without a manifest the mapped Flow body is checked as it is
+			// (a pipeline of no plugins).
+			req, err := h.Shape(ctx, actx, base)
+			if err != nil {
+				var inv *agentshape.InvalidError
+				if errors.As(err, &inv) {
+					return withCode(exitInvalid, err)
 				}
-				defer closePipeline()
-				req, _, _, err := shaper.Shape(ctx, pl, actx, base)
-				if err != nil {
-					var inv *shaper.InvalidError
-					if errors.As(err, &inv) {
-						return withCode(exitInvalid, err)
-					}
-					return withCode(exitFailure, err)
-				}
+				return withCode(exitFailure, err)
+			}
+			if manifestPath != "" {
 				for _, a := range req.Advice() {
 					slog.Warn("advice: " + shaper.Describe(a))
 				}
-				body = req.Body()
 			}
-			if ep := endpointOf(body); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(cfg.MyDomain, "/")) {
-				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, cfg.MyDomain)
+			if ep := endpointOf(req.Body()); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(myDomain, "/")) {
+				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, myDomain)
 			}
 
-			if embedded != nil {
-				srv, err := emulator.Start(ctx, emulator.Options{Addr: "127.0.0.1:0", Org: embedded.WithoutFaults(), Logger: slog.Default()})
+			if org == nil {
+				url, err := h.EmulatorURL(ctx)
 				if err != nil {
-					return withCode(exitFailure, fmt.Errorf("starting the embedded emulator: %w", err))
+					return withCode(exitFailure, err)
 				}
-				defer srv.Close()
+				app := embedded.ClientApps[0].ClientID
 				if orgPath == "" {
 					fmt.Fprintf(os.Stderr, "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
-						envMyDomain, envClientID, envClientSecret, srv.URL, cfg.MyDomain, cfg.ClientID)
+						envMyDomain, envClientID, envClientSecret, url, myDomain, app)
 				} else {
 					left := ""
 					if len(embedded.Faults) > 0 || embedded.RateLimit != nil {
 						left = fmt.Sprintf("; its injected faults and rate limit are left out, as the conformance gate leaves them out (agentshape emulator --org %s serves them)", orgPath)
 					}
 					fmt.Fprintf(os.Stderr, "agentshape: using the embedded Agent API emulator at %s as the org in %s (My Domain %s, client app %s)%s\n",
-						srv.URL, orgPath, cfg.MyDomain, cfg.ClientID, left)
+						url, orgPath, myDomain, app, left)
 				}
-				cfg.TokenURL = srv.URL + emulator.TokenPath
-				cfg.APIBaseURL = srv.URL
 			}
-			cfg.Timeout = timeout
-			cfg.Retry.RetryUnsafe = retryUnsafe
-			cfg.Logger = slog.Default()
-			client, err := agentapi.New(cfg)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			defer client.Close()
 
-			out, err := client.StartSession(ctx, agentID, body)
+			out, err := h.StartRequest(ctx, agentID, req)
 			rep := startReport{Outcome: out}
 			code := outcomeCode(err)
 			if code == exitOK && end {
-				endOut, endErr := client.EndSession(ctx, out.Session.SessionID, agentapi.EndUserRequest)
+				endOut, endErr := h.End(ctx, out.Session.SessionID, agentshape.EndUserRequest)
 				rep.End = endOut
 				if endErr != nil {
 					code, err = outcomeCode(endErr), fmt.Errorf("the session started but ending it failed: %w", endErr)
@@ -316,62 +307,28 @@ func outcomeCode(err error) int {
 	}
 }
 
-// startTarget returns the client configuration for the org named by the
-// SF_* environment or, when none is set, for the org the embedded emulator
-// serves (embedded, non-nil: the caller starts the emulator and sets its
-// URLs): the org in the emulator-org file orgPath, or the demo org when
+// startTarget returns the org named by the SF_* environment or, when none
+// is set, the org the embedded emulator serves (embedded, non-nil when org
+// is nil): the org in the emulator-org file orgPath, or the demo org when
 // orgPath is "". An org file with SF_* credentials set is refused.
-func startTarget(orgPath string) (cfg agentapi.Config, embedded *emulator.Org, err error) {
-	vars := map[string]string{}
-	var set, missing []string
-	for _, k := range []string{envMyDomain, envClientID, envClientSecret} {
-		vars[k] = strings.TrimSpace(os.Getenv(k))
-		if vars[k] == "" {
-			missing = append(missing, k)
-		} else {
-			set = append(set, k)
-		}
-	}
+func startTarget(orgPath string) (org *agentshape.Org, embedded *emulator.Org, err error) {
 	if orgPath != "" {
-		if len(set) > 0 {
+		if set := agentshape.OrgEnvSet(); len(set) > 0 {
 			verb := "are"
 			if len(set) == 1 {
 				verb = "is"
 			}
-			return cfg, nil, fmt.Errorf("--org %s runs the embedded emulator as the org in that file, but %s %s set (%s, %s and %s select a real org): unset them to use --org, or drop --org to call the org they name",
+			return nil, nil, fmt.Errorf("--org %s runs the embedded emulator as the org in that file, but %s %s set (%s, %s and %s select a real org): unset them to use --org, or drop --org to call the org they name",
 				orgPath, strings.Join(set, ", "), verb, envMyDomain, envClientID, envClientSecret)
 		}
-		org, err := emulator.LoadOrg(orgPath)
+		eo, err := emulator.LoadOrg(orgPath)
 		if err != nil {
-			return cfg, nil, emulator.WithOrgTemplateHint("--org", err)
+			return nil, nil, emulator.WithOrgTemplateHint("--org", err)
 		}
-		return embeddedConfig(org), org, nil
+		return nil, eo, nil
 	}
-	if len(set) > 0 && len(missing) > 0 {
-		return cfg, nil, fmt.Errorf("%s set but %s not: set all of %s, %s and %s to call an org, or none to use the embedded emulator",
-			strings.Join(set, ", "), strings.Join(missing, ", "), envMyDomain, envClientID, envClientSecret)
+	if org, err = agentshape.OrgFromEnv(); err != nil || org != nil {
+		return org, nil, err
 	}
-	if len(set) == 3 {
-		cfg = agentapi.Config{MyDomain: vars[envMyDomain], ClientID: vars[envClientID], ClientSecret: vars[envClientSecret],
-			APIBaseURL: strings.TrimSpace(os.Getenv(envAPIBaseURL)), TokenURL: strings.TrimSpace(os.Getenv(envTokenURL))}
-		// Check the URLs now, before any plugin runs, and keep the My Domain
-		// in the client's normalised form (scheme added, no trailing slash):
-		// plugins see it and the endpoint check compares against it.
-		c, err := agentapi.New(cfg)
-		if err != nil {
-			return cfg, nil, fmt.Errorf("%s/%s/%s: %w", envMyDomain, envAPIBaseURL, envTokenURL, err)
-		}
-		cfg.MyDomain = c.MyDomain()
-		c.Close()
-		return cfg, nil, nil
-	}
-	org := emulator.DefaultOrg()
-	return embeddedConfig(org), org, nil
-}
-
-// embeddedConfig is the client configuration for org served by the embedded
-// emulator: its My Domain and its first client app.
-func embeddedConfig(org *emulator.Org) agentapi.Config {
-	app := org.ClientApps[0]
-	return agentapi.Config{MyDomain: org.MyDomain, ClientID: app.ClientID, ClientSecret: app.ClientSecret}
+	return nil, emulator.DefaultOrg(), nil
 }
