@@ -166,7 +166,7 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 				return withCode(exitFailure, err)
 			}
 			if rep.Failed() {
-				return withCode(exitFailure, fmt.Errorf("conformance failed: %d failure(s); reproducers are in %s", len(rep.Failures), rep.ReproDir))
+				return withCode(exitFailure, fmt.Errorf("conformance failed: %s; reproducers are in %s", rep.Summary(), rep.ReproDir))
 			}
 			if opts.FailOnDiff && rep.Diff.Differs() {
 				return withCode(exitFailure, fmt.Errorf("the behaviour differs from the baseline %s in %d case(s) (--fail-on-diff)", rep.Diff.Baseline, len(rep.Diff.Changed())))

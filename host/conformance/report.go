@@ -134,6 +134,22 @@ func (r *Report) Failed() bool {
 }
 
 // Counts returns how many scenarios passed, failed and were skipped.
+// Summary says how many scenarios failed and how many distinct failures
+// (broken rules, each with its reproducer) they found, in one unit each:
+// "6 of 15 scenarios failed (1 distinct failure)".
+func (r *Report) Summary() string {
+	p, f, s := r.Counts()
+	out := fmt.Sprintf("%d of %d scenarios failed", f, p+f+s)
+	switch n := len(r.Failures); n {
+	case 0:
+	case 1:
+		out += " (1 distinct failure)"
+	default:
+		out += fmt.Sprintf(" (%d distinct failures)", n)
+	}
+	return out
+}
+
 func (r *Report) Counts() (passed, failed, skipped int) {
 	for _, f := range r.Features {
 		for _, s := range f.Scenarios {
@@ -345,13 +361,13 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 // WriteText writes a summary for a terminal: the verdict, the counts and
 // every failure with its reproducer.
 func (r *Report) WriteText(w io.Writer) error {
-	p, f, s := r.Counts()
+	p, _, s := r.Counts()
 	verdict := "PASSED"
 	if r.Failed() {
 		verdict = "FAILED"
 	}
-	fmt.Fprintf(w, "conformance %s: %s — %d scenarios passed, %d failed, %d skipped (seed %d, %d generated cases, %s)\n",
-		verdict, r.Target, p, f, s, r.Seed, r.Cases, r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "conformance %s: %s — %s; %d passed, %d skipped (seed %d, %d generated cases, %s)\n",
+		verdict, r.Target, r.Summary(), p, s, r.Seed, r.Cases, r.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "org: %s\n", r.Org)
 	fmt.Fprintf(w, "agentshape %s\n", r.Version)
 	for _, pl := range r.Plugins {
