@@ -290,6 +290,22 @@ func TestConformanceCLIDiff(t *testing.T) {
 		!strings.Contains(out, `answer: refusal "no_conversation_id" by session-key -> request`) || !strings.Contains(out, "/externalSessionKey: \"") {
 		t.Fatalf("without --fail-on-diff: exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
+	// the replay commands shape the first differing case with each version, giving the listed keys
+	var replays [][]string
+	for _, line := range strings.Split(out, "\n") {
+		if _, cmd, ok := strings.Cut(line, "replay "); ok && len(replays) < 2 {
+			_, cmd, _ = strings.Cut(cmd, "agentshape ")
+			replays = append(replays, strings.Fields(cmd))
+		}
+	}
+	if len(replays) != 2 {
+		t.Fatalf("replay commands: %q\n%s", replays, out)
+	}
+	for i, want := range []string{`"6a8ee6c0-3732-538e-8a2a-03cbbd0add26"`, "170324d2-"} {
+		if code, got, errOut := runShapeCLI(t, replays[i]...); code != exitOK || !strings.Contains(got, want) || !strings.Contains(out, want) {
+			t.Errorf("replay %q: exit %d, output %s (want %s, as the diff says)\nstderr: %s", replays[i], code, got, want, errOut)
+		}
+	}
 	code, out, errOut = runShapeCLI(t, append(args, "--fail-on-diff")...)
 	if code != exitFailure || !strings.Contains(errOut, "differs from the baseline "+old+" in 7 case(s) (--fail-on-diff)") {
 		t.Fatalf("with --fail-on-diff: exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"unicode/utf8"
 
 	"github.com/agentshape/agentshape/host/abi"
@@ -64,6 +66,10 @@ type CaseDiff struct {
 	Changes []FieldChange `json:"changes,omitempty"`
 	// MoreChanges counts the changed fields left out past MaxFieldChanges.
 	MoreChanges int `json:"moreChanges,omitempty"`
+	// Replay holds, for a differing case, the commands that shape it with
+	// the baseline and with the plugin under test, on inputs written to the
+	// run's reproducer directory.
+	Replay []string `json:"replay,omitempty"`
 }
 
 // Differs reports whether the two answers differ: another kind of answer,
@@ -212,9 +218,44 @@ func runDiff(ctx context.Context, opts Options, sub subject) (*Diff, error) {
 	}
 	d := &Diff{Baseline: sub.baselineTarget, Plugins: pluginReports(sub.baseline), FailOnDiff: opts.FailOnDiff}
 	for i, c := range cases {
-		d.Cases = append(d.Cases, compareAnswers(caseLabel(c), old[i], new[i]))
+		cd := compareAnswers(caseLabel(c), old[i], new[i])
+		if cd.Differs() {
+			cd.Replay = writeDiffReplay(opts, sub, c, new[i], len(d.Changed())+1)
+		}
+		d.Cases = append(d.Cases, cd)
 	}
 	return d, nil
+}
+
+// writeDiffReplay writes what replays differing case c (the n-th) to the
+// reproducer directory and returns the commands that shape it with the
+// baseline and with the plugin under test: for a plugin, the envelope both
+// got (`plugin call`); for a pipeline, the context and base request
+// (`shape`). It returns nil when the files cannot be written.
+func writeDiffReplay(opts Options, sub subject, c Case, a answer, n int) []string {
+	if os.MkdirAll(opts.ReproDir, 0o755) != nil {
+		return nil
+	}
+	base := filepath.Join(opts.ReproDir, fmt.Sprintf("diff-%d", n))
+	if opts.Plugin != "" {
+		if len(a.Steps) == 0 || os.WriteFile(base+".json", a.Steps[0].Envelope, 0o644) != nil {
+			return nil
+		}
+		name := sub.members[0].Name
+		return []string{
+			"baseline: " + (&gate{opts: opts, members: sub.baseline}).replayCommand(name, base+".json"),
+			"new:      " + (&gate{opts: opts, members: sub.members}).replayCommand(name, base+".json"),
+		}
+	}
+	ctx, err := json.MarshalIndent(c.Context, "", "  ")
+	if err != nil || os.WriteFile(base+".context.json", ctx, 0o644) != nil || os.WriteFile(base+".request.json", c.Request, 0o644) != nil {
+		return nil
+	}
+	shape := func(manifest string) string {
+		return fmt.Sprintf("%s shape --manifest %s --context %s --request %s --deterministic --seed %d",
+			opts.Command, manifest, base+".context.json", base+".request.json", opts.Seed)
+	}
+	return []string{"baseline: " + shape(sub.baselineTarget), "new:      " + shape(sub.target)}
 }
 
 // errPluginNotLoaded says the plugin under test did not load, so there is
@@ -245,6 +286,9 @@ func (d *Diff) writeText(w io.Writer) {
 		fmt.Fprintf(w, "  case %s\n", c.Case)
 		for _, l := range c.Lines() {
 			fmt.Fprintf(w, "      %s\n", l)
+		}
+		for _, r := range c.Replay {
+			fmt.Fprintf(w, "    replay %s\n", r)
 		}
 	}
 }

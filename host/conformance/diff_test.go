@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,11 +13,15 @@ import (
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
-// diffManifest writes a one-plugin manifest running session-key with config.
-func diffManifest(t *testing.T, name string, config string) string {
+// diffManifest writes a manifest running session-key with config, then
+// the plugins named by more.
+func diffManifest(t *testing.T, name string, config string, more ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	body := "version: 1\nplugins:\n  - name: session-key\n    path: " + catalog.MustPath(t, "session-key") + "\n    config: " + config + "\n"
+	for _, m := range more {
+		body += "  - path: " + catalog.MustPath(t, m) + "\n"
+	}
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +71,14 @@ func TestDiffListsEveryChangedField(t *testing.T) {
 		if d == nil || len(d.Cases) != 7 {
 			t.Fatalf("diff %+v", d)
 		}
-		for _, c := range d.Cases {
+		for i, c := range d.Cases {
+			// each differing case comes with its envelope and the commands calling both versions on it
+			envelope := filepath.Join(rep.ReproDir, "diff-"+strconv.Itoa(i+1)+".json")
+			if _, err := os.Stat(envelope); err != nil || len(c.Replay) != 2 ||
+				!strings.Contains(c.Replay[0], "plugin call "+catalog.MustPath(t, "endpoint")+" --input "+envelope+" --deterministic --seed 1 --name wrong-field") ||
+				!strings.Contains(c.Replay[1], "plugin call "+catalog.MustPath(t, "testdata/broken/wrong-field")+" --input "+envelope) {
+				t.Errorf("case %s: replay %q (%v)", c.Case, c.Replay, err)
+			}
 			want := []conformance.FieldChange{{Pointer: "/userId", Old: "(absent)", New: `"005000000000001AAA"`}}
 			if c.Old != c.New || c.Old.Kind != "request" || len(c.Changes) != 1 || c.Changes[0] != want[0] {
 				t.Errorf("case %s: %+v, want only %+v", c.Case, c, want)
@@ -174,6 +186,14 @@ func TestDiffOfPipelines(t *testing.T) {
 	}
 	if fields == 0 {
 		t.Errorf("no /externalSessionKey change listed: %+v", rep.Diff.Changed())
+	}
+
+	// a pipeline that grew a plugin: both fields of a case are listed, in pointer order
+	rep = run(t, conformance.Options{Manifest: diffManifest(t, "new.yaml", "{mode: random, replace: true}", "testdata/broken/wrong-field"), BaselineManifest: old, Cases: 2})
+	typical := rep.Diff.Cases[0]
+	if typical.Case != "typical context" || len(typical.Changes) != 2 || typical.Changes[0].Pointer != "/externalSessionKey" ||
+		typical.Changes[1] != (conformance.FieldChange{Pointer: "/userId", Old: "(absent)", New: `"005000000000001AAA"`}) {
+		t.Errorf("typical context: %+v", typical)
 	}
 }
 
