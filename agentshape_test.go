@@ -122,3 +122,31 @@ func TestOrgFromEnv(t *testing.T) {
 		t.Fatalf("all set: %+v, %v", o, err)
 	}
 }
+
+// TestStartEmulatorOrg: with no Org the embedded emulator serves
+// Options.EmulatorOrg; Start fills the context's org.myDomain with its My
+// Domain (the endpoint plugin writes it, the emulator accepts it), and a
+// context naming another My Domain gets the API's 500 (Default Exception).
+func TestStartEmulatorOrg(t *testing.T) {
+	ctx := context.Background()
+	org := emulator.DefaultOrg()
+	org.MyDomain = "https://other-co.my.salesforce.com"
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml", CacheDir: "-", EmulatorOrg: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	if h.MyDomain() != org.MyDomain {
+		t.Fatalf("MyDomain %q, want the emulator org's %q", h.MyDomain(), org.MyDomain)
+	}
+	out, err := h.Start(ctx, demoAgent, agentshape.Context{})
+	if err != nil || out.Output != "200" {
+		t.Fatalf("context without myDomain: %+v, %v; want 200", out, err)
+	}
+	c := agentshape.Context{}
+	c.Org.MyDomain = "https://example-co.my.salesforce.com"
+	out, err = h.Start(ctx, demoAgent, c)
+	if err == nil || out == nil || out.ResponseCode != 500 || out.Output != "Default Exception" {
+		t.Fatalf("context naming the demo My Domain: %+v, %v; want 500 (the action reports it as Default Exception)", out, err)
+	}
+}

@@ -149,3 +149,42 @@ func ExampleOrgFromEnv() {
 	fmt.Println(h.MyDomain() != "")
 	// Output: true
 }
+
+// Explain also returns the draft and, for every field, the plugin that set
+// it last (what "agentshape shape --explain" prints).
+func ExampleHandle_Explain() {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml", Deterministic: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close(ctx)
+	shaped, err := h.Explain(ctx, exampleContext(), json.RawMessage(`{"tz": "UTC"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(shaped.Provenance["/instanceConfig/endpoint"], shaped.Provenance["/tz"])
+	// Output: endpoint timezone
+}
+
+// StartRequest sends a request Shape returned, e.g. after the caller logged
+// or stored it.
+func ExampleHandle_StartRequest() {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close(ctx)
+	c := exampleContext()
+	req, err := h.Shape(ctx, c, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := h.StartRequest(ctx, c.AgentID, req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(out.Output)
+	// Output: 200
+}
