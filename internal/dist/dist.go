@@ -68,9 +68,14 @@ func run(o options, log io.Writer) error {
 	if err := removeEarlierRun(o.out); err != nil {
 		return err
 	}
+	docFiles, cleanup, err := packDocs(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	var shipped []string
 	for _, t := range targets {
-		names, err := buildTarget(o, t)
+		names, err := buildTarget(o, t, docFiles)
 		if err != nil {
 			return err
 		}
@@ -117,7 +122,7 @@ func exe(goos string) string {
 
 // buildTarget cross-compiles one platform's binary into out and packs it
 // with the docs; it returns the names of both files.
-func buildTarget(o options, t target) ([]string, error) {
+func buildTarget(o options, t target, docFiles []archiveFile) ([]string, error) {
 	base := baseName(o.version, t)
 	bin := base + exe(t.goos)
 	cmd := exec.Command(o.goCmd, "build", "-trimpath", "-ldflags", "-s -w "+o.ldflags, "-o", filepath.Join(o.out, bin), "./cmd/agentshape")
@@ -131,9 +136,7 @@ func buildTarget(o options, t target) ([]string, error) {
 		return nil, err
 	}
 	files := []archiveFile{{name: "agentshape" + exe(t.goos), path: filepath.Join(o.out, bin), mode: 0o755}}
-	for _, d := range append(slices.Clone(docs), o.changelog) {
-		files = append(files, archiveFile{name: filepath.Base(d), path: d, mode: 0o644})
-	}
+	files = append(files, docFiles...)
 	archive := base + ".tar.gz"
 	write := writeTarGz
 	if t.goos == "windows" {
@@ -143,6 +146,40 @@ func buildTarget(o options, t target) ([]string, error) {
 		return nil, fmt.Errorf("packing %s: %w", archive, err)
 	}
 	return []string{bin, archive}, nil
+}
+
+// packDocs lists the docs every archive holds. Markdown docs are copied to
+// a temporary directory (cleanup removes it) with their relative links to
+// files the archive lacks (docs/agent-api.md, plugins/ABI.md, …) made
+// absolute at the release's tag: inside the archive they would lead nowhere.
+func packDocs(o options) (files []archiveFile, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "agentshape-dist-docs-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	all := append(slices.Clone(docs), o.changelog)
+	shipped := map[string]bool{}
+	for _, d := range all {
+		shipped[filepath.Base(d)] = true
+	}
+	for _, d := range all {
+		f := archiveFile{name: filepath.Base(d), path: d, mode: 0o644}
+		if strings.HasSuffix(d, ".md") {
+			md, err := os.ReadFile(d)
+			if err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+			f.path = filepath.Join(tmp, f.name)
+			if err := os.WriteFile(f.path, absoluteLinks(md, o.version, shipped), 0o644); err != nil {
+				cleanup()
+				return nil, nil, err
+			}
+		}
+		files = append(files, f)
+	}
+	return files, cleanup, nil
 }
 
 // removeEarlierRun deletes what an earlier run wrote in out (agentshape-*

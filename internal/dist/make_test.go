@@ -121,13 +121,25 @@ func TestMakeDistAndInstall(t *testing.T) {
 	// The archive: the same binary and the docs, the stamped changelog.
 	binBytes, _ := os.ReadFile(binPath)
 	packed := readArchive(t, filepath.Join(distDir, archive))
-	want := map[string][]byte{"agentshape" + exe(runtime.GOOS): binBytes, "CHANGELOG.md": stamped}
+	// Markdown docs have their links to files left out of the archive made
+	// absolute (TestShippedDocsLinksLeadSomewhere checks where they lead).
+	shippedDocs := map[string]bool{"CHANGELOG.md": true}
+	for _, d := range docs {
+		shippedDocs[d] = true
+	}
+	want := map[string][]byte{"agentshape" + exe(runtime.GOOS): binBytes, "CHANGELOG.md": absoluteLinks(stamped, version, shippedDocs)}
 	for _, d := range docs {
 		b, err := os.ReadFile(filepath.Join(root, d))
 		if err != nil {
 			t.Fatal(err)
 		}
+		if strings.HasSuffix(d, ".md") {
+			b = absoluteLinks(b, version, shippedDocs)
+		}
 		want[d] = b
+	}
+	if readme := packed[base+"/README.md"]; bytes.Contains(readme, []byte("](docs/")) || !bytes.Contains(readme, []byte("]("+repoBlobURL+version+"/docs/agent-api.md")) {
+		t.Errorf("%s: README.md's links to docs/ lead nowhere inside the archive", archive)
 	}
 	for name, content := range want {
 		if got, ok := packed[base+"/"+name]; !ok {
