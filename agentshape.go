@@ -327,6 +327,27 @@ func (h *Handle) Send(ctx context.Context, sessionID string, m Message) (*Outcom
 	return cl.SendMessage(ctx, sessionID, body)
 }
 
+// StreamEvent is one server-sent event of SendStream: its type (e.g.
+// "TEXT_CHUNK", "END_OF_TURN"), its JSON data, and for a
+// ValidationFailureChunk how many text chunks it withdraws.
+type StreamEvent = agentapi.StreamEvent
+
+// SendStream sends one message to the streaming endpoint and calls handle
+// for every event as it arrives, on the caller's goroutine; an error from
+// handle stops the stream and is returned. The Outcome collects the
+// messages that stand (withdrawn text chunks removed).
+func (h *Handle) SendStream(ctx context.Context, sessionID string, m Message, handle func(StreamEvent) error) (*Outcome, error) {
+	body, err := agentapi.MessageBody(m)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := h.apiClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cl.SendMessageStream(ctx, sessionID, body, handle)
+}
+
 // End ends a session Start started, giving reason (EndUserRequest when the
 // user closed the conversation).
 func (h *Handle) End(ctx context.Context, sessionID string, reason EndReason) (*Outcome, error) {

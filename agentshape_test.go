@@ -150,3 +150,32 @@ func TestStartEmulatorOrg(t *testing.T) {
 		t.Fatalf("context naming the demo My Domain: %+v, %v; want 500 (the action reports it as Default Exception)", out, err)
 	}
 }
+
+// TestSendStream: a session started on a Handle streams its answer through
+// SendStream, each event handed over as it arrives, ending with the turn.
+func TestSendStream(t *testing.T) {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	c := agentshape.Context{}
+	c.ConversationID = "stream-1"
+	req, err := h.Shape(ctx, c, json.RawMessage(`{"externalSessionKey":"7d7b7c39-4a8e-4f5e-9d2c-2c0b6a3c8e01","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"streamingCapabilities":{"chunkTypes":["Text"]},"bypassUser":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := h.StartRequest(ctx, demoAgent, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	out, err := h.SendStream(ctx, started.Session.SessionID, agentshape.Message{Type: "Text", SequenceID: 1, Text: "hello"}, func(e agentshape.StreamEvent) error {
+		types = append(types, e.Type)
+		return nil
+	})
+	if err != nil || out.Output != "200" || len(types) == 0 || types[len(types)-1] != emulator.EventEndOfTurn {
+		t.Fatalf("SendStream: %+v, %v, events %v; want 200 ending with %s", out, err, types, emulator.EventEndOfTurn)
+	}
+}
