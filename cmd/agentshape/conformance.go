@@ -28,7 +28,7 @@ func newConformanceCmd() *cobra.Command {
 		reg                    registryFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] [--baseline OLD.wasm] | --manifest pipeline.yaml [--baseline-manifest OLD.yaml]) [--fail-on-diff] [--org ORG.yaml [--agent-id ID]]",
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] [--baseline OLD.wasm] | --manifest pipeline.yaml [--baseline-manifest OLD.yaml]) [--fail-on-diff] [--fuel N] [--org ORG.yaml [--agent-id ID]]",
 		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
 		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
 
@@ -85,6 +85,12 @@ a JUnit test suite and a Cucumber feature with one case per compared case, and a
 Differences alone do not change the exit code; --fail-on-diff makes any difference exit 1 (and
 fail its JUnit/Cucumber case).
 
+Fuel (plugins/ABI.md §8): every report gives each plugin's fuel, the most and the median its
+calls used over the generated cases — a count of loop iterations and recursive calls that is the
+same on every machine for a given --seed, unlike time on a busy CI runner. --fuel N is the fuel
+budget of every plugin checked (in place of a manifest's limits.fuel): a call past it fails the
+limits rule and the plugin's fuel line says OVER; the timeout stays as the backstop.
+
 Exit code 0 when every check passes, 1 when one fails (or, with --fail-on-diff, when the
 behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/manifest/baseline.`,
 		Example: `  agentshape conformance --plugin plugins/build/endpoint.wasm --config myDomain=acme
@@ -94,6 +100,9 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
   agentshape conformance --plugin build/my-plugin.wasm --baseline pinned/my-plugin.wasm --fail-on-diff`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Fuel < 0 {
+				return withCode(exitUsage, fmt.Errorf("--fuel %d: write a positive fuel budget, or 0 (the default) to keep each plugin's own limits.fuel", opts.Fuel))
+			}
 			if err := positive("--cases", opts.Cases, fmt.Sprintf("the number of generated contexts; the default is %d", conformance.DefaultCases)); err != nil {
 				return err
 			}
@@ -190,6 +199,7 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 	f.StringVar(&cucumber, "cucumber", "", "write a Cucumber JSON report to this file")
 	f.StringVar(&htmlF, "html", "", "write a self-contained HTML report to this file")
 	f.IntVar(&opts.Cases, "cases", conformance.DefaultCases, "number of generated cases")
+	f.Int64Var(&opts.Fuel, "fuel", 0, "fuel budget of every plugin checked, in place of limits.fuel (0: keep each plugin's own; plugins/ABI.md §8)")
 	f.Int64Var(&opts.Seed, "seed", conformance.DefaultSeed, "seed for the generated cases and the plugins' randomness")
 	f.StringVar(&opts.ReproDir, "repro-dir", "", "where to write reproducer envelopes (default: a new temp directory)")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", `wazero compilation cache ("" = default, "-" = none)`)

@@ -37,7 +37,8 @@ func TestConformanceCLIPasses(t *testing.T) {
 	}
 	c, _ := os.ReadFile(cuke)
 	var features []map[string]any
-	if err := json.Unmarshal(c, &features); err != nil || len(features) != 4 {
+	// the contract's four features, then the plugins' fuel
+	if err := json.Unmarshal(c, &features); err != nil || len(features) != 5 || features[4]["name"] != "Fuel per plugin" {
 		t.Errorf("cucumber report: %v, %d features", err, len(features))
 	}
 	h, _ := os.ReadFile(html)

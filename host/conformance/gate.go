@@ -95,6 +95,10 @@ type Options struct {
 	// FailOnDiff makes a difference from the baseline a failure in the
 	// reports; the caller decides the exit code (Report.Diff.Differs).
 	FailOnDiff bool
+	// Fuel, when positive, is the fuel budget of every plugin checked
+	// (plugins/ABI.md §8), in place of their manifest's limits.fuel: a call
+	// past it fails the plugin's limits rule.
+	Fuel int64
 }
 
 // subject is what prepare resolved: the plugins to check, what to call
@@ -144,6 +148,14 @@ func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 	}
 	if err == nil {
 		err = pinMembers(sub.members)
+	}
+	if opts.Fuel > 0 {
+		for i := range sub.members {
+			sub.members[i].Limits.Fuel = opts.Fuel
+			if e := sub.members[i].entry; e != nil {
+				e.Limits.Fuel = opts.Fuel // the reproducer's manifest says it too
+			}
+		}
 	}
 	if err == nil {
 		err = prepareBaseline(ctx, opts, &sub)
@@ -243,6 +255,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Target: sub.target, Members: sub.members, Plugins: pluginReports(sub.members), Version: version.String(), Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
+	first := make([]answer, len(g.run1))
+	for i := range g.run1 {
+		first[i] = g.run1[i][0]
+	}
+	var stopped map[string]error
+	if g.runner != nil {
+		stopped = g.runner.stopped
+	}
+	fuelReports(rep.Plugins, sub.members, first, stopped)
 	if sub.baseline != nil {
 		fmt.Fprintf(progress, "comparing with the baseline %s\n", sub.baselineTarget)
 		rep.Diff, err = runDiff(ctx, opts, sub)

@@ -104,7 +104,7 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
   <dl class="kv wide">
     <dt>agentshape</dt><dd id="agentshape-version">{{.Version}}</dd>
     <dt>org</dt><dd id="org">{{if .Org.Demo}}the built-in demo org <code>{{.Org.MyDomain}}</code> — no <code>--org</code> was given: pass <code>--org ORG.yaml</code> to check against your own org (<code>agentshape emulator --print-org</code> is the template){{else}}<code>{{.Org.MyDomain}}</code> from <code>{{.Org.File}}</code>{{end}}, agent <code>{{.Org.AgentID}}</code></dd>
-    {{range .Plugins}}<dt>plugin</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span></dd>
+    {{range .Plugins}}<dt>plugin</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span>{{with .Fuel}} — <span class="fuel{{if .OverBudget}} over{{end}}" data-fuel-max="{{.Max}}" data-fuel-median="{{.Median}}">{{.}}</span>{{end}}</dd>
     {{end}}
   </dl>
 </section>

@@ -47,6 +47,9 @@ type PluginReport struct {
 	Path string `json:"path"`
 	// SHA256 is the hex sha256 of the module checked (the value a manifest pins).
 	SHA256 string `json:"sha256"`
+	// Fuel is what its calls cost over the generated cases; nil when no
+	// case reached it.
+	Fuel *FuelReport `json:"fuel,omitempty"`
 }
 
 func pluginReports(members []Member) []PluginReport {
@@ -70,6 +73,15 @@ func (r *Report) properties() [][2]string {
 	p = append(p, [2]string{"seed", fmt.Sprint(r.Seed)}, [2]string{"cases", fmt.Sprint(r.Cases)})
 	for _, pl := range r.Plugins {
 		p = append(p, [2]string{"plugin." + pl.Name + ".sha256", pl.SHA256})
+		if f := pl.Fuel; f != nil {
+			p = append(p, [2]string{"plugin." + pl.Name + ".fuel", f.String()})
+			if f.Calls > 0 {
+				p = append(p, [2]string{"plugin." + pl.Name + ".fuel.max", fmt.Sprint(f.Max)}, [2]string{"plugin." + pl.Name + ".fuel.median", fmt.Sprint(f.Median)})
+			}
+			if f.Budget > 0 {
+				p = append(p, [2]string{"plugin." + pl.Name + ".fuel.budget", fmt.Sprint(f.Budget)})
+			}
+		}
 	}
 	return p
 }
@@ -218,6 +230,15 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 		}
 		out = append(out, cf)
 	}
+	if fuel := r.fuelFeature(); fuel != nil {
+		cf := feature{URI: r.Target, ID: slug(fuel.Name), Keyword: "Feature", Name: fuel.Name, Description: fuel.Description, Elements: []element{}}
+		for _, s := range fuel.Scenarios {
+			st := s.Steps[0]
+			cf.Elements = append(cf.Elements, element{ID: cf.ID + ";" + slug(s.Name), Keyword: "Scenario", Name: s.Name, Type: "scenario",
+				Steps: []step{{Keyword: st.Keyword + " ", Name: st.Text, Result: result{Status: st.Status, Error: st.Error}}}})
+		}
+		out = append(out, cf)
+	}
 	if d := r.Diff; d != nil {
 		// one scenario per compared case, its changes as the step's output
 		// (failed under --fail-on-diff)
@@ -242,6 +263,27 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 
 func slug(s string) string {
 	return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
+// fuelFeature is the plugins' fuel as a feature of one scenario per plugin
+// that was measured (named by its fuel line), failed when over its budget;
+// nil when none was.
+func (r *Report) fuelFeature() *Feature {
+	f := &Feature{Name: "Fuel per plugin", Description: "The fuel each plugin's calls used over the generated cases (plugins/ABI.md §8): the same on every machine for this seed."}
+	for _, pl := range r.Plugins {
+		if pl.Fuel == nil {
+			continue
+		}
+		st := Step{Keyword: "Then", Text: "its calls stay within its fuel budget", Status: "passed"}
+		if pl.Fuel.OverBudget() {
+			st.Status, st.Error = "failed", fmt.Sprintf("plugin %s: %s", pl.Name, pl.Fuel)
+		}
+		f.Scenarios = append(f.Scenarios, Scenario{Name: fmt.Sprintf("%s: %s", pl.Name, pl.Fuel), Steps: []Step{st}})
+	}
+	if len(f.Scenarios) == 0 {
+		return nil
+	}
+	return f
 }
 
 // WriteJUnit writes the JUnit XML report: one test suite per feature, one
@@ -372,6 +414,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "agentshape %s\n", r.Version)
 	for _, pl := range r.Plugins {
 		fmt.Fprintf(w, "plugin %s: sha256 %s (%s)\n", pl.Name, pl.SHA256, pl.Path)
+		if pl.Fuel != nil {
+			fmt.Fprintf(w, "plugin %s: %s\n", pl.Name, pl.Fuel)
+		}
 	}
 	for i, fl := range r.Failures {
 		fmt.Fprintf(w, "\n%d. %s\n", i+1, fl.String())

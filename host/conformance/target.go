@@ -102,6 +102,7 @@ type step struct {
 	Plugin   string
 	Envelope []byte
 	Request  []byte // the member's output request (nil if it refused or failed)
+	Fuel     int64  // the fuel the call used (plugins/ABI.md §8); 0 if not called
 }
 
 // stoppedError is the answer of a member that is not called again because
@@ -145,9 +146,10 @@ func abiLevel(err error) bool {
 // stopsPlugin reports whether a member that answered err is not called again.
 func stopsPlugin(err error) bool { return limitError(err) || abiLevel(err) }
 
-// limitError reports whether err is a broken limit (time, memory, output size).
+// limitError reports whether err is a broken limit (time, fuel, memory,
+// output size).
 func limitError(err error) bool {
-	return errors.Is(err, plugin.ErrTimeout) || errors.Is(err, plugin.ErrMemoryLimit) || errors.Is(err, plugin.ErrOutputTooLarge)
+	return errors.Is(err, plugin.ErrTimeout) || errors.Is(err, plugin.ErrFuelExhausted) || errors.Is(err, plugin.ErrMemoryLimit) || errors.Is(err, plugin.ErrOutputTooLarge)
 }
 
 // shape runs the members in order on c, starting from request.
@@ -166,7 +168,9 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 			a.Err, a.Plugin = stoppedError{prev}, p.Name()
 			return a
 		}
-		out, err := p.Call(ctx, env)
+		var stats plugin.CallStats
+		out, err := p.Call(plugin.WithCallStats(ctx, &stats), env)
+		st.Fuel = stats.Fuel
 		a.Output = out
 		if err != nil {
 			if stopsPlugin(err) {
