@@ -119,7 +119,7 @@ func TestShapeCommandErrors(t *testing.T) {
 		says string
 	}{
 		{"missing flags", []string{"shape"}, exitUsage, `required flag(s) "context", "manifest" not set`},
-		{"bad manifest", []string{"shape", "-m", writeShapeFile(t, "bad.yaml", "version: 1\nplugins:\n  - name: a\n    paht: x.wasm\n"), "-c", ctxFile}, exitUsage, `bad.yaml:4: unknown field "paht"`},
+		{"bad manifest", []string{"shape", "-m", writeShapeFile(t, "bad.yaml", "version: 1\nplugins:\n  - name: a\n    paht: x.wasm\n"), "-c", ctxFile}, exitUsage, `bad.yaml:4: column 5: unknown field "paht"`},
 		{"unknown context field", []string{"shape", "-m", trapManifest, "-c", writeShapeFile(t, "c.json", `{"agent":"x"}`)}, exitUsage, `unknown field "agent"`},
 		{"base not object", []string{"shape", "-m", trapManifest, "-c", ctxFile, "-r", writeShapeFile(t, "b.json", `[1]`)}, exitUsage, "--request"},
 		{"plugin fails", []string{"shape", "-m", trapManifest, "-c", ctxFile, "--cache-dir", "-"}, exitFailure, `plugin "boom": call: trapped`},
