@@ -133,9 +133,19 @@ const ciRustToolchain = "apt-get update -qq && apt-get install -y -qq --no-insta
 // AssemblyScript builds are tested with (a test keeps the major in step).
 const CINodeVersion = "v20.20.2"
 
+// ciNodeTarball is the Node.js release tarball for linux-x64, the CI
+// runners' platform.
+const ciNodeTarball = "node-" + CINodeVersion + "-linux-x64.tar.gz"
+
 // ciASToolchain installs Node.js (and npm) from nodejs.org's release
-// tarball for linux-x64, the CI runners' platform.
-const ciASToolchain = "curl -fsSL https://nodejs.org/dist/" + CINodeVersion + "/node-" + CINodeVersion + "-linux-x64.tar.gz | tar -xz -C /usr/local --strip-components=1"
+// tarball, unpacked only once its sha256 matches the release's
+// SHASUMS256.txt (in a subshell, so GitLab's later commands keep their
+// directory). One line: it is a plain YAML scalar in both CI files, so it
+// holds no ": " and no " #".
+const ciASToolchain = "(cd /tmp && curl --proto =https -fsSLO https://nodejs.org/dist/" + CINodeVersion + "/" + ciNodeTarball +
+	" && curl --proto =https -fsSLO https://nodejs.org/dist/" + CINodeVersion + "/SHASUMS256.txt" +
+	" && grep ' " + ciNodeTarball + "$' SHASUMS256.txt | sha256sum -c -" +
+	" && tar -xzf " + ciNodeTarball + " -C /usr/local --strip-components=1)"
 
 // releaseRE matches a release version `go install …@VERSION` can fetch:
 // vMAJOR.MINOR.PATCH with an optional dot-separated pre-release, but not
