@@ -285,9 +285,13 @@ func (h *Handle) Explain(ctx context.Context, c Context, base json.RawMessage) (
 // https://example-co.my.salesforce.com, agent 0XxAA0000000001AAA).
 //
 // The outcome is returned whenever the API answered, with an error too when
-// that answer is an exception; an invalid request (*InvalidError) or a
-// plugin failure sends nothing and returns a nil Outcome.
+// that answer is an exception; a malformed agentID (checked before any
+// plugin runs), an invalid request (*InvalidError) or a plugin failure sends
+// nothing and returns a nil Outcome.
 func (h *Handle) Start(ctx context.Context, agentID string, c Context) (*Outcome, error) {
+	if err := agentapi.ValidateAgentID(agentID); err != nil {
+		return nil, fmt.Errorf("agent ID: %w; nothing was sent", err)
+	}
 	c.AgentID = agentID
 	if c.Org.MyDomain == "" {
 		c.Org.MyDomain = h.myDomain

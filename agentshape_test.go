@@ -179,3 +179,18 @@ func TestSendStream(t *testing.T) {
 		t.Fatalf("SendStream: %+v, %v, events %v; want 200 ending with %s", out, err, types, emulator.EventEndOfTurn)
 	}
 }
+
+// TestStartRefusesMalformedAgentID: an agent ID that is not 0Xx… of 15 or 18
+// characters is refused before any plugin runs or anything is sent.
+func TestStartRefusesMalformedAgentID(t *testing.T) {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(ctx)
+	out, err := h.Start(ctx, "001AA0000000001AAA", agentshape.Context{})
+	if out != nil || err == nil || !strings.Contains(err.Error(), "nothing was sent") {
+		t.Fatalf("Start with an account ID: %+v, %v; want refused, nothing sent", out, err)
+	}
+}
