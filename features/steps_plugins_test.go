@@ -99,6 +99,35 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		}
 		return os.Symlink(to, filepath.Join(e.grants.Dirs[i].Host, link))
 	})
+	sc.Step(`^"([^"]*)" has a fuel budget of (\d+) and a timeout of (\w+)$`, func(name string, fuel int64, timeout string) error {
+		e, err := w.entry(name)
+		if err == nil {
+			e.limits = fmt.Sprintf("{fuel: %d, timeout: %s}", fuel, timeout)
+		}
+		return err
+	})
+	sc.Step(`^the request is shaped on two fresh runtimes, counting fuel$`, func() error {
+		var fuel []int64
+		for range 2 {
+			var st plugin.CallStats
+			ctx := w.ctx
+			w.ctx = plugin.WithCallStats(ctx, &st)
+			err := w.shape(1)
+			w.ctx = ctx
+			if err != nil || w.shapeErr != nil {
+				return fmt.Errorf("shaping failed: %v %v", err, w.shapeErr)
+			}
+			fuel = append(fuel, st.Fuel)
+		}
+		w.fuel = fuel
+		return nil
+	})
+	sc.Step(`^both runs used the same fuel, more than none$`, func() error {
+		if len(w.fuel) != 2 || w.fuel[0] != w.fuel[1] || w.fuel[0] <= 0 {
+			return fmt.Errorf("fuel of the two runs: %v", w.fuel)
+		}
+		return nil
+	})
 	sc.Step(`^deterministic mode with seed (\d+)$`, func(seed int64) { w.det, w.seed = true, seed })
 	sc.Step(`^the request is shaped$`, func() error { return w.shape(1) })
 	sc.Step(`^the request is shaped twice$`, func() error { return w.shape(2) })
@@ -211,7 +240,7 @@ func (w *world) pluginSteps(sc *godog.ScenarioContext) {
 		}
 		want, ok := map[string]error{"timeout": plugin.ErrTimeout, "memory limit": plugin.ErrMemoryLimit,
 			"output too large": plugin.ErrOutputTooLarge, "trap": plugin.ErrTrap, "ABI": plugin.ErrABI,
-			"hash mismatch": plugin.ErrHashMismatch, "grant refused": plugin.ErrGrant}[kind]
+			"hash mismatch": plugin.ErrHashMismatch, "grant refused": plugin.ErrGrant, "fuel exhausted": plugin.ErrFuelExhausted}[kind]
 		if !ok {
 			return godog.ErrPending
 		}
@@ -281,6 +310,9 @@ func (w *world) manifest() (string, error) {
 		fmt.Fprintf(&b, "  - name: %s\n    path: %s\n", e.name, p)
 		if e.sha256 != "" {
 			fmt.Fprintf(&b, "    sha256: %s\n", e.sha256)
+		}
+		if e.limits != "" {
+			fmt.Fprintf(&b, "    limits: %s\n", e.limits)
 		}
 		if e.config != nil {
 			cj, _ := json.Marshal(e.config)

@@ -50,6 +50,7 @@ type world struct {
 	seed      int64
 	det       bool
 	shaped    []*pipeline.Result
+	fuel      []int64 // the fuel of each run counted, in order
 	shapeErr  error
 	loadErr   error
 	violation []schemas.Violation
@@ -89,6 +90,7 @@ type entry struct {
 	config    map[string]any
 	sha256    string
 	grants    plugin.Grants // written to the manifest's grants
+	limits    string        // the manifest's limits, a YAML flow mapping ("" for none)
 }
 
 func initScenario(sc *godog.ScenarioContext) {

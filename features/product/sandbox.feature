@@ -3,7 +3,7 @@ Feature: Plugins run in a sandbox, within limits
   Plugins are WebAssembly modules. They get no files, no network, no environment and no arguments,
   unless the pipeline manifest grants one plugin named environment variables or read-only
   directories; the clock and randomness come from agentshape. Each call has a time limit, a memory limit and an
-  output size limit. A plugin that breaks a limit or the ABI is stopped with an error that names the
+  output size limit, and may have a fuel budget. A plugin that breaks a limit or the ABI is stopped with an error that names the
   plugin and the cause, and the run produces no request.
 
   Background:
@@ -28,6 +28,30 @@ Feature: Plugins run in a sandbox, within limits
         | keeps growing its memory   | memory-growth   | memory limit     |
         | answers with a huge output | oversize-output | output too large |
         | traps                      | trap            | trap             |
+
+  Rule: Fuel is a budget that passes or fails the same on every machine
+
+    Fuel counts the loop iterations and recursive calls a plugin makes (plugins/ABI.md §8). Unlike
+    a timeout, whose verdict on a busy CI runner depends on the load, the same plugin and input cost
+    the same fuel on every machine and run, so a team can budget its plugin in the manifest
+    (limits.fuel) and the conformance gate reports each plugin's fuel. The timeout stays as the
+    backstop.
+
+    @sandbox:fuel
+    Scenario: A plugin that loops forever is stopped by its fuel budget, whatever its timeout
+      Given a pipeline of the plugins "session-key, testdata/hostile/infinite-loop"
+      And "infinite-loop" has a fuel budget of 1000000 and a timeout of 1h
+      When the request is shaped
+      Then shaping fails because of the plugin "infinite-loop"
+      And the failure is a "fuel exhausted" error
+      And no shaped request is produced
+
+    @sandbox:fuel
+    Scenario: The same input costs the same fuel on every run
+      Given a pipeline of the plugins "endpoint"
+      And deterministic mode with seed 7
+      When the request is shaped on two fresh runtimes, counting fuel
+      Then both runs used the same fuel, more than none
 
   Rule: A plugin sees no files, no environment and no network
 
