@@ -79,7 +79,8 @@ deterministic runtime with the same --seed, on the same cases — the contract's
 org-under-test contexts and the --cases generated ones — and lists every case whose answer differs:
 each changed field of the shaped request (JSON pointer, old value -> new value), a request that
 became a refusal or a fault (or the reverse), and a refusal whose code or refusing plugin changed
-(a reworded refusal message is not a difference). Each differing case's inputs are written
+(a reworded refusal message is not a difference). A plugin's fuel on a case that changed is
+listed too (fuel P: OLD -> NEW), never as a failure: limits.fuel is the budget. Each listed case's inputs are written
 beside the reproducers with the two commands that shape it with each version. Every report carries it: the text summary,
 a JUnit test suite and a Cucumber feature with one case per compared case, and an HTML section.
 Differences alone do not change the exit code; --fail-on-diff makes any difference exit 1 (and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/agentshape/agentshape/host/abi"
@@ -41,15 +42,22 @@ type Diff struct {
 }
 
 // Changed returns the cases whose answers differ.
-func (d *Diff) Changed() []CaseDiff {
+func (d *Diff) Changed() []CaseDiff { return d.casesWhere(CaseDiff.Differs) }
+
+// casesWhere returns the cases keep holds for.
+func (d *Diff) casesWhere(keep func(CaseDiff) bool) []CaseDiff {
 	var out []CaseDiff
 	for _, c := range d.Cases {
-		if c.Differs() {
+		if keep(c) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
+
+// Listed returns the cases the reports list: those whose answers differ
+// and those where a plugin's fuel changed.
+func (d *Diff) Listed() []CaseDiff { return d.casesWhere(CaseDiff.Listed) }
 
 // Differs reports whether any case's answer differs.
 func (d *Diff) Differs() bool { return d != nil && len(d.Changed()) > 0 }
@@ -66,6 +74,10 @@ type CaseDiff struct {
 	Changes []FieldChange `json:"changes,omitempty"`
 	// MoreChanges counts the changed fields left out past MaxFieldChanges.
 	MoreChanges int `json:"moreChanges,omitempty"`
+	// Fuel lists each plugin whose fuel on this case changed. A fuel change
+	// is listed but is not a difference in behaviour: --fail-on-diff
+	// ignores it (limits.fuel is the budget a plugin is held to).
+	Fuel []FuelChange `json:"fuel,omitempty"`
 	// Replay holds, for a differing case, the commands that shape it with
 	// the baseline and with the plugin under test, on inputs written to the
 	// run's reproducer directory.
@@ -77,8 +89,13 @@ type CaseDiff struct {
 // request with a field changed.
 func (c CaseDiff) Differs() bool { return c.Old != c.New || len(c.Changes) > 0 }
 
+// Listed reports whether the case is listed: its answer differs or a
+// plugin's fuel changed.
+func (c CaseDiff) Listed() bool { return c.Differs() || len(c.Fuel) > 0 }
+
 // Lines renders the difference one line each: the answers when they differ
-// in kind, then every changed field as "POINTER: OLD -> NEW".
+// in kind, then every changed field as "POINTER: OLD -> NEW", then every
+// fuel change.
 func (c CaseDiff) Lines() []string {
 	var out []string
 	if c.Old != c.New {
@@ -89,6 +106,56 @@ func (c CaseDiff) Lines() []string {
 	}
 	if c.MoreChanges > 0 {
 		out = append(out, fmt.Sprintf("and %d more changed field(s)", c.MoreChanges))
+	}
+	for _, f := range c.Fuel {
+		out = append(out, f.String())
+	}
+	return out
+}
+
+// FuelChange is one plugin's fuel on one case in each version (0: the
+// plugin was not called).
+type FuelChange struct {
+	Plugin string `json:"plugin"`
+	Old    int64  `json:"old"`
+	New    int64  `json:"new"`
+}
+
+// String renders the change as "fuel PLUGIN: OLD -> NEW (+N%)".
+func (f FuelChange) String() string {
+	called := func(n int64) string {
+		if n == 0 {
+			return "not called"
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	s := fmt.Sprintf("fuel %s: %s -> %s", f.Plugin, called(f.Old), called(f.New))
+	if f.Old > 0 && f.New > 0 {
+		s += fmt.Sprintf(" (%+.1f%%)", float64(f.New-f.Old)*100/float64(f.Old))
+	}
+	return s
+}
+
+// fuelChanges lists the plugins whose fuel differs between the two
+// answers, in the new answer's order, then plugins only the old one called.
+func fuelChanges(old, new answer) []FuelChange {
+	used := func(a answer) map[string]int64 {
+		m := map[string]int64{}
+		for _, st := range a.Steps {
+			m[st.Plugin] = st.Fuel
+		}
+		return m
+	}
+	o, n := used(old), used(new)
+	var out []FuelChange
+	seen := map[string]bool{}
+	for _, steps := range [][]step{new.Steps, old.Steps} {
+		for _, st := range steps {
+			if !seen[st.Plugin] && o[st.Plugin] != n[st.Plugin] {
+				out = append(out, FuelChange{Plugin: st.Plugin, Old: o[st.Plugin], New: n[st.Plugin]})
+			}
+			seen[st.Plugin] = true
+		}
 	}
 	return out
 }
@@ -144,7 +211,7 @@ func outcomeOf(a answer) Outcome {
 // compareAnswers is the difference between the baseline's answer old and
 // the answer new to one case.
 func compareAnswers(label string, old, new answer) CaseDiff {
-	d := CaseDiff{Case: label, Old: outcomeOf(old), New: outcomeOf(new)}
+	d := CaseDiff{Case: label, Old: outcomeOf(old), New: outcomeOf(new), Fuel: fuelChanges(old, new)}
 	if old.Request == nil || new.Request == nil {
 		return d
 	}
@@ -219,8 +286,8 @@ func runDiff(ctx context.Context, opts Options, sub subject) (*Diff, error) {
 	d := &Diff{Baseline: sub.baselineTarget, Plugins: pluginReports(sub.baseline), FailOnDiff: opts.FailOnDiff}
 	for i, c := range cases {
 		cd := compareAnswers(caseLabel(c), old[i], new[i])
-		if cd.Differs() {
-			cd.Replay = writeDiffReplay(opts, sub, c, new[i], len(d.Changed())+1)
+		if cd.Listed() {
+			cd.Replay = writeDiffReplay(opts, sub, c, new[i], len(d.Listed())+1)
 		}
 		d.Cases = append(d.Cases, cd)
 	}
@@ -264,13 +331,21 @@ var errPluginNotLoaded = errors.New("the plugin under test does not load")
 
 // Summary is the diff's one-line verdict.
 func (d *Diff) Summary() string {
-	changed := len(d.Changed())
-	if changed == 0 {
-		return fmt.Sprintf("behaviour diff against the baseline %s: no differences in %d cases", d.Baseline, len(d.Cases))
+	changed, fuel := len(d.Changed()), 0
+	for _, c := range d.Cases {
+		if len(c.Fuel) > 0 {
+			fuel++
+		}
 	}
-	s := fmt.Sprintf("behaviour diff against the baseline %s: %d of %d cases differ", d.Baseline, changed, len(d.Cases))
-	if d.FailOnDiff {
-		s += " (--fail-on-diff: this fails the run)"
+	s := fmt.Sprintf("behaviour diff against the baseline %s: no differences in %d cases", d.Baseline, len(d.Cases))
+	if changed > 0 {
+		s = fmt.Sprintf("behaviour diff against the baseline %s: %d of %d cases differ", d.Baseline, changed, len(d.Cases))
+		if d.FailOnDiff {
+			s += " (--fail-on-diff: this fails the run)"
+		}
+	}
+	if fuel > 0 {
+		s += fmt.Sprintf("; fuel changed in %d case(s) (listed, never a failure)", fuel)
 	}
 	return s
 }
@@ -282,7 +357,7 @@ func (d *Diff) writeText(w io.Writer) {
 	for _, pl := range d.Plugins {
 		fmt.Fprintf(w, "baseline plugin %s: sha256 %s (%s)\n", pl.Name, pl.SHA256, pl.Path)
 	}
-	for _, c := range d.Changed() {
+	for _, c := range d.Listed() {
 		fmt.Fprintf(w, "  case %s\n", c.Case)
 		for _, l := range c.Lines() {
 			fmt.Fprintf(w, "      %s\n", l)

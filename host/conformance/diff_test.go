@@ -53,10 +53,31 @@ func TestDiffOfTwinPluginsIsEmpty(t *testing.T) {
 	if len(d.Plugins) != 1 || d.Plugins[0].Name != "session-key-as" || d.Plugins[0].SHA256 == rep.Plugins[0].SHA256 {
 		t.Errorf("baseline plugins %+v: want the baseline's own sha256 under the plugin's name", d.Plugins)
 	}
+	// the twins are built by different compilers: their fuel differs on
+	// every case they are called on, and that is listed, not a difference
+	fuelChanged := 0
+	for _, c := range d.Cases {
+		if len(c.Fuel) == 1 && c.Fuel[0].Plugin == "session-key-as" && c.Fuel[0].Old > 0 && c.Fuel[0].New > 0 && c.Fuel[0].Old != c.Fuel[0].New {
+			fuelChanged++
+		}
+	}
+	if fuelChanged != len(d.Cases) || len(d.Listed()) != len(d.Cases) {
+		t.Errorf("fuel changes listed on %d of %d cases: %+v", fuelChanged, len(d.Cases), d.Cases)
+	}
 	var txt strings.Builder
 	_ = rep.WriteText(&txt)
-	if !strings.Contains(txt.String(), "no differences in 13 cases") {
+	if !strings.Contains(txt.String(), "no differences in 13 cases; fuel changed in 13 case(s)") || !strings.Contains(txt.String(), "fuel session-key-as: ") {
 		t.Errorf("text report:\n%s", txt.String())
+	}
+}
+
+// TestDiffOfAPluginWithItselfListsNothing: fuel is deterministic, so the
+// same module as its own baseline changes neither an answer nor any fuel.
+func TestDiffOfAPluginWithItselfListsNothing(t *testing.T) {
+	p := catalog.MustPath(t, "context-vars")
+	rep := run(t, conformance.Options{Plugin: p, Baseline: p, Cases: 10})
+	if rep.Diff == nil || len(rep.Diff.Cases) != 13 || len(rep.Diff.Listed()) != 0 {
+		t.Fatalf("diff of a plugin with itself: %+v", rep.Diff)
 	}
 }
 

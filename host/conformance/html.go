@@ -141,7 +141,7 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
     {{range .Plugins}}<dt>baseline</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span></dd>
     {{end}}
   </dl>
-  {{range .Changed}}
+  {{range .Listed}}
   <h3 class="case">{{.Case}}</h3>
   <table class="diff">
     <tr><th>field</th><th>baseline</th><th>this version</th></tr>
@@ -149,6 +149,8 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
     {{range .Changes}}<tr class="field"><td><code>{{.Pointer}}</code></td><td><code>{{.Old}}</code></td><td><code>{{.New}}</code></td></tr>
     {{end}}
     {{if .MoreChanges}}<tr><td colspan="3">and {{.MoreChanges}} more changed field(s)</td></tr>{{end}}
+    {{range .Fuel}}<tr class="fuel"><td>fuel of <code>{{.Plugin}}</code></td><td>{{.Old}}</td><td>{{.New}}</td></tr>
+    {{end}}
   </table>
   {{end}}
 </section>
