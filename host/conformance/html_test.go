@@ -37,7 +37,7 @@ var (
 // failures with reproducers.
 func TestHTMLReportRendersInChromium(t *testing.T) {
 	wasm := catalog.MustPath(t, "testdata/broken/wrong-field")
-	rep := run(t, conformance.Options{Plugin: wasm, Cases: 5})
+	rep := run(t, conformance.Options{Plugin: wasm, Cases: 5, Baseline: catalog.MustPath(t, "endpoint")})
 	file := filepath.Join(t.TempDir(), "report.html")
 	var page bytes.Buffer
 	if err := rep.WriteHTML(&page); err != nil {
@@ -107,6 +107,17 @@ func TestHTMLReportRendersInChromium(t *testing.T) {
 	}
 	if embedded == 0 || strings.Count(dom, `<pre class="envelope">`) != embedded {
 		t.Errorf("%d envelopes embedded, want %d", strings.Count(dom, `<pre class="envelope">`), embedded)
+	}
+	// The behaviour diff against the baseline (endpoint): one table per
+	// differing case, a row for /userId with both values.
+	if !strings.Contains(text, "Behaviour diff against the baseline") || !strings.Contains(text, rep.Diff.Summary()) {
+		t.Errorf("rendered page lacks the diff section or its summary %q", rep.Diff.Summary())
+	}
+	if n := strings.Count(dom, `<table class="diff">`); n != len(rep.Diff.Listed()) || n != 8 {
+		t.Errorf("rendered page has %d diff tables, want one per listed case (%d of 8)", n, len(rep.Diff.Listed()))
+	}
+	if !regexp.MustCompile(`<tr class="field"><td><code>/userId</code></td><td><code>\(absent\)</code></td><td><code>"005000000000001AAA"</code></td></tr>`).MatchString(dom) {
+		t.Errorf("rendered page lacks the /userId row")
 	}
 }
 
