@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -315,5 +316,15 @@ func TestConformanceCLIDiff(t *testing.T) {
 		"--config", "replace=true", "--cases", "4", "--cache-dir", shapeCacheDir, "--fail-on-diff")
 	if code != exitOK || !strings.Contains(out, "no differences in 7 cases") {
 		t.Fatalf("twins: exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	// their fuel differs, and each listed figure is what the replay's --stats prints
+	fuel := regexp.MustCompile(`fuel session-key-as: (\d+) -> (\d+) .*\n\s+replay baseline: agentshape (.*)\n\s+replay new: +agentshape (.*)\n`).FindStringSubmatch(out)
+	if fuel == nil {
+		t.Fatalf("no fuel change with its replays listed:\n%s", out)
+	}
+	for i, figure := range fuel[1:3] {
+		if code, _, stats := runShapeCLI(t, strings.Fields(fuel[3+i])...); code != exitOK || !strings.Contains(stats, `"fuel":`+figure+`,`) {
+			t.Errorf("replay %s: exit %d, stats %s; want fuel %s", fuel[3+i], code, stats, figure)
+		}
 	}
 }

@@ -287,7 +287,7 @@ func runDiff(ctx context.Context, opts Options, sub subject) (*Diff, error) {
 	for i, c := range cases {
 		cd := compareAnswers(caseLabel(c), old[i], new[i])
 		if cd.Listed() {
-			cd.Replay = writeDiffReplay(opts, sub, c, new[i], len(d.Listed())+1)
+			cd.Replay = writeDiffReplay(opts, sub, c, new[i], len(d.Listed())+1, len(cd.Fuel) > 0)
 		}
 		d.Cases = append(d.Cases, cd)
 	}
@@ -298,8 +298,9 @@ func runDiff(ctx context.Context, opts Options, sub subject) (*Diff, error) {
 // reproducer directory and returns the commands that shape it with the
 // baseline and with the plugin under test: for a plugin, the envelope both
 // got (`plugin call`); for a pipeline, the context and base request
-// (`shape`). It returns nil when the files cannot be written.
-func writeDiffReplay(opts Options, sub subject, c Case, a answer, n int) []string {
+// (`shape`); with fuelChanged, the plugin calls print their fuel (--stats).
+// It returns nil when the files cannot be written.
+func writeDiffReplay(opts Options, sub subject, c Case, a answer, n int, fuelChanged bool) []string {
 	if os.MkdirAll(opts.ReproDir, 0o755) != nil {
 		return nil
 	}
@@ -308,10 +309,13 @@ func writeDiffReplay(opts Options, sub subject, c Case, a answer, n int) []strin
 		if len(a.Steps) == 0 || os.WriteFile(base+".json", a.Steps[0].Envelope, 0o644) != nil {
 			return nil
 		}
-		name := sub.members[0].Name
+		name, stats := sub.members[0].Name, ""
+		if fuelChanged {
+			stats = " --stats"
+		}
 		return []string{
-			"baseline: " + (&gate{opts: opts, members: sub.baseline}).replayCommand(name, base+".json"),
-			"new:      " + (&gate{opts: opts, members: sub.members}).replayCommand(name, base+".json"),
+			"baseline: " + (&gate{opts: opts, members: sub.baseline}).replayCommand(name, base+".json") + stats,
+			"new:      " + (&gate{opts: opts, members: sub.members}).replayCommand(name, base+".json") + stats,
 		}
 	}
 	ctx, err := json.MarshalIndent(c.Context, "", "  ")
