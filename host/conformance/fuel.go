@@ -55,7 +55,7 @@ func fuelReports(plugins []PluginReport, members []Member, first []answer, stopp
 		var used []int64
 		for _, a := range first {
 			for _, st := range a.Steps {
-				if st.Plugin == plugins[i].Name && st.Fuel > 0 {
+				if st.Plugin == plugins[i].Name && st.Called {
 					used = append(used, st.Fuel)
 				}
 			}

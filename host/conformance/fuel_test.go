@@ -70,6 +70,10 @@ func TestGateReportsFuel(t *testing.T) {
 	if !found {
 		t.Fatalf("no limits failure naming fuel exhausted with a --fuel reproducer: %v", over.Failures)
 	}
+	// A plugin without loops costs no fuel, and the reports say so.
+	if pf := run(t, conformance.Options{Plugin: catalog.MustPath(t, "testdata/trivial"), Cases: 4}).Plugins[0].Fuel; pf == nil || pf.Calls != 4 || pf.Max != 0 {
+		t.Errorf("trivial (no loops): fuel %+v; want 4 calls measured at 0", pf)
+	}
 	for format, want := range map[string]string{"text": "OVER its budget of", "junit": "OVER its budget of", "cucumber": `"status": "failed"`, "html": `class="fuel over"`} {
 		if got := reports(t, over)[format]; !strings.Contains(got, want) {
 			t.Errorf("%s report lacks %q", format, want)

@@ -103,6 +103,7 @@ type step struct {
 	Envelope []byte
 	Request  []byte // the member's output request (nil if it refused or failed)
 	Fuel     int64  // the fuel the call used (plugins/ABI.md §8); 0 if not called
+	Called   bool   // the member was called (not skipped after an earlier broken limit)
 }
 
 // stoppedError is the answer of a member that is not called again because
@@ -170,7 +171,7 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 		}
 		var stats plugin.CallStats
 		out, err := p.Call(plugin.WithCallStats(ctx, &stats), env)
-		st.Fuel = stats.Fuel
+		st.Fuel, st.Called = stats.Fuel, true
 		a.Output = out
 		if err != nil {
 			if stopsPlugin(err) {
