@@ -867,6 +867,24 @@ func TestReportsRecordTheRun(t *testing.T) {
 		props["org.myDomain"] != "https://example-co.my.salesforce.com" || !strings.Contains(props["org.file"], "demo org") {
 		t.Errorf("JUnit properties %v", props)
 	}
+	var cuke bytes.Buffer
+	if err := rep.WriteCucumber(&cuke); err != nil {
+		t.Fatal(err)
+	}
+	var features []struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if err := json.Unmarshal(cuke.Bytes(), &features); err != nil || len(features) == 0 {
+		t.Fatalf("cucumber report: %v\n%s", err, cuke.String())
+	}
+	for _, f := range features {
+		for _, want := range []string{"agentshape.version: " + rep.Version, "plugin.wrong-field.sha256: " + hexSum, "org.myDomain: https://example-co.my.salesforce.com"} {
+			if !strings.Contains(f.Description, want) {
+				t.Errorf("cucumber feature %q does not record %q:\n%s", f.Name, want, f.Description)
+			}
+		}
+	}
 	failed := 0
 	for _, s := range suites.Suites {
 		for _, c := range s.Cases {

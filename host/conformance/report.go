@@ -215,6 +215,14 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 		Elements    []element `json:"elements"`
 	}
 	out := []feature{}
+	// Cucumber JSON has no place for a run's facts, so every feature's
+	// description ends with them: a reader of any one feature sees what
+	// was checked (version, org, each plugin's sha256).
+	var run strings.Builder
+	run.WriteString("\n\nChecked by this run:")
+	for _, p := range r.properties() {
+		fmt.Fprintf(&run, "\n  %s: %s", p[0], p[1])
+	}
 	for _, f := range r.Features {
 		cf := feature{URI: f.URI, ID: slug(f.Name), Keyword: "Feature", Name: f.Name, Description: f.Description, Line: f.Line, Elements: []element{}}
 		for _, s := range f.Scenarios {
@@ -255,6 +263,9 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 			cf.Elements = append(cf.Elements, element{ID: slug(name) + ";" + slug(c.Case), Keyword: "Scenario", Name: c.Case, Type: "scenario", Steps: []step{st}})
 		}
 		out = append(out, cf)
+	}
+	for i := range out {
+		out[i].Description = strings.TrimSpace(out[i].Description + run.String())
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
