@@ -55,8 +55,14 @@ func (m *fuelMeter) start(g api.MutableGlobal, limit int64) {
 func (m *fuelMeter) refill() {
 	m.chunk = fuelChunk
 	if m.limit > 0 {
-		// The check point after the limit's last one traps.
-		m.chunk = min(m.chunk, m.limit+1-m.consumed)
+		// The check point after the limit's last one traps. room is at
+		// least 0 (a call past its limit has trapped) and room+1 is taken
+		// only below fuelChunk: limit+1 overflowed at math.MaxInt64 into a
+		// countdown of 2^63, which never came back to the host, so neither
+		// fuel nor the deadline stopped the plugin.
+		if room := m.limit - m.consumed; room < fuelChunk-1 {
+			m.chunk = room + 1
+		}
 	}
 	if m.global != nil {
 		m.global.Set(uint64(m.chunk))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,23 @@ func TestFuelStopsEndlessCode(t *testing.T) {
 			}
 			if s.Fuel != limit+1 {
 				t.Fatalf("fuel %d; want %d", s.Fuel, limit+1)
+			}
+		})
+	}
+}
+
+// TestHugeFuelLimitKeepsTheTimeout: a fuel limit too large to reach —
+// math.MaxInt64 included, which a manifest may carry — leaves the timeout
+// in charge (the limit's +1 overflowed and silenced the deadline checks,
+// so an endless loop ran forever).
+func TestHugeFuelLimitKeepsTheTimeout(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	for _, limit := range []int64{math.MaxInt64, math.MaxInt64 - 1, 1 << 62} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			p := load(t, rt, "testdata/hostile/infinite-loop", plugin.Limits{PoolSize: 1, Fuel: limit, Timeout: 50 * time.Millisecond}, nil)
+			_, err := p.Shape(context.Background(), abi.Context{}, nil)
+			if !errors.Is(err, plugin.ErrTimeout) {
+				t.Fatalf("err = %v; want %v", err, plugin.ErrTimeout)
 			}
 		})
 	}
