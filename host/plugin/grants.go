@@ -63,6 +63,18 @@ func CheckEnvGrant(k string) error {
 	return nil
 }
 
+// credentialIn names the ForbiddenEnv variable whose (non-empty) value v
+// is, or returns "": a credential copied into another variable is still a
+// credential.
+func credentialIn(v string) string {
+	for _, f := range ForbiddenEnv {
+		if c := os.Getenv(f); c != "" && c == v {
+			return f
+		}
+	}
+	return ""
+}
+
 // CheckGuestPath says why p cannot be a directory grant's guest path (a
 // clean absolute path below / such as /data), or returns nil.
 func CheckGuestPath(p string) error {
@@ -97,6 +109,9 @@ func resolveGrants(name string, g Grants) (sandbox, error) {
 		v, ok := os.LookupEnv(k)
 		if !ok {
 			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s is not set in agentshape's environment; set it or remove the grant", k)
+		}
+		if c := credentialIn(v); c != "" {
+			return sb, newError(name, PhaseLoad, ErrGrant, "grants.env: %s holds the same value as %s, a Salesforce credential, which never reaches a plugin; remove the grant", k, c)
 		}
 		sb.env = append(sb.env, [2]string{k, v})
 	}

@@ -109,6 +109,7 @@ func TestGrantsOpenOnlyWhatTheyName(t *testing.T) {
 func TestGrantRefusals(t *testing.T) {
 	t.Setenv("GRANT_TEST_VALUE", "s3cr3t-value")
 	t.Setenv("SF_CLIENT_SECRET", "client-secret-value")
+	t.Setenv("COPIED_SECRET", "client-secret-value")
 	dir := grantDir(t)
 	notDir := filepath.Join(dir, "value.txt")
 	rt := newRuntime(t, plugin.RuntimeOptions{})
@@ -122,6 +123,7 @@ func TestGrantRefusals(t *testing.T) {
 		{"unset variable", plugin.Grants{Env: []string{"GRANT_TEST_VALUE", "NOT_SET_ANYWHERE_42"}}, "NOT_SET_ANYWHERE_42 is not set"},
 		{"bad name", plugin.Grants{Env: []string{"A=B"}}, "not an environment variable name"},
 		{"twice", plugin.Grants{Env: []string{"GRANT_TEST_VALUE", "GRANT_TEST_VALUE"}}, "granted twice"},
+		{"a copy of the secret", plugin.Grants{Env: []string{"COPIED_SECRET"}}, "same value as SF_CLIENT_SECRET"},
 		{"relative guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "data"}}}, "clean absolute path"},
 		{"root guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/"}}}, "clean absolute path"},
 		{"dotted guest", plugin.Grants{Dirs: []plugin.DirGrant{{Host: dir, Guest: "/data/../etc"}}}, "clean absolute path"},
