@@ -18,8 +18,8 @@ import (
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/internal/version"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )

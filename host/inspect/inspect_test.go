@@ -18,7 +18,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 

@@ -3,7 +3,7 @@ package plugin
 import (
 	"fmt"
 
-	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 
 // codeInfo is what the instrumentation needs to know about a module.

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/agentshape/agentshape/host/abi"
-	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 
 // GoBuildLine is the command that builds a Go plugin as the reactor the host

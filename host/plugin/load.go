@@ -16,8 +16,8 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/inputlimit"
-	"github.com/agentshape/agentshape/host/wasmbin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 
 // Spec says what to load and how to run it.

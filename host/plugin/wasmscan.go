@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 
 // errNotWasm is the load error for bytes without the WebAssembly 1.0 preamble.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/wasmbin"
+	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
