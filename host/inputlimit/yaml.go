@@ -3,7 +3,7 @@ package inputlimit
 import (
 	"unicode/utf8"
 
-	"github.com/agentshape/agentshape/host/yamlalias"
+	"github.com/agentshape/agentshape/internal/yamlalias"
 )
 
 // CheckYAML refuses a document that must not reach the YAML parser: more

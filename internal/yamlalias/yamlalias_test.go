@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/yamlalias"
+	"github.com/agentshape/agentshape/internal/yamlalias"
 )
 
 // bomb returns a document whose aliases nest levels deep, ten to a level:
