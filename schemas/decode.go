@@ -9,7 +9,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 )
 
 // maxDepth is the deepest nesting Decode accepts: the project's one limit

@@ -9,7 +9,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 )
 
 // Violation is one way a document breaks a schema.

@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/schemas"
 )
 

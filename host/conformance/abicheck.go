@@ -11,8 +11,8 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/agentshape/agentshape/host/abi"
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 )
 
 // moduleInfo is what the ABI checks read from one module.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/schemas"
 )
 

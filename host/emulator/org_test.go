@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/agentshape/agentshape/host/emulator"
-	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 )
 
 func TestDefaultOrg(t *testing.T) {

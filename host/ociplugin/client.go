@@ -44,8 +44,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/internal/cas"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/version"
 )
 

@@ -14,9 +14,9 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/agentshape/agentshape/host/abi"
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/testfs"
 )
 

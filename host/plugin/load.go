@@ -15,8 +15,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/abi"
-	"github.com/agentshape/agentshape/host/inputlimit"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 

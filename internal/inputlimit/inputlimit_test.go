@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/inputlimit"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/testfs"
 )
 
