@@ -1,19 +1,21 @@
 package conformance
 
 import (
-	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/agentshape/agentshape/host/plugin"
 )
 
-// FuelReport is what a plugin's calls cost in fuel over the generated cases
+// FuelReport is what a plugin's calls cost in fuel over the run
 // (plugins/ABI.md §8): deterministic for a given seed, so a budget passes or
 // fails the same on every machine.
 type FuelReport struct {
-	// Calls is how many calls were measured: the first shaping of every
-	// generated case that reached the plugin.
+	// Calls is how many calls were measured: every call of the plugin the
+	// gate made that ran to its end (generated cases, their repeats and the
+	// recorded contexts of the scenarios) — each was checked against the
+	// budget.
 	Calls int `json:"calls"`
 	// Max and Median are the most and the median fuel of those calls (the
 	// lower median for an even count).
@@ -24,6 +26,9 @@ type FuelReport struct {
 	// Exhausted is set when one of the run's calls of the plugin ran out of
 	// its budget (the plugin is not called again after that).
 	Exhausted bool `json:"exhausted,omitempty"`
+	// OverIn names the case or scenario whose call ran out of fuel, when
+	// the run knows it.
+	OverIn string `json:"over_in,omitempty"`
 }
 
 // OverBudget reports whether a call used more fuel than the budget.
@@ -33,11 +38,15 @@ func (f FuelReport) OverBudget() bool { return f.Exhausted || (f.Budget > 0 && f
 func (f FuelReport) String() string {
 	s := fmt.Sprintf("fuel max %d, median %d over %d calls", f.Max, f.Median, f.Calls)
 	if f.Calls == 0 {
-		s = "fuel not measured on the generated cases"
+		s = "fuel not measured (no call ran to its end)"
 	}
 	switch {
 	case f.OverBudget():
-		s += fmt.Sprintf(" — OVER its budget of %d (a call ran out of fuel)", f.Budget)
+		s += fmt.Sprintf(" — OVER its budget of %d (a call ran out of fuel", f.Budget)
+		if f.OverIn != "" {
+			s += ": " + f.OverIn
+		}
+		s += ")"
 	case f.Budget > 0:
 		s += fmt.Sprintf(" (budget %d)", f.Budget)
 	default:
@@ -46,26 +55,32 @@ func (f FuelReport) String() string {
 	return s
 }
 
-// fuelReports fills each plugin's fuel from the first shaping of every case
-// (first[i]) and from stopped, the plugins not called again and why; a
-// plugin neither reached nor stopped for fuel keeps a nil report.
-func fuelReports(plugins []PluginReport, members []Member, first []answer, stopped map[string]error) {
+// fuelReports fills each plugin's fuel from l, what every call of the
+// gate's runners cost (nil when the plugins never loaded), and from
+// failures (which case ran out of fuel); a plugin neither measured nor out
+// of fuel keeps a nil report.
+func fuelReports(plugins []PluginReport, members []Member, l *fuelLedger, failures []Failure) {
+	if l == nil {
+		return
+	}
 	for i := range plugins {
-		exhausted := errors.Is(stopped[plugins[i].Name], plugin.ErrFuelExhausted)
-		var used []int64
-		for _, a := range first {
-			for _, st := range a.Steps {
-				if st.Plugin == plugins[i].Name && st.Called {
-					used = append(used, st.Fuel)
-				}
-			}
-		}
-		f := &FuelReport{Calls: len(used), Budget: members[i].Limits.Fuel, Exhausted: exhausted}
-		if len(used) > 0 {
-			slices.Sort(used)
-			f.Max, f.Median = used[len(used)-1], used[(len(used)-1)/2]
+		name := plugins[i].Name
+		exhausted := l.exhausted[name]
+		calls := slices.Clone(l.used[name])
+		f := &FuelReport{Calls: len(calls), Budget: members[i].Limits.Fuel, Exhausted: exhausted}
+		if len(calls) > 0 {
+			slices.Sort(calls)
+			f.Max, f.Median = calls[len(calls)-1], calls[(len(calls)-1)/2]
 		} else if !exhausted {
 			continue
+		}
+		if exhausted {
+			for _, fl := range failures {
+				if fl.Check == "limits" && fl.Plugin == name && fl.Case != "" && strings.Contains(fl.Message, plugin.ErrFuelExhausted.Error()) {
+					f.OverIn = fl.Case
+					break
+				}
+			}
 		}
 		plugins[i].Fuel = f
 	}

@@ -255,15 +255,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{Target: sub.target, Members: sub.members, Plugins: pluginReports(sub.members), Version: version.String(), Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
-	first := make([]answer, len(g.run1))
-	for i := range g.run1 {
-		first[i] = g.run1[i][0]
-	}
-	var stopped map[string]error
+	var used *fuelLedger
 	if g.runner != nil {
-		stopped = g.runner.stopped
+		used = g.runner.fuel
 	}
-	fuelReports(rep.Plugins, sub.members, first, stopped)
+	fuelReports(rep.Plugins, sub.members, used, g.failures)
 	if sub.baseline != nil {
 		fmt.Fprintf(progress, "comparing with the baseline %s\n", sub.baselineTarget)
 		rep.Diff, err = runDiff(ctx, opts, sub)

@@ -637,6 +637,7 @@ func (g *gate) shapeAllAgain() error {
 	for k, v := range g.runner.stopped {
 		r.stopped[k] = v
 	}
+	r.fuel = g.runner.fuel // the budget applies to these calls too
 	g.run2 = make([]answer, len(g.cases))
 	for i := len(g.cases) - 1; i >= 0; i-- {
 		g.run2[i] = r.shape(g.ctx, g.cases[i].Context, g.cases[i].Request)

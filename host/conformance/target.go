@@ -52,6 +52,25 @@ type runner struct {
 	// carry the same error, so the failure is reported once, with the
 	// reproducer of the first call.
 	stopped map[string]error
+	// fuel records what every call cost: runners of one gate share it, so
+	// the report covers every call the budget applied to.
+	fuel *fuelLedger
+}
+
+// fuelLedger records, by member, the fuel of every call that ran to its end
+// (each was checked against the member's budget) and which members ran out.
+type fuelLedger struct {
+	used      map[string][]int64
+	exhausted map[string]bool
+}
+
+// record notes a call of member name that used fuel and answered err.
+func (l *fuelLedger) record(name string, fuel int64, err error) {
+	if errors.Is(err, plugin.ErrFuelExhausted) {
+		l.exhausted[name] = true
+		return
+	}
+	l.used[name] = append(l.used[name], fuel)
 }
 
 // openRunner creates a deterministic runtime and loads members into it, each
@@ -61,7 +80,7 @@ func openRunner(ctx context.Context, members []Member, seed int64, cacheDir stri
 	if err != nil {
 		return nil, fmt.Errorf("conformance: start the plugin runtime: %w", err)
 	}
-	r := &runner{rt: rt, stopped: map[string]error{}}
+	r := &runner{rt: rt, stopped: map[string]error{}, fuel: &fuelLedger{used: map[string][]int64{}, exhausted: map[string]bool{}}}
 	for _, m := range members {
 		lim := m.Limits
 		lim.PoolSize = 1
@@ -172,6 +191,7 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 		var stats plugin.CallStats
 		out, err := p.Call(plugin.WithCallStats(ctx, &stats), env)
 		st.Fuel, st.Called = stats.Fuel, true
+		r.fuel.record(p.Name(), stats.Fuel, err)
 		a.Output = out
 		if err != nil {
 			if stopsPlugin(err) {
