@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/host/plugin"
 )
 
 // The behaviour diff between two versions of a plugin (or pipeline): both
@@ -114,22 +115,33 @@ func (c CaseDiff) Lines() []string {
 }
 
 // FuelChange is one plugin's fuel on one case in each version (0: the
-// plugin was not called).
+// plugin gave no figure, and the note says why).
 type FuelChange struct {
 	Plugin string `json:"plugin"`
 	Old    int64  `json:"old"`
 	New    int64  `json:"new"`
+	// OldNote and NewNote say what happened to a call without a figure:
+	// "not called", "timed out", "ran out of fuel", "failed".
+	OldNote string `json:"old_note,omitempty"`
+	NewNote string `json:"new_note,omitempty"`
+}
+
+// OldText is the old version's fuel, or what happened to its call.
+func (f FuelChange) OldText() string { return fuelText(f.Old, f.OldNote) }
+
+// NewText is the new version's fuel, or what happened to its call.
+func (f FuelChange) NewText() string { return fuelText(f.New, f.NewNote) }
+
+func fuelText(n int64, note string) string {
+	if n == 0 && note != "" {
+		return note
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // String renders the change as "fuel PLUGIN: OLD -> NEW (+N%)".
 func (f FuelChange) String() string {
-	called := func(n int64) string {
-		if n == 0 {
-			return "not called"
-		}
-		return strconv.FormatInt(n, 10)
-	}
-	s := fmt.Sprintf("fuel %s: %s -> %s", f.Plugin, called(f.Old), called(f.New))
+	s := fmt.Sprintf("fuel %s: %s -> %s", f.Plugin, f.OldText(), f.NewText())
 	if f.Old > 0 && f.New > 0 {
 		s += fmt.Sprintf(" (%+.1f%%)", float64(f.New-f.Old)*100/float64(f.Old))
 	}
@@ -152,12 +164,35 @@ func fuelChanges(old, new answer) []FuelChange {
 	for _, steps := range [][]step{new.Steps, old.Steps} {
 		for _, st := range steps {
 			if !seen[st.Plugin] && o[st.Plugin] != n[st.Plugin] {
-				out = append(out, FuelChange{Plugin: st.Plugin, Old: o[st.Plugin], New: n[st.Plugin]})
+				out = append(out, FuelChange{Plugin: st.Plugin, Old: o[st.Plugin], New: n[st.Plugin], OldNote: callNote(old, st.Plugin), NewNote: callNote(new, st.Plugin)})
 			}
 			seen[st.Plugin] = true
 		}
 	}
 	return out
+}
+
+// callNote says what happened to plugin name's call in answer a: "not called"
+// (it was skipped, or the shaping stopped before it), "timed out", "ran out
+// of fuel", "failed" (another fault), or "" when it ran to its end.
+func callNote(a answer, name string) string {
+	for _, st := range a.Steps {
+		if st.Plugin != name {
+			continue
+		}
+		switch {
+		case !st.Called:
+			return "not called"
+		case a.Err == nil || a.Plugin != name:
+			return ""
+		case errors.Is(a.Err, plugin.ErrTimeout):
+			return "timed out"
+		case errors.Is(a.Err, plugin.ErrFuelExhausted):
+			return "ran out of fuel"
+		}
+		return "failed"
+	}
+	return "not called"
 }
 
 // Outcome is one answer in short: what kind it is and, for a refusal or a

@@ -145,11 +145,11 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
   <h3 class="case">{{.Case}}</h3>
   <table class="diff">
     <tr><th>field</th><th>baseline</th><th>this version</th></tr>
-    {{if ne .Old .New}}<tr class="answer"><td>(answer)</td><td>{{.Old}}</td><td>{{.New}}</td></tr>{{end}}
+    {{if ne .Old .New}}<tr class="answer"><td>(answer)</td><td>{{.OldText}}</td><td>{{.NewText}}</td></tr>{{end}}
     {{range .Changes}}<tr class="field"><td><code>{{.Pointer}}</code></td><td><code>{{.Old}}</code></td><td><code>{{.New}}</code></td></tr>
     {{end}}
     {{if .MoreChanges}}<tr><td colspan="3">and {{.MoreChanges}} more changed field(s)</td></tr>{{end}}
-    {{range .Fuel}}<tr class="fuel"><td>fuel of <code>{{.Plugin}}</code></td><td>{{.Old}}</td><td>{{.New}}</td></tr>
+    {{range .Fuel}}<tr class="fuel"><td>fuel of <code>{{.Plugin}}</code></td><td>{{.OldText}}</td><td>{{.NewText}}</td></tr>
     {{end}}
   </table>
   {{end}}
