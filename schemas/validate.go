@@ -157,6 +157,13 @@ func validate(name Name, sch *jsonschema.Schema, v any) ([]Violation, error) {
 		sortViolations(out)
 		return out, nil
 	}
+	return validateByLibrary(name, sch, v)
+}
+
+// validateByLibrary validates v with jsonschema/v5 alone (the schema
+// compiled once) and the Go rules: what validate does when the fast
+// evaluator has no answer, and all it would do without fast.go and dfa.go.
+func validateByLibrary(name Name, sch *jsonschema.Schema, v any) ([]Violation, error) {
 	var out []Violation
 	if err := sch.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
