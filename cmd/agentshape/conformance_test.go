@@ -309,8 +309,9 @@ func TestConformanceCLIDiff(t *testing.T) {
 		}
 	}
 	code, out, errOut = runShapeCLI(t, append(args, "--fail-on-diff")...)
-	if code != exitFailure || !strings.Contains(errOut, "differs from the baseline "+old+" in 7 case(s) (--fail-on-diff)") {
-		t.Fatalf("with --fail-on-diff: exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
+	if code != exitFailure || !strings.Contains(errOut, "differs from the baseline "+old+" in 7 case(s) (--fail-on-diff)") ||
+		!strings.HasPrefix(out, "conformance FAILED (the behaviour differs from the baseline in 7 case(s), --fail-on-diff): ") || strings.Contains(out, "PASSED") {
+		t.Fatalf("with --fail-on-diff: exit %d, want 1 and a FAILED headline\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	code, out, errOut = runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "session-key-as"), "--baseline", catalog.MustPath(t, "session-key"),
 		"--config", "replace=true", "--cases", "4", "--cache-dir", shapeCacheDir, "--fail-on-diff")

@@ -88,3 +88,4 @@ Feature: The conformance gate for plugin teams
       When agentshape conformance compares the new pipeline with the baseline pipeline and fails on a difference
       Then the command exits with code 1
       And the command's error output mentions "differs from the baseline"
+      And the command's output says "conformance FAILED (the behaviour differs from the baseline in"

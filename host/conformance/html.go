@@ -25,7 +25,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		When                    string
 		Took                    string
 	}{r, "passed", p, f, s, r.Started.UTC().Format(time.RFC1123), r.Duration.Round(time.Millisecond).String()}
-	if r.Failed() {
+	if r.Failed() || r.DiffFails() {
 		data.Verdict = "failed"
 	}
 	return htmlPage.Execute(w, data)

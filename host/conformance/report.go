@@ -145,6 +145,13 @@ func (r *Report) Failed() bool {
 	return false
 }
 
+// DiffFails reports whether the run fails because the behaviour differs
+// from the baseline under --fail-on-diff (the command then exits 1 even
+// when every rule held).
+func (r *Report) DiffFails() bool {
+	return r.Diff != nil && r.Diff.FailOnDiff && r.Diff.Differs()
+}
+
 // Counts returns how many scenarios passed, failed and were skipped.
 // Summary says how many scenarios failed and how many distinct failures
 // (broken rules, each with its reproducer) they found, in one unit each:
@@ -416,8 +423,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 func (r *Report) WriteText(w io.Writer) error {
 	p, _, s := r.Counts()
 	verdict := "PASSED"
-	if r.Failed() {
+	switch {
+	case r.Failed():
 		verdict = "FAILED"
+	case r.DiffFails():
+		verdict = fmt.Sprintf("FAILED (the behaviour differs from the baseline in %d case(s), --fail-on-diff)", len(r.Diff.Changed()))
 	}
 	fmt.Fprintf(w, "conformance %s: %s — %s; %d passed, %d skipped (seed %d, %d generated cases, %s)\n",
 		verdict, r.Target, r.Summary(), p, s, r.Seed, r.Cases, r.Duration.Round(time.Millisecond))
