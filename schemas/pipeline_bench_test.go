@@ -2,13 +2,11 @@ package schemas_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -36,14 +34,7 @@ func BenchmarkValidationShareOfPipeline(b *testing.B) {
 	for _, e := range m.Plugins {
 		catalog.MustPath(b, e.Name)
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "plugins", "examples", "context.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var c abi.Context
-	if err := json.Unmarshal(raw, &c); err != nil {
-		b.Fatal(err)
-	}
+	c := catalog.MustDemoContext(b)
 	ctx := context.Background()
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: filepath.Join(os.TempDir(), "agentshape-bench-wazero-cache")})
 	if err != nil {

@@ -58,15 +58,7 @@ func demo(tb testing.TB) ([]pipeline.Entry, string, abi.Context) {
 		}
 		catalog.MustPath(tb, want.name)
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "plugins", "examples", "context.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var c abi.Context
-	if err := json.Unmarshal(raw, &c); err != nil {
-		tb.Fatal(err)
-	}
-	return entries, m.Dir, c
+	return entries, m.Dir, catalog.MustDemoContext(tb)
 }
 
 // wasmPipeline loads the three plugins into a real runtime as a pooled pipeline.

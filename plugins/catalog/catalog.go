@@ -4,10 +4,13 @@
 package catalog
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/agentshape/agentshape/host/abi"
 )
 
 // BuildDirEnv overrides where built plugins are looked up.
@@ -70,6 +73,29 @@ func MustPath(tb interface {
 		tb.Fatalf("%v", err)
 	}
 	return p
+}
+
+// MustDemoContext returns the caller context of the example pipeline,
+// plugins/examples/context.json, decoded; it stops tb when that file is
+// missing or is not a context.
+func MustDemoContext(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}) abi.Context {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "plugins", "examples", "context.json"))
+	if err != nil {
+		tb.Fatalf("catalog: the demo context: %v", err)
+	}
+	var c abi.Context
+	if err := json.Unmarshal(raw, &c); err != nil {
+		tb.Fatalf("catalog: plugins/examples/context.json is not a context: %v", err)
+	}
+	return c
 }
 
 func fileExists(p string) bool {
