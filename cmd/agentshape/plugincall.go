@@ -90,6 +90,8 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 				return withCode(exitUsage, fmt.Errorf("cannot read the plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			} else if fi.IsDir() {
 				return withCode(exitUsage, fmt.Errorf("plugin %s is a directory: pass the plugin's .wasm file", path))
+			} else if !fi.Mode().IsRegular() {
+				return withCode(exitUsage, fmt.Errorf("plugin %s: %w (a FIFO or device cannot be loaded): pass the plugin's .wasm file", path, inputlimit.ErrNotRegular))
 			}
 			raw, err := readObjectFile(inputPath, "--input")
 			if err != nil {

@@ -161,6 +161,9 @@ func setupCode(err error) int {
 	case agentshape.StepRegistry:
 		return registryCode(err)
 	case agentshape.StepPlugins:
+		if errors.Is(err, inputlimit.ErrNotRegular) {
+			return exitUsage // a FIFO or device as a plugin path is bad input, like a FIFO manifest
+		}
 		return exitFailure
 	}
 	return exitUsage

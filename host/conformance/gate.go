@@ -40,6 +40,7 @@ import (
 	"github.com/agentshape/agentshape/features/plugincontract"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/version"
 )
 
@@ -195,7 +196,7 @@ func prepareBaseline(ctx context.Context, opts Options, sub *subject) error {
 func pinMembers(members []Member) error {
 	for i := range members {
 		m := &members[i]
-		bin, err := os.ReadFile(m.Path)
+		bin, err := inputlimit.ReadFile(m.Path, inputlimit.MaxModuleBytes, inputlimit.Module)
 		if err != nil {
 			return fmt.Errorf("conformance: plugin %s: %w (build it first, e.g. `make plugins`)", m.Name, err)
 		}

@@ -60,6 +60,10 @@ var (
 	ErrTooLarge = errors.New("input too large")
 	// ErrTooDeep matches an *Error for a document nested deeper than MaxDepth.
 	ErrTooDeep = errors.New("document nested too deeply")
+	// ErrNotRegular matches ReadFile's refusal of a path that is not a
+	// regular file (a FIFO, a device, a socket, a directory): reading one
+	// could block forever or never end.
+	ErrNotRegular = errors.New("not a regular file")
 )
 
 // Format names the kind of document a limit applies to.
@@ -138,6 +142,21 @@ func human(n int64) string {
 	return ""
 }
 
+// fileKind names the type of a file that is not regular.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
 // TooLarge returns the *Error for source over limit bytes of format.
 func TooLarge(source string, limit int64, format Format) *Error {
 	return &Error{Source: source, Limit: limit, Format: format, Kind: ErrTooLarge}
@@ -156,17 +175,27 @@ func Read(r io.Reader, source string, limit int64, format Format) ([]byte, error
 	return b, nil
 }
 
-// ReadFile reads the file at path, refusing (with an *Error naming path)
-// more than limit bytes of format: a regular file by its size, before
-// reading anything; a pipe or device after limit+1 bytes. Other errors are
-// the os errors, which name the path.
+// ReadFile reads the regular file at path, refusing (with an *Error naming
+// path) more than limit bytes of format by its size, before reading
+// anything. Anything else — a FIFO, a device, a socket, a directory — is
+// refused with an *os.PathError naming path that matches ErrNotRegular: the
+// open does not block (O_NONBLOCK on unix) and the type is checked on the
+// open file. Stdin is read with Read. Other errors are the os errors, which
+// name the path.
 func ReadFile(path string, limit int64, format Format) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (it is %s): pass the path of a regular file", ErrNotRegular, fileKind(fi.Mode()))}
+	}
+	if fi.Size() > limit {
 		return nil, TooLarge(path, limit, format)
 	}
 	b, err := Read(f, path, limit, format)

@@ -64,7 +64,7 @@ func TestReadFile(t *testing.T) {
 	if _, err := inputlimit.ReadFile(filepath.Join(dir, "missing"), 10, inputlimit.YAML); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v, want ErrNotExist", err)
 	}
-	if _, err := inputlimit.ReadFile(dir, 10, inputlimit.YAML); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := inputlimit.ReadFile(dir, 10, inputlimit.YAML); !errors.Is(err, inputlimit.ErrNotRegular) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("directory: %v, want an error naming it", err)
 	}
 }
