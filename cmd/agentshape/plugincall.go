@@ -130,11 +130,19 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if err != nil {
 				return withCode(exitFailure, err)
 			}
+			// The output is printed only when the host reads it as an
+			// output: a request, or the plugin's refusal (still exit 1). One
+			// the host rejects (a duplicate member, too deep, not ABI v1)
+			// prints nothing on stdout; the rejection goes to stderr.
+			_, derr := p.Decode(out)
+			if derr != nil && !errors.Is(derr, plugin.ErrPluginRefused) {
+				return withCode(exitFailure, derr)
+			}
 			if _, err := cmd.OutOrStdout().Write(append(out, '\n')); err != nil {
 				return withCode(exitFailure, err)
 			}
-			if _, err := p.Decode(out); err != nil {
-				return withCode(exitFailure, err)
+			if derr != nil {
+				return withCode(exitFailure, derr)
 			}
 			return nil
 		},

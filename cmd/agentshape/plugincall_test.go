@@ -48,3 +48,19 @@ func TestPluginCallFuel(t *testing.T) {
 		t.Fatalf("--fuel -1: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestPluginCallPrintsOnlyAnOutputTheHostReads: an output the host rejects
+// (a member named twice) is not printed — stdout stays empty, the rejection
+// is on stderr, exit 1; the plugin's own refusal is an output the host
+// reads, so it is printed (and still exits 1).
+func TestPluginCallPrintsOnlyAnOutputTheHostReads(t *testing.T) {
+	env := writeShapeFile(t, "envp.json", `{"abi":1,"context":{},"request":{},"config":{}}`)
+	code, stdout, stderr := runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "testdata/hostile/duplicate-keys"), "--input", env, "--cache-dir", "-")
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, "twice") {
+		t.Fatalf("rejected output: exit %d, stdout %q, stderr %s; want exit 1, nothing on stdout, the rejection on stderr", code, stdout, stderr)
+	}
+	code, stdout, stderr = runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "session-key"), "--input", env, "--config", "replace=true", "--config", "mode=conversation", "--cache-dir", "-")
+	if code != exitFailure || !strings.Contains(stdout, `"no_conversation_id"`) {
+		t.Fatalf("refusal: exit %d, stdout %q, stderr %s; want exit 1 with the refusal printed", code, stdout, stderr)
+	}
+}
