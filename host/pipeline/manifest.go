@@ -223,7 +223,7 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 		}
 		seen[e.Name] = i
 		if n := nodeAt(f, at+".sha256"); n != nil && n.Type() != ast.StringType && n.Type() != ast.NullType {
-			return nil, fail(at+".sha256", "is not text to YAML (it reads %s as a %s); write the pin in quotes: sha256: \"%s\"", n.GetToken().Value, strings.ToLower(n.Type().String()), n.GetToken().Value)
+			return nil, fail(at+".sha256", "is not text to YAML (it reads %s as %s); write the pin in quotes: sha256: \"%s\"", n.GetToken().Value, withArticle(strings.ToLower(n.Type().String())), n.GetToken().Value)
 		}
 		if e.SHA256 != "" {
 			h := strings.TrimPrefix(strings.ToLower(e.SHA256), "sha256:")
@@ -437,4 +437,12 @@ func lineOf(f *ast.File, field string) int {
 		field = field[:i]
 	}
 	return 0
+}
+
+// withArticle puts "a" or "an" before word, by its first letter.
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -249,7 +249,7 @@ func TestManifestErrorsNameLineAndField(t *testing.T) {
 		{"grant leaves the directory", "version: 1\nplugins:\n  - path: a.wasm\n    grants:\n      dirs:\n        - {host: ../secrets, guest: /data}\n", 6, "plugins[0].grants.dirs[0].host", `"../secrets" leaves the manifest's root`},
 		{"absolute root", "version: 1\nroot: /\nplugins:\n  - path: a.wasm\n", 2, "root", "is absolute"},
 		{"sha256 read as a number", "version: 1\nplugins:\n  - path: a.wasm\n    sha256: " + strings.Repeat("0", 64) + "\n", 4, "plugins[0].sha256",
-			`is not text to YAML (it reads ` + strings.Repeat("0", 64) + ` as a integer); write the pin in quotes: sha256: "` + strings.Repeat("0", 64) + `"`},
+			`is not text to YAML (it reads ` + strings.Repeat("0", 64) + ` as an integer); write the pin in quotes: sha256: "` + strings.Repeat("0", 64) + `"`},
 		{"nested too deep", "version: 1\nplugins:\n  - path: a.wasm\n    config:\n      k: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n", 5, "", "nested deeper than 128 levels"},
 	}
 	for _, c := range cases {

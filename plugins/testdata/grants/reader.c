@@ -10,7 +10,7 @@
  *   leak     the first line of /data/leak (a symlink the tests point out
  *            of the grant), or "(unreadable)"
  *   dotdot   the first line of /data/sub/../../etc/passwd, or "(unreadable)"
- *   listing  the names in /data, sorted by the host, joined with ","
+ *   listing  the names in /data, in the host's directory order, joined with ","
  *   fifo     the first line of /data/fifo (a FIFO the tests make), or
  *            "(unreadable)"
  *   leakerr, fifoerr  strerror(errno) of opening /data/leak and /data/fifo
