@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/agentshape/agentshape/host/abi"
@@ -83,137 +80,6 @@ func (g *gate) inspect() ([]moduleInfo, error) {
 		g.modules, g.modulesErr = inspectModules(g.ctx, g.members, g.opts.CacheDir)
 	})
 	return g.modules, g.modulesErr
-}
-
-// Failure is one broken rule, with what is needed to reproduce it.
-type Failure struct {
-	// Check is the kind of rule: abi, answer, schema, reserved, deterministic, limits, e2e.
-	Check string `json:"check"`
-	// Plugin names the plugin at fault, when known.
-	Plugin string `json:"plugin,omitempty"`
-	// Case is the generated case's label ("" outside generated cases).
-	Case string `json:"case,omitempty"`
-	// Message says what is wrong (the same for every case that shows it).
-	Message string `json:"message"`
-	// Detail adds what this instance showed (e.g. the two differing answers).
-	Detail string `json:"detail,omitempty"`
-	// Envelope is the file holding the envelope that reproduces the failure.
-	Envelope string `json:"envelope,omitempty"`
-	// Command replays the failing call.
-	Command string `json:"command,omitempty"`
-	// envelope is the reproducer envelope itself, which the HTML report embeds.
-	envelope []byte
-	// Similar counts the failures left out of the report because they
-	// differ from this one only in numbers (sizes, offsets, counts): at
-	// most MaxSimilarFailures of a kind are reported.
-	Similar int `json:"similar,omitempty"`
-}
-
-// MaxSimilarFailures is how many failures differing only in numbers a report
-// lists before it counts the rest on the first of them.
-const MaxSimilarFailures = 3
-
-// String renders a failure with its reproducer, for logs and step errors.
-func (f Failure) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s", f.Check, f.Message)
-	if f.Detail != "" {
-		fmt.Fprintf(&b, "\n    detail:   %s", f.Detail)
-	}
-	if f.Plugin != "" {
-		fmt.Fprintf(&b, "\n    plugin:   %s", f.Plugin)
-	}
-	if f.Case != "" {
-		fmt.Fprintf(&b, "\n    case:     %s", f.Case)
-	}
-	if f.Envelope != "" {
-		fmt.Fprintf(&b, "\n    envelope: %s", f.Envelope)
-	}
-	if f.Command != "" {
-		fmt.Fprintf(&b, "\n    re-run:   %s", f.Command)
-	}
-	if f.Similar > 0 {
-		fmt.Fprintf(&b, "\n    and %d more failure(s) like this one, differing only in numbers, left out", f.Similar)
-	}
-	return b.String()
-}
-
-func (f Failure) key() string { return f.Check + "\x00" + f.Plugin + "\x00" + f.Message }
-
-var digits = regexp.MustCompile(`[0-9]+`)
-
-// similarKey is key with every number masked: failures that share it differ
-// only in sizes, offsets or counts (alloc(448) and alloc(227)).
-func (f Failure) similarKey() string { return digits.ReplaceAllString(f.key(), "#") }
-
-// known returns the failure already recorded for f's key, or f itself when
-// f is one too many of its kind (and counts it on the first of its kind).
-func (g *gate) known(f Failure) (Failure, bool) {
-	if i, ok := g.seen[f.key()]; ok {
-		return g.failures[i], true
-	}
-	if _, ok := g.capped[f.key()]; ok {
-		return f, true
-	}
-	if like := g.similar[f.similarKey()]; len(like) >= MaxSimilarFailures {
-		g.capped[f.key()] = like[0]
-		g.failures[like[0]].Similar++
-		return f, true
-	}
-	return Failure{}, false
-}
-
-// fail records f once: the same check, plugin and message are reported once,
-// with the first reproducer found, and at most MaxSimilarFailures failures
-// that differ only in numbers.
-func (g *gate) fail(f Failure) Failure {
-	if k, ok := g.known(f); ok {
-		return k
-	}
-	g.seen[f.key()] = len(g.failures)
-	g.similar[f.similarKey()] = append(g.similar[f.similarKey()], len(g.failures))
-	g.failures = append(g.failures, f)
-	return f
-}
-
-// failAt records a failure found in answer a, writing the envelope of the
-// plugin at fault (plugin) as its reproducer.
-func (g *gate) failAt(check, message, plugin, label string, a answer) Failure {
-	return g.failDetail(check, message, "", plugin, label, a)
-}
-
-// failDetail is failAt with a detail that does not make the failure distinct.
-func (g *gate) failDetail(check, message, detail, plugin, label string, a answer) Failure {
-	f := Failure{Check: check, Message: message, Detail: detail, Plugin: plugin, Case: label}
-	if k, ok := g.known(f); ok {
-		return k
-	}
-	g.writeEnvelope(&f, a)
-	return g.fail(f)
-}
-
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
-
-// stepError turns failures into the error a step returns.
-func stepError(fs []Failure) error {
-	if len(fs) == 0 {
-		return nil
-	}
-	parts := make([]string, 0, len(fs))
-	done := map[string]bool{}
-	for _, f := range fs {
-		if len(done) == 5 {
-			parts = append(parts, "(more failures in the report)")
-			break
-		}
-		if !done[f.key()] {
-			done[f.key()] = true
-			parts = append(parts, f.String())
-		}
-	}
-	return errors.New(strings.Join(parts, "\n  "))
 }
 
 // scenario is the state of one scenario.
@@ -446,124 +312,6 @@ func (g *gate) differ(a, b answer, how string, c Case) *Failure {
 	return &f
 }
 
-func determinismMessage(how string) string {
-	return fmt.Sprintf("the same envelope gave different answers (%s); an answer may depend only on the envelope and the seed: keep no state between calls, and draw random numbers from the host on each call (WASI random_get, which the gate seeds) rather than from a generator seeded once at start-up, such as Go's math/rand", how)
-}
-
-func reservedMessage(ptr string) string {
-	return fmt.Sprintf("the shaped request sets %s, the Tenant Key ID, which is reserved for Salesforce's internal use (agent-api.md §6): remove it", ptr)
-}
-
-func describe(a answer) string {
-	if a.Err != nil {
-		return "error: " + a.Err.Error()
-	}
-	return preview(a.Output)
-}
-
-// describeDifference says how two answers differ: where two JSON outputs
-// first part (pointer and both values), else both answers in short.
-func describeDifference(a, b answer) string {
-	if a.Err == nil && b.Err == nil {
-		var x, y any
-		if json.Unmarshal(a.Output, &x) == nil && json.Unmarshal(b.Output, &y) == nil {
-			if ptr, xv, yv, ok := firstJSONDifference(x, y, ""); ok {
-				return fmt.Sprintf("first difference at %s: %s, then %s", ptr, preview(xv), preview(yv))
-			}
-		}
-	}
-	return fmt.Sprintf("first %s, then %s", describe(a), describe(b))
-}
-
-// firstJSONDifference walks two decoded JSON values in a fixed order
-// (object members sorted) and returns the pointer of the first place they
-// differ, with the JSON of both values there.
-func firstJSONDifference(x, y any, ptr string) (p string, a, b []byte, found bool) {
-	walkJSONDifferences(x, y, ptr, func(q string, xv, yv []byte) bool {
-		p, a, b, found = q, xv, yv, true
-		return false
-	})
-	return p, a, b, found
-}
-
-// walkJSONDifferences walks two decoded JSON values in a fixed order (object
-// members sorted, array elements by index) and calls visit with the pointer
-// of every place they differ and the JSON of both values there ("(absent)"
-// for a member or element only one has); it stops when visit returns false,
-// and reports whether it ran to the end.
-func walkJSONDifferences(x, y any, ptr string, visit func(ptr string, xv, yv []byte) bool) bool {
-	xm, xok := x.(map[string]any)
-	ym, yok := y.(map[string]any)
-	if xok && yok {
-		keys := make([]string, 0, len(xm)+len(ym))
-		for k := range xm {
-			keys = append(keys, k)
-		}
-		for k := range ym {
-			if _, dup := xm[k]; !dup {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			p := ptr + "/" + schemas.EscapeToken(k)
-			xv, xin := xm[k]
-			yv, yin := ym[k]
-			if !xin || !yin {
-				if !visit(p, jsonOrAbsent(xv, xin), jsonOrAbsent(yv, yin)) {
-					return false
-				}
-				continue
-			}
-			if !walkJSONDifferences(xv, yv, p, visit) {
-				return false
-			}
-		}
-		return true
-	}
-	xa, xok := x.([]any)
-	ya, yok := y.([]any)
-	if xok && yok {
-		for i := 0; i < max(len(xa), len(ya)); i++ {
-			p := ptr + "/" + strconv.Itoa(i)
-			if i >= len(xa) || i >= len(ya) {
-				if !visit(p, jsonOrAbsent(at(xa, i), i < len(xa)), jsonOrAbsent(at(ya, i), i < len(ya))) {
-					return false
-				}
-				continue
-			}
-			if !walkJSONDifferences(xa[i], ya[i], p, visit) {
-				return false
-			}
-		}
-		return true
-	}
-	xj, _ := json.Marshal(x)
-	yj, _ := json.Marshal(y)
-	if bytes.Equal(xj, yj) {
-		return true
-	}
-	if ptr == "" {
-		ptr = "(the whole output)"
-	}
-	return visit(ptr, xj, yj)
-}
-
-func at(a []any, i int) any {
-	if i < len(a) {
-		return a[i]
-	}
-	return nil
-}
-
-func jsonOrAbsent(v any, present bool) []byte {
-	if !present {
-		return []byte("(absent)")
-	}
-	b, _ := json.Marshal(v)
-	return b
-}
-
 func firstDiffering(a, b answer) string {
 	for i := range a.Steps {
 		if i >= len(b.Steps) || !bytes.Equal(a.Steps[i].Request, b.Steps[i].Request) {
@@ -717,20 +465,6 @@ func (g *gate) answerFault(c Case, a answer) Failure {
 	return g.report("answer", a.Err.Error(), "", a.Plugin, c, a, func(x, _ answer) bool {
 		return x.Err != nil && !limitError(x.Err) && x.Plugin == a.Plugin
 	})
-}
-
-// report records a failure found on generated case c (answer a); the first
-// time a failure is seen, the case is shrunk to the smallest context that
-// still shows it (still), and that envelope becomes the reproducer.
-func (g *gate) report(check, message, detail, plugin string, c Case, a answer, still func(x, y answer) bool) Failure {
-	f := Failure{Check: check, Message: message, Plugin: plugin}
-	if k, ok := g.known(f); ok {
-		return k
-	}
-	if still != nil && g.runner != nil {
-		c, a = g.shrink(c, still)
-	}
-	return g.failDetail(check, message, detail, plugin, caseLabel(c), a)
 }
 
 func (g *gate) allAnswers() error { return g.collect(g.answerFaults) }
