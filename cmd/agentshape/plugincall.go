@@ -49,16 +49,22 @@ host directory mounted read-only at GUEST.
 --fuel N caps the call's fuel, a count of the loop iterations and recursive calls it makes that
 is the same on every machine and run (plugins/ABI.md §8): past it the call fails with
 "fuel exhausted" (exit 1) within milliseconds, whatever --timeout says. --stats prints, on stderr
-after the call (also a failed one), one JSON line {"fuel":N,"memoryPages":N,"durationNs":N}: the
-fuel used, the peak memory in 64 KiB pages and the wall-clock time (instantiation included); use
---deterministic for figures that repeat exactly.
+after the call (also a failed one), one JSON line
+{"fuel":N,"memoryPages":N,"durationNs":N,"deterministic":true,"seed":S}: the fuel used, the peak
+memory in 64 KiB pages, the wall-clock time (instantiation included) and the conditions it was
+measured under. --stats measures as the conformance gate does — fixed clock and randomness seeded
+by --seed (default 1), as with --deterministic — so the fuel repeats on every run and equals the
+gate's for the same envelope on a fresh instance and seed: a Go plugin's runtime seeds its maps
+from the randomness it reads at start-up, so under real randomness its fuel varies a little from
+run to run. --deterministic=false measures with the real clock and randomness instead (the JSON
+then says "deterministic":false and has no seed).
 
 Exit codes: 0 the plugin answered {"request": ...}; 1 the plugin failed (trap, timeout, memory or
 output limit, ABI fault, malformed output) or refused ({"error": ...}; the output is still printed)
 and the error is printed on stderr; 2 bad flags or unreadable input.`,
 		Example: `  agentshape plugin call plugins/build/endpoint.wasm --input envelope.json --config myDomain=acme
   agentshape plugin call plugin.wasm --input - --timeout 500ms --memory-max-pages 64 --deterministic < envelope.json
-  agentshape plugin call plugin.wasm --input envelope.json --fuel 100000 --stats --deterministic`,
+  agentshape plugin call plugin.wasm --input envelope.json --fuel 100000 --stats --seed 2`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -110,6 +116,11 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			// --stats measures under the gate's conditions unless
+			// --deterministic=false says otherwise (plugins/ABI.md §8).
+			if stats && !cmd.Flags().Changed("deterministic") {
+				rf.deterministic = true
+			}
 			rt, err := rf.newRuntime(ctx)
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -124,8 +135,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			var st plugin.CallStats
 			out, err := p.Call(plugin.WithCallStats(ctx, &st), env)
 			if stats {
-				line, _ := json.Marshal(st) // three numbers: cannot fail
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", line)
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s\n", statsLine(st, rf))
 			}
 			if err != nil {
 				return withCode(exitFailure, err)
@@ -156,10 +166,31 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 	f.Uint32Var(&memoryMaxPages, "memory-max-pages", plugin.DefaultMemoryMaxPages, "memory limit in 64 KiB pages")
 	f.IntVar(&maxOutputBytes, "max-output-bytes", plugin.DefaultMaxOutputBytes, "output size limit")
 	f.Int64Var(&fuel, "fuel", 0, "fuel limit of the call (0: none; plugins/ABI.md §8)")
-	f.BoolVar(&stats, "stats", false, "print the call's fuel, peak memory pages and duration as JSON on stderr")
+	f.BoolVar(&stats, "stats", false, "print the call's fuel, peak memory pages and duration as JSON on stderr, measured under --deterministic unless --deterministic=false is given")
 	rf.register(f)
 	_ = cmd.MarkFlagRequired("input")
 	return cmd
+}
+
+// callStatsLine is what --stats prints: the call's figures and the
+// conditions they were measured under.
+type callStatsLine struct {
+	plugin.CallStats
+	// Deterministic is set when the clock was fixed and randomness seeded
+	// (the gate's conditions: the fuel repeats exactly).
+	Deterministic bool `json:"deterministic"`
+	// Seed seeded the randomness; absent without Deterministic.
+	Seed *int64 `json:"seed,omitempty"`
+}
+
+// statsLine renders --stats' JSON line for a call measured under rf.
+func statsLine(st plugin.CallStats, rf runtimeFlags) []byte {
+	l := callStatsLine{CallStats: st, Deterministic: rf.deterministic}
+	if rf.deterministic {
+		l.Seed = &rf.seed
+	}
+	line, _ := json.Marshal(l) // numbers and a bool: cannot fail
+	return line
 }
 
 // applyEnvelopeFlags sets plugin.name (when absent) and plugin.config keys

@@ -8,15 +8,24 @@ import (
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
+// stats is the JSON line plugin call --stats prints.
+type stats struct {
+	Fuel          int64  `json:"fuel"`
+	MemoryPages   int64  `json:"memoryPages"`
+	DurationNs    int64  `json:"durationNs"`
+	Deterministic *bool  `json:"deterministic"`
+	Seed          *int64 `json:"seed"`
+}
+
 // callStats runs plugin call with --stats and returns its exit code, its
 // stderr and the stats line it printed there.
-func callStats(t *testing.T, rel string, args ...string) (int, string, map[string]int64) {
+func callStats(t *testing.T, rel string, args ...string) (int, string, stats) {
 	t.Helper()
 	env := writeShapeFile(t, "env.json", `{"abi":1,"plugin":{"name":"p","config":{}},"context":{"org":{"myDomain":"acme"}},"request":{"variables":[]}}`)
 	args = append([]string{"plugin", "call", catalog.MustPath(t, rel), "--input", env, "--stats", "--cache-dir", "-"}, args...)
 	code, _, stderr := runShapeCLI(t, args...)
 	line, _, _ := strings.Cut(stderr, "\n")
-	var st map[string]int64
+	var st stats
 	if err := json.Unmarshal([]byte(line), &st); err != nil {
 		t.Fatalf("stderr does not start with the stats JSON: %v\n%s", err, stderr)
 	}
@@ -24,14 +33,28 @@ func callStats(t *testing.T, rel string, args ...string) (int, string, map[strin
 }
 
 // TestPluginCallStats: --stats prints the call's fuel, peak memory pages and
-// duration; under --deterministic the fuel is the same on every run.
+// duration, measured as the gate measures — fixed clock, randomness seeded
+// by --seed (default 1) — unless --deterministic=false is given, and says
+// which; the fuel of a Go plugin (whose runtime seeds its maps from the
+// randomness it reads at start-up) repeats on every run.
 func TestPluginCallStats(t *testing.T) {
-	code, stderr, first := callStats(t, "endpoint", "--deterministic")
-	if code != 0 || first["fuel"] <= 0 || first["memoryPages"] <= 0 || first["durationNs"] <= 0 {
-		t.Fatalf("exit %d, stats %v; want exit 0 and positive fuel, memoryPages, durationNs\n%s", code, first, stderr)
+	code, stderr, first := callStats(t, "endpoint")
+	if code != 0 || first.Fuel <= 0 || first.MemoryPages <= 0 || first.DurationNs <= 0 {
+		t.Fatalf("exit %d, stats %+v; want exit 0 and positive fuel, memoryPages, durationNs\n%s", code, first, stderr)
 	}
-	if _, _, again := callStats(t, "endpoint", "--deterministic"); again["fuel"] != first["fuel"] {
-		t.Fatalf("fuel %d then %d for the same module and envelope", first["fuel"], again["fuel"])
+	if first.Deterministic == nil || !*first.Deterministic || first.Seed == nil || *first.Seed != 1 {
+		t.Fatalf("--stats alone: %s; want \"deterministic\":true and \"seed\":1 (the gate's conditions)", stderr)
+	}
+	for _, args := range [][]string{nil, {"--deterministic"}, {"--seed", "1"}} {
+		if _, _, again := callStats(t, "endpoint", args...); again.Fuel != first.Fuel {
+			t.Fatalf("fuel %d then %d (%v) for the same module, envelope and seed", first.Fuel, again.Fuel, args)
+		}
+	}
+	if _, stderr, s2 := callStats(t, "endpoint", "--seed", "2"); s2.Seed == nil || *s2.Seed != 2 || !*s2.Deterministic {
+		t.Fatalf("--seed 2: %s; want \"deterministic\":true and \"seed\":2", stderr)
+	}
+	if code, stderr, real := callStats(t, "endpoint", "--deterministic=false"); code != 0 || real.Deterministic == nil || *real.Deterministic || real.Seed != nil || real.Fuel <= 0 {
+		t.Fatalf("--deterministic=false: exit %d, %s; want \"deterministic\":false, no seed, and the fuel", code, stderr)
 	}
 }
 
@@ -40,7 +63,7 @@ func TestPluginCallStats(t *testing.T) {
 // negative --fuel is a usage error.
 func TestPluginCallFuel(t *testing.T) {
 	code, stderr, st := callStats(t, "testdata/hostile/infinite-loop", "--fuel", "1000000", "--timeout", "1h")
-	if code != exitFailure || !strings.Contains(stderr, `plugin "infinite-loop": call: fuel exhausted: the call used more than limits.fuel 1000000`) || st["fuel"] != 1_000_001 {
+	if code != exitFailure || !strings.Contains(stderr, `plugin "infinite-loop": call: fuel exhausted: the call used more than limits.fuel 1000000`) || st.Fuel != 1_000_001 {
 		t.Fatalf("exit %d, stats %v, stderr %q", code, st, stderr)
 	}
 	code, _, stderr = runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "endpoint"), "--input", "-", "--fuel", "-1")
