@@ -246,7 +246,7 @@ func (h *Handle) MyDomain() string { return h.myDomain }
 // errors (a plugin failure, a base that is not a JSON object) wrap their
 // cause.
 func (h *Handle) Shape(ctx context.Context, c Context, base json.RawMessage) (Request, error) {
-	req, _, _, err := shaper.Shape(ctx, h.pl, c, base)
+	req, _, err := shaper.Shape(ctx, h.pl, c, base)
 	return req, err
 }
 
@@ -271,7 +271,7 @@ func (h *Handle) Explain(ctx context.Context, c Context, base json.RawMessage) (
 	if err != nil {
 		return nil, err
 	}
-	req, _, err := shaper.CheckResult(res)
+	req, err := shaper.CheckResult(res)
 	return &Shaped{Draft: res.Request, Provenance: res.Provenance, Request: req}, err
 }
 

@@ -48,7 +48,7 @@ func BenchmarkShape(b *testing.B) {
 		defer pl.Close(ctx)
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, _, err := shaper.Shape(ctx, pl, c, nil); err != nil {
+			if _, _, err := shaper.Shape(ctx, pl, c, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

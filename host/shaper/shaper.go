@@ -97,34 +97,39 @@ func Describe(v schemas.Violation) string {
 // validates the final request and attributes each violation to the plugin
 // that last wrote its pointer.
 //
-// On success it returns the sendable Request, the provenance and no
-// violations. If the base request sets the reserved Tenant Key ID, no plugin
-// runs. If validation fails, the Request is zero and err is an
-// *InvalidError carrying the draft and the same violations. Other errors
-// (a plugin failure, a base request that is not an object) wrap their cause.
-func Shape(ctx context.Context, p Runner, c abi.Context, base json.RawMessage) (Request, pipeline.Provenance, []schemas.Violation, error) {
+// On success it returns the sendable Request and the provenance. If the base
+// request sets the reserved Tenant Key ID, no plugin runs. If validation
+// fails, the Request is zero and err is an *InvalidError carrying the draft
+// and the violations (errors.As); the provenance is still returned when the
+// pipeline ran. Other errors (a plugin failure, a base request that is not
+// an object) wrap their cause.
+func Shape(ctx context.Context, p Runner, c abi.Context, base json.RawMessage) (Request, pipeline.Provenance, error) {
 	if vs, err := checkBase(base); err != nil {
-		return Request{}, nil, nil, err
+		return Request{}, nil, err
 	} else if len(vs) > 0 {
-		return Request{}, nil, vs, &InvalidError{Draft: append(json.RawMessage(nil), base...), Violations: vs}
+		return Request{}, nil, &InvalidError{Draft: append(json.RawMessage(nil), base...), Violations: vs}
 	}
 	res, err := p.Run(ctx, c, base)
 	if err != nil {
-		return Request{}, nil, nil, fmt.Errorf("shape the Start Session request: %w", err)
+		return Request{}, nil, fmt.Errorf("shape the Start Session request: %w", err)
 	}
-	req, vs, err := CheckResult(res)
-	return req, res.Provenance, vs, err
+	req, err := CheckResult(res)
+	return req, res.Provenance, err
 }
 
 // CheckResult is Check for a pipeline run. It also refuses a run in which a
 // plugin set the reserved Tenant Key ID that a later plugin then removed:
 // neither a caller nor a plugin may set it (agent-api.md §6), even in
 // passing, and the plugin that did is named.
-func CheckResult(res *pipeline.Result) (Request, []schemas.Violation, error) {
-	req, vs, err := Check(res.Request, res.Provenance)
+func CheckResult(res *pipeline.Result) (Request, error) {
+	req, err := Check(res.Request, res.Provenance)
 	var ie *InvalidError
 	if err != nil && !errors.As(err, &ie) {
-		return req, vs, err
+		return req, err
+	}
+	var vs []schemas.Violation
+	if ie != nil {
+		vs = ie.Violations
 	}
 	var passing []schemas.Violation
 	for _, w := range res.Reserved {
@@ -141,33 +146,33 @@ func CheckResult(res *pipeline.Result) (Request, []schemas.Violation, error) {
 				"(the Flow action's Tenant Key ID, agent-api.md §6) and no plugin may set it, even in passing: remove it"})
 	}
 	if len(passing) == 0 {
-		return req, vs, err
+		return req, err
 	}
 	vs = append(vs, passing...)
-	return Request{}, vs, &InvalidError{Draft: append(json.RawMessage(nil), res.Request...), Violations: vs}
+	return Request{}, &InvalidError{Draft: append(json.RawMessage(nil), res.Request...), Violations: vs}
 }
 
 // Check validates body against schemas.StartSessionRequest and attributes
 // violations using prov (nil: no attribution). It returns the sendable
-// Request when body is valid; otherwise the zero Request, the violations and
-// an *InvalidError. A body that is not JSON is an error wrapping
-// *schemas.SyntaxError.
-func Check(body []byte, prov pipeline.Provenance) (Request, []schemas.Violation, error) {
+// Request when body is valid; otherwise the zero Request and an
+// *InvalidError carrying the violations. A body that is not JSON is an
+// error wrapping *schemas.SyntaxError.
+func Check(body []byte, prov pipeline.Provenance) (Request, error) {
 	doc, err := schemas.Decode(body)
 	if err != nil {
-		return Request{}, nil, fmt.Errorf("the shaped Start Session request is not JSON: %w", err)
+		return Request{}, fmt.Errorf("the shaped Start Session request is not JSON: %w", err)
 	}
 	vs, err := schemas.ValidateValue(schemas.StartSessionRequest, doc)
 	if err != nil {
-		return Request{}, nil, err
+		return Request{}, err
 	}
 	Attribute(vs, prov)
 	if len(vs) > 0 {
-		return Request{}, vs, &InvalidError{Draft: append(json.RawMessage(nil), body...), Violations: vs}
+		return Request{}, &InvalidError{Draft: append(json.RawMessage(nil), body...), Violations: vs}
 	}
 	advice := schemas.AdviseValue(schemas.StartSessionRequest, doc)
 	Attribute(advice, prov)
-	return Request{body: append([]byte(nil), body...), advice: advice}, nil, nil
+	return Request{body: append([]byte(nil), body...), advice: advice}, nil
 }
 
 // Attribute sets Plugin on each violation to the owner of its pointer in

@@ -92,9 +92,9 @@ var (
 
 func TestShapeValidRequestIsSendable(t *testing.T) {
 	pl := newPipeline(t, endpointStep, sessionKeyStep, varsStep)
-	req, prov, vs, err := shaper.Shape(context.Background(), pl, demoContext, nil)
-	if err != nil || len(vs) != 0 || req.IsZero() {
-		t.Fatalf("Shape: %v %v zero=%v", err, vs, req.IsZero())
+	req, prov, err := shaper.Shape(context.Background(), pl, demoContext, nil)
+	if err != nil || req.IsZero() {
+		t.Fatalf("Shape: %v zero=%v", err, req.IsZero())
 	}
 	if again, err := schemas.Validate(schemas.StartSessionRequest, req.Body()); err != nil || len(again) != 0 {
 		t.Fatalf("sendable body is not valid: %v %v", again, err)
@@ -145,7 +145,7 @@ func TestShapeAttributesViolationsToPlugins(t *testing.T) {
 			if c.base != "" {
 				base = json.RawMessage(c.base)
 			}
-			req, prov, vs, err := shaper.Shape(context.Background(), pl, demoContext, base)
+			req, prov, err := shaper.Shape(context.Background(), pl, demoContext, base)
 			if !req.IsZero() || req.Body() != nil {
 				t.Fatal("an invalid request came back sendable")
 			}
@@ -159,7 +159,7 @@ func TestShapeAttributesViolationsToPlugins(t *testing.T) {
 			if prov == nil || len(inv.Draft) == 0 {
 				t.Errorf("provenance %v, draft %s", prov, inv.Draft)
 			}
-			for _, v := range vs {
+			for _, v := range inv.Violations {
 				if v.Pointer == c.pointer && v.Rule == c.rule {
 					if v.Plugin != c.plugin {
 						t.Errorf("violation %+v: plugin %q, want %q", v, v.Plugin, c.plugin)
@@ -174,7 +174,7 @@ func TestShapeAttributesViolationsToPlugins(t *testing.T) {
 					return
 				}
 			}
-			t.Errorf("no violation %s at %s in %+v", c.rule, c.pointer, vs)
+			t.Errorf("no violation %s at %s in %+v", c.rule, c.pointer, inv.Violations)
 		})
 	}
 }
@@ -196,9 +196,13 @@ func TestShapeRefusesTenantKeyInBase(t *testing.T) {
 	pl := &counting{Runner: newPipeline(t, endpointStep, sessionKeyStep)}
 	for _, key := range []string{"tenantKeyId", "Tenant Key ID", "tenant_key"} {
 		base, _ := json.Marshal(map[string]any{key: "t-1"})
-		req, _, vs, err := shaper.Shape(context.Background(), pl, demoContext, base)
+		req, _, err := shaper.Shape(context.Background(), pl, demoContext, base)
 		var inv *shaper.InvalidError
-		if !errors.As(err, &inv) || !req.IsZero() || len(vs) != 1 || vs[0].Rule != "reserved" || vs[0].Pointer != "/"+key {
+		if !errors.As(err, &inv) || !req.IsZero() || len(inv.Violations) != 1 {
+			t.Fatalf("%s: %v, want an *InvalidError with one violation", key, err)
+		}
+		vs := inv.Violations
+		if vs[0].Rule != "reserved" || vs[0].Pointer != "/"+key {
 			t.Errorf("%s: %v %+v", key, err, vs)
 		}
 		if !strings.HasPrefix(vs[0].Message, vs[0].Field+": is reserved for Salesforce internal use") {
@@ -209,10 +213,10 @@ func TestShapeRefusesTenantKeyInBase(t *testing.T) {
 		t.Errorf("the pipeline ran %d times on a base with a Tenant Key ID", n)
 	}
 	// Bad base input is an error, not a violation.
-	if _, _, _, err := shaper.Shape(context.Background(), pl, demoContext, json.RawMessage(`[1]`)); err == nil || !strings.Contains(err.Error(), "JSON object") {
+	if _, _, err := shaper.Shape(context.Background(), pl, demoContext, json.RawMessage(`[1]`)); err == nil || !strings.Contains(err.Error(), "JSON object") {
 		t.Errorf("array base: %v", err)
 	}
-	if _, _, _, err := shaper.Shape(context.Background(), pl, demoContext, json.RawMessage(`{"a":`)); err == nil || !strings.Contains(err.Error(), "byte offset") {
+	if _, _, err := shaper.Shape(context.Background(), pl, demoContext, json.RawMessage(`{"a":`)); err == nil || !strings.Contains(err.Error(), "byte offset") {
 		t.Errorf("malformed base: %v", err)
 	}
 }
@@ -223,18 +227,19 @@ func TestShapePluginFailureIsAnError(t *testing.T) {
 	pl := newPipeline(t, endpointStep, sessionKeyStep)
 	c := demoContext
 	c.Org.MyDomain = "https://example-co.lightning.force.com"
-	req, _, vs, err := shaper.Shape(context.Background(), pl, c, nil)
+	req, _, err := shaper.Shape(context.Background(), pl, c, nil)
 	var pe *plugin.Error
-	if !errors.As(err, &pe) || pe.Plugin != "endpoint" || !req.IsZero() || vs != nil {
-		t.Fatalf("got %v %v %v", err, vs, req.IsZero())
+	var inv *shaper.InvalidError
+	if !errors.As(err, &pe) || pe.Plugin != "endpoint" || !req.IsZero() || errors.As(err, &inv) {
+		t.Fatalf("got %v zero=%v", err, req.IsZero())
 	}
 }
 
 func TestCheckWithoutProvenance(t *testing.T) {
 	good := []byte(`{"externalSessionKey":"conv-1","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`)
-	req, vs, err := shaper.Check(good, nil)
-	if err != nil || vs != nil || req.IsZero() {
-		t.Fatalf("Check: %v %v", vs, err)
+	req, err := shaper.Check(good, nil)
+	if err != nil || req.IsZero() {
+		t.Fatalf("Check: %v", err)
 	}
 	if adv := req.Advice(); len(adv) != 1 || adv[0].Rule != schemas.RuleUUIDRecommended {
 		t.Errorf("advice = %v", adv)
@@ -245,7 +250,7 @@ func TestCheckWithoutProvenance(t *testing.T) {
 	if req.Body()[0] != '{' {
 		t.Error("Body is not a copy")
 	}
-	if _, _, err := shaper.Check([]byte(`{`), nil); err == nil || !strings.Contains(err.Error(), "byte offset") {
+	if _, err := shaper.Check([]byte(`{`), nil); err == nil || !strings.Contains(err.Error(), "byte offset") {
 		t.Errorf("malformed: %v", err)
 	}
 }
@@ -257,7 +262,7 @@ func TestShapeRefusesTenantKeySetInPassing(t *testing.T) {
 	pl := newPipeline(t, endpointStep, sessionKeyStep,
 		step{"sets-tenant-key", "testdata/broken/forbidden-field", ""},
 		step{"drops-it", "testdata/provenance/drop", "{member: tenantKeyId}"})
-	req, _, vs, err := shaper.Shape(context.Background(), pl, demoContext, nil)
+	req, _, err := shaper.Shape(context.Background(), pl, demoContext, nil)
 	var inv *shaper.InvalidError
 	if !errors.As(err, &inv) || !req.IsZero() {
 		t.Fatalf("err = %v, req sendable = %v; want an InvalidError and nothing to send", err, !req.IsZero())
@@ -265,7 +270,7 @@ func TestShapeRefusesTenantKeySetInPassing(t *testing.T) {
 	if strings.Contains(string(inv.Draft), "tenantKeyId") {
 		t.Fatalf("the final draft still has the key, the test does not exercise removal: %s", inv.Draft)
 	}
-	if len(vs) != 1 || vs[0].Rule != "reserved" || vs[0].Plugin != "sets-tenant-key" || vs[0].Pointer != "/tenantKeyId" ||
+	if vs := inv.Violations; len(vs) != 1 || vs[0].Rule != "reserved" || vs[0].Plugin != "sets-tenant-key" || vs[0].Pointer != "/tenantKeyId" ||
 		!strings.Contains(vs[0].Message, "removed by a later one") {
 		t.Fatalf("violations %+v; want one reserved violation blaming sets-tenant-key", vs)
 	}
