@@ -78,6 +78,29 @@ const EndUserRequest = agentapi.EndUserRequest
 // "agentshape emulator --print-org"; load one with emulator.LoadOrg).
 type EmulatorOrg = emulator.Org
 
+// Engine chooses how plugin code runs: EngineAuto (the default) compiles it
+// where wazero's compiler supports the platform and interprets it elsewhere.
+type Engine = plugin.Engine
+
+// The engines.
+const (
+	EngineAuto        = plugin.EngineAuto
+	EngineCompiler    = plugin.EngineCompiler
+	EngineInterpreter = plugin.EngineInterpreter
+)
+
+// StopMechanism chooses how a plugin past its timeout is stopped:
+// StopByChecks (the default, the host's instrumentation, with fuel) or
+// StopByWazero (wazero's close-on-context-done: a fallback without fuel that
+// does not stop a recursion without loops).
+type StopMechanism = plugin.StopMechanism
+
+// The stop mechanisms.
+const (
+	StopByChecks = plugin.StopByChecks
+	StopByWazero = plugin.StopByWazero
+)
+
 // Options configure a Handle. The zero value is usable: no pipeline (Shape
 // validates the base request as given) and the embedded emulator's demo org.
 type Options struct {
@@ -101,6 +124,10 @@ type Options struct {
 	Deterministic bool
 	// Seed seeds deterministic randomness.
 	Seed int64
+	// Engine runs plugin code; the zero value is EngineAuto.
+	Engine Engine
+	// Stop stops plugins at their timeout; the zero value is StopByChecks.
+	Stop StopMechanism
 
 	// Resolver fetches plugins the manifest names in OCI registries
 	// (oci://…); nil means an *ociplugin.Client with its defaults, made
@@ -198,6 +225,8 @@ func New(ctx context.Context, opts Options) (*Handle, error) {
 		CacheDir:      opts.CacheDir,
 		Deterministic: opts.Deterministic,
 		Seed:          opts.Seed,
+		Engine:        opts.Engine,
+		Stop:          opts.Stop,
 		Logger:        h.logger,
 	})
 	if err != nil {

@@ -91,7 +91,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		bin = b
 	}
 	key := moduleKey{sum: sha256.Sum256(bin), instrument: instrumentVersion}
-	if r.opts.unguarded {
+	if r.opts.unguarded || r.opts.Stop == StopByWazero {
 		key.instrument = ""
 	} else if r.opts.unmetered {
 		key.instrument = unmeteredVersion
@@ -102,6 +102,9 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		}
 	}
 	limits := spec.Limits.withDefaults()
+	if limits.Fuel > 0 && key.instrument == "" {
+		return nil, newError(name, PhaseLoad, ErrInvalidModule, "limits.fuel %d needs the host's stop checks, and this runtime stops plugins with wazero's close-on-context-done (RuntimeOptions.Stop = StopByWazero); drop the fuel limit or use StopByChecks", limits.Fuel)
+	}
 	if limits.MemoryMaxPages > maxWasmPages {
 		return nil, newError(name, PhaseLoad, ErrMemoryLimit, "limits.memoryMaxPages %d is over the wasm32 maximum of %d pages", limits.MemoryMaxPages, maxWasmPages)
 	}

@@ -39,6 +39,13 @@ type RuntimeOptions struct {
 	// Logger receives plugin logs (agentshape.log, reactor stdout/stderr),
 	// tagged plugin=<name>. nil means slog.Default().
 	Logger *slog.Logger
+	// Engine chooses how wazero runs plugin code; the zero value,
+	// EngineAuto, compiles where wazero's compiler supports the platform and
+	// interprets elsewhere.
+	Engine Engine
+	// Stop chooses how a plugin past its timeout is stopped; the zero
+	// value, StopByChecks, is the host's own instrumentation.
+	Stop StopMechanism
 
 	// unguarded loads modules without the stop-flag instrumentation; only
 	// for the benchmark that measures its cost. Timeouts are not enforced.
@@ -92,17 +99,25 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(base, "agentshape", "wazero"), nil
 }
 
-// NewRuntime creates the wazero runtime (compiler engine, on-disk compilation
-// cache) with the WASI and agentshape host modules instantiated. Timeouts and
-// the call stack budget are enforced by checks every loaded module is
-// instrumented with (instrument.go), not by wazero's close-on-context-done.
+// NewRuntime creates the wazero runtime (opts.Engine: the compiler where
+// wazero supports the platform, its interpreter elsewhere; an on-disk
+// compilation cache) with the WASI and agentshape host modules instantiated.
+// Timeouts, fuel and the call stack budget are enforced by checks every
+// loaded module is instrumented with, not by wazero's close-on-context-done,
+// unless opts.Stop chooses that fallback.
 func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
 	if r.logger == nil {
 		r.logger = slog.Default()
 	}
-	cfg := wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(opts.wazeroChecks).
+	cfg, err := opts.Engine.config()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Stop != StopByChecks && opts.Stop != StopByWazero {
+		return nil, fmt.Errorf("plugin: unknown stop mechanism %d; use StopByChecks or StopByWazero", opts.Stop)
+	}
+	cfg = cfg.WithCloseOnContextDone(opts.wazeroChecks || opts.Stop == StopByWazero).
 		WithCoreFeatures(api.CoreFeaturesV2)
 	if !opts.NoCache && opts.CacheDir != "-" {
 		dir := opts.CacheDir
@@ -126,6 +141,9 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 		default: // the default location is a convenience: run without it
 			r.logger.Warn("plugins will be compiled on every start: no usable compilation cache", "err", err)
 		}
+	}
+	if opts.Stop == StopByWazero {
+		r.logger.Warn("plugins are stopped by wazero's close-on-context-done, not the host's checks: no fuel, no stack budget, and a recursion without loops runs past its timeout; use this fallback only with plugins you trust")
 	}
 	r.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
 	if err := instantiateWASI(ctx, r.rt, opts.uncheckedHostCalls); err != nil {
