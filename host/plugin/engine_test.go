@@ -24,7 +24,7 @@ type engineRun struct {
 
 func runOn(t *testing.T, opts plugin.RuntimeOptions, cache, rel string) engineRun {
 	t.Helper()
-	opts.Deterministic, opts.Seed, opts.CacheDir = true, 7, cache
+	opts.Deterministic, opts.Seed, opts.CacheDir, opts.Logger = true, 7, cache, slog.New(slog.DiscardHandler)
 	p := load(t, newRuntime(t, opts), rel, plugin.Limits{PoolSize: 1}, nil)
 	env := fuelEnvelope(t, p)
 	var r engineRun
