@@ -108,7 +108,7 @@ func TestProvider(t *testing.T) {
 				t.Fatalf("the test org has the contract's My Domain %s; pick one that differs", myDomain)
 			}
 			org.ErrorStyle = style
-			h, err := emulator.NewHandler(emulator.Options{Org: org})
+			h, err := emulator.New(emulator.Options{Org: org})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -167,7 +167,7 @@ func (w *world) emulatorURL() (string, error) {
 	if w.url != "" {
 		return w.url, nil
 	}
-	h, err := emulator.NewHandler(emulator.Options{Org: w.ensureOrg()})
+	h, err := emulator.New(emulator.Options{Org: w.ensureOrg()})
 	if err != nil {
 		return "", fmt.Errorf("the scenario's org is not a valid emulator org: %w", err)
 	}

@@ -22,7 +22,7 @@ import (
 // the emulator's own CPU cost per Start Session, against a baseline handler
 // that only writes a fixed JSON answer, measured in the same run.
 func BenchmarkHandlerStartSession(b *testing.B) {
-	h, err := emulator.New(nil)
+	h, err := emulator.New(emulator.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func BenchmarkStartSessionManyLive(b *testing.B) {
 // a value's allowed JSON types depend on its variable's type (agent-api.md
 // §13), so each varied body is validated in full.
 func BenchmarkHandlerStartSessionVariedValues(b *testing.B) {
-	h, err := emulator.New(nil)
+	h, err := emulator.New(emulator.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func FuzzStartSessionBody(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	h, err := New(nil)
+	h, err := New(Options{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -20,7 +20,8 @@ const APIPrefix = "/einstein/ai-agent/v1"
 // TokenPath is the path of the OAuth token endpoint (agent-api.md §7).
 const TokenPath = "/services/oauth2/token"
 
-// Options configure a Handler or a Server.
+// Options configure a Handler (New) or a Server (Start, which also uses
+// Addr and AllowRemote).
 type Options struct {
 	// Addr is the listen address for Start, e.g. 127.0.0.1:0. Default 127.0.0.1:0.
 	Addr string
@@ -106,12 +107,11 @@ func opIndex(op Operation) int {
 	return 5
 }
 
-// New returns the emulator for org (nil: DefaultOrg) as an http.Handler
-// serving the token endpoint, the Agent API and the admin API.
-func New(org *Org) (*Handler, error) { return NewHandler(Options{Org: org}) }
-
-// NewHandler returns the emulator configured by opts (Addr and AllowRemote are ignored).
-func NewHandler(opts Options) (*Handler, error) {
+// New returns the emulator configured by opts (the zero Options: DefaultOrg)
+// as an http.Handler serving the token endpoint, the Agent API and the admin
+// API, to mount in any server; Start serves one on a TCP address. Addr and
+// AllowRemote, which are about listening, are ignored.
+func New(opts Options) (*Handler, error) {
 	org := opts.Org
 	if org == nil {
 		org = DefaultOrg()

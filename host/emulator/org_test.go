@@ -106,7 +106,7 @@ func TestOrgJSONAndInvalidOrgRefused(t *testing.T) {
 	}
 	bad := emulator.DefaultOrg()
 	bad.MyDomain = ""
-	if _, err := emulator.New(bad); err == nil || !strings.Contains(err.Error(), "myDomain") {
+	if _, err := emulator.New(emulator.Options{Org: bad}); err == nil || !strings.Contains(err.Error(), "myDomain") {
 		t.Errorf("New(bad) = %v", err)
 	}
 	if _, err := emulator.Start(context.Background(), emulator.Options{Org: bad}); err == nil {

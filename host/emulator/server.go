@@ -37,7 +37,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := checkLoopback(addr, opts.AllowRemote); err != nil {
 		return nil, err
 	}
-	h, err := NewHandler(opts)
+	h, err := New(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -64,14 +64,14 @@ func TestServerStopsOnContext(t *testing.T) {
 }
 
 // New gives an http.Handler usable in any server.
-func TestNewHandler(t *testing.T) {
-	h, err := emulator.New(nil)
+func TestNewIsAnHTTPHandler(t *testing.T) {
+	h, err := emulator.New(emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var _ http.Handler = h
 	if h.State().Org.MyDomain != emulator.DemoMyDomain {
-		t.Error("New(nil) is not the default org")
+		t.Error("New(Options{}) is not the default org")
 	}
 }
 
