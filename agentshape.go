@@ -39,7 +39,7 @@ import (
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/shaper"
+	"github.com/agentshape/agentshape/internal/shaper"
 )
 
 // Context is the caller's facts every plugin shapes the request from

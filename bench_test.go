@@ -8,7 +8,7 @@ import (
 	"github.com/agentshape/agentshape"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/shaper"
+	"github.com/agentshape/agentshape/internal/shaper"
 )
 
 // BenchmarkShape compares Handle.Shape with the same run wired from the host

@@ -21,7 +21,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
-	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/internal/oauth"
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"

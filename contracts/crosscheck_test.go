@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/agentapi/sse"
+	"github.com/agentshape/agentshape/internal/sse"
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/schemas"
 )
@@ -312,7 +312,7 @@ func checkStreamedMessage(in pactInteraction, checked map[schemas.Name]int) []st
 }
 
 // checkEventStream reads the example text/event-stream body of a streaming answer with the
-// client's own parser (host/agentapi/sse) and validates every event against stream-event.
+// client's own parser (internal/sse) and validates every event against stream-event.
 func checkEventStream(in pactInteraction, checked map[schemas.Name]int) []string {
 	b := in.Response.Body
 	var text string

@@ -10,7 +10,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/agentshape/agentshape/host/emulator"
-	"github.com/agentshape/agentshape/host/flowbody"
+	"github.com/agentshape/agentshape/internal/flowbody"
 	"github.com/agentshape/agentshape/schemas"
 )
 

@@ -27,7 +27,7 @@ type Violation struct {
 	// Message is one line a person can act on, starting with Field.
 	Message string `json:"message"`
 	// Plugin names the plugin that last wrote Pointer, when the document
-	// was shaped by a pipeline (filled by host/shaper); "" otherwise.
+	// was shaped by a pipeline (filled by internal/shaper); "" otherwise.
 	Plugin string `json:"plugin,omitempty"`
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 )

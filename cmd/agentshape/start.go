@@ -16,8 +16,8 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
-	"github.com/agentshape/agentshape/host/flowbody"
-	"github.com/agentshape/agentshape/host/shaper"
+	"github.com/agentshape/agentshape/internal/flowbody"
+	"github.com/agentshape/agentshape/internal/shaper"
 )
 
 func init() { register(newStartCmd) }

@@ -39,9 +39,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
-	"github.com/agentshape/agentshape/host/agentapi/internal/secrets"
-	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/internal/configurl"
+	"github.com/agentshape/agentshape/internal/secrets"
+	"github.com/agentshape/agentshape/internal/oauth"
 )
 
 // API base URLs (agent-api.md §1).

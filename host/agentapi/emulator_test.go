@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi"
-	"github.com/agentshape/agentshape/host/agentapi/sse"
+	"github.com/agentshape/agentshape/internal/sse"
 	"github.com/agentshape/agentshape/host/emulator"
 )
 

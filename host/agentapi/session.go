@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/agentshape/agentshape/host/agentapi/sse"
+	"github.com/agentshape/agentshape/internal/sse"
 )
 
 // Operation names used in errors and logs.

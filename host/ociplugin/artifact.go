@@ -31,7 +31,7 @@ const (
 )
 
 // Annotations a pushed manifest carries (the module's own facts, from
-// host/inspect).
+// internal/inspect).
 const (
 	// AnnotationABIVersion is the ABI version the module declares ("1").
 	AnnotationABIVersion = "dev.agentshape.plugin.abi-version"

@@ -20,7 +20,7 @@ type Pushed struct {
 
 // Push publishes module as a plugin artifact under ref, which must name a
 // tag (and no digest: the digest is the result). info are the module's own
-// facts (host/inspect tells them). Blobs the registry already has are not
+// facts (internal/inspect tells them). Blobs the registry already has are not
 // sent again. The pushed blobs are also put in the cache, so this machine
 // can use the plugin by digest at once.
 func (c *Client) Push(ctx context.Context, ref string, module []byte, info Info) (*Pushed, error) {

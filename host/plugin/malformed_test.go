@@ -12,7 +12,7 @@ import (
 )
 
 // TestLoadMalformedModuleDoesNotCrash loads a module that makes wazero's
-// validator panic (found by host/inspect's fuzzer) and expects a classified
+// validator panic (found by internal/inspect's fuzzer) and expects a classified
 // error instead of a crashed host.
 func TestLoadMalformedModuleDoesNotCrash(t *testing.T) {
 	raw, err := os.ReadFile("../inspect/testdata/fuzz/FuzzInspect/e4e48b7a7c0f23cd")

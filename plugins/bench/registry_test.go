@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/internal/testregistry"
 )

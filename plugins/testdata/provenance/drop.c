@@ -1,6 +1,6 @@
 /*
  * drop — test plugin (ABI v1, C kit): removes the request's top-level member
- * named by config.member. host/shaper's tests use it to remove, in a later
+ * named by config.member. internal/shaper's tests use it to remove, in a later
  * step, a field an earlier plugin set.
  */
 #include "agentshape.h"

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/host/inspect"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"

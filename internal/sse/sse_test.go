@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/host/agentapi/sse"
+	"github.com/agentshape/agentshape/internal/sse"
 )
 
 func collect(t *testing.T, stream string, max int) ([]sse.Event, error) {

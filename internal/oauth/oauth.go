@@ -24,8 +24,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/agentshape/agentshape/host/agentapi/internal/configurl"
-	"github.com/agentshape/agentshape/host/agentapi/internal/secrets"
+	"github.com/agentshape/agentshape/internal/configurl"
+	"github.com/agentshape/agentshape/internal/secrets"
 )
 
 // TokenPath is the path of the token endpoint below the org's My Domain.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/flowbody"
+	"github.com/agentshape/agentshape/internal/flowbody"
 	"github.com/agentshape/agentshape/schemas"
 )
 

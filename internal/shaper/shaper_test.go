@@ -14,7 +14,7 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/host/shaper"
+	"github.com/agentshape/agentshape/internal/shaper"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/host/agentapi/oauth"
+	"github.com/agentshape/agentshape/internal/oauth"
 	"github.com/agentshape/agentshape/internal/testnet"
 )
 
