@@ -3,6 +3,7 @@ package agentshape_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -187,4 +188,74 @@ func ExampleHandle_StartRequest() {
 	}
 	fmt.Println(out.Output)
 	// Output: 200
+}
+
+// New loads and compiles the pipeline's plugins once; a failure is a
+// *SetupError saying which step failed. A Handle serves any number of
+// concurrent Shape and Start calls until Close.
+func ExampleNew() {
+	ctx := context.Background()
+	_, err := agentshape.New(ctx, agentshape.Options{Manifest: "no-such-pipeline.yaml"})
+	var setup *agentshape.SetupError
+	if errors.As(err, &setup) {
+		fmt.Println("step:", setup.Step)
+	}
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close(ctx)
+	fmt.Println("loaded")
+	// Output:
+	// step: manifest
+	// loaded
+}
+
+// SendStream sends a message on the streaming endpoint and hands over each
+// server-sent event as it arrives; the outcome comes when the stream ends.
+func ExampleHandle_SendStream() {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close(ctx)
+	started, err := h.Start(ctx, "0XxAA0000000001AAA", exampleContext())
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := map[string]int{}
+	out, err := h.SendStream(ctx, started.Session.SessionID, agentshape.Message{Type: "Text", SequenceID: 1, Text: "Where is my order?"},
+		func(e agentshape.StreamEvent) error {
+			events[e.Type]++
+			return nil
+		})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(out.Output, events["END_OF_TURN"])
+	// Output: 200 1
+}
+
+// End closes a session; the reason goes in the x-session-end-reason header.
+// An answer that is an exception comes back as the Outcome, with an error
+// too: ending the same session again is a 404.
+func ExampleHandle_End() {
+	ctx := context.Background()
+	h, err := agentshape.New(ctx, agentshape.Options{Manifest: "plugins/examples/pipeline.yaml"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close(ctx)
+	started, err := h.Start(ctx, "0XxAA0000000001AAA", exampleContext())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ended, err := h.End(ctx, started.Session.SessionID, agentshape.EndUserRequest)
+	if err != nil {
+		log.Fatal(err)
+	}
+	again, err := h.End(ctx, started.Session.SessionID, agentshape.EndUserRequest)
+	fmt.Println(ended.Output, "then", again.Output, err != nil)
+	// Output: 200 then 404 Exception true
 }
