@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -319,7 +319,7 @@ func TestGoPluginBuiltWithoutCSharedRefusedAtLoad(t *testing.T) {
 		if code != exitFailure || stdout != "" {
 			t.Errorf("%s: exit %d, stdout %q; want exit %d and nothing printed", name, code, stdout, exitFailure)
 		}
-		for _, says := range []string{"load: does not follow ABI v1", "built without -buildmode=c-shared", plugin.GoBuildLine} {
+		for _, says := range []string{"load: does not follow ABI v1", "built without -buildmode=c-shared", buildhint.GoLine} {
 			if !strings.Contains(stderr, says) {
 				t.Errorf("%s: stderr does not say %q:\n%s", name, says, stderr)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/version"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
@@ -562,7 +563,7 @@ func TestGateStopsAGoPluginBuiltWithoutCShared(t *testing.T) {
 	}
 	f := rep.Failures[0]
 	if f.Check != "abi" || !strings.Contains(f.Message, "the host refuses to load the plugin") ||
-		!strings.Contains(f.Message, "without -buildmode=c-shared") || !strings.Contains(f.Message, plugin.GoBuildLine) {
+		!strings.Contains(f.Message, "without -buildmode=c-shared") || !strings.Contains(f.Message, buildhint.GoLine) {
 		t.Fatalf("the failure does not name the cause and the build line: %s", f)
 	}
 	if st := scenarioStatus(rep)["The host loads every module with its limits"]; st != "failed" {
@@ -586,7 +587,7 @@ func TestGateStopsAfterTheFirstABIFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err := wasmbin.Decode(anon); err != nil || plugin.GoWithoutCShared(m) {
+	if m, err := wasmbin.Decode(anon); err != nil || buildhint.GoWithoutCShared(m) {
 		t.Fatal("the stripped module is still recognised as Go")
 	}
 	path := filepath.Join(t.TempDir(), "anonymous.wasm")

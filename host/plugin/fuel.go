@@ -6,30 +6,28 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/agentshape/agentshape/internal/instrument"
 )
 
 // Fuel is the host's deterministic measure of the work a call does: one
-// unit per check point the plugin passes (stopcheck.go) — every loop
+// unit per check point the plugin passes (internal/instrument) — every loop
 // iteration, and every entry of a function that could recurse without
 // meeting a loop. It depends only on the module and on the path its code
 // takes (the envelope, the config, the clock and randomness it reads), not
 // on timing, load or the machine, so a budget in fuel passes or fails the
 // same everywhere (plugins/ABI.md §8).
 //
-// The counter is the check points' own: an i64 global (FuelExport) counting
+// The counter is the check points' own: an i64 global (instrument.FuelExport) counting
 // down to the next trip into Go. The host sets it at the start of every call
-// to the room left before its next look (at most yieldMask+1 check points,
+// to the room left before its next look (at most instrument.FuelChunk check points,
 // fewer when the call's fuel limit is nearer), adds what was used at each
 // trip and at the end of the call, and traps the call at the check point
 // that goes past its limit — so a budget is enforced exactly, not every
 // 4096th check, and counting costs nothing over the timeout checks.
 
-// FuelExport is the name under which an instrumented module exports its
-// fuel countdown global. A module that already exports this name is refused.
-const FuelExport = "agentshape.fuel"
-
 // fuelChunk is the most check points between two trips into Go.
-const fuelChunk = yieldMask + 1
+const fuelChunk = instrument.FuelChunk
 
 // ErrFuelExhausted: a call used more fuel than its limit (Limits.Fuel).
 var ErrFuelExhausted = errors.New("fuel exhausted")
@@ -98,7 +96,7 @@ func (m *fuelMeter) used() int64 {
 // fuelGlobal returns an instance's fuel countdown, nil when the module runs
 // without the instrumentation.
 func fuelGlobal(mod api.Module) api.MutableGlobal {
-	g, _ := mod.ExportedGlobal(FuelExport).(api.MutableGlobal)
+	g, _ := mod.ExportedGlobal(instrument.FuelExport).(api.MutableGlobal)
 	return g
 }
 

@@ -15,11 +15,12 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/internal/instrument"
 )
 
 // Host calls are the functions a plugin imports: WASI preview 1 and
 // agentshape.log. The timeout checks at loop headers read the deadline
-// only every 4096 check points (stopcheck.go), so a plugin making a few slow host calls
+// only every 4096 check points (yield.go), so a plugin making a few slow host calls
 // would never meet it; therefore every host call checks its call's context
 // before doing anything, and the ones whose cost grows with their arguments
 // are bounded per call: random_get by MaxRandomBytesPerCall, fd_write to
@@ -282,4 +283,14 @@ func uncounted(l *slog.Logger) *slog.Logger {
 		return slog.New(h.inner)
 	}
 	return l
+}
+
+// instantiateInternalModule instantiates the host functions the
+// instrumentation imports (instrument.ImportModule).
+func instantiateInternalModule(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(instrument.ImportModule)
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostYield), nil, nil).Export(instrument.YieldImport)
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostStackExhausted), nil, nil).Export(instrument.ExhaustedImport)
+	_, err := b.Instantiate(ctx)
+	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/instrument"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
@@ -425,8 +426,8 @@ func TestDeepRecursionAtOnePage(t *testing.T) {
 	if !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "stack budget of 4096 KiB") {
 		t.Fatalf("err = %v, want ErrTrap saying the stack budget of 4096 KiB ran out", err)
 	}
-	if grew > 4*plugin.StackBudget {
-		t.Fatalf("the call allocated %d MiB of host memory, over 4 x the %d MiB stack budget", grew>>20, plugin.StackBudget>>20)
+	if grew > 4*instrument.StackBudget {
+		t.Fatalf("the call allocated %d MiB of host memory, over 4 x the %d MiB stack budget", grew>>20, instrument.StackBudget>>20)
 	}
 }
 

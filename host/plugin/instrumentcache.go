@@ -10,18 +10,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/agentshape/agentshape/internal/instrument"
 )
 
-// instrumentVersion names what instrumentModule writes. The on-disk cache of
-// instrumented modules is keyed by it and by the original module's sha256,
-// so a warm start instruments nothing. Change it whenever the
-// instrumentation's output changes (TestInstrumentVersionPinsOutput fails
-// until you do).
-const instrumentVersion = "guard-3"
+// The on-disk cache of instrumented modules is keyed by the original
+// module's sha256 and instrument.Version, so a warm start instruments
+// nothing.
 
 // unmeteredVersion names the instrumentation without fuel
 // (RuntimeOptions.unmetered).
-const unmeteredVersion = instrumentVersion + "-unmetered"
+const unmeteredVersion = instrument.Version + "-unmetered"
 
 // instrumentedDir is the directory, inside the compilation cache directory,
 // that holds instrumented modules (wazero keeps its own entries in
@@ -32,7 +31,7 @@ const instrumentedDir = "agentshape-instrumented"
 // its sha256 and the instrumentation applied to it.
 type moduleKey struct {
 	sum        [sha256.Size]byte
-	instrument string // instrumentVersion, or "" when loaded unguarded
+	instrument string // instrument.Version, or "" when loaded unguarded
 }
 
 // fileName is the key's file name in the instrumented-module cache.
@@ -51,16 +50,16 @@ func (r *Runtime) instrument(bin []byte, key moduleKey) ([]byte, error) {
 		return bin, nil
 	}
 	if key.instrument == unmeteredVersion {
-		return instrumentModuleWith(bin, unmeteredCheck)
+		return instrument.Unmetered(bin)
 	}
 	if r.cacheDir == "" {
-		return instrumentModule(bin)
+		return instrument.Module(bin)
 	}
 	path := filepath.Join(r.cacheDir, instrumentedDir, key.fileName())
 	if out, ok := readSealed(path); ok {
 		return out, nil
 	}
-	out, err := instrumentModule(bin)
+	out, err := instrument.Module(bin)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/inputlimit"
+	"github.com/agentshape/agentshape/internal/instrument"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 )
 
@@ -90,7 +91,7 @@ func (r *Runtime) Load(ctx context.Context, spec Spec) (loaded *Plugin, err erro
 		}
 		bin = b
 	}
-	key := moduleKey{sum: sha256.Sum256(bin), instrument: instrumentVersion}
+	key := moduleKey{sum: sha256.Sum256(bin), instrument: instrument.Version}
 	if r.opts.unguarded || r.opts.Stop == StopByWazero {
 		key.instrument = ""
 	} else if r.opts.unmetered {
@@ -223,7 +224,7 @@ func (r *Runtime) checkImportTypes(defs []api.FunctionDefinition) error {
 		case abi.WASIModule:
 			w := r.wasi[name]
 			wantP, wantR = w.ParamTypes(), w.ResultTypes()
-		case internalModule: // added by instrumentModule: () -> ()
+		case instrument.ImportModule: // added by instrument.Module: () -> ()
 		}
 		if !slices.Equal(d.ParamTypes(), wantP) || !slices.Equal(d.ResultTypes(), wantR) {
 			return fmt.Errorf("imports %s.%s with type %s, want %s", mod, name, sig(d.ParamTypes(), d.ResultTypes()), sig(wantP, wantR))

@@ -21,6 +21,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/internal/instrument"
 	"github.com/agentshape/agentshape/schemas"
 )
 
@@ -222,7 +223,7 @@ func (h *limitHandler) WithGroup(name string) slog.Handler {
 
 // startName names a start-up export in errors as plugin authors know it.
 func startName(export string) string {
-	if export == StartExport {
+	if export == instrument.StartExport {
 		return "start function"
 	}
 	return export
@@ -288,7 +289,7 @@ func (p *Plugin) instantiate(ctx context.Context) (*instance, error) {
 	defer inst.guard.running()()
 	fillStack(mod)
 	p.instantiated.Add(1)
-	for _, name := range []string{StartExport, abi.InitializeExport} {
+	for _, name := range []string{instrument.StartExport, abi.InitializeExport} {
 		if f := mod.ExportedFunction(name); f != nil {
 			if _, err := f.Call(cctx); err != nil {
 				inst.close(ctx)
@@ -539,7 +540,7 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 	meter := cctx.(sliceClock).meter()
 	meter.start(fuelGlobal(mod), p.limits.Fuel)
 	defer recordStats(ctx, began, meter, mod.ExportedMemory(abi.MemoryExport))
-	for _, name := range []string{StartExport, abi.StartExport} {
+	for _, name := range []string{instrument.StartExport, abi.StartExport} {
 		f := mod.ExportedFunction(name)
 		if f == nil {
 			continue
@@ -600,7 +601,7 @@ func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuar
 		return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
 	}
 	if errors.Is(err, errStackExhausted) {
-		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): the plugin's calls nest deeper than its stack budget of %d KiB allows: %w", StackBudget>>10, err)
+		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): the plugin's calls nest deeper than its stack budget of %d KiB allows: %w", instrument.StackBudget>>10, err)
 	}
 	if strings.Contains(err.Error(), "stack overflow") {
 		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): %w", err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
@@ -456,7 +457,7 @@ func TestLoadRefusesGoBuiltWithoutCShared(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Phase != plugin.PhaseLoad || !errors.Is(err, plugin.ErrABI) || !errors.Is(err, plugin.ErrGoNotCShared) {
 		t.Fatalf("err = %v, want a load error of kind ErrABI caused by ErrGoNotCShared", err)
 	}
-	for _, says := range []string{`plugin "go-without-c-shared": load: does not follow ABI v1`, "built without -buildmode=c-shared", plugin.GoBuildLine} {
+	for _, says := range []string{`plugin "go-without-c-shared": load: does not follow ABI v1`, "built without -buildmode=c-shared", buildhint.GoLine} {
 		if !strings.Contains(err.Error(), says) {
 			t.Errorf("the error does not say %q: %v", says, err)
 		}

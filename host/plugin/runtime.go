@@ -22,6 +22,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/agentshape/agentshape/host/abi"
+	"github.com/agentshape/agentshape/internal/instrument"
 )
 
 // RuntimeOptions configures a Runtime.
@@ -103,7 +104,7 @@ func DefaultCacheDir() (string, error) {
 // wazero supports the platform, its interpreter elsewhere; an on-disk
 // compilation cache) with the WASI and agentshape host modules instantiated.
 // Timeouts, fuel and the call stack budget are enforced by checks every
-// loaded module is instrumented with, not by wazero's close-on-context-done,
+// loaded module is instrumented with (internal/instrument), not by wazero's close-on-context-done,
 // unless opts.Stop chooses that fallback.
 func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
@@ -157,7 +158,7 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	}
 	if err := instantiateInternalModule(ctx, r.rt); err != nil {
 		_ = r.Close(ctx)
-		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", internalModule, err)
+		return nil, fmt.Errorf("plugin: instantiate host module %q: %w", instrument.ImportModule, err)
 	}
 	return r, nil
 }

@@ -1,7 +1,9 @@
 // Package buildhint says how to build a plugin module that is missing, in
 // the words of the project the module belongs to: `make build` in a project
 // written by `agentshape plugin new`, `make plugins` in the agentshape
-// checkout. Error messages about an unreadable plugin end with it.
+// checkout. Error messages about an unreadable plugin end with it. It also
+// recognises a module built the wrong way for the host (GoWithoutCShared)
+// and gives the build line that fixes it (GoLine).
 package buildhint
 
 import (

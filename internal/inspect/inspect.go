@@ -23,6 +23,7 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -322,7 +323,7 @@ func (c *checker) checkExports(funcs map[string]wasmbin.FuncType) {
 	switch {
 	case hasShape:
 		c.rep.Kind = KindReactor
-		if plugin.GoWithoutCShared(c.m) {
+		if buildhint.GoWithoutCShared(c.m) {
 			c.add(Refused, "go_not_c_shared", plugin.ErrGoNotCShared.Error())
 		} else if hasStart {
 			c.add(Warning, "both_kinds", "the module exports both shape and _start; the host treats it as a reactor and never runs _start (build a reactor: Go -buildmode=c-shared, C -mexec-model=reactor)")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
@@ -318,7 +319,7 @@ func TestGoWithoutCShared(t *testing.T) {
 	for name, b := range map[string][]byte{"as built": bin, "build id stripped": stripped} {
 		rep := static(b)
 		if rep.Accepted || len(rep.Findings) == 0 || rep.Findings[0].Code != "go_not_c_shared" ||
-			rep.Findings[0].Message != plugin.ErrGoNotCShared.Error() || !strings.Contains(rep.Findings[0].Message, plugin.GoBuildLine) {
+			rep.Findings[0].Message != plugin.ErrGoNotCShared.Error() || !strings.Contains(rep.Findings[0].Message, buildhint.GoLine) {
 			t.Errorf("%s: findings %+v, want go_not_c_shared first, with the build line", name, rep.Findings)
 		}
 	}

@@ -75,6 +75,48 @@ func MustPath(tb interface {
 	return p
 }
 
+// MustRead returns the bytes of the built plugin rel (as for Path); it stops
+// tb when the plugin is missing or unreadable.
+func MustRead(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}, rel string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(MustPath(tb, rel))
+	if err != nil {
+		tb.Fatalf("catalog: %v", err)
+	}
+	return b
+}
+
+// MustTestModules returns every built test plugin (plugins/build/testdata,
+// one level of subdirectories deep), the seeds of the fuzzers over module
+// bytes; it stops tb when none is built.
+func MustTestModules(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}) [][]byte {
+	tb.Helper()
+	dir, err := BuildDir()
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "testdata", "*", "*.wasm"))
+	more, _ := filepath.Glob(filepath.Join(dir, "testdata", "*.wasm"))
+	if len(paths)+len(more) == 0 {
+		tb.Fatalf("no built test plugins under %s: run `make plugins`", dir)
+	}
+	var mods [][]byte
+	for _, p := range append(paths, more...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatalf("catalog: %v", err)
+		}
+		mods = append(mods, b)
+	}
+	return mods
+}
+
 // MustDemoContext returns the caller context of the example pipeline,
 // plugins/examples/context.json, decoded; it stops tb when that file is
 // missing or is not a context.

@@ -1,31 +1,22 @@
-package plugin
-
-import (
-	"context"
-	"errors"
-	"fmt"
-
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-
-	"github.com/agentshape/agentshape/internal/wasmbin"
-)
-
-// The host rewrites every module before compiling it (instrumentModule), so
-// that no plugin outlives its limits: a timeout check at every loop header
-// and at the entry of functions that can recurse without a loop
-// (stopcheck.go), and a call stack budget charged at the entry of functions
-// that can recurse and given back when they return (stackbudget.go). What
-// the rewrite adds to a module:
+// Package instrument rewrites a WebAssembly module so that no plugin
+// outlives its limits: host/plugin runs every module it loads through Module
+// before compiling it, and provides the host functions the rewritten module
+// imports (ImportModule). This package only rewrites bytes; it runs nothing.
 //
-//   - two imports from the host's internal module, after the module's own
-//     imports (so every function the module defines moves up two indices,
-//     and every reference to one is renumbered): yield () -> (), where the
-//     timeout checks trip into Go, and stack_exhausted () -> (), which traps
+// What the rewrite adds: a timeout check at every loop header and at the
+// entry of functions that can recurse without a loop (checkpoint.go), whose
+// countdown is also the call's fuel, and a call stack budget charged at the
+// entry of functions that can recurse and given back when they return
+// (stackbudget.go). In detail:
+//
+//   - two imports from ImportModule, after the module's own imports (so
+//     every function the module defines moves up two indices, and every
+//     reference to one is renumbered): YieldImport () -> (), where the
+//     timeout checks trip into Go, and ExhaustedImport () -> (), which traps
 //     a call that ran out of stack budget;
-//   - two mutable i32 globals after the module's own: the check-point tick
-//     counter and the stack room left, exported as StackExport for the host
-//     to fill at instantiation;
+//   - two mutable globals after the module's own: the i64 check-point
+//     countdown, exported as FuelExport, and the i32 stack room left,
+//     exported as StackExport for the host to fill at instantiation;
 //   - the export StartExport for the start section's function, and no start
 //     section (wazero would run it inside instantiation, where nothing can
 //     stop it; the host calls it right after instantiating, under the same
@@ -35,15 +26,33 @@ import (
 // The module's own code must refer only to its own functions, globals and
 // types: an index that the rewrite's additions would make valid (a module
 // reaching for the tick counter to silence its checks) is refused.
+package instrument
 
+import (
+	"errors"
+	"fmt"
+
+	"github.com/agentshape/agentshape/internal/wasmbin"
+)
+
+// Version names what Module writes. The host's on-disk cache of
+// instrumented modules is keyed by it and by the original module's sha256,
+// so a warm start instruments nothing. Change it whenever the
+// instrumentation's output changes (TestVersionPinsOutput fails until you
+// do).
+const Version = "guard-3"
+
+// The functions the rewrite imports; a plugin may not import ImportModule
+// itself.
 const (
-	// internalModule is the import module of the functions the rewrite
-	// adds; a plugin may not import it itself (checkImport).
-	internalModule = "agentshape:host"
-	// yieldImport is internalModule.yield () -> ().
-	yieldImport = "yield"
-	// exhaustedImport is internalModule.stack_exhausted () -> ().
-	exhaustedImport = "stack_exhausted"
+	// ImportModule is the import module of the functions the rewrite adds.
+	ImportModule = "agentshape:host"
+	// YieldImport is ImportModule.yield () -> (): the trip into Go of the
+	// timeout checks.
+	YieldImport = "yield"
+	// ExhaustedImport is ImportModule.stack_exhausted () -> (): it must
+	// trap the call that ran out of stack budget.
+	ExhaustedImport = "stack_exhausted"
 	// hostImports is how many functions the rewrite imports.
 	hostImports = 2
 )
@@ -57,15 +66,9 @@ const StackExport = "agentshape.stack"
 // exports this name is refused.
 const StartExport = "agentshape.start"
 
-// instantiateInternalModule instantiates the host functions the rewrite
-// imports.
-func instantiateInternalModule(ctx context.Context, rt wazero.Runtime) error {
-	b := rt.NewHostModuleBuilder(internalModule)
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostYield), nil, nil).Export(yieldImport)
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(hostStackExhausted), nil, nil).Export(exhaustedImport)
-	_, err := b.Instantiate(ctx)
-	return err
-}
+// FuelExport is the name under which an instrumented module exports its
+// fuel countdown global. A module that already exports this name is refused.
+const FuelExport = "agentshape.fuel"
 
 // funcType is a function type: its encoding and its result types.
 type funcType struct {
@@ -200,7 +203,7 @@ func (m *module) funcIndexVec(r *wasmbin.Reader, out []byte) ([]byte, error) {
 // code and custom ones.
 func readModule(bin []byte) (*module, error) {
 	if !wasmbin.HasHeader(bin) {
-		return nil, errNotWasm
+		return nil, wasmbin.ErrNotWasm
 	}
 	m := &module{bin: bin, rewritten: map[int][]byte{}}
 	var err error
@@ -605,15 +608,22 @@ func (m *module) typeIndex(t funcType, extra *[]funcType) uint32 {
 	return i
 }
 
-// instrumentModule returns the module rewritten as described at the top of
-// this file.
-func instrumentModule(bin []byte) ([]byte, error) {
-	return instrumentModuleWith(bin, tickCheck)
+// Module returns the module rewritten as described in the package doc. An
+// error says what in the module the rewrite cannot accept.
+func Module(bin []byte) ([]byte, error) {
+	return rewrite(bin, tickCheck)
 }
 
-// instrumentModuleWith is instrumentModule with check as the check point's
-// code (tickCheck; unmeteredCheck for the benchmark of metering).
-func instrumentModuleWith(bin []byte, check func(fuel, yield uint32) []byte) ([]byte, error) {
+// Unmetered is Module with the timeout check as it was before fuel (a tick
+// counting up, a trip into Go every FuelChunk check points, fuel reading
+// zero); only for the benchmark that measures what metering costs.
+func Unmetered(bin []byte) ([]byte, error) {
+	return rewrite(bin, unmeteredCheck)
+}
+
+// rewrite is Module with check as the check point's code (tickCheck;
+// unmeteredCheck for the benchmark of metering).
+func rewrite(bin []byte, check func(fuel, yield uint32) []byte) ([]byte, error) {
 	m, err := readModule(bin)
 	if err != nil {
 		return nil, err
@@ -636,15 +646,15 @@ func instrumentModuleWith(bin []byte, check func(fuel, yield uint32) []byte) ([]
 	}
 
 	var newImports []byte
-	for _, name := range []string{yieldImport, exhaustedImport} {
-		newImports = appendName(newImports, internalModule)
+	for _, name := range []string{YieldImport, ExhaustedImport} {
+		newImports = appendName(newImports, ImportModule)
 		newImports = appendName(newImports, name)
 		newImports = append(newImports, byte(wasmbin.KindFunc))
 		newImports = appendU32(newImports, voidType)
 	}
-	// mut i64 = i64.const fuelChunk, the fuel countdown; mut i32 = i32.const
+	// mut i64 = i64.const FuelChunk, the fuel countdown; mut i32 = i32.const
 	// 0, the stack room.
-	newGlobals := append([]byte{0x7e, 0x01, opI64Const}, appendS32(nil, fuelChunk)...)
+	newGlobals := append([]byte{0x7e, 0x01, opI64Const}, appendS32(nil, FuelChunk)...)
 	newGlobals = append(newGlobals, opEnd, 0x7f, 0x01, opI32Const, 0x00, opEnd)
 	newExports := appendName(nil, StackExport)
 	newExports = append(newExports, byte(wasmbin.KindGlobal))
