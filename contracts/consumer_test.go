@@ -21,10 +21,10 @@ import (
 
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/agentapi"
-	"github.com/agentshape/agentshape/internal/oauth"
 	"github.com/agentshape/agentshape/host/emulator"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/oauth"
 	"github.com/agentshape/agentshape/plugins/catalog"
 	"github.com/agentshape/agentshape/schemas"
 )

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/internal/sse"
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/internal/sse"
 	"github.com/agentshape/agentshape/schemas"
 )
 

@@ -7,11 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/inputlimit"
+	"github.com/agentshape/agentshape/internal/inspect"
 )
 
 func init() { registerPlugin(newPluginInspectCmd) }

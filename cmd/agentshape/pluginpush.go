@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/internal/inspect"
 )
 
 func init() { registerPlugin(newPluginPushCmd) }

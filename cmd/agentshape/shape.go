@@ -18,8 +18,8 @@ import (
 	"github.com/agentshape/agentshape/host/abi"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
-	"github.com/agentshape/agentshape/internal/shaper"
 	"github.com/agentshape/agentshape/internal/inputlimit"
+	"github.com/agentshape/agentshape/internal/shaper"
 	"github.com/agentshape/agentshape/schemas"
 )
 

@@ -40,8 +40,8 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/internal/configurl"
-	"github.com/agentshape/agentshape/internal/secrets"
 	"github.com/agentshape/agentshape/internal/oauth"
+	"github.com/agentshape/agentshape/internal/secrets"
 )
 
 // API base URLs (agent-api.md §1).

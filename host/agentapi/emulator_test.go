@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/agentshape/agentshape/host/agentapi"
-	"github.com/agentshape/agentshape/internal/sse"
 	"github.com/agentshape/agentshape/host/emulator"
+	"github.com/agentshape/agentshape/internal/sse"
 )
 
 // These tests drive the client against the real emulator on 127.0.0.1

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/pipeline"
 	"github.com/agentshape/agentshape/host/plugin"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/internal/testregistry"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/host/ociplugin"
+	"github.com/agentshape/agentshape/internal/inspect"
 	"github.com/agentshape/agentshape/internal/testregistry"
 )
 
