@@ -349,15 +349,25 @@ func (h *Handle) StartRequest(ctx context.Context, agentID string, req Request) 
 // Send sends one message to a session Start started and returns the agent's
 // answer; m.SequenceID must increase within the session.
 func (h *Handle) Send(ctx context.Context, sessionID string, m Message) (*Outcome, error) {
-	body, err := agentapi.MessageBody(m)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := h.apiClient(ctx)
+	cl, body, err := h.messageClient(ctx, m)
 	if err != nil {
 		return nil, err
 	}
 	return cl.SendMessage(ctx, sessionID, body)
+}
+
+// messageClient is what Send and SendStream need before sending: m's body
+// (checked before any connection is made) and the Agent API client.
+func (h *Handle) messageClient(ctx context.Context, m Message) (*agentapi.Client, json.RawMessage, error) {
+	body, err := agentapi.MessageBody(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := h.apiClient(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, body, nil
 }
 
 // StreamEvent is one server-sent event of SendStream: its type (e.g.
@@ -370,11 +380,7 @@ type StreamEvent = agentapi.StreamEvent
 // handle stops the stream and is returned. The Outcome collects the
 // messages that stand (withdrawn text chunks removed).
 func (h *Handle) SendStream(ctx context.Context, sessionID string, m Message, handle func(StreamEvent) error) (*Outcome, error) {
-	body, err := agentapi.MessageBody(m)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := h.apiClient(ctx)
+	cl, body, err := h.messageClient(ctx, m)
 	if err != nil {
 		return nil, err
 	}
