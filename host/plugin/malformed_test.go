@@ -15,7 +15,7 @@ import (
 // validator panic (found by internal/inspect's fuzzer) and expects a classified
 // error instead of a crashed host.
 func TestLoadMalformedModuleDoesNotCrash(t *testing.T) {
-	raw, err := os.ReadFile("../inspect/testdata/fuzz/FuzzInspect/e4e48b7a7c0f23cd")
+	raw, err := os.ReadFile("../../internal/inspect/testdata/fuzz/FuzzInspect/e4e48b7a7c0f23cd")
 	if err != nil {
 		t.Fatalf("read fuzz corpus entry: %v", err)
 	}
