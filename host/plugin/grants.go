@@ -34,9 +34,9 @@ type DirGrant struct {
 	Guest string
 }
 
-// ForbiddenEnv lists environment variables that can never be granted: the
+// forbiddenEnv lists environment variables that can never be granted: the
 // Salesforce client credentials agentshape itself uses never reach a plugin.
-var ForbiddenEnv = []string{"SF_CLIENT_SECRET", "SF_ACCESS_TOKEN"}
+var forbiddenEnv = []string{"SF_CLIENT_SECRET", "SF_ACCESS_TOKEN"}
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -50,12 +50,13 @@ func CheckEnvName(k string) error {
 }
 
 // CheckEnvGrant says why the environment variable k cannot be granted — a
-// malformed name, or one of ForbiddenEnv in any case — or returns nil.
+// malformed name, or a Salesforce credential (SF_CLIENT_SECRET,
+// SF_ACCESS_TOKEN) in any case — or returns nil.
 func CheckEnvGrant(k string) error {
 	if err := CheckEnvName(k); err != nil {
 		return err
 	}
-	for _, f := range ForbiddenEnv {
+	for _, f := range forbiddenEnv {
 		if strings.EqualFold(k, f) {
 			return fmt.Errorf("%s holds a Salesforce credential, which never reaches a plugin; remove the grant", k)
 		}
@@ -63,11 +64,11 @@ func CheckEnvGrant(k string) error {
 	return nil
 }
 
-// credentialIn names the ForbiddenEnv variable whose (non-empty) value v
+// credentialIn names the forbiddenEnv variable whose (non-empty) value v
 // is, or returns "": a credential copied into another variable is still a
 // credential.
 func credentialIn(v string) string {
-	for _, f := range ForbiddenEnv {
+	for _, f := range forbiddenEnv {
 		if c := os.Getenv(f); c != "" && c == v {
 			return f
 		}

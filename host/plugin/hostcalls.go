@@ -23,20 +23,20 @@ import (
 // only every 4096 check points (yield.go), so a plugin making a few slow host calls
 // would never meet it; therefore every host call checks its call's context
 // before doing anything, and the ones whose cost grows with their arguments
-// are bounded per call: random_get by MaxRandomBytesPerCall, fd_write to
-// stdout/stderr by MaxStdioBytesPerCall (the rest is dropped unread) and
+// are bounded per call: random_get by maxRandomBytesPerCall, fd_write to
+// stdout/stderr by maxStdioBytesPerCall (the rest is dropped unread) and
 // maxLogMessage per line, agentshape.log by maxLogMessage per message.
 
 // Per-call budgets of host calls. A reactor's _initialize gets the same.
 const (
-	// MaxRandomBytesPerCall is the most random bytes random_get may draw in
+	// maxRandomBytesPerCall is the most random bytes random_get may draw in
 	// one call; a random_get that would draw more traps the call.
-	MaxRandomBytesPerCall = 1 << 20
-	// MaxStdioBytesPerCall is how many of the bytes a call writes to each of
+	maxRandomBytesPerCall = 1 << 20
+	// maxStdioBytesPerCall is how many of the bytes a call writes to each of
 	// stdout and stderr (when they go to the log) are split into log lines;
 	// the rest are dropped unread and counted, and one warning per stream
 	// says how many were dropped.
-	MaxStdioBytesPerCall = 64 << 10
+	maxStdioBytesPerCall = 64 << 10
 )
 
 // maxLogMessage caps one agentshape.log message and one stdout/stderr line.
@@ -175,7 +175,7 @@ func (e *budgetError) Error() string {
 }
 
 // randBudget is a plugin instance's random source for random_get, limited
-// to MaxRandomBytesPerCall per call: past it, random_get traps (a panic
+// to maxRandomBytesPerCall per call: past it, random_get traps (a panic
 // that wazero turns into the call's error) before drawing anything.
 type randBudget struct {
 	src  io.Reader
@@ -183,18 +183,18 @@ type randBudget struct {
 }
 
 func newRandBudget(src io.Reader) *randBudget {
-	return &randBudget{src: src, left: MaxRandomBytesPerCall}
+	return &randBudget{src: src, left: maxRandomBytesPerCall}
 }
 
 // reset gives the next call its budget.
-func (r *randBudget) reset() { r.left = MaxRandomBytesPerCall }
+func (r *randBudget) reset() { r.left = maxRandomBytesPerCall }
 
 // Read implements io.Reader.
 func (r *randBudget) Read(p []byte) (int, error) {
 	if len(p) > r.left {
 		panic(&budgetError{
 			call:  fmt.Sprintf("random_get of %d bytes", len(p)),
-			limit: fmt.Sprintf("%d random bytes", MaxRandomBytesPerCall),
+			limit: fmt.Sprintf("%d random bytes", maxRandomBytesPerCall),
 			hint:  "draw only the randomness a call needs (a key or nonce is a few dozen bytes)",
 		})
 	}
@@ -205,7 +205,7 @@ func (r *randBudget) Read(p []byte) (int, error) {
 
 // logWriter turns a plugin's stdout or stderr into log lines, within the
 // per-call caps: each line is cut at maxLogMessage bytes, and only the first
-// MaxStdioBytesPerCall bytes a call writes are looked at; the rest are
+// maxStdioBytesPerCall bytes a call writes are looked at; the rest are
 // dropped unread. endCall logs what is left and one warning if anything was
 // dropped.
 type logWriter struct {
@@ -221,7 +221,7 @@ type logWriter struct {
 // Write implements io.Writer. It always reports every byte written.
 func (w *logWriter) Write(b []byte) (int, error) {
 	n := len(b)
-	room := MaxStdioBytesPerCall - w.wrote
+	room := maxStdioBytesPerCall - w.wrote
 	w.wrote += int64(n)
 	if room <= 0 {
 		return n, nil
@@ -271,7 +271,7 @@ func (w *logWriter) endCall() {
 	w.flush()
 	if dropped := w.wrote - w.kept; dropped > 0 {
 		uncounted(w.logger).Warn(fmt.Sprintf("plugin wrote %d bytes to %s in this call; %d of them were dropped (each line is cut at %d bytes, and only the first %d bytes a call writes are logged)",
-			w.wrote, w.stream, dropped, maxLogMessage, MaxStdioBytesPerCall), "stream", w.stream)
+			w.wrote, w.stream, dropped, maxLogMessage, maxStdioBytesPerCall), "stream", w.stream)
 	}
 	w.wrote, w.kept = 0, 0
 }

@@ -140,10 +140,11 @@ func (d *detSource) nanotime() int64 {
 	return d.now
 }
 
-// FixedWalltime is the wall clock plugins see in deterministic mode.
-var FixedWalltime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+// fixedTime is the wall clock plugins see in deterministic mode
+// (plugins/ABI.md states it).
+var fixedTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func fixedWalltime() (int64, int32) { return FixedWalltime.Unix(), 0 }
+func fixedWalltime() (int64, int32) { return fixedTime.Unix(), 0 }
 
 // moduleConfig is the sandbox: no args, no env, no preopens (wazero grants
 // none unless asked), no sockets, no start functions, host clock (det's in
@@ -168,7 +169,7 @@ func newRand(det *detSource) *randBudget {
 }
 
 // callLogger is the logger of one call: the caller's (WithLogger) or the
-// runtime's, tagged plugin=<name>, limited to MaxLogMessages messages counted
+// runtime's, tagged plugin=<name>, limited to maxLogMessages messages counted
 // in n. cached is a ready logger over n for the runtime's logger, or nil.
 func (p *Plugin) callLogger(ctx context.Context, n *atomic.Int32, cached *slog.Logger) *slog.Logger {
 	n.Store(0)
@@ -181,12 +182,12 @@ func (p *Plugin) callLogger(ctx context.Context, n *atomic.Int32, cached *slog.L
 	return slog.New(&limitHandler{inner: p.logger.Handler(), n: n})
 }
 
-// MaxLogMessages is how many log messages (agentshape.log calls plus
+// maxLogMessages is how many log messages (agentshape.log calls plus
 // stdout/stderr lines) one call or _initialize may write; later ones are
 // dropped, with one warning saying so.
-const MaxLogMessages = 256
+const maxLogMessages = 256
 
-// limitHandler passes at most MaxLogMessages records per call to inner.
+// limitHandler passes at most maxLogMessages records per call to inner.
 type limitHandler struct {
 	inner slog.Handler
 	n     *atomic.Int32
@@ -196,16 +197,16 @@ type limitHandler struct {
 // the warning is out) it answers false, so that callers skip copying what
 // would be dropped.
 func (h *limitHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return h.n.Load() <= MaxLogMessages && h.inner.Enabled(ctx, l)
+	return h.n.Load() <= maxLogMessages && h.inner.Enabled(ctx, l)
 }
 
 // Handle implements slog.Handler.
 func (h *limitHandler) Handle(ctx context.Context, r slog.Record) error {
 	switch n := h.n.Add(1); {
-	case n <= MaxLogMessages:
+	case n <= maxLogMessages:
 		return h.inner.Handle(ctx, r)
-	case n == MaxLogMessages+1:
-		w := slog.NewRecord(r.Time, slog.LevelWarn, fmt.Sprintf("plugin wrote more than %d log messages in one call; dropping the rest of this call's messages", MaxLogMessages), 0)
+	case n == maxLogMessages+1:
+		w := slog.NewRecord(r.Time, slog.LevelWarn, fmt.Sprintf("plugin wrote more than %d log messages in one call; dropping the rest of this call's messages", maxLogMessages), 0)
 		return h.inner.Handle(ctx, w)
 	}
 	return nil

@@ -1,12 +1,3 @@
-// Package plugin hosts agentshape's WebAssembly plugins on wazero: it loads,
-// verifies (sha256 pin, ABI v1 imports and exports) and compiles modules with
-// an on-disk compilation cache, keeps a bounded pool of pre-initialised
-// instances per reactor plugin, runs command plugins in a fresh instance per
-// call, and enforces per-plugin limits (memory pages, call timeout, output
-// size) inside a sandbox with no arguments, environment, files or sockets.
-//
-// Every failure is a *Error naming the plugin, the phase and the kind of
-// fault (errors.Is(err, plugin.ErrTimeout) etc.).
 package plugin
 
 import (
