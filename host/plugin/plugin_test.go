@@ -444,6 +444,33 @@ func TestCacheDirErrors(t *testing.T) {
 	}
 }
 
+// TestCacheDirDashDisablesTheCache: CacheDir "-" is the one way to run
+// without the on-disk compilation cache (the CLI's --cache-dir -): nothing
+// is written, not even a directory named "-".
+func TestCacheDirDashDisablesTheCache(t *testing.T) {
+	path := catalog.MustPath(t, "testdata/trivial")
+	t.Chdir(t.TempDir())
+	ctx := context.Background()
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	p, err := rt.Load(ctx, plugin.Spec{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Shape(ctx, abi.Context{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rt.CacheDir() != "" {
+		t.Errorf("CacheDir() = %q, want \"\" (no cache)", rt.CacheDir())
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("the runtime wrote %v into the working directory", entries)
+	}
+}
+
 // TestLoadRefusesGoBuiltWithoutCShared: a Go wasip1 plugin built without
 // -buildmode=c-shared is refused at load, as an ABI error naming the cause
 // and the build line (it loaded, then every call trapped in alloc); the same

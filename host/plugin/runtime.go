@@ -19,10 +19,9 @@ import (
 // RuntimeOptions configures a Runtime.
 type RuntimeOptions struct {
 	// CacheDir is where compiled plugins are cached on disk. "" means the
-	// default, DefaultCacheDir(); "-" disables the disk cache.
+	// default, DefaultCacheDir(); "-" disables the disk cache, as the CLI's
+	// --cache-dir - does (a directory named "-" is "./-").
 	CacheDir string
-	// NoCache disables the on-disk compilation cache.
-	NoCache bool
 	// Deterministic fixes the clock plugins see and makes their randomness a
 	// stream seeded by Seed, restarted at every call.
 	Deterministic bool
@@ -111,7 +110,7 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	}
 	cfg = cfg.WithCloseOnContextDone(opts.wazeroChecks || opts.Stop == StopByWazero).
 		WithCoreFeatures(api.CoreFeaturesV2)
-	if !opts.NoCache && opts.CacheDir != "-" {
+	if opts.CacheDir != "-" {
 		dir := opts.CacheDir
 		var err error
 		if dir == "" {

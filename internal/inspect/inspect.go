@@ -207,8 +207,10 @@ func hasRefusal(fs []Finding) bool {
 
 // loadInHost loads bin the way the host does and returns its error.
 func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32, cacheDir string) error {
+	if cacheDir == "" {
+		cacheDir = "-" // Options.CacheDir "" is no cache
+	}
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{
-		NoCache:       cacheDir == "",
 		CacheDir:      cacheDir,
 		Deterministic: true,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -333,7 +333,7 @@ func TestGoWithoutCShared(t *testing.T) {
 			t.Errorf("%s is a c-shared reactor or not Go, but was refused as built without c-shared", rel)
 		}
 	}
-	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{NoCache: true, Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: "-", Deterministic: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

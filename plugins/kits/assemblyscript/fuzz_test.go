@@ -37,7 +37,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		fuzzOnce.Do(func() {
-			rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{NoCache: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{CacheDir: "-", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				fuzzErr = err
 				return

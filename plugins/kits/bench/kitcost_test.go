@@ -72,7 +72,7 @@ func quietRuntime(tb testing.TB, opts plugin.RuntimeOptions) *plugin.Runtime {
 // TestKitsAgree checks the kitbench builds implement the same logic,
 // so the benchmark compares kits, not programs.
 func TestKitsAgree(t *testing.T) {
-	rt := quietRuntime(t, plugin.RuntimeOptions{NoCache: true, Deterministic: true})
+	rt := quietRuntime(t, plugin.RuntimeOptions{CacheDir: "-", Deterministic: true})
 	defer rt.Close(context.Background())
 	cases := []struct {
 		config  map[string]any
@@ -341,7 +341,7 @@ func BenchmarkKitCost(b *testing.B) {
 	})
 
 	b.Run("call", func(b *testing.B) {
-		rt := quietRuntime(b, plugin.RuntimeOptions{NoCache: true})
+		rt := quietRuntime(b, plugin.RuntimeOptions{CacheDir: "-"})
 		defer rt.Close(ctx)
 		// The floor: the same envelope through a hand-written WAT plugin that
 		// returns the request unchanged (plugins/testdata/passthrough.wat) —

@@ -19,7 +19,7 @@ import (
 // the caller sees "refused the request", not a malformed-output fault or a
 // trap.
 func TestReplyError(t *testing.T) {
-	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{NoCache: true, Deterministic: true})
+	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{CacheDir: "-", Deterministic: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestReplyError(t *testing.T) {
 // containers, whitespace — and yields nothing for an empty array or a
 // non-array.
 func TestNextItem(t *testing.T) {
-	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{NoCache: true, Deterministic: true})
+	rt, err := plugin.NewRuntime(context.Background(), plugin.RuntimeOptions{CacheDir: "-", Deterministic: true})
 	if err != nil {
 		t.Fatal(err)
 	}

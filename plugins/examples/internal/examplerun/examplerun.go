@@ -26,7 +26,7 @@ func CacheDir() string { return filepath.Join(os.TempDir(), "agentshape-examples
 // runtimes use seed 1 unless opts says otherwise.
 func Runtime(tb testing.TB, opts plugin.RuntimeOptions) *plugin.Runtime {
 	tb.Helper()
-	if opts.CacheDir == "" && !opts.NoCache {
+	if opts.CacheDir == "" {
 		opts.CacheDir = CacheDir()
 	}
 	ctx := context.Background()

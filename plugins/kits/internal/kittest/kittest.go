@@ -50,7 +50,7 @@ func (l *LogBuffer) String() string {
 // cache), closed at cleanup; with logs, the host logs there at debug level.
 func Runtime(t testing.TB, logs *LogBuffer) *plugin.Runtime {
 	t.Helper()
-	opts := plugin.RuntimeOptions{NoCache: true, Deterministic: true, Seed: 7}
+	opts := plugin.RuntimeOptions{CacheDir: "-", Deterministic: true, Seed: 7}
 	if logs != nil {
 		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
