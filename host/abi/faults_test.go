@@ -1,8 +1,6 @@
 package abi_test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -15,14 +13,7 @@ import (
 // codes and abi.FaultCodes list the same codes in the same order, so the
 // page a plugin author reads is the rule the gate applies.
 func TestFaultCodesMatchABIDoc(t *testing.T) {
-	root, err := catalog.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile(filepath.Join(root, "plugins", "ABI.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := catalog.MustReadRepoFile(t, "plugins/ABI.md")
 	sec := regexp.MustCompile(`(?s)### 6\.1 Refusals and faults(.*?)\n## `).FindSubmatch(doc)
 	if sec == nil {
 		t.Fatal("plugins/ABI.md lost its section 6.1 Refusals and faults")

@@ -165,14 +165,7 @@ func TestKitPlugins(t *testing.T) {
 // TestNotWasm feeds inspection a text file and a truncated module: both are
 // errors that say what is wrong, not a report.
 func TestNotWasm(t *testing.T) {
-	root, err := catalog.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := os.ReadFile(filepath.Join(root, "plugins", "testdata", "inspect", "both-kinds.wat"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := catalog.MustReadRepoFile(t, "plugins/testdata/inspect/both-kinds.wat")
 	if _, err := inspect.Inspect(context.Background(), text, inspect.Options{}); err == nil || !strings.Contains(err.Error(), "not a WebAssembly binary") {
 		t.Fatalf("wat text: err = %v, want 'not a WebAssembly binary'", err)
 	}

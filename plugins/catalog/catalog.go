@@ -117,6 +117,25 @@ func MustTestModules(tb interface {
 	return mods
 }
 
+// MustReadRepoFile returns the bytes of the repository file rel (slash
+// separated, from the repository root: "plugins/ABI.md"); it stops tb when
+// the repository or the file cannot be read.
+func MustReadRepoFile(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}, rel string) []byte {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		tb.Fatalf("catalog: %v", err)
+	}
+	return b
+}
+
 // MustDemoContext returns the caller context of the example pipeline,
 // plugins/examples/context.json, decoded; it stops tb when that file is
 // missing or is not a context.
@@ -125,14 +144,7 @@ func MustDemoContext(tb interface {
 	Fatalf(string, ...any)
 }) abi.Context {
 	tb.Helper()
-	root, err := RepoRoot()
-	if err != nil {
-		tb.Fatalf("%v", err)
-	}
-	raw, err := os.ReadFile(filepath.Join(root, "plugins", "examples", "context.json"))
-	if err != nil {
-		tb.Fatalf("catalog: the demo context: %v", err)
-	}
+	raw := MustReadRepoFile(tb, "plugins/examples/context.json")
 	var c abi.Context
 	if err := json.Unmarshal(raw, &c); err != nil {
 		tb.Fatalf("catalog: plugins/examples/context.json is not a context: %v", err)

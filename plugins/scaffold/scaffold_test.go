@@ -215,14 +215,7 @@ func TestCINodeIsTheTestedNode(t *testing.T) {
 // repository's own Rust builds (.ci/install-toolchains.sh), and appear in
 // both CI files.
 func TestCIRustToolchainIsTheTestedOne(t *testing.T) {
-	root, err := catalog.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := os.ReadFile(filepath.Join(root, ".ci", "install-toolchains.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := catalog.MustReadRepoFile(t, ".ci/install-toolchains.sh")
 	m := regexp.MustCompile(`(?m)^pkgs=\((.*)\)$`).FindSubmatch(script)
 	if m == nil {
 		t.Fatal(".ci/install-toolchains.sh has no pkgs=(...) line")
