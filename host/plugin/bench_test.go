@@ -172,7 +172,7 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 // BenchmarkTimeoutEnforcement: a Go-guest plugin (the endpoint example,
 // built with GOOS=wasip1 -buildmode=c-shared) shaping a 1 KiB envelope as the
 // host runs it — instrumented with the stop-flag checks that make per-call
-// timeouts work (stopcheck.go) — vs the same module without any checks
+// timeouts work (internal/instrument, yield.go) — vs the same module without any checks
 // (timeouts not enforceable), and vs wazero's own close-on-context-done
 // checks, which call out of the guest at every loop header (and miss
 // loop-free recursion). Reported: guarded-ns/op, unguarded-ns/op,

@@ -6,13 +6,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // callCtx is a reusable per-instance context for calls whose caller context
 // can never be canceled (Done() == nil, e.g. context.Background): it carries
 // the call's deadline and logger without allocating a timer and context per
 // call. When the deadline passes it closes its Done channel. (The plugin's
-// own checks read the deadline itself, stopcheck.go.) Reads are lock-free,
+// own checks read the deadline itself, yield.go.) Reads are lock-free,
 // and it is the call's sliceClock.
 type callCtx struct {
 	timer   *time.Timer
@@ -120,4 +122,15 @@ func (c *callCtx) Value(key any) any {
 		return nil
 	}
 	return p.Value(key)
+}
+
+// callContext derives the context of one call: timeout, memory guard,
+// logger (limited by n) and the slice clock of the timeout checks.
+func (p *Plugin) callContext(ctx context.Context, guard *memoryGuard, n *atomic.Int32, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx = context.WithValue(ctx, callLoggerKey{}, p.callLogger(ctx, n, nil))
+	if guard != nil {
+		ctx = experimental.WithMemoryAllocator(ctx, guard)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return withSliceClock(ctx), cancel
 }

@@ -1,8 +1,14 @@
 package plugin
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/agentshape/agentshape/internal/instrument"
 )
 
 // Phase names the step of a plugin's life in which an error happened.
@@ -85,4 +91,52 @@ func (e *Error) Is(target error) bool { return target == e.Kind }
 
 func newError(plugin string, phase Phase, kind error, format string, args ...any) *Error {
 	return &Error{Plugin: plugin, Phase: phase, Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// classify turns a wazero failure into a typed *Error. The host stops a
+// plugin (deadline passed or caller gone, yield.go and hostcalls.go) by
+// trapping it with wazero's exit codes for a context that is done.
+func (p *Plugin) classify(parent context.Context, phase Phase, guard *memoryGuard, stdout *cappedBuffer, err error) *Error {
+	if guard != nil && guard.hit.Load() {
+		return newError(p.name, phase, ErrMemoryLimit, "the plugin tried to grow its memory past limits.memoryMaxPages %d (%d MiB); use less memory or raise the limit: %w", p.limits.MemoryMaxPages, p.limits.MemoryMaxPages/16, err)
+	}
+	stopped := false
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			stopped = true
+		}
+	}
+	if stopped {
+		if perr := parent.Err(); perr != nil {
+			return newError(p.name, phase, ErrCanceled, "the caller's context ended: %w", perr)
+		}
+		if phase == PhaseInstantiate && p.kind == Reactor {
+			return newError(p.name, phase, ErrTimeout, "instantiation and _initialize did not finish within %s; look for an endless loop in start-up code", p.initTimeout())
+		}
+		return newError(p.name, phase, ErrTimeout, "did not finish within limits.timeout %s; look for an endless loop or runaway recursion, or raise the limit", p.limits.Timeout)
+	}
+	if errors.Is(err, errFuelTrap) {
+		return newError(p.name, phase, ErrFuelExhausted, "the call used more than limits.fuel %d (fuel counts loop iterations and recursive calls, plugins/ABI.md §8); look for an endless loop, do less work per call, or raise the limit", p.limits.Fuel)
+	}
+	if be := (*budgetError)(nil); errors.As(err, &be) {
+		return newError(p.name, phase, ErrTrap, "%w", be)
+	}
+	if ee != nil {
+		if stdout != nil && stdout.overflow {
+			return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
+		}
+		return newError(p.name, phase, ErrTrap, "the plugin exited with code %d (a Go or C runtime panic or abort exits like this; see the plugin's stderr in the log)", ee.ExitCode())
+	}
+	if stdout != nil && stdout.overflow {
+		return newError(p.name, phase, ErrOutputTooLarge, "output is over limits.maxOutputBytes %d: %w", p.limits.MaxOutputBytes, err)
+	}
+	if errors.Is(err, errStackExhausted) {
+		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): the plugin's calls nest deeper than its stack budget of %d KiB allows: %w", instrument.StackBudget>>10, err)
+	}
+	if strings.Contains(err.Error(), "stack overflow") {
+		return newError(p.name, phase, ErrTrap, "stack overflow (unbounded recursion?): %w", err)
+	}
+	return newError(p.name, phase, ErrTrap, "%w", err)
 }
