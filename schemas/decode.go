@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/agentshape/agentshape/internal/inputlimit"
 )
@@ -16,65 +15,73 @@ import (
 // for JSON and YAML documents.
 const maxDepth = inputlimit.MaxDepth
 
-// decoder is a single-pass JSON parser producing the generic form the
-// validator works on: map[string]any, []any, string, json.Number, bool and
-// nil, exactly as encoding/json's Decoder with UseNumber would (invalid \u
-// surrogates become U+FFFD), except that it refuses what encoding/json
-// lets through: a member name repeated in one object (encoding/json keeps
-// the last, so a document could be judged by one value and sent with both)
-// and nesting deeper than maxDepth. It exists because it is several times
-// faster than encoding/json's reflection-based decoding into an any;
-// FuzzDecodeMatchesEncodingJSON holds it to the same answers. The input
-// must be valid UTF-8 (Decode checks that first).
-type decoder struct {
-	data  []byte
-	pos   int
-	depth int
-	// members, when not nil, receives the raw text of each member of the
-	// top-level object.
-	members map[string]json.RawMessage
-}
-
-// errAt is a problem at a byte offset: a syntax error (msg), a limit (err)
-// or a repeated member name (isDup: key, at its second occurrence).
-type errAt struct {
-	off   int
-	msg   string
-	err   error
-	isDup bool
-	key   string
-}
-
-func (e *errAt) Error() string { return e.msg }
-
-func (d *decoder) fail(msg string) error { return &errAt{off: d.pos, msg: msg} }
-
-func (d *decoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
+// decodeJSON decodes doc (valid UTF-8) with encoding/json (a Decoder with
+// UseNumber, nothing but whitespace after the value) and adds the two
+// checks encoding/json lacks: nesting deeper than maxDepth (encoding/json
+// allows 10,000 levels) and a member name repeated in one object
+// (encoding/json keeps the last, so a document could be judged by one value
+// and sent with both). Both come from one pass over the bytes, shapeOf,
+// before decoding: a repeat shows as fewer members decoded than written,
+// and is located, with both positions, only then. With top, it also
+// returns the text of each member of a top-level object. Every error is a
+// *SyntaxError naming the byte offset.
+func decodeJSON(doc []byte, top bool) (any, []span, error) {
+	s := shapeOf(doc, top)
+	if s.tooDeepAt >= 0 {
+		// A syntax error before the limit is what a reader meets first.
+		if err := syntaxCheck(doc); err != nil && err.Offset < int64(s.tooDeepAt) {
+			return nil, nil, err
 		}
+		return nil, nil, syntaxErr(doc, int64(s.tooDeepAt), &inputlimit.Error{Limit: maxDepth, Format: inputlimit.JSON, Kind: inputlimit.ErrTooDeep})
 	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, decodeErr(doc, err)
+	}
+	if end := skipSpace(doc, int(dec.InputOffset())); end != len(doc) {
+		return nil, nil, syntaxErr(doc, int64(end), fmt.Errorf("after the JSON value: unexpected %s", describeByte(doc[end])))
+	}
+	if countMembers(v) != s.members {
+		return nil, nil, duplicateErr(doc)
+	}
+	return v, s.top, nil
 }
 
-// document parses one value and requires only whitespace after it.
-func (d *decoder) document() (any, error) {
-	d.skipSpace()
-	if d.pos == len(d.data) {
-		return nil, d.fail("empty document")
+// decodeErr turns an error of encoding/json's Decoder into a *SyntaxError
+// at the offending byte.
+func decodeErr(doc []byte, err error) *SyntaxError {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		// encoding/json counts the offending byte as read.
+		return syntaxErr(doc, se.Offset-1, errors.New(se.Error()))
+	case errors.Is(err, io.EOF):
+		return syntaxErr(doc, int64(len(doc)), errors.New("empty document"))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return syntaxErr(doc, int64(len(doc)), errors.New("unexpected end of input (truncated document?)"))
 	}
-	v, err := d.value()
-	if err != nil {
-		return nil, err
+	return syntaxErr(doc, 0, err)
+}
+
+// syntaxCheck is encoding/json's verdict on doc's syntax alone (no value is
+// built), or nil.
+func syntaxCheck(doc []byte) *SyntaxError {
+	var raw json.RawMessage
+	err := json.Unmarshal(doc, &raw)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return syntaxErr(doc, se.Offset-1, errors.New(se.Error()))
 	}
-	d.skipSpace()
-	if d.pos != len(d.data) {
-		return nil, d.fail(fmt.Sprintf("after the JSON value: unexpected %s", describeByte(d.data[d.pos])))
+	return nil
+}
+
+func skipSpace(doc []byte, i int) int {
+	for i < len(doc) && isSpace(doc[i]) {
+		i++
 	}
-	return v, nil
+	return i
 }
 
 func describeByte(c byte) string {
@@ -84,324 +91,93 @@ func describeByte(c byte) string {
 	return strconv.QuoteRune(rune(c))
 }
 
-func (d *decoder) value() (any, error) {
-	if d.pos >= len(d.data) {
-		return nil, d.fail("unexpected end of input (truncated document?)")
-	}
-	switch c := d.data[d.pos]; {
-	case c == '{':
-		return d.object()
-	case c == '[':
-		return d.array()
-	case c == '"':
-		return d.str()
-	case c == '-' || (c >= '0' && c <= '9'):
-		return d.number()
-	case c == 't':
-		return true, d.literal("true")
-	case c == 'f':
-		return false, d.literal("false")
-	case c == 'n':
-		return nil, d.literal("null")
-	default:
-		return nil, d.fail(fmt.Sprintf("invalid character %s looking for the beginning of a value", describeByte(c)))
-	}
+// shape is what shapeOf counts in a document.
+type shape struct {
+	// members is the number of object members (name-value pairs) written.
+	members int
+	// tooDeepAt is the offset of the first '{' or '[' nested deeper than
+	// maxDepth, or -1.
+	tooDeepAt int
+	// top, when shapeOf is asked for it and the document is an object,
+	// holds each of its members: the name's text (quotes included) and the
+	// value's, in document order.
+	top []span
 }
 
-func (d *decoder) literal(word string) error {
-	for i := 0; i < len(word); i++ {
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input (truncated document?)")
+// span is one member of the top-level object: name and value as the
+// document writes them.
+type span struct{ name, value []byte }
+
+// shapeOf counts the nesting and the object members of doc in one pass
+// over its bytes, outside strings: a member is a ':' there, a level a '{'
+// or '['; with top, it also keeps the text of the top-level object's
+// members. It does not check syntax (encoding/json does that); on a
+// malformed document its results mean nothing but it stops at the end.
+func shapeOf(doc []byte, top bool) shape {
+	s := shape{tooDeepAt: -1}
+	depth := 0
+	var m span // the top-level member being read
+	value := -1
+	for i := 0; i < len(doc); i++ {
+		switch doc[i] {
+		case '"':
+			start := i
+			for i++; i < len(doc) && doc[i] != '"'; i++ {
+				if doc[i] == '\\' {
+					i++
+				}
+			}
+			if top && depth == 1 && m.name == nil && i < len(doc) {
+				m.name = doc[start : i+1]
+			}
+		case ':':
+			s.members++
+			if top && depth == 1 {
+				value = skipSpace(doc, i+1)
+			}
+		case '{', '[':
+			if depth++; depth > maxDepth {
+				s.tooDeepAt = i
+				return s
+			}
+		case ',', '}', ']':
+			if top && depth == 1 && m.name != nil && value >= 0 && value <= i {
+				end := i
+				for end > value && isSpace(doc[end-1]) {
+					end--
+				}
+				m.value = doc[value:end:end]
+				s.top = append(s.top, m)
+				m, value = span{}, -1
+			}
+			if doc[i] != ',' {
+				depth--
+			}
 		}
-		if d.data[d.pos] != word[i] {
-			return d.fail(fmt.Sprintf("invalid character %s in literal %s", describeByte(d.data[d.pos]), word))
-		}
-		d.pos++
 	}
-	return nil
+	return s
 }
 
-func (d *decoder) enter() error {
-	d.depth++
-	if d.depth > maxDepth {
-		return &errAt{off: d.pos, err: &inputlimit.Error{Limit: maxDepth, Format: inputlimit.JSON, Kind: inputlimit.ErrTooDeep}}
-	}
-	return nil
-}
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func (d *decoder) object() (any, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	d.pos++ // {
-	m := make(map[string]any)
-	d.skipSpace()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
-		d.depth--
-		return m, nil
-	}
-	for {
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.fail("unexpected end of input (truncated document?)")
+// countMembers is the number of members of every object in v: fewer than
+// the document wrote (shape.members) when a name repeats in an object.
+func countMembers(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := len(x)
+		for _, e := range x {
+			n += countMembers(e)
 		}
-		if d.data[d.pos] != '"' {
-			return nil, d.fail(fmt.Sprintf("invalid character %s looking for the beginning of a member name", describeByte(d.data[d.pos])))
-		}
-		keyAt := d.pos
-		k, err := d.str()
-		if err != nil {
-			return nil, err
-		}
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.fail("unexpected end of input (truncated document?)")
-		}
-		if d.data[d.pos] != ':' {
-			return nil, d.fail(fmt.Sprintf("invalid character %s after a member name", describeByte(d.data[d.pos])))
-		}
-		d.pos++
-		d.skipSpace()
-		valueAt := d.pos
-		v, err := d.value()
-		if err != nil {
-			return nil, err
-		}
-		if d.members != nil && d.depth == 1 {
-			d.members[k.(string)] = d.data[valueAt:d.pos:d.pos]
-		}
-		n := len(m)
-		m[k.(string)] = v
-		if len(m) == n {
-			return nil, &errAt{off: keyAt, isDup: true, key: k.(string)}
-		}
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.fail("unexpected end of input (truncated document?)")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return m, nil
-		default:
-			return nil, d.fail(fmt.Sprintf("invalid character %s after an object member", describeByte(d.data[d.pos])))
-		}
-	}
-}
-
-func (d *decoder) array() (any, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	d.pos++ // [
-	a := make([]any, 0, 4)
-	d.skipSpace()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		d.depth--
-		return a, nil
-	}
-	for {
-		d.skipSpace()
-		v, err := d.value()
-		if err != nil {
-			return nil, err
-		}
-		a = append(a, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.fail("unexpected end of input (truncated document?)")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return a, nil
-		default:
-			return nil, d.fail(fmt.Sprintf("invalid character %s after an array element", describeByte(d.data[d.pos])))
-		}
-	}
-}
-
-func (d *decoder) number() (any, error) {
-	start := d.pos
-	digits := func() int {
+		return n
+	case []any:
 		n := 0
-		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
-			d.pos++
-			n++
+		for _, e := range x {
+			n += countMembers(e)
 		}
 		return n
 	}
-	if d.data[d.pos] == '-' {
-		d.pos++
-	}
-	if d.pos < len(d.data) && d.data[d.pos] == '0' {
-		d.pos++
-	} else if digits() == 0 {
-		return nil, d.numberErr()
-	}
-	if d.pos < len(d.data) && d.data[d.pos] == '.' {
-		d.pos++
-		if digits() == 0 {
-			return nil, d.numberErr()
-		}
-	}
-	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
-		d.pos++
-		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
-			d.pos++
-		}
-		if digits() == 0 {
-			return nil, d.numberErr()
-		}
-	}
-	return json.Number(d.data[start:d.pos]), nil
-}
-
-func (d *decoder) numberErr() error {
-	if d.pos >= len(d.data) {
-		return d.fail("unexpected end of input (truncated document?)")
-	}
-	return d.fail(fmt.Sprintf("invalid character %s in a number", describeByte(d.data[d.pos])))
-}
-
-// str parses a string at d.pos (which holds '"').
-func (d *decoder) str() (any, error) {
-	d.pos++
-	start := d.pos
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			s := string(d.data[start:d.pos])
-			d.pos++
-			return s, nil
-		case c == '\\':
-			return d.escapedStr(start)
-		case c < 0x20:
-			return nil, d.fail(fmt.Sprintf("invalid control character %s in a string", describeByte(c)))
-		}
-		d.pos++
-	}
-	return nil, d.fail("unexpected end of input in a string (truncated document?)")
-}
-
-// escapedStr continues a string that has escapes; d.pos is at the first '\\'.
-func (d *decoder) escapedStr(start int) (any, error) {
-	buf := make([]byte, 0, d.pos-start+16)
-	buf = append(buf, d.data[start:d.pos]...)
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			return string(buf), nil
-		case c < 0x20:
-			return nil, d.fail(fmt.Sprintf("invalid control character %s in a string", describeByte(c)))
-		case c != '\\':
-			buf = append(buf, c)
-			d.pos++
-			continue
-		}
-		d.pos++ // backslash
-		if d.pos >= len(d.data) {
-			break
-		}
-		e := d.data[d.pos]
-		d.pos++
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return nil, d.fail("invalid \\u escape in a string (want four hex digits)")
-			}
-			if utf16.IsSurrogate(r) {
-				// A high surrogate followed by \u low surrogate is one rune;
-				// anything else is U+FFFD, as encoding/json decodes it.
-				save := d.pos
-				if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
-					d.pos += 2
-					if r2, ok := d.hex4(); ok {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							buf = utf8.AppendRune(buf, dec)
-							continue
-						}
-					}
-				}
-				d.pos = save
-				r = utf8.RuneError
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			d.pos--
-			return nil, d.fail(fmt.Sprintf("invalid escape \\%s in a string", string(rune(e))))
-		}
-	}
-	return nil, d.fail("unexpected end of input in a string (truncated document?)")
-}
-
-func (d *decoder) hex4() (rune, bool) {
-	if d.pos+4 > len(d.data) {
-		return 0, false
-	}
-	var r rune
-	for i := 0; i < 4; i++ {
-		c := d.data[d.pos+i]
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	d.pos += 4
-	return r, true
-}
-
-// decodeWith parses d's document (valid UTF-8) and converts errors to
-// *SyntaxError.
-func decodeWith(d *decoder) (any, error) {
-	doc := d.data
-	v, err := d.document()
-	if err != nil {
-		var e *errAt
-		if !errors.As(err, &e) {
-			return nil, err
-		}
-		switch {
-		case e.isDup:
-			obj, first := locateDuplicate(doc, e.off)
-			fl, fc := lineColumn(doc, first)
-			return nil, syntaxErr(doc, int64(e.off), &DuplicateKeyError{Key: e.key, Object: obj, FirstLine: fl, FirstColumn: fc})
-		case e.err != nil:
-			return nil, syntaxErr(doc, int64(e.off), e.err)
-		}
-		return nil, syntaxErr(doc, int64(e.off), errors.New(e.msg))
-	}
-	return v, nil
+	return 0
 }
 
 // ErrDuplicateKey matches a *DuplicateKeyError (errors.Is).
@@ -433,11 +209,11 @@ func (e *DuplicateKeyError) Error() string {
 // Is makes errors.Is(err, ErrDuplicateKey) true.
 func (e *DuplicateKeyError) Is(target error) bool { return target == ErrDuplicateKey }
 
-// locateDuplicate finds, for the member name starting at off that repeats
-// one of its object, the JSON pointer of the object and the offset of the
-// first occurrence. It runs only after Decode found the repeat, so doc is
-// well-formed up to off.
-func locateDuplicate(doc []byte, off int) (object string, first int) {
+// duplicateErr locates the first member name that repeats one of its
+// object in doc, a well-formed document known to have one, by walking
+// encoding/json's tokens: the *SyntaxError is at the second occurrence and
+// wraps a *DuplicateKeyError naming the object and the first.
+func duplicateErr(doc []byte) *SyntaxError {
 	type frame struct {
 		obj       bool
 		key       string
@@ -472,18 +248,18 @@ func locateDuplicate(doc []byte, off int) (object string, first int) {
 		start := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
-			return "", off
+			// Not reached for a document shapeOf and Decode found a repeat in.
+			return syntaxErr(doc, int64(start), fmt.Errorf("%w (not located: %v)", ErrDuplicateKey, err))
 		}
 		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
 			if k, ok := tok.(string); ok {
 				f := stack[n-1]
 				at := start + bytes.IndexByte(doc[start:dec.InputOffset()], '"')
-				if at == off {
-					return pointer(stack[:n-1]), f.seen[k]
+				if first, ok := f.seen[k]; ok {
+					fl, fc := lineColumn(doc, first)
+					return syntaxErr(doc, int64(at), &DuplicateKeyError{Key: k, Object: pointer(stack[:n-1]), FirstLine: fl, FirstColumn: fc})
 				}
-				if _, ok := f.seen[k]; !ok {
-					f.seen[k] = at
-				}
+				f.seen[k] = at
 				f.key, f.expectKey = k, false
 				continue
 			}

@@ -34,9 +34,16 @@ func referenceDecode(doc []byte) (any, error) {
 	return v, nil
 }
 
-// referenceLimits refuses a well-formed document that repeats a member name
-// in an object or nests deeper than maxDepth.
+var (
+	errRefDuplicate = errors.New("duplicate member")
+	errRefTooDeep   = errors.New("too deep")
+)
+
+// referenceLimits refuses a well-formed document that nests deeper than
+// maxDepth (errRefTooDeep, wherever it is) or else repeats a member name in
+// an object (errRefDuplicate).
 func referenceLimits(doc []byte) error {
+	var dup error
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	type frame struct {
@@ -47,7 +54,7 @@ func referenceLimits(doc []byte) error {
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return nil
+			return dup
 		}
 		if err != nil {
 			return err
@@ -55,7 +62,7 @@ func referenceLimits(doc []byte) error {
 		if n := len(stack); n > 0 && stack[n-1].seen != nil && stack[n-1].expectKey {
 			if k, ok := tok.(string); ok {
 				if stack[n-1].seen[k] {
-					return errors.New("duplicate member " + k)
+					dup = errRefDuplicate
 				}
 				stack[n-1].seen[k], stack[n-1].expectKey = true, false
 				continue
@@ -64,7 +71,7 @@ func referenceLimits(doc []byte) error {
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
 			if len(stack) == maxDepth {
-				return errors.New("too deep")
+				return errRefTooDeep
 			}
 			f := &frame{}
 			if tok == json.Delim('{') {
@@ -87,6 +94,7 @@ var decodeSeeds = []string{
 	"\"a\tb\"", `"\/\b\f\n\r\t\"\\"`, `"é"`, `[]`, `[1,]`, `[,1]`, `[1 2]`, `{}`, `{"a":1,}`, `{"a" 1}`, `{a:1}`,
 	`{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"b":1},"c":{"b":2}}`, `[{"a":1},{"a":1}]`, `{"":{"":[{}]}}`, `[[[[]]]]`, `{"a":[1,{"b":null}]} `, `{} {}`, `{}x`, `nul`, `tru`, `[`, `{"a":`,
 	"\t\n\r {\"k\" : \"v\" }\n",
+	`{ "x" : [1, {"y": 2}] , "\u0078y\"" :"v" , "z":{} }`, `{"a\":b":1,"c":"x:y\\","a\":b":2}`, `{"a":"\\\"{[:"}`, `{"a":"{","b":"[","a":0}`,
 }
 
 func TestDecodeMatchesEncodingJSON(t *testing.T) {
@@ -116,6 +124,27 @@ func compareDecode(t *testing.T, doc []byte) {
 		if !ok || se.Offset < 0 || se.Offset > int64(len(doc)) {
 			t.Fatalf("%.80q: error %v is not a *SyntaxError within the document", doc, err)
 		}
+	}
+	if obj, ok := want.(map[string]any); ok && err == nil {
+		// DecodeObject's members are the text encoding/json sees for each.
+		var wantMembers map[string]json.RawMessage
+		if jerr := json.Unmarshal(doc, &wantMembers); jerr != nil {
+			t.Fatal(jerr)
+		}
+		gotObj, members, oerr := DecodeObject(doc)
+		if oerr != nil || !reflect.DeepEqual(gotObj, obj) || len(members) != len(wantMembers) {
+			t.Fatalf("%.80q: DecodeObject %v %q %v, want %q", doc, gotObj, members, oerr, wantMembers)
+		}
+		for k, w := range wantMembers {
+			if g, ok := members[k]; !ok || !bytes.Equal(g, w) {
+				t.Fatalf("%.80q: member %q is %q, want %q", doc, k, g, w)
+			}
+		}
+	}
+	// A well-formed document is refused for its limit; a malformed one may
+	// be refused for its depth when the limit comes before the syntax error.
+	if errors.Is(werr, errRefDuplicate) != errors.Is(err, ErrDuplicateKey) || (errors.Is(werr, errRefTooDeep) && !errors.Is(err, inputlimit.ErrTooDeep)) {
+		t.Fatalf("%.80q: Decode error %v, reference %v", doc, err, werr)
 	}
 }
 
@@ -151,6 +180,11 @@ func TestDecodeDepthLimit(t *testing.T) {
 	doc := "{\"a\":\n" + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + "}"
 	_, err := Decode([]byte(doc))
 	if !errors.Is(err, inputlimit.ErrTooDeep) || !strings.Contains(err.Error(), "(line 2, column 128): nested deeper than 128 levels") {
+		t.Errorf("err = %v", err)
+	}
+	// A syntax error before the limit is the one a reader meets first.
+	_, err = Decode([]byte("{\"a\" 1, \"b\": " + strings.Repeat("[", maxDepth+1)))
+	if errors.Is(err, inputlimit.ErrTooDeep) || !strings.Contains(fmt.Sprint(err), "byte offset 5 (line 1, column 6): invalid character '1' after object key") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -13,13 +13,16 @@
 // cannot express are enforced in Go and named (see RuleUniqueVariableNames).
 // Validators other than agentshape ignore both extensions.
 //
-// Speed: Decode is a single-pass parser that gives the same answers as
-// encoding/json with UseNumber. A valid document is recognised by an
-// allocation-free evaluator compiled from the same schema documents
-// (fast.go, with a lazy DFA for patterns, dfa.go); jsonschema/v5 runs only
-// when that evaluator says "invalid", to explain. Differential fuzz tests
-// hold the evaluator to jsonschema/v5's verdict and the decoder to
-// encoding/json's output.
+// Decode is encoding/json (a Decoder with UseNumber) plus the two checks it
+// lacks, a member named twice and nesting past inputlimit.MaxDepth, counted
+// in one pass over the bytes before decoding (decode.go).
+//
+// Speed: a valid document is recognised by an allocation-free evaluator
+// compiled from the same schema documents (fast.go, with a lazy DFA for
+// patterns, dfa.go); jsonschema/v5 runs only when that evaluator says
+// "invalid", to explain. Differential fuzz tests hold the evaluator to
+// jsonschema/v5's verdict and Decode's checks to a walk of encoding/json's
+// tokens.
 package schemas
 
 import (

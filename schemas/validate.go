@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,14 +68,18 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // names the byte offset, and so it does a member name repeated in one
 // object (wrapping a *DuplicateKeyError) and nesting deeper than
 // inputlimit.MaxDepth (wrapping an *inputlimit.Error).
-func Decode(doc []byte) (any, error) { return decodeUTF8(&decoder{data: doc}) }
+func Decode(doc []byte) (any, error) {
+	v, _, err := decodeUTF8(doc, false)
+	return v, err
+}
 
-// decodeUTF8 refuses invalid UTF-8, then runs d.
-func decodeUTF8(d *decoder) (any, error) {
-	if !utf8.Valid(d.data) {
-		return nil, syntaxErr(d.data, int64(invalidUTF8Offset(d.data)), errors.New("invalid UTF-8"))
+// decodeUTF8 refuses invalid UTF-8, then decodes doc (and, with top, keeps
+// the text of its top-level members).
+func decodeUTF8(doc []byte, top bool) (any, []span, error) {
+	if !utf8.Valid(doc) {
+		return nil, nil, syntaxErr(doc, int64(invalidUTF8Offset(doc)), errors.New("invalid UTF-8"))
 	}
-	return decodeWith(d)
+	return decodeJSON(doc, top)
 }
 
 // DecodeObject is Decode for a document that must be a JSON object: it
@@ -82,8 +87,7 @@ func decodeUTF8(d *decoder) (any, error) {
 // doc, for passing a member on byte for byte). Any other JSON value is an
 // error naming its kind.
 func DecodeObject(doc []byte) (map[string]any, map[string]json.RawMessage, error) {
-	d := &decoder{data: doc, members: map[string]json.RawMessage{}}
-	v, err := decodeUTF8(d)
+	v, top, err := decodeUTF8(doc, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -91,7 +95,17 @@ func DecodeObject(doc []byte) (map[string]any, map[string]json.RawMessage, error
 	if !ok {
 		return nil, nil, fmt.Errorf("the document is %s, not a JSON object", jsonTypeWord(v))
 	}
-	return obj, d.members, nil
+	members := make(map[string]json.RawMessage, len(top))
+	for _, m := range top {
+		name := string(m.name[1 : len(m.name)-1])
+		if bytes.IndexByte(m.name, '\\') >= 0 {
+			if err := json.Unmarshal(m.name, &name); err != nil {
+				return nil, nil, fmt.Errorf("member name %s: %w", m.name, err) // not reached: the document was decoded
+			}
+		}
+		members[name] = json.RawMessage(m.value)
+	}
+	return obj, members, nil
 }
 
 func invalidUTF8Offset(doc []byte) int {
