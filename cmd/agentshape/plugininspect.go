@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentshape/agentshape/host/ociplugin"
-	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/inputlimit"
 	"github.com/agentshape/agentshape/internal/inspect"
@@ -67,7 +66,7 @@ file, or a file that is not a WebAssembly module.`,
 			} else if bin, err = inputlimit.ReadFile(path, inputlimit.MaxModuleBytes, inputlimit.Module); err != nil {
 				return withCode(exitUsage, fmt.Errorf("read plugin: %w (check the path; %s)", err, buildhint.For(path)))
 			}
-			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: compileCacheDir(cacheDir)})
+			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{MemoryMaxPages: memoryMaxPages, Load: !static, CacheDir: cacheDir})
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("%s: %w", path, err))
 			}
@@ -114,19 +113,6 @@ func pullForInspect(ctx context.Context, rf *registryFlags, ref string) ([]byte,
 		return nil, "", withCode(exitFailure, err)
 	}
 	return bin, m.Ref.URI(), nil
-}
-
-// compileCacheDir is the compilation cache a --cache-dir flag names: the
-// default for "", none for "-".
-func compileCacheDir(flag string) string {
-	switch flag {
-	case "":
-		d, _ := plugin.DefaultCacheDir()
-		return d
-	case "-":
-		return ""
-	}
-	return flag
 }
 
 func countRefused(rep *inspect.Report) int {

@@ -52,7 +52,7 @@ an unreadable file or a malformed reference.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{Load: true, CacheDir: compileCacheDir(cacheDir)})
+			rep, err := inspect.Inspect(cmd.Context(), bin, inspect.Options{Load: true, CacheDir: cacheDir})
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("%s: %w", path, err))
 			}

@@ -140,8 +140,9 @@ type Options struct {
 	// "host_load" finding. It runs the module's initialisation code, inside
 	// the host's sandbox and limits.
 	Load bool
-	// CacheDir is the compilation cache the Load check uses ("" = none);
-	// pass the host's cache directory to make a later load of the module cheap.
+	// CacheDir is the compilation cache the Load check uses, as
+	// plugin.RuntimeOptions reads it: "" means the default, "-" none. The
+	// host's cache makes a later load of the module cheap.
 	CacheDir string
 }
 
@@ -207,9 +208,6 @@ func hasRefusal(fs []Finding) bool {
 
 // loadInHost loads bin the way the host does and returns its error.
 func loadInHost(ctx context.Context, bin []byte, memoryMaxPages uint32, cacheDir string) error {
-	if cacheDir == "" {
-		cacheDir = "-" // Options.CacheDir "" is no cache
-	}
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{
 		CacheDir:      cacheDir,
 		Deterministic: true,

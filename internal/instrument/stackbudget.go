@@ -35,7 +35,8 @@ const StackBudget = 4 << 20
 // frameWeight reckons the stack frame of a function from the size of its
 // body: wazero's compiler gives every value it spills its own slot, and the
 // values of a body grow with its length (measured: 0.7-1.4 bytes of frame
-// per byte of body, 24 bytes for the smallest; see BenchmarkStackMemory).
+// per byte of body, 24 bytes for the smallest; host/plugin's
+// BenchmarkInstanceMemory checks the bound that follows).
 func frameWeight(b funcBody) int32 {
 	return int32(min(32+2*(b.end-b.start), 1<<30))
 }
