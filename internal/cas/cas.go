@@ -31,6 +31,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/agentshape/agentshape/internal/inputlimit"
 )
 
 // Errors the store returns; each is wrapped with the blob or name concerned.
@@ -40,8 +42,9 @@ var (
 	ErrDigestMismatch = errors.New("content does not match its sha256 digest")
 	// ErrSizeMismatch: the stream was shorter or longer than announced.
 	ErrSizeMismatch = errors.New("content size does not match the announced size")
-	// ErrTooLarge: a blob is over the limit the caller set.
-	ErrTooLarge = errors.New("content is over its size limit")
+	// ErrTooLarge: a blob is over the limit the caller set (an
+	// *inputlimit.Error, which names the file and the limit).
+	ErrTooLarge = inputlimit.ErrTooLarge
 	// ErrNotFound: no such blob or name in the store.
 	ErrNotFound = errors.New("not in the cache")
 	// ErrBadDigest: a digest that is not 64 lowercase hex digits.
@@ -144,7 +147,7 @@ func (s *Store) ReadBlob(hexDigest string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	path := s.BlobPath(hexDigest)
-	b, err := readLimited(path, max)
+	b, err := readFile(path, max)
 	if err != nil {
 		return nil, fmt.Errorf("blob sha256:%s: %w", hexDigest, err)
 	}
@@ -173,7 +176,7 @@ func (s *Store) Link(name, hexDigest string) error {
 
 // Resolve returns the blob name points at (ErrNotFound when it has no link).
 func (s *Store) Resolve(name string) (hexDigest string, err error) {
-	b, err := readLimited(s.linkPath(name), MaxLinkBytes)
+	b, err := readFile(s.linkPath(name), MaxLinkBytes)
 	if err != nil {
 		return "", fmt.Errorf("link %q: %w", name, err)
 	}
@@ -196,35 +199,19 @@ func checkSum(hexDigest string, h hash.Hash) error {
 	return nil
 }
 
-// readLimited reads a whole file of at most max bytes, refusing a larger one
-// before reading it.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+// readFile reads a whole store file of at most max bytes through
+// inputlimit.ReadFile: a larger one is refused by its size before it is
+// read (ErrTooLarge), and a FIFO, device or directory where a file should
+// be is refused without blocking; that, or no file, is ErrNotFound.
+func readFile(path string, max int64) ([]byte, error) {
+	b, err := inputlimit.ReadFile(path, max, inputlimit.Cache)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, ErrNotFound
+	case errors.Is(err, inputlimit.ErrNotRegular):
+		return nil, fmt.Errorf("%w: %w", err, ErrNotFound)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file: %w", path, ErrNotFound)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes, over the limit of %d: %w", path, fi.Size(), max, ErrTooLarge)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s grew over the limit of %d bytes while read: %w", path, max, ErrTooLarge)
-	}
-	return b, nil
+	return b, err
 }
 
 // writeAtomic writes path through a hidden temporary file in its directory

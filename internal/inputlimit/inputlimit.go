@@ -15,6 +15,8 @@
 //	MaxYAMLBytes  64 KiB      YAML documents: pipeline manifests, org files,
 //	                          PUT /__admin/org, validate of YAML
 //	MaxModuleBytes 64 MiB     plugin modules (.wasm) read from files or pulled
+//	(the reader's) the limit its reader sets: plugin cache blobs and links
+//	                          (internal/cas, format Cache)
 //
 // A refusal is an *Error naming the source, the line (for depth), the limit
 // and what to do; errors.Is matches ErrTooLarge or ErrTooDeep.
@@ -74,6 +76,9 @@ const (
 	JSON   Format = "JSON"
 	YAML   Format = "YAML"
 	Module Format = "WebAssembly"
+	// Cache is a file of the plugin cache (internal/cas): a blob or a link,
+	// under the limit its reader sets.
+	Cache Format = "plugin cache"
 )
 
 // Error is an input refused for its size or nesting depth.
@@ -120,10 +125,15 @@ func (e *Error) Reason() string {
 		advice = "a pipeline manifest or org file is a few KiB: check that this is the right file, or split it"
 	case Module:
 		advice = "a plugin is a few MiB at most: check the plugin path"
+	case Cache:
+		advice = "the cache holds what agentshape wrote, so this file is damaged or was put there by something else: remove it and the plugin is fetched again"
 	}
 	what := "document"
-	if e.Format == Module {
+	switch e.Format {
+	case Module:
 		what = "module"
+	case Cache:
+		what = "file"
 	}
 	return fmt.Sprintf("exceeds %d bytes%s, agentshape's limit for a %s %s; %s", e.Limit, human(e.Limit), e.Format, what, advice)
 }
