@@ -28,7 +28,7 @@ func newConformanceCmd() *cobra.Command {
 		reg                    registryFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] [--baseline OLD.wasm] | --manifest pipeline.yaml [--baseline-manifest OLD.yaml]) [--fail-on-diff] [--fuel N] [--org ORG.yaml [--agent-id ID]]",
+		Use:   "conformance (--plugin PLUGIN.wasm [--config k=v ...] [--grant-env NAME] [--grant-dir HOST:GUEST] [--baseline OLD.wasm] | --manifest pipeline.yaml [--baseline-manifest OLD.yaml]) [--fail-on-diff] [--fuel N] [--fuel-seeds K] [--org ORG.yaml [--agent-id ID]]",
 		Short: "Check a plugin or pipeline against the plugin contract (the CI gate for plugin teams)",
 		Long: `conformance checks a plugin, or every plugin of a pipeline, in deterministic mode:
 
@@ -87,10 +87,18 @@ Differences alone do not change the exit code; --fail-on-diff makes any differen
 fail its JUnit/Cucumber case).
 
 Fuel (plugins/ABI.md §8): every report gives each plugin's fuel, the most and the median its
-calls used over the generated cases — a count of loop iterations and recursive calls that is the
-same on every machine for a given --seed, unlike time on a busy CI runner. --fuel N is the fuel
-budget of every plugin checked (in place of a manifest's limits.fuel): a call past it fails the
-limits rule and the plugin's fuel line says OVER; the timeout stays as the backstop.
+calls used — a count of loop iterations and recursive calls that is the same on every machine for
+a given seed, unlike time on a busy CI runner. A plugin that reads randomness costs slightly
+different fuel under each seed (a Go plugin's runtime seeds its maps from the randomness it reads
+at start-up, real in production), so the gate replays every call it made under --fuel-seeds more
+seeds (--seed+1 … --seed+K, default 3; each replay on fresh runtimes, measuring fuel only) and
+reports, per plugin, the max over every seed (and the seed it came from), the median, the spread
+(the largest relative difference between two seeds on the same call) and a recommended budget:
+max × (1 + max(2 × spread, 2%)), rounded up to two significant figures. --fuel N is the fuel
+budget of every plugin checked (in place of a manifest's limits.fuel): a call past it under any
+seed fails the limits rule, naming the seed, and the plugin's fuel line says OVER; a budget that
+leaves less headroom over the max than that margin is a warning in every report, not a failure.
+The timeout stays as the backstop.
 
 Exit code 0 when every check passes, 1 when one fails (or, with --fail-on-diff, when the
 behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/manifest/baseline.`,
@@ -103,6 +111,12 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Fuel < 0 {
 				return withCode(exitUsage, fmt.Errorf("--fuel %d: write a positive fuel budget, or 0 (the default) to keep each plugin's own limits.fuel", opts.Fuel))
+			}
+			if opts.FuelSeeds < 0 {
+				return withCode(exitUsage, fmt.Errorf("--fuel-seeds %d: write how many seeds besides --seed to measure fuel under, or 0 for --seed alone; the default is %d", opts.FuelSeeds, conformance.DefaultFuelSeeds))
+			}
+			if opts.FuelSeeds == 0 {
+				opts.FuelSeeds = -1 // the library's 0 is the default
 			}
 			if err := positive("--cases", opts.Cases, fmt.Sprintf("the number of generated contexts; the default is %d", conformance.DefaultCases)); err != nil {
 				return err
@@ -201,6 +215,7 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 	f.StringVar(&htmlF, "html", "", "write a self-contained HTML report to this file")
 	f.IntVar(&opts.Cases, "cases", conformance.DefaultCases, "number of generated cases")
 	f.Int64Var(&opts.Fuel, "fuel", 0, "fuel budget of every plugin checked, in place of limits.fuel (0: keep each plugin's own; plugins/ABI.md §8)")
+	f.IntVar(&opts.FuelSeeds, "fuel-seeds", conformance.DefaultFuelSeeds, "how many seeds besides --seed to measure fuel under (--seed+1 …; 0: --seed alone)")
 	f.Int64Var(&opts.Seed, "seed", conformance.DefaultSeed, "seed for the generated cases and the plugins' randomness")
 	f.StringVar(&opts.ReproDir, "repro-dir", "", "where to write reproducer envelopes (default: a new temp directory)")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", `wazero compilation cache ("" = default, "-" = none)`)

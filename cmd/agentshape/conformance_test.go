@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,6 +89,7 @@ func TestConformanceCLIUsage(t *testing.T) {
 		{[]string{"conformance", "--manifest", "m.yaml", "--baseline", "old.wasm"}, "--baseline goes with --plugin"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--baseline-manifest", "old.yaml"}, "--baseline-manifest goes with --manifest"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--fail-on-diff"}, "--fail-on-diff needs a baseline"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--fuel-seeds", "-1"}, "--fuel-seeds -1: write how many seeds"},
 	} {
 		code, _, errOut := runShapeCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -327,5 +331,33 @@ func TestConformanceCLIDiff(t *testing.T) {
 		if code, _, stats := runShapeCLI(t, strings.Fields(fuel[3+i])...); code != exitOK || !strings.Contains(stats, `"fuel":`+figure+`,`) {
 			t.Errorf("replay %s: exit %d, stats %s; want fuel %s", fuel[3+i], code, stats, figure)
 		}
+	}
+}
+
+// TestConformanceFuelIsPluginCallStats: the fuel the gate reports for a
+// call on a fresh instance is what `plugin call --stats` prints for the
+// same envelope and seed, with no flag to ask for the gate's conditions.
+// The Go endpoint plugin's costliest call is its first on an instance (its
+// runtime starts lazily); a budget one under the gate's max makes that call
+// fail, under the seed whose max it is (the run's or one of the fuel
+// sweep's), and the failure's reproducer is that call.
+func TestConformanceFuelIsPluginCallStats(t *testing.T) {
+	args := []string{"conformance", "-q", "--plugin", catalog.MustPath(t, "endpoint"), "--cases", "4", "--seed", "5", "--cache-dir", shapeCacheDir, "--repro-dir", t.TempDir()}
+	code, out, errOut := runShapeCLI(t, args...)
+	m := regexp.MustCompile(`plugin endpoint: fuel max (\d+), .* under seeds 5, 6, 7, 8 \(max under seed (\d+)\)`).FindStringSubmatch(out)
+	if code != exitOK || m == nil {
+		t.Fatalf("exit %d, want 0 and the fuel line under seeds 5-8\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	max, _ := strconv.ParseInt(m[1], 10, 64)
+	code, out, errOut = runShapeCLI(t, append(args, "--fuel", strconv.FormatInt(max-1, 10))...)
+	rerun := regexp.MustCompile(`re-run:   agentshape (plugin call .* --deterministic --seed (\d+)) --fuel \d+\n`).FindStringSubmatch(out)
+	if code != exitFailure || rerun == nil || rerun[2] != m[2] {
+		t.Fatalf("budget %d: exit %d, want 1 and a reproducer under seed %s (the max's)\nstdout: %s\nstderr: %s", max-1, code, m[2], out, errOut)
+	}
+	call := strings.Fields(rerun[1])
+	call = slices.DeleteFunc(call, func(a string) bool { return a == "--deterministic" })
+	code, _, stderr := runShapeCLI(t, append(call, "--stats")...)
+	if want := fmt.Sprintf(`{"fuel":%d,`, max); code != exitOK || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, `"deterministic":true,"seed":`+m[2]+"}") {
+		t.Fatalf("%s --stats: exit %d, stderr %s; want %s… as the gate measured, deterministic under seed %s", strings.Join(call, " "), code, stderr, want, m[2])
 	}
 }

@@ -100,6 +100,11 @@ type Options struct {
 	// (plugins/ABI.md §8), in place of their manifest's limits.fuel: a call
 	// past it fails the plugin's limits rule.
 	Fuel int64
+	// FuelSeeds is how many seeds besides Seed the fuel is measured under
+	// (Seed+1 … Seed+FuelSeeds): every call is replayed under each on a
+	// fresh runtime, and a call over its budget under any of them fails
+	// the plugin (fuelsweep.go). 0 means DefaultFuelSeeds; negative, none.
+	FuelSeeds int
 }
 
 // subject is what prepare resolved: the plugins to check, what to call
@@ -254,13 +259,22 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: run the plugin-contract features: %w", err)
 	}
+	seeds := []int64{opts.Seed}
+	var ledgers []*fuelLedger
+	if g.runner != nil {
+		swept := sweepSeeds(opts.Seed, opts.FuelSeeds)
+		if len(swept) > 0 {
+			fmt.Fprintf(progress, "measuring fuel under %d more seed(s)\n", len(swept))
+		}
+		more, err := g.sweepFuel(swept)
+		if err != nil {
+			return nil, err
+		}
+		seeds, ledgers = append(seeds, swept...), append([]*fuelLedger{g.runner.fuel}, more...)
+	}
 	rep := &Report{Target: sub.target, Members: sub.members, Plugins: pluginReports(sub.members), Version: version.String(), Org: sub.org.report(), Seed: opts.Seed, Cases: opts.Cases, Started: started,
 		Duration: time.Since(started), Features: features, Failures: g.failures, ReproDir: opts.ReproDir}
-	var used *fuelLedger
-	if g.runner != nil {
-		used = g.runner.fuel
-	}
-	fuelReports(rep.Plugins, sub.members, used, g.failures)
+	fuelReports(rep.Plugins, sub.members, seeds, ledgers, g.callLabel, g.failures)
 	if sub.baseline != nil {
 		fmt.Fprintf(progress, "comparing with the baseline %s\n", sub.baselineTarget)
 		rep.Diff, err = runDiff(ctx, opts, sub)

@@ -43,6 +43,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 		return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	},
 	"envelope": embeddedEnvelope,
+	"seeds":    seedList,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -90,6 +91,7 @@ ol.steps li.skipped::before { content:"–"; color: var(--skip); }
 .dur { color: var(--muted); font-size: 12px; }
 table.diff { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
 table.diff td, table.diff th { border-top: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; word-break: break-all; }
+.fuel.over { color: var(--bad); font-weight: 600; } .fuel-warning { color: var(--skip); font-weight: 600; }
 footer { color: var(--muted); font-size: 13px; text-align: center; }
 </style>
 </head>
@@ -104,7 +106,7 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
   <dl class="kv wide">
     <dt>agentshape</dt><dd id="agentshape-version">{{.Version}}</dd>
     <dt>org</dt><dd id="org">{{if .Org.Demo}}the built-in demo org <code>{{.Org.MyDomain}}</code> — no <code>--org</code> was given: pass <code>--org ORG.yaml</code> to check against your own org (<code>agentshape emulator --print-org</code> is the template){{else}}<code>{{.Org.MyDomain}}</code> from <code>{{.Org.File}}</code>{{end}}, agent <code>{{.Org.AgentID}}</code></dd>
-    {{range .Plugins}}<dt>plugin</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span>{{with .Fuel}} — <span class="fuel{{if .OverBudget}} over{{end}}" data-fuel-max="{{.Max}}" data-fuel-median="{{.Median}}">{{.}}</span>{{end}}</dd>
+    {{range .Plugins}}<dt>plugin</dt><dd class="plugin"><code>{{.Name}}</code> sha256 <code class="sha256">{{.SHA256}}</code> <span class="path">{{.Path}}</span>{{with .Fuel}} — <span class="fuel{{if .OverBudget}} over{{else if .Warning}} warn{{end}}" data-fuel-max="{{.Max}}" data-fuel-median="{{.Median}}" data-fuel-max-seed="{{.MaxSeed}}" data-fuel-seeds="{{seeds .Seeds}}" data-fuel-spread="{{printf "%.2f" .SpreadPct}}" data-fuel-recommended="{{.Recommended}}">{{.}}</span>{{with .Warning}} <span class="fuel-warning">warning: {{.}}</span>{{end}}{{end}}</dd>
     {{end}}
   </dl>
 </section>

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,13 +75,7 @@ func (r *Report) properties() [][2]string {
 	for _, pl := range r.Plugins {
 		p = append(p, [2]string{"plugin." + pl.Name + ".sha256", pl.SHA256})
 		if f := pl.Fuel; f != nil {
-			p = append(p, [2]string{"plugin." + pl.Name + ".fuel", f.String()})
-			if f.Calls > 0 {
-				p = append(p, [2]string{"plugin." + pl.Name + ".fuel.max", fmt.Sprint(f.Max)}, [2]string{"plugin." + pl.Name + ".fuel.median", fmt.Sprint(f.Median)})
-			}
-			if f.Budget > 0 {
-				p = append(p, [2]string{"plugin." + pl.Name + ".fuel.budget", fmt.Sprint(f.Budget)})
-			}
+			p = append(p, f.properties("plugin."+pl.Name+".fuel")...)
 		}
 	}
 	return p
@@ -128,6 +123,9 @@ type Step struct {
 	Status   string        `json:"status"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration"`
+	// Output is what the step has to say besides its status (a warning
+	// that does not fail it).
+	Output []string `json:"output,omitempty"`
 }
 
 // Failed reports whether any rule was broken (or a scenario did not run).
@@ -222,6 +220,7 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 		Elements    []element `json:"elements"`
 	}
 	out := []feature{}
+	features := r.featuresWithFuel()
 	// Cucumber JSON has no place for a run's facts, so every feature's
 	// description ends with them: a reader of any one feature sees what
 	// was checked (version, org, each plugin's sha256).
@@ -230,7 +229,7 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 	for _, p := range r.properties() {
 		fmt.Fprintf(&run, "\n  %s: %s", p[0], p[1])
 	}
-	for _, f := range r.Features {
+	for _, f := range features {
 		cf := feature{URI: f.URI, ID: slug(f.Name), Keyword: "Feature", Name: f.Name, Description: f.Description, Line: f.Line, Elements: []element{}}
 		for _, s := range f.Scenarios {
 			el := element{ID: slug(f.Name) + ";" + slug(s.Name), Keyword: "Scenario", Name: s.Name, Line: s.Line, Type: "scenario", Steps: []step{}}
@@ -239,18 +238,9 @@ func (r *Report) WriteCucumber(w io.Writer) error {
 			}
 			for _, st := range s.Steps {
 				el.Steps = append(el.Steps, step{Keyword: st.Keyword + " ", Name: st.Text, Line: st.Line,
-					Result: result{Status: st.Status, Duration: int64(st.Duration), Error: st.Error}})
+					Result: result{Status: st.Status, Duration: int64(st.Duration), Error: st.Error}, Output: st.Output})
 			}
 			cf.Elements = append(cf.Elements, el)
-		}
-		out = append(out, cf)
-	}
-	if fuel := r.fuelFeature(); fuel != nil {
-		cf := feature{URI: r.Target, ID: slug(fuel.Name), Keyword: "Feature", Name: fuel.Name, Description: fuel.Description, Elements: []element{}}
-		for _, s := range fuel.Scenarios {
-			st := s.Steps[0]
-			cf.Elements = append(cf.Elements, element{ID: cf.ID + ";" + slug(s.Name), Keyword: "Scenario", Name: s.Name, Type: "scenario",
-				Steps: []step{{Keyword: st.Keyword + " ", Name: st.Text, Result: result{Status: st.Status, Error: st.Error}}}})
 		}
 		out = append(out, cf)
 	}
@@ -283,18 +273,31 @@ func slug(s string) string {
 	return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "-"), "-")
 }
 
+// featuresWithFuel is the contract's features, then the plugins' fuel as
+// a feature (fuelFeature) when any was measured.
+func (r *Report) featuresWithFuel() []Feature {
+	if fuel := r.fuelFeature(); fuel != nil {
+		return append(slices.Clip(r.Features), *fuel)
+	}
+	return r.Features
+}
+
 // fuelFeature is the plugins' fuel as a feature of one scenario per plugin
 // that was measured (named by its fuel line), failed when over its budget;
 // nil when none was.
 func (r *Report) fuelFeature() *Feature {
-	f := &Feature{Name: "Fuel per plugin", Description: "The fuel each plugin's calls used over the generated cases (plugins/ABI.md §8): the same on every machine for this seed."}
+	f := &Feature{URI: r.Target, Name: "Fuel per plugin", Description: "The fuel each plugin's calls used (plugins/ABI.md §8) under the run's seed and the fuel sweep's: the same on every machine for these seeds. " +
+		"A budget should leave the recommended headroom over the max: a plugin that reads randomness (a Go plugin's runtime does at start-up) costs a little more or less under each seed, as it does in production."}
 	for _, pl := range r.Plugins {
 		if pl.Fuel == nil {
 			continue
 		}
-		st := Step{Keyword: "Then", Text: "its calls stay within its fuel budget", Status: "passed"}
+		st := Step{Keyword: "Then", Text: "its calls stay within its fuel budget under every seed", Status: "passed"}
 		if pl.Fuel.OverBudget() {
 			st.Status, st.Error = "failed", fmt.Sprintf("plugin %s: %s", pl.Name, pl.Fuel)
+		}
+		if w := pl.Fuel.Warning(); w != "" {
+			st.Output = []string{"warning: " + w}
 		}
 		f.Scenarios = append(f.Scenarios, Scenario{Name: fmt.Sprintf("%s: %s", pl.Name, pl.Fuel), Steps: []Step{st}})
 	}
@@ -347,15 +350,17 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, p := range r.properties() {
 		props = append(props, property{Name: p[0], Value: p[1]})
 	}
-	for _, f := range r.Features {
+	features := r.featuresWithFuel()
+	for _, f := range features {
 		ts := testsuite{Name: f.Name, Properties: props}
 		var total time.Duration
 		for _, s := range f.Scenarios {
 			var d time.Duration
-			var msgs []string
+			var msgs, out []string
 			first := ""
 			for _, st := range s.Steps {
 				d += st.Duration
+				out = append(out, st.Output...)
 				if st.Status != "passed" && st.Status != "skipped" {
 					msgs = append(msgs, fmt.Sprintf("%s %s: %s: %s", st.Keyword, st.Text, st.Status, st.Error))
 					if first == "" {
@@ -366,7 +371,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				}
 			}
 			total += d
-			tc := testcase{Name: s.Name, Class: f.Name, Time: secs(d)}
+			tc := testcase{Name: s.Name, Class: f.Name, Time: secs(d), Out: strings.Join(out, "\n")}
 			switch s.Status() {
 			case "failed":
 				tc.Failure = &failure{Message: first, Type: "conformance", Text: strings.Join(msgs, "\n")}
@@ -437,6 +442,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "plugin %s: sha256 %s (%s)\n", pl.Name, pl.SHA256, pl.Path)
 		if pl.Fuel != nil {
 			fmt.Fprintf(w, "plugin %s: %s\n", pl.Name, pl.Fuel)
+			if warn := pl.Fuel.Warning(); warn != "" {
+				fmt.Fprintf(w, "plugin %s: WARNING: %s\n", pl.Name, warn)
+			}
 		}
 	}
 	for i, fl := range r.Failures {

@@ -22,7 +22,10 @@ func (g *gate) reproBase(check, plugin string) string {
 
 // writeEnvelope writes the envelope f.Plugin got in answer a and sets the
 // command that calls that plugin on it.
-func (g *gate) writeEnvelope(f *Failure, a answer) {
+func (g *gate) writeEnvelope(f *Failure, a answer) { g.writeEnvelopeSeed(f, a, g.opts.Seed) }
+
+// writeEnvelopeSeed is writeEnvelope for an answer given under seed.
+func (g *gate) writeEnvelopeSeed(f *Failure, a answer, seed int64) {
 	for _, st := range a.Steps {
 		if st.Plugin != f.Plugin {
 			continue
@@ -31,7 +34,7 @@ func (g *gate) writeEnvelope(f *Failure, a answer) {
 			path := g.reproBase(f.Check, f.Plugin) + ".json"
 			if err := os.WriteFile(path, st.Envelope, 0o644); err == nil {
 				f.Envelope, f.envelope = path, st.Envelope
-				f.Command = g.replayCommand(f.Plugin, path)
+				f.Command = g.replayCommandSeed(f.Plugin, path, seed)
 			}
 		}
 		return
@@ -109,11 +112,16 @@ func (g *gate) writeStartReplay(f *Failure, c Case, a answer) {
 // the way the gate did: same name (it seeds the randomness), seed, limits
 // and grants.
 func (g *gate) replayCommand(plugin, file string) string {
+	return g.replayCommandSeed(plugin, file, g.opts.Seed)
+}
+
+// replayCommandSeed is replayCommand under seed.
+func (g *gate) replayCommandSeed(plugin, file string, seed int64) string {
 	for _, m := range g.members {
 		if m.Name != plugin {
 			continue
 		}
-		cmd := fmt.Sprintf("%s plugin call %s --input %s --deterministic --seed %d", g.opts.Command, m.Path, file, g.opts.Seed)
+		cmd := fmt.Sprintf("%s plugin call %s --input %s --deterministic --seed %d", g.opts.Command, m.Path, file, seed)
 		if m.Name != strings.TrimSuffix(filepath.Base(m.Path), ".wasm") {
 			cmd += " --name " + m.Name
 		}

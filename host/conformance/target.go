@@ -57,36 +57,110 @@ type runner struct {
 	fuel *fuelLedger
 }
 
-// fuelLedger records, by member, the fuel of every call that ran to its end
-// (each was checked against the member's budget) and which members ran out.
+// fuelLedger records the fuel of every call the runners sharing it made,
+// call by call in each runner's order, so the seed sweep (fuelsweep.go) can
+// replay the same calls under other seeds and compare them one by one.
 type fuelLedger struct {
-	used      map[string][]int64
+	// traces holds one trace per runner that shaped anything, in the
+	// order they started.
+	traces []*fuelTrace
+	// exhausted names the members that ran out of their budget.
 	exhausted map[string]bool
 }
 
-// record notes a call of member name that used fuel and answered err.
-func (l *fuelLedger) record(name string, fuel int64, err error) {
+func newFuelLedger() *fuelLedger { return &fuelLedger{exhausted: map[string]bool{}} }
+
+// fuelTrace is what one runner shaped, in order.
+type fuelTrace struct {
+	owner *runner
+	calls []*tracedCall
+}
+
+// tracedCall is one shaping of a context and base request through the
+// members, with the fuel of each member's call that did not run out of
+// fuel (each was checked against the member's budget).
+type tracedCall struct {
+	context abi.Context
+	request []byte
+	fuel    map[string]int64
+}
+
+// begin records that r starts shaping c from request and returns the
+// call's entry, which record fills.
+func (l *fuelLedger) begin(r *runner, c abi.Context, request []byte) *tracedCall {
+	var t *fuelTrace
+	for _, x := range l.traces {
+		if x.owner == r {
+			t = x
+		}
+	}
+	if t == nil {
+		t = &fuelTrace{owner: r}
+		l.traces = append(l.traces, t)
+	}
+	call := &tracedCall{context: c, request: request, fuel: map[string]int64{}}
+	t.calls = append(t.calls, call)
+	return call
+}
+
+// record notes that member name used fuel in call and answered err.
+func (l *fuelLedger) record(call *tracedCall, name string, fuel int64, err error) {
 	if errors.Is(err, plugin.ErrFuelExhausted) {
 		l.exhausted[name] = true
 		return
 	}
-	l.used[name] = append(l.used[name], fuel)
+	call.fuel[name] = fuel
+}
+
+// calls are the recorded calls in which member name's call did not run
+// out of fuel, in order.
+func (l *fuelLedger) calls(name string) []*tracedCall {
+	var out []*tracedCall
+	for _, t := range l.traces {
+		for _, c := range t.calls {
+			if _, ok := c.fuel[name]; ok {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // openRunner creates a deterministic runtime and loads members into it, each
 // with a pool of one instance so state kept across calls shows up.
 func openRunner(ctx context.Context, members []Member, seed int64, cacheDir string) (*runner, error) {
+	rt, err := newGateRuntime(ctx, seed, cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadRunner(ctx, rt, members)
+	if err != nil {
+		_ = rt.Close(ctx)
+		return nil, err
+	}
+	r.rt = rt
+	return r, nil
+}
+
+// newGateRuntime creates a deterministic runtime under seed.
+func newGateRuntime(ctx context.Context, seed int64, cacheDir string) (*plugin.Runtime, error) {
 	rt, err := plugin.NewRuntime(ctx, plugin.RuntimeOptions{CacheDir: cacheDir, Deterministic: true, Seed: seed, Logger: capLogger(ctx)})
 	if err != nil {
 		return nil, fmt.Errorf("conformance: start the plugin runtime: %w", err)
 	}
-	r := &runner{rt: rt, stopped: map[string]error{}, fuel: &fuelLedger{used: map[string][]int64{}, exhausted: map[string]bool{}}}
+	return rt, nil
+}
+
+// loadRunner loads members into rt, each with a pool of one instance; the
+// runner does not own rt (close releases only its plugins).
+func loadRunner(ctx context.Context, rt *plugin.Runtime, members []Member) (*runner, error) {
+	r := &runner{stopped: map[string]error{}, fuel: newFuelLedger()}
 	for _, m := range members {
 		lim := m.Limits
 		lim.PoolSize = 1
 		p, err := rt.Load(ctx, plugin.Spec{Name: m.Name, Path: m.Path, SHA256: m.SHA256, Config: m.Config, Limits: lim, Grants: m.Grants})
 		if err != nil {
-			_ = rt.Close(ctx)
+			r.close(ctx)
 			return nil, err
 		}
 		r.plugins = append(r.plugins, p)
@@ -94,9 +168,17 @@ func openRunner(ctx context.Context, members []Member, seed int64, cacheDir stri
 	return r, nil
 }
 
+// close releases the runner's runtime, or only its plugins when it does
+// not own its runtime.
 func (r *runner) close(ctx context.Context) {
-	if r != nil && r.rt != nil {
+	switch {
+	case r == nil:
+	case r.rt != nil:
 		_ = r.rt.Close(ctx)
+	default:
+		for _, p := range r.plugins {
+			_ = p.Close(ctx)
+		}
 	}
 }
 
@@ -176,6 +258,7 @@ func limitError(err error) bool {
 func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answer {
 	var a answer
 	req := request
+	call := r.fuel.begin(r, c, request)
 	for _, p := range r.plugins {
 		env, err := p.Envelope(c, req)
 		if err != nil {
@@ -191,7 +274,7 @@ func (r *runner) shape(ctx context.Context, c abi.Context, request []byte) answe
 		var stats plugin.CallStats
 		out, err := p.Call(plugin.WithCallStats(ctx, &stats), env)
 		st.Fuel, st.Called = stats.Fuel, true
-		r.fuel.record(p.Name(), stats.Fuel, err)
+		r.fuel.record(call, p.Name(), stats.Fuel, err)
 		a.Output = out
 		if err != nil {
 			if stopsPlugin(err) {
