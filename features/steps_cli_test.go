@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,6 +114,26 @@ func (w *world) cliSteps(sc *godog.ScenarioContext) {
 			return err
 		}
 		return w.conformance(rel, "--baseline", old, "--config", config, "--cases", "10", "--fail-on-diff")
+	})
+	sc.Step(`^agentshape conformance checks the plugin "([^"]*)" with --seed (\d+) and a fuel budget of its max under that seed alone$`, func(rel, seed string) error {
+		if err := w.conformance(rel, "--cases", "20", "--seed", seed, "--fuel-seeds", "0"); err != nil {
+			return err
+		}
+		m := regexp.MustCompile(`fuel max (\d+), .* under seed ` + seed + ` \(`).FindStringSubmatch(w.stdout)
+		if w.exitCode != 0 || m == nil {
+			return fmt.Errorf("under seed %s alone: exit %d, no fuel line:\n%s\n%s", seed, w.exitCode, w.stdout, w.stderr)
+		}
+		return w.conformance(rel, "--cases", "20", "--seed", seed, "--fuel", m[1])
+	})
+	sc.Step(`^the fuel spread of "([^"]*)" is (0|more than 0)%$`, func(name, want string) error {
+		m := regexp.MustCompile(`plugin ` + regexp.QuoteMeta(name) + `: fuel max .*; spread ([0-9.]+)% between seeds`).FindStringSubmatch(w.stdout)
+		if m == nil {
+			return fmt.Errorf("no fuel spread for %s:\n%s", name, w.stdout)
+		}
+		if spread, _ := strconv.ParseFloat(m[1], 64); (spread == 0) != (want == "0") {
+			return fmt.Errorf("fuel spread of %s: %s%%, want %s%%", name, m[1], want)
+		}
+		return nil
 	})
 	sc.Step(`^the command's output says "(.*)"$`, func(s string) error {
 		if !strings.Contains(w.stdout, unquote(s)) {

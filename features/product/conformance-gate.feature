@@ -48,6 +48,36 @@ Feature: The conformance gate for plugin teams
         | runs past its time limit                 | slow             | limits        | timed out                                |
         | panics on a missing attribute            | unchecked-attribute | answer     | fault code plugin_panic                  |
 
+  Rule: The gate measures each plugin's fuel under several seeds and recommends a budget
+
+    Fuel is the same on every machine for a given seed, but a Go plugin's runtime seeds its maps from
+    the randomness it reads at start-up — real in production — so its fuel differs a little from one
+    instance to the next. The gate replays every call it made under three more seeds (--fuel-seeds)
+    and reports, per plugin, the max over every seed, the spread between seeds on the same call and a
+    recommended budget: max × (1 + max(2 × spread, 2%)). A call over the budget under any seed fails
+    the plugin and names the seed; a budget with less headroom than that is a warning.
+
+    @gate:fuel
+    Scenario Outline: A <language> plugin's fuel <differs>
+      When agentshape conformance checks the plugin "<plugin>"
+      Then the command exits with code 0
+      And the command's output says "under seeds 1, 2, 3, 4 (max under seed"
+      And the command's output says "recommended budget"
+      And the fuel spread of "<plugin>" is <spread>%
+
+      Examples:
+        | language | differs                                                         | plugin   | spread      |
+        | Go       | differs between seeds: its runtime reads randomness at start-up | endpoint | more than 0 |
+        | C        | is the same under every seed: it reads no randomness            | timezone | 0           |
+
+    @gate:fuel
+    Scenario: A budget that holds under the run's seed alone fails under a seed of the sweep, which the failure names
+      When agentshape conformance checks the plugin "endpoint" with --seed 3 and a fuel budget of its max under that seed alone
+      Then the command exits with code 1
+      And the command's output says "OVER its budget of"
+      And the command's output says "of the fuel sweep"
+      And the command's output says "re-run:   agentshape plugin call"
+
   Rule: The gate checks a plugin against the team's own org
 
     @gate:org
