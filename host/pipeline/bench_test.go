@@ -27,10 +27,11 @@ const benchOutput = `{"request":{"externalSessionKey":"5e2e64ff-5de8-5d75-9ad4-8
 // BenchmarkOutputDecode: the host's reading of one plugin output as a
 // pipeline step does it — the ABI check (Plugin.Decode: exactly one of
 // request or error) and the decoding of the new request for provenance —
-// with the project's decoder, which also refuses a member named twice and
-// nesting past inputlimit.MaxDepth, vs encoding/json as the host used it
-// before (json.Unmarshal into map[string]json.RawMessage, then a Decoder
-// with UseNumber into an any), which does neither. Reported: host-ns/op,
+// with schemas.Decode (encoding/json plus the refusal of a member named
+// twice and of nesting past inputlimit.MaxDepth; the step decodes the new
+// request twice, once inside the output), vs plain encoding/json as the
+// host used it before those checks (json.Unmarshal into
+// map[string]json.RawMessage, then a Decoder with UseNumber into an any). Reported: host-ns/op,
 // encodingjson-ns/op and host/encodingjson; the variants alternate, so
 // ns/op is their sum.
 func BenchmarkOutputDecode(b *testing.B) {
