@@ -82,6 +82,8 @@ type world struct {
 	file           string
 	orgFile        string            // an emulator-org file written by the scenario (conformance --org)
 	pipelines      map[string]string // the baseline and new pipeline manifests (conformance --baseline-manifest)
+	fuelSeed       string            // a --seed under which a seed of the fuel sweep finds more fuel
+	fuelSeedMax    string            // the plugin's fuel max under fuelSeed alone (--fuel-seeds 0)
 }
 
 // entry is one plugin of the scenario's pipeline.

@@ -72,7 +72,8 @@ Feature: The conformance gate for plugin teams
 
     @gate:fuel
     Scenario: A budget that holds under the run's seed alone fails under a seed of the sweep, which the failure names
-      When agentshape conformance checks the plugin "endpoint" with --seed 3 and a fuel budget of its max under that seed alone
+      Given a seed under which "endpoint" uses less fuel than under a seed of the fuel sweep
+      When agentshape conformance checks the plugin "endpoint" under that seed with a fuel budget of its max under that seed alone
       Then the command exits with code 1
       And the command's output says "OVER its budget of"
       And the command's output says "of the fuel sweep"
