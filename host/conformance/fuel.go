@@ -144,8 +144,14 @@ func (f FuelReport) properties(prefix string) [][2]string {
 		add("max", f.Max)
 		add("median", f.Median)
 		add("max.seed", f.MaxSeed)
+		if f.MaxIn != "" {
+			add("max.case", f.MaxIn)
+		}
 		if len(f.Seeds) > 1 {
 			add("spread", fmt.Sprintf("%.2f%%", f.SpreadPct))
+		}
+		if f.SpreadIn != "" {
+			add("spread.case", f.SpreadIn)
 		}
 		if f.Recommended > 0 {
 			add("recommended", f.Recommended)

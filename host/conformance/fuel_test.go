@@ -128,9 +128,11 @@ func TestGateSweepsFuelSeeds(t *testing.T) {
 	// budget of its own max holds under it alone and not under the sweep.
 	endpoint := catalog.MustPath(t, "endpoint")
 	var seed int64
+	var rep *conformance.Report
 	var f *conformance.FuelReport
 	for seed = 1; seed <= 6; seed++ {
-		f = run(t, conformance.Options{Plugin: endpoint, Cases: 8, Seed: seed}).Plugins[0].Fuel
+		rep = run(t, conformance.Options{Plugin: endpoint, Cases: 8, Seed: seed})
+		f = rep.Plugins[0].Fuel
 		checkSeeds(f, seed)
 		if f.SpreadPct <= 0 || f.SpreadIn == "" {
 			t.Fatalf("endpoint (Go) under seed %d: fuel %+v; want a spread over 0 and the case it was found on", seed, f)
@@ -167,6 +169,17 @@ func TestGateSweepsFuelSeeds(t *testing.T) {
 	}
 	if got := reports(t, swept)["text"]; !strings.Contains(got, "OVER its budget of") || !strings.Contains(got, fmt.Sprintf("under seed %d", at)) {
 		t.Errorf("text report lacks the seed:\n%s", got)
+	}
+	// JUnit and Cucumber record where the max and the spread were found.
+	for format, got := range reports(t, rep) {
+		if format != "junit" && format != "cucumber" {
+			continue
+		}
+		for _, want := range []string{"plugin.endpoint.fuel.max.case", "plugin.endpoint.fuel.spread.case", "plugin.endpoint.fuel.recommended", "plugin.endpoint.fuel.seeds"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s report lacks %s", format, want)
+			}
+		}
 	}
 }
 
