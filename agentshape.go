@@ -375,10 +375,15 @@ func (h *Handle) messageClient(ctx context.Context, m Message) (*agentapi.Client
 // ValidationFailureChunk how many text chunks it withdraws.
 type StreamEvent = agentapi.StreamEvent
 
+// ErrStopStream is for a SendStream handler to return (or wrap) to end the
+// stream early without an error.
+var ErrStopStream = agentapi.ErrStopStream
+
 // SendStream sends one message to the streaming endpoint and calls handle
-// for every event as it arrives, on the caller's goroutine; an error from
-// handle stops the stream and is returned. The Outcome collects the
-// messages that stand (withdrawn text chunks removed).
+// for every event as it arrives, on the caller's goroutine; ErrStopStream
+// from handle ends the stream early, any other error stops it and is
+// returned. The Outcome collects the messages that stand (withdrawn text
+// chunks removed).
 func (h *Handle) SendStream(ctx context.Context, sessionID string, m Message, handle func(StreamEvent) error) (*Outcome, error) {
 	cl, body, err := h.messageClient(ctx, m)
 	if err != nil {

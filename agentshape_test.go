@@ -178,6 +178,20 @@ func TestSendStream(t *testing.T) {
 	if err != nil || out.Output != "200" || len(types) == 0 || types[len(types)-1] != emulator.EventEndOfTurn {
 		t.Fatalf("SendStream: %+v, %v, events %v; want 200 ending with %s", out, err, types, emulator.EventEndOfTurn)
 	}
+
+	// ErrStopStream from the handler ends the stream early without an error.
+	second, err := h.StartRequest(ctx, demoAgent, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	out, err = h.SendStream(ctx, second.Session.SessionID, agentshape.Message{Type: "Text", SequenceID: 1, Text: "hello"}, func(e agentshape.StreamEvent) error {
+		n++
+		return agentshape.ErrStopStream
+	})
+	if err != nil || n != 1 || out == nil || out.Output != "200" {
+		t.Fatalf("SendStream stopped by ErrStopStream: %+v, %v after %d events; want 200, no error, one event", out, err, n)
+	}
 }
 
 // TestStartRefusesMalformedAgentID: an agent ID that is not 0Xx… of 15 or 18

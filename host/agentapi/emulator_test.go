@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/agentshape/agentshape/host/agentapi"
 	"github.com/agentshape/agentshape/host/emulator"
-	"github.com/agentshape/agentshape/internal/sse"
 )
 
 // These tests drive the client against the real emulator on 127.0.0.1
@@ -374,11 +374,18 @@ func TestEmulatorStreamStopEarly(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "enough") || n != 1 {
 		t.Fatalf("handler error: %v after %d events; want it returned after the first", err, n)
 	}
-	// sse.ErrStop ends the stream early without an error.
+	// ErrStopStream (wrapped or not) ends the stream early without an error:
+	// callers outside this module cannot import internal/sse. A session of
+	// its own: the first session stays busy (423) until the emulator notices
+	// that its stream's reader left.
+	second, err := c.StartSession(ctx, emulator.DemoAgentID, demoBody)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n = 0
-	stopped, err := c.SendMessageStream(ctx, out.Session.SessionID, agentapi.TextMessage(2, "again"), func(e agentapi.StreamEvent) error {
+	stopped, err := c.SendMessageStream(ctx, second.Session.SessionID, agentapi.TextMessage(1, "again"), func(e agentapi.StreamEvent) error {
 		n++
-		return sse.ErrStop
+		return fmt.Errorf("seen %s: %w", e.Type, agentapi.ErrStopStream)
 	})
 	if err != nil || n != 1 || !stopped.OK() {
 		t.Fatalf("ErrStop: %v after %d events, outcome %+v", err, n, stopped)

@@ -22,6 +22,9 @@ var (
 	// ErrInvalidArgument: the call was refused before any request because
 	// an argument is invalid (bad session ID, end reason, body not JSON).
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrStopStream is for a SendMessageStream handler to return (or wrap)
+	// to end the stream early without an error.
+	ErrStopStream = errors.New("stop the event stream")
 )
 
 // APIError is the typed error for an answer other than 200 (and for a token

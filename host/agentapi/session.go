@@ -127,7 +127,7 @@ const MessageValidationFailureChunk = "ValidationFailureChunk"
 // caller's goroutine, every event whatever its name (agent-api.md §12). A
 // ValidationFailureChunk withdraws the TextChunk messages received before it
 // (StreamEvent.Withdraws says how many); the Outcome's Messages then holds
-// only what stands. handle may return sse.ErrStop to end early without an
+// only what stands. handle may return ErrStopStream to end early without an
 // error; any other error stops the stream and is returned. On 200 the
 // Outcome's Messages collects every event's message. The per-call timeout
 // (Config.Timeout) covers the whole stream. A stream that breaks off after
@@ -186,7 +186,7 @@ func (c *Client) SendMessageStream(ctx context.Context, sessionID string, body j
 					out.Messages.Messages = append(out.Messages.Messages, m)
 				}
 				if err := handle(ev); err != nil {
-					if errors.Is(err, sse.ErrStop) {
+					if errors.Is(err, ErrStopStream) {
 						return sse.ErrStop
 					}
 					return &handlerError{err}
