@@ -167,6 +167,9 @@ func TestGateSweepsFuelSeeds(t *testing.T) {
 	if !strings.Contains(over.Message, fmt.Sprintf("under seed %d of the fuel sweep", at)) || !strings.Contains(over.Command, fmt.Sprintf("--seed %d --fuel %d", at, budget)) || !strings.HasSuffix(sf.OverIn, fmt.Sprintf("under seed %d", at)) {
 		t.Fatalf("failure %s, fuel line %q: want the seed %d named in the message, the reproducer and the fuel line", over, sf, at)
 	}
+	if got := swept.Summary(); !strings.HasSuffix(got, "; over its fuel budget: endpoint") {
+		t.Errorf("summary %q: want it to say endpoint is over its fuel budget (no contract scenario failed)", got)
+	}
 	if got := reports(t, swept)["text"]; !strings.Contains(got, "OVER its budget of") || !strings.Contains(got, fmt.Sprintf("under seed %d", at)) {
 		t.Errorf("text report lacks the seed:\n%s", got)
 	}

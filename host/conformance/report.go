@@ -150,10 +150,10 @@ func (r *Report) DiffFails() bool {
 	return r.Diff != nil && r.Diff.FailOnDiff && r.Diff.Differs()
 }
 
-// Counts returns how many scenarios passed, failed and were skipped.
 // Summary says how many scenarios failed and how many distinct failures
-// (broken rules, each with its reproducer) they found, in one unit each:
-// "6 of 15 scenarios failed (1 distinct failure)".
+// (broken rules, each with its reproducer) they found, in one unit each,
+// and which plugins went over their fuel budget under any seed: "6 of 15
+// scenarios failed (1 distinct failure); over its fuel budget: endpoint".
 func (r *Report) Summary() string {
 	p, f, s := r.Counts()
 	out := fmt.Sprintf("%d of %d scenarios failed", f, p+f+s)
@@ -164,9 +164,22 @@ func (r *Report) Summary() string {
 	default:
 		out += fmt.Sprintf(" (%d distinct failures)", n)
 	}
+	// A call over budget under a seed of the fuel sweep fails no scenario:
+	// the summary says so.
+	var over []string
+	for _, pl := range r.Plugins {
+		if pl.Fuel != nil && pl.Fuel.OverBudget() {
+			over = append(over, pl.Name)
+		}
+	}
+	if len(over) > 0 {
+		out += "; over its fuel budget: " + strings.Join(over, ", ")
+	}
 	return out
 }
 
+// Counts returns how many scenarios of the contract's features passed,
+// failed and were skipped.
 func (r *Report) Counts() (passed, failed, skipped int) {
 	for _, f := range r.Features {
 		for _, s := range f.Scenarios {
