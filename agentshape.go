@@ -47,14 +47,6 @@ import (
 // decodes from the JSON of plugins/examples/context.json.
 type Context = abi.Context
 
-// Request is a Start Session body that passed validation; json.Marshal of
-// it gives the body, and only a successful Shape makes a non-zero one.
-type Request = shaper.Request
-
-// InvalidError is the error of a shaped request that failed validation: it
-// names every violation and the plugin that last wrote the value at fault.
-type InvalidError = shaper.InvalidError
-
 // Provenance maps every JSON pointer of a shaped request to the plugin that
 // last set or changed it ("base" for untouched fields of the base request).
 type Provenance = pipeline.Provenance
@@ -276,7 +268,7 @@ func (h *Handle) MyDomain() string { return h.myDomain }
 // cause.
 func (h *Handle) Shape(ctx context.Context, c Context, base json.RawMessage) (Request, error) {
 	req, _, err := shaper.Shape(ctx, h.pl, c, base)
-	return req, err
+	return shaped(req, err)
 }
 
 // Shaped is a pipeline run with its validation, as Explain returns it.
@@ -300,7 +292,7 @@ func (h *Handle) Explain(ctx context.Context, c Context, base json.RawMessage) (
 	if err != nil {
 		return nil, err
 	}
-	req, err := shaper.CheckResult(res)
+	req, err := shaped(shaper.CheckResult(res))
 	return &Shaped{Draft: res.Request, Provenance: res.Provenance, Request: req}, err
 }
 
@@ -337,7 +329,7 @@ func (h *Handle) Start(ctx context.Context, agentID string, c Context) (*Outcome
 // refused without sending.
 func (h *Handle) StartRequest(ctx context.Context, agentID string, req Request) (*Outcome, error) {
 	if req.IsZero() {
-		return nil, errors.New("agentshape: the request holds no validated body: pass the Request that Shape returned")
+		return nil, errNotShaped
 	}
 	cl, err := h.apiClient(ctx)
 	if err != nil {

@@ -66,6 +66,15 @@ func TestShapeInvalid(t *testing.T) {
 	if !errors.As(err, &inv) || !req.IsZero() {
 		t.Fatalf("Shape: req %v, err %v; want an *InvalidError and a zero Request", req, err)
 	}
+	if len(inv.Violations) == 0 || !strings.Contains(err.Error(), "externalSessionKey") || len(inv.Draft) == 0 {
+		t.Fatalf("InvalidError: draft %s, violations %+v, message %q; want the draft and the externalSessionKey violation", inv.Draft, inv.Violations, err)
+	}
+	if b, err := json.Marshal(req); err == nil || !strings.Contains(err.Error(), "Shape") {
+		t.Fatalf("json.Marshal of the zero Request: %s, %v; want an error saying to use Shape's Request", b, err)
+	}
+	if res, err := h.Explain(ctx, agentshape.Context{}, json.RawMessage(`{"externalSessionKey": 7}`)); !errors.As(err, &inv) || res == nil || !res.Request.IsZero() {
+		t.Fatalf("Explain: %+v, %v; want the draft with an *InvalidError", res, err)
+	}
 	if out, err := h.StartRequest(ctx, demoAgent, req); out != nil || err == nil {
 		t.Fatalf("StartRequest of a zero Request: %v, %v; want refused", out, err)
 	}

@@ -66,8 +66,8 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // works on (objects as map[string]any, numbers as json.Number). It rejects
 // invalid UTF-8, trailing data and malformed JSON with a *SyntaxError that
 // names the byte offset, and so it does a member name repeated in one
-// object (wrapping a *DuplicateKeyError) and nesting deeper than
-// inputlimit.MaxDepth (wrapping an *inputlimit.Error).
+// object (wrapping a *DuplicateKeyError) and nesting deeper than 128
+// levels (naming the line and the limit).
 func Decode(doc []byte) (any, error) {
 	v, _, err := decodeUTF8(doc, false)
 	return v, err

@@ -94,7 +94,7 @@ type Config struct {
 	// Retry bounds retries; the zero value means DefaultRetryPolicy().
 	Retry RetryPolicy
 	// TokenLifetime is assumed for tokens whose expiry is unknown; zero
-	// means oauth.DefaultLifetime.
+	// means 30 minutes.
 	TokenLifetime time.Duration
 	// MaxResponseBytes bounds a response body; zero means DefaultMaxResponseBytes.
 	MaxResponseBytes int64

@@ -269,8 +269,8 @@ func LoadOrg(path string) (*Org, error) {
 
 // ParseOrg decodes an org document (YAML or JSON), rejects unknown fields,
 // checks it against the org schema and Normalize's rules, and returns it
-// normalised. A document over inputlimit.MaxYAMLBytes, nested deeper than
-// inputlimit.MaxDepth or with an alias bomb is refused before it is parsed.
+// normalised. A document over 64 KiB, nested deeper than 128 levels or with
+// an alias bomb is refused before it is parsed.
 func ParseOrg(data []byte) (*Org, error) {
 	if err := inputlimit.CheckYAML(data, ""); err != nil {
 		return nil, fmt.Errorf("org document: %w", err)

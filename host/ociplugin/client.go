@@ -56,8 +56,8 @@ const (
 	// DefaultMaxManifestBytes bounds a manifest. A plugin's manifest is
 	// under 2 KiB; registries accept up to 4 MiB.
 	DefaultMaxManifestBytes = 64 << 10
-	// DefaultMaxModuleBytes bounds a module (the wasm layer): the cap the
-	// host puts on every module it reads (inputlimit.MaxModuleBytes).
+	// DefaultMaxModuleBytes bounds a module (the wasm layer): 64 MiB, the
+	// cap the host puts on every module it reads.
 	DefaultMaxModuleBytes = inputlimit.MaxModuleBytes
 	// DefaultRetries is how often a request that failed with a 5xx, a 429
 	// or a timeout is repeated (reads and blob uploads are idempotent).

@@ -139,8 +139,8 @@ func (e *ManifestError) Error() string {
 func (e *ManifestError) Unwrap() error { return e.Err }
 
 // LoadManifest reads and checks a manifest file. Plugin paths are resolved
-// relative to the manifest's directory. A file over inputlimit.MaxYAMLBytes
-// is refused before it is read.
+// relative to the manifest's directory. A file over 64 KiB (the cap on every
+// YAML document) is refused before it is read.
 func LoadManifest(path string) (*Manifest, error) {
 	data, err := inputlimit.ReadFile(path, inputlimit.MaxYAMLBytes, inputlimit.YAML)
 	var le *inputlimit.Error
@@ -160,9 +160,9 @@ func LoadManifest(path string) (*Manifest, error) {
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // ParseManifest parses manifest YAML; file names the source in errors and dir
-// is the directory plugin paths are relative to. A document over
-// inputlimit.MaxYAMLBytes, nested deeper than inputlimit.MaxDepth or with an
-// alias bomb is refused before the YAML parser sees it.
+// is the directory plugin paths are relative to. A document over 64 KiB,
+// nested deeper than 128 levels or with an alias bomb is refused before the
+// YAML parser sees it.
 func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 	if err := inputlimit.CheckYAML(data, ""); err != nil {
 		me := &ManifestError{File: file, Msg: err.Error(), Err: err}
