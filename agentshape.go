@@ -13,14 +13,21 @@
 //	req, err := h.Shape(ctx, c, nil)       // the validated Start Session body
 //	out, err := h.Start(ctx, agentID, c)   // out.Output: "200", "401 Exception", …
 //
-// The package reads no environment variable, flag or file other than the
-// manifest, its plugins and what Options names: the caller decides which org
-// to call (OrgFromEnv reads the SF_* variables the agentshape command uses,
-// for callers who want the same). With no Org, the calls that reach the
-// Agent API go to an emulator embedded in the process, as the command does.
+// New and the Handle take no org from the environment: the caller decides
+// which org to call (OrgFromEnv reads the SF_* variables the agentshape
+// command uses, for callers who want the same). With no Org, the calls that reach
+// the Agent API go to an emulator embedded in the process, as the command
+// does. The environment reaches it only through defaults an Option
+// overrides or a manifest asks for: the compiled-plugin cache defaults to a
+// directory under os.UserCacheDir (XDG_CACHE_HOME, HOME), the default
+// Resolver reads Docker's credential configuration ($DOCKER_CONFIG) when
+// the manifest names a registry plugin, and a manifest's grants.env hands a
+// plugin the variables it names.
 //
-// The host/* packages this package is built on stay importable, but only this
-// package is the supported API; see RATIONALE.md.
+// The public host/* packages and schemas, on which this package is built,
+// are supported for lower-level use (README's "Embedding in Go" lists them;
+// their API changes are in the CHANGELOG); everything else is under
+// internal/. The reasons for this package's shape are in RATIONALE.md.
 package agentshape
 
 import (
