@@ -20,6 +20,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/agentshape/agentshape/host/ociplugin"
 	"github.com/agentshape/agentshape/host/plugin"
 	"github.com/agentshape/agentshape/internal/inputlimit"
 )
@@ -202,7 +203,7 @@ func ParseManifest(data []byte, file, dir string) (*Manifest, error) {
 			return nil, fail(at+".path", "is required: the plugin's .wasm file, relative to the manifest")
 		}
 		e.root = m.Root
-		if IsRemote(e.Path) {
+		if ociplugin.IsRemote(e.Path) {
 			if msg := checkRemote(e.Path); msg != "" {
 				return nil, fail(at+".path", "%s", msg)
 			}

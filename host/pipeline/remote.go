@@ -21,14 +21,10 @@ type Resolver interface {
 	ResolveModule(ctx context.Context, ref, pin string, allowTag bool) (path, sha256 string, err error)
 }
 
-// IsRemote reports whether a manifest path names a plugin in an OCI
-// registry (oci://…) rather than a file.
-func IsRemote(path string) bool { return ociplugin.IsRemote(path) }
-
 // HasRemote reports whether any plugin of m lives in an OCI registry.
 func (m *Manifest) HasRemote() bool {
 	for i := range m.Plugins {
-		if IsRemote(m.Plugins[i].Path) {
+		if ociplugin.IsRemote(m.Plugins[i].Path) {
 			return true
 		}
 	}
@@ -42,7 +38,7 @@ func (m *Manifest) HasRemote() bool {
 func (m *Manifest) ResolveRemote(ctx context.Context, r Resolver) error {
 	for i := range m.Plugins {
 		e := &m.Plugins[i]
-		if !IsRemote(e.Path) {
+		if !ociplugin.IsRemote(e.Path) {
 			continue
 		}
 		if r == nil {
@@ -87,7 +83,7 @@ func checkRemote(path string) string {
 // name without .wasm, or the repository's last element for a registry
 // plugin.
 func defaultName(path string) string {
-	if IsRemote(path) {
+	if ociplugin.IsRemote(path) {
 		if r, err := ociplugin.ParseRef(path); err == nil {
 			return r.Name()
 		}
@@ -98,7 +94,7 @@ func defaultName(path string) string {
 // remotePath is the local copy of a registry plugin: ok is false for a
 // file path; an error for a registry plugin not yet resolved.
 func (e *Entry) remotePath() (path string, ok bool, err error) {
-	if !IsRemote(e.Path) {
+	if !ociplugin.IsRemote(e.Path) {
 		return "", false, nil
 	}
 	if e.local == "" {
