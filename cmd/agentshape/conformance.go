@@ -112,8 +112,8 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 			if opts.Fuel < 0 {
 				return withCode(exitUsage, fmt.Errorf("--fuel %d: write a positive fuel budget, or 0 (the default) to keep each plugin's own limits.fuel", opts.Fuel))
 			}
-			if opts.FuelSeeds < 0 {
-				return withCode(exitUsage, fmt.Errorf("--fuel-seeds %d: write how many seeds besides --seed to measure fuel under, or 0 for --seed alone; the default is %d", opts.FuelSeeds, conformance.DefaultFuelSeeds))
+			if opts.FuelSeeds < 0 || opts.FuelSeeds > conformance.MaxFuelSeeds {
+				return withCode(exitUsage, fmt.Errorf("--fuel-seeds %d: write how many seeds besides --seed to measure fuel under, 0 (--seed alone) to %d; the default is %d", opts.FuelSeeds, conformance.MaxFuelSeeds, conformance.DefaultFuelSeeds))
 			}
 			if opts.FuelSeeds == 0 {
 				opts.FuelSeeds = -1 // the library's 0 is the default
@@ -215,7 +215,7 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 	f.StringVar(&htmlF, "html", "", "write a self-contained HTML report to this file")
 	f.IntVar(&opts.Cases, "cases", conformance.DefaultCases, "number of generated cases")
 	f.Int64Var(&opts.Fuel, "fuel", 0, "fuel budget of every plugin checked, in place of limits.fuel (0: keep each plugin's own; plugins/ABI.md §8)")
-	f.IntVar(&opts.FuelSeeds, "fuel-seeds", conformance.DefaultFuelSeeds, "how many seeds besides --seed to measure fuel under (--seed+1 …; 0: --seed alone)")
+	f.IntVar(&opts.FuelSeeds, "fuel-seeds", conformance.DefaultFuelSeeds, fmt.Sprintf("how many seeds besides --seed to measure fuel under (--seed+1 …; 0: --seed alone; at most %d)", conformance.MaxFuelSeeds))
 	f.Int64Var(&opts.Seed, "seed", conformance.DefaultSeed, "seed for the generated cases and the plugins' randomness")
 	f.StringVar(&opts.ReproDir, "repro-dir", "", "where to write reproducer envelopes (default: a new temp directory)")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", `wazero compilation cache ("" = default, "-" = none)`)

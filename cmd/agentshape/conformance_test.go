@@ -90,6 +90,7 @@ func TestConformanceCLIUsage(t *testing.T) {
 		{[]string{"conformance", "--plugin", "x.wasm", "--baseline-manifest", "old.yaml"}, "--baseline-manifest goes with --manifest"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--fail-on-diff"}, "--fail-on-diff needs a baseline"},
 		{[]string{"conformance", "--plugin", "x.wasm", "--fuel-seeds", "-1"}, "--fuel-seeds -1: write how many seeds"},
+		{[]string{"conformance", "--plugin", "x.wasm", "--fuel-seeds", "33"}, "--fuel-seeds 33: write how many seeds besides --seed to measure fuel under, 0 (--seed alone) to 32"},
 	} {
 		code, _, errOut := runShapeCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

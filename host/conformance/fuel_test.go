@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -229,5 +230,15 @@ func TestRecommendedBudget(t *testing.T) {
 		if got := conformance.RecommendedBudget(c.max, c.spread); got != c.want {
 			t.Errorf("RecommendedBudget(%d, %.2f) = %d; want %d", c.max, c.spread, got, c.want)
 		}
+	}
+}
+
+// TestGateRefusesTooManyFuelSeeds: each seed of the sweep replays every
+// call, so a run asking for more than MaxFuelSeeds is refused before it
+// starts, saying what the most is.
+func TestGateRefusesTooManyFuelSeeds(t *testing.T) {
+	_, err := conformance.Run(context.Background(), conformance.Options{Plugin: catalog.MustPath(t, "endpoint"), FuelSeeds: conformance.MaxFuelSeeds + 1, ReproDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d fuel seeds is over the most, %d", conformance.MaxFuelSeeds+1, conformance.MaxFuelSeeds)) {
+		t.Fatalf("FuelSeeds %d: error %v; want it refused, naming the most", conformance.MaxFuelSeeds+1, err)
 	}
 }

@@ -17,8 +17,8 @@ import (
 // randomness is real, every instance. The gate runs deterministically under
 // one seed; a budget set just over that seed's max could pass the gate and
 // fail in production. So the gate replays every call it made, in the same
-// order, on fresh deterministic runtimes under DefaultFuelSeeds more seeds
-// (--seed+1 … --seed+K), measuring only the fuel (the answers were checked
+// order, on fresh deterministic runtimes under K more seeds (--seed+1 …
+// --seed+K; Options.FuelSeeds, DefaultFuelSeeds by default), measuring only the fuel (the answers were checked
 // under --seed): the report gives the max over every seed, the spread
 // between seeds on the same call and a budget with headroom for it, and a
 // call over its budget under any seed fails the plugin. Pinning start-up
@@ -28,6 +28,10 @@ import (
 // DefaultFuelSeeds is how many seeds besides --seed the sweep measures fuel
 // under when Options.FuelSeeds is 0.
 const DefaultFuelSeeds = 3
+
+// MaxFuelSeeds is the most seeds besides --seed a run may measure fuel
+// under: each replays every call the gate made.
+const MaxFuelSeeds = 32
 
 // sweepSeeds are the seeds the sweep measures under, besides seed: seed+1 …
 // seed+k (k is Options.FuelSeeds: 0 means DefaultFuelSeeds, negative none).

@@ -129,6 +129,9 @@ func prepare(ctx context.Context, opts Options) (Options, subject, error) {
 	if opts.BaselineManifest != "" && opts.Manifest == "" {
 		return opts, subject{}, errors.New("conformance: a baseline manifest (--baseline-manifest OLD.yaml) goes with --manifest; compare plugins with --plugin NEW.wasm --baseline OLD.wasm")
 	}
+	if opts.FuelSeeds > MaxFuelSeeds {
+		return opts, subject{}, fmt.Errorf("conformance: %d fuel seeds is over the most, %d: each replays every call the gate made; %d (the default) samples the spread", opts.FuelSeeds, MaxFuelSeeds, DefaultFuelSeeds)
+	}
 	if opts.Cases <= 0 {
 		opts.Cases = DefaultCases
 	}
