@@ -13,7 +13,8 @@ import (
 // BenchmarkGate times one full gate run (contract features, ABI checks, 50
 // generated cases, end to end on the emulator) for one example plugin with
 // a warm compile cache. The baseline, measured in the same run, is the same
-// gate with no compile cache (every module compiled from scratch); the
+// gate with no compile cache kept (CacheDir "-": every module compiled from
+// scratch, once per run); the
 // metrics are the warm run's seconds, the cold run's seconds, warm/cold, and
 // warm/target where the target is 5 s.
 //

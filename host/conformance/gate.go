@@ -70,7 +70,8 @@ type Options struct {
 	// Seed drives the generated cases and the plugins' randomness (default DefaultSeed).
 	Seed int64
 	// CacheDir is the wazero compilation cache ("" = the default cache dir,
-	// "-" = none).
+	// "-" = none kept: Run compiles each module once, into a temporary
+	// directory it removes at the end).
 	CacheDir string
 	// ReproDir is where reproducer envelopes are written; "" means a new
 	// directory under the system temp dir.
@@ -252,6 +253,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
+	}
+	if opts.CacheDir == "-" {
+		// Nothing is kept, but the run's runtimes — the run's, the fresh
+		// one's, each seed's of the fuel sweep, the baseline's — share a
+		// compilation cache in a directory removed at the end: each module
+		// is compiled once per run, not once per runtime.
+		if dir, err := os.MkdirTemp("", "agentshape-conformance-cache-"); err == nil {
+			defer os.RemoveAll(dir)
+			opts.CacheDir = dir
+		}
 	}
 	ctx, logs := withLogCap(ctx, nil)
 	defer logs.report()
