@@ -34,8 +34,10 @@ Feature: Plugins run in a sandbox, within limits
     Fuel counts the loop iterations and recursive calls a plugin makes (plugins/ABI.md §8). Unlike
     a timeout, whose verdict on a busy CI runner depends on the load, the same plugin and input cost
     the same fuel on every machine and run, so a team can budget its plugin in the manifest
-    (limits.fuel) and the conformance gate reports each plugin's fuel. The timeout stays as the
-    backstop.
+    (limits.fuel) and the conformance gate reports each plugin's fuel. A Go plugin's runtime seeds
+    its maps from the randomness it reads at start-up, so the same input costs the same fuel under
+    the same seed; the gate measures it under several seeds and recommends a budget with headroom
+    for the difference (conformance-gate.feature, @gate:fuel). The timeout stays as the backstop.
 
     @sandbox:fuel
     Scenario: A plugin that loops forever is stopped by its fuel budget, whatever its timeout
