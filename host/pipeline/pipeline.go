@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -352,14 +351,4 @@ func (p Provenance) Owner(ptr string) string {
 		}
 		ptr = ptr[:i]
 	}
-}
-
-// Pointers returns the pointers in sorted order.
-func (p Provenance) Pointers() []string {
-	out := make([]string, 0, len(p))
-	for k := range p {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
