@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -216,4 +219,80 @@ func TestStartRefusesMalformedAgentID(t *testing.T) {
 	if out != nil || err == nil || !strings.Contains(err.Error(), "nothing was sent") {
 		t.Fatalf("Start with an account ID: %+v, %v; want refused, nothing sent", out, err)
 	}
+}
+
+// TestOptionsChooseFallbacks: Options.Stop and Options.Engine reach the
+// plugin runtime. Under StopByWazero a plugin with a fuel limit is refused
+// at the plugins step (wazero's mechanism counts no fuel); on the
+// interpreter, stopped by wazero, the example pipeline shapes the same body
+// as on the default runtime.
+func TestOptionsChooseFallbacks(t *testing.T) {
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+	wasm, err := os.ReadFile("plugins/build/endpoint.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "endpoint.wasm"), wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(dir, "pipeline.yaml")
+	if err := os.WriteFile(manifest, []byte("version: 1\nplugins:\n  - name: endpoint\n    path: endpoint.wasm\n    limits: {fuel: 1000000}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := agentshape.New(ctx, agentshape.Options{Manifest: manifest, CacheDir: "-", Logger: quiet}); err != nil {
+		t.Fatalf("default runtime with limits.fuel: %v", err)
+	} else {
+		_ = h.Close(ctx)
+	}
+	_, err = agentshape.New(ctx, agentshape.Options{Manifest: manifest, CacheDir: "-", Logger: quiet, Stop: agentshape.StopByWazero})
+	var se *agentshape.SetupError
+	if !errors.As(err, &se) || se.Step != agentshape.StepPlugins || !strings.Contains(err.Error(), "limits.fuel") {
+		t.Fatalf("StopByWazero with limits.fuel: %v; want refused at the plugins step naming limits.fuel", err)
+	}
+
+	// The interpreter compiles nothing, so it leaves the compiled-plugin
+	// cache empty where the default engine fills it.
+	c := agentshape.Context{ConversationID: "fallback-1"}
+	c.Org.MyDomain = "example-co"
+	var bodies []string
+	for _, opts := range []agentshape.Options{
+		{},
+		{Engine: agentshape.EngineInterpreter, Stop: agentshape.StopByWazero},
+	} {
+		opts.Manifest, opts.CacheDir, opts.Logger, opts.Deterministic = "plugins/examples/pipeline.yaml", t.TempDir(), quiet, true
+		h, err := agentshape.New(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := h.Shape(ctx, c, nil)
+		_ = h.Close(ctx)
+		if err != nil {
+			t.Fatalf("%v/%v: %v", opts.Engine, opts.Stop, err)
+		}
+		bodies = append(bodies, string(req.Body()))
+		if compiled := countFiles(t, opts.CacheDir); (opts.Engine == agentshape.EngineInterpreter) != (compiled == 0) {
+			t.Fatalf("%v/%v: %d files in the compiled-plugin cache; want none exactly on the interpreter", opts.Engine, opts.Stop, compiled)
+		}
+	}
+	if bodies[0] != bodies[1] {
+		t.Fatalf("interpreter stopped by wazero shaped\n%s\nwant the default runtime's\n%s", bodies[1], bodies[0])
+	}
+}
+
+// countFiles counts the regular files under dir.
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
