@@ -145,7 +145,7 @@ type Options struct {
 	HTTPClient *http.Client
 
 	// Logger receives plugin logs and debug records of each Agent API call
-	// (never a token or secret); nil means slog.Default().
+	// (never a token or secret); nil discards them.
 	Logger *slog.Logger
 }
 
@@ -200,7 +200,7 @@ type Handle struct {
 func New(ctx context.Context, opts Options) (*Handle, error) {
 	h := &Handle{opts: opts, logger: opts.Logger}
 	if h.logger == nil {
-		h.logger = slog.Default()
+		h.logger = slog.New(slog.DiscardHandler)
 	}
 	if err := h.target(); err != nil {
 		return nil, &SetupError{Step: StepOrg, Err: err}

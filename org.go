@@ -79,11 +79,16 @@ func (o Org) config() (agentapi.Config, error) {
 // the three is set (New then uses the embedded emulator), and an error naming
 // the variables when only some are set or a URL is malformed. The My Domain
 // is returned in normalised form (https:// added, no trailing slash).
-func OrgFromEnv() (*Org, error) {
+func OrgFromEnv() (*Org, error) { return OrgFromGetenv(os.Getenv) }
+
+// OrgFromGetenv is OrgFromEnv over the environment getenv reads (os.Getenv
+// reads the process's; a command that takes its environment as a value
+// passes its own).
+func OrgFromGetenv(getenv func(string) string) (*Org, error) {
 	vars := map[string]string{}
 	var set, missing []string
 	for _, k := range []string{EnvMyDomain, EnvClientID, EnvClientSecret} {
-		vars[k] = strings.TrimSpace(os.Getenv(k))
+		vars[k] = strings.TrimSpace(getenv(k))
 		if vars[k] == "" {
 			missing = append(missing, k)
 		} else {
@@ -98,7 +103,7 @@ func OrgFromEnv() (*Org, error) {
 			strings.Join(set, ", "), strings.Join(missing, ", "), EnvMyDomain, EnvClientID, EnvClientSecret)
 	}
 	o := &Org{MyDomain: vars[EnvMyDomain], ClientID: vars[EnvClientID], ClientSecret: vars[EnvClientSecret],
-		APIBaseURL: strings.TrimSpace(os.Getenv(EnvAPIBaseURL)), TokenURL: strings.TrimSpace(os.Getenv(EnvTokenURL))}
+		APIBaseURL: strings.TrimSpace(getenv(EnvAPIBaseURL)), TokenURL: strings.TrimSpace(getenv(EnvTokenURL))}
 	cfg, err := o.config()
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s/%s: %w", EnvMyDomain, EnvAPIBaseURL, EnvTokenURL, err)
@@ -108,12 +113,12 @@ func OrgFromEnv() (*Org, error) {
 }
 
 // OrgEnvSet lists which of SF_MY_DOMAIN, SF_CLIENT_ID and
-// SF_CLIENT_SECRET are set (not blank), for callers that refuse them beside
-// an emulator org.
-func OrgEnvSet() []string {
+// SF_CLIENT_SECRET are set (not blank) in the environment getenv reads, for
+// callers that refuse them beside an emulator org.
+func OrgEnvSet(getenv func(string) string) []string {
 	var set []string
 	for _, k := range []string{EnvMyDomain, EnvClientID, EnvClientSecret} {
-		if strings.TrimSpace(os.Getenv(k)) != "" {
+		if strings.TrimSpace(getenv(k)) != "" {
 			set = append(set, k)
 		}
 	}

@@ -16,9 +16,7 @@ import (
 	"github.com/agentshape/agentshape/host/conformance"
 )
 
-func init() { register(newConformanceCmd) }
-
-func newConformanceCmd() *cobra.Command {
+func (c *cli) newConformanceCmd() *cobra.Command {
 	var (
 		opts                   conformance.Options
 		configs                []string
@@ -173,7 +171,8 @@ behaviour differs from the baseline), 2 on bad flags or an unreadable plugin/man
 			if !quiet {
 				opts.Progress = cmd.ErrOrStderr()
 			}
-			opts.Resolver = reg.resolver()
+			opts.Resolver = reg.resolver(c.logger)
+			opts.Logger = c.logger
 			rep, err := conformance.Run(cmd.Context(), opts)
 			if err != nil {
 				return withCode(gateSetupCode(err), err)

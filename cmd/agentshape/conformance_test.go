@@ -17,6 +17,7 @@ import (
 
 // TestConformanceCLIPasses: a good plugin exits 0 and writes every report.
 func TestConformanceCLIPasses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	junit, cuke, html := filepath.Join(dir, "c.xml"), filepath.Join(dir, "c.json"), filepath.Join(dir, "c.html")
 	code, out, errOut := runShapeCLI(t, "conformance", "--plugin", catalog.MustPath(t, "endpoint"),
@@ -53,6 +54,7 @@ func TestConformanceCLIPasses(t *testing.T) {
 
 // TestConformanceCLIFails: a broken plugin exits 1 and prints a reproducer.
 func TestConformanceCLIFails(t *testing.T) {
+	t.Parallel()
 	wasm := catalog.MustPath(t, "testdata/broken/forbidden-field")
 	repro := t.TempDir()
 	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", wasm, "--cases", "5",
@@ -72,6 +74,7 @@ func TestConformanceCLIFails(t *testing.T) {
 
 // TestConformanceCLIUsage: bad flags exit 2 with a message that says what to do.
 func TestConformanceCLIUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -104,6 +107,7 @@ func TestConformanceCLIUsage(t *testing.T) {
 // umask, not 0600), and a report path that cannot be written is a usage error
 // named by its flag before the gate runs.
 func TestConformanceCLIReportFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "reference")
 	if err := os.WriteFile(ref, nil, 0o666); err != nil {
@@ -162,6 +166,7 @@ func TestConformanceCLIGrants(t *testing.T) {
 // a plugin hard-coded to that org's My Domain fails without it (the output
 // names --org) and passes with it; an unreadable org file is a usage error.
 func TestConformanceCLIOrg(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	org := filepath.Join(dir, "org.yaml")
 	if err := os.WriteFile(org, []byte("myDomain: https://acme.my.salesforce.com\nagents: [{id: 0XxAA0000000002AAA}]\n"+
@@ -193,7 +198,7 @@ func TestConformanceCLIOrg(t *testing.T) {
 // the shape --explain command, which shows the field with its writer. A
 // plugin checked on its own gets the same replay.
 func TestConformanceCLIPipelineReplay(t *testing.T) {
-	noOrgEnv(t)
+	t.Parallel()
 	acme, err := filepath.Abs(acmeOrgFile)
 	if err != nil {
 		t.Fatal(err)
@@ -281,6 +286,7 @@ func pipelineSubject(t *testing.T, name, domain string) func(dir string) []strin
 // the gate's exit code, unless --fail-on-diff turns them into exit 1; twin
 // plugins that answer alike pass even with --fail-on-diff.
 func TestConformanceCLIDiff(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	manifest := func(name, mode string) string {
 		path := filepath.Join(dir, name)

@@ -13,6 +13,7 @@ import (
 // whole gate run (it used to be 1.8 MB at 50 cases, growing with --cases),
 // and one line says how much was dropped.
 func TestConformancePluginLogsCappedPerRun(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "testdata/hostile/big-write"),
 		"--cache-dir", shapeCacheDir, "--repro-dir", t.TempDir())
 	if code != exitFailure {
@@ -28,6 +29,7 @@ func TestConformancePluginLogsCappedPerRun(t *testing.T) {
 // error count the same things in the same words — failed scenarios out of
 // all, and distinct failures — instead of "3 failed" and "4 failure(s)".
 func TestConformanceFailureCountsOneUnit(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runShapeCLI(t, "conformance", "-q", "--plugin", catalog.MustPath(t, "testdata/hostile/big-write"),
 		"--cache-dir", shapeCacheDir, "--repro-dir", t.TempDir())
 	m := regexp.MustCompile(`(\d+) of (\d+) scenarios failed \((\d+) distinct failures?\)`)

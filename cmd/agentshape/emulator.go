@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,9 +13,7 @@ import (
 	"github.com/agentshape/agentshape/host/emulator"
 )
 
-func init() { register(newEmulatorCmd) }
-
-func newEmulatorCmd() *cobra.Command {
+func (c *cli) newEmulatorCmd() *cobra.Command {
 	var (
 		addr, orgPath        string
 		allowRemote, noAdmin bool
@@ -56,7 +53,7 @@ It refuses non-loopback addresses unless --allow-remote is given. Stop it with C
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, Org: org, Logger: slog.Default(),
+			srv, err := emulator.Start(ctx, emulator.Options{Addr: addr, Org: org, Logger: c.logger,
 				AllowRemote: allowRemote, DisableAdmin: noAdmin})
 			if err != nil {
 				return withCode(exitUsage, err)

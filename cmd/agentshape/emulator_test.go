@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -21,6 +20,7 @@ import (
 // `agentshape emulator`: start it on a loopback port, get a token, start a
 // session, read the admin state, stop it.
 func TestEmulatorCommand(t *testing.T) {
+	t.Parallel()
 	base, stop := startEmulatorCmd(t)
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {emulator.DemoClientID}, "client_secret": {emulator.DemoClientSecret}}
 	resp, err := http.Post(base+emulator.TokenPath, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
@@ -68,9 +68,8 @@ func startEmulatorCmd(t *testing.T, args ...string) (base string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	root := newRootCmd()
+	root := newCLI(func(string) string { return "" }, strings.NewReader(""), pw, io.Discard).newRootCmd()
 	root.SetArgs(append([]string{"emulator", "--addr", "127.0.0.1:0"}, args...))
-	root.SetOut(pw)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
 
@@ -109,6 +108,7 @@ func startEmulatorCmd(t *testing.T, args ...string) (base string, stop func()) {
 // The emulator serves Pact's provider-state endpoint by default and not
 // with --no-admin.
 func TestEmulatorProviderStateEndpoint(t *testing.T) {
+	t.Parallel()
 	change := `{"state":"` + emulator.StateSession + `","params":{},"action":"setup"}`
 	post := func(base string) (int, map[string]any) {
 		resp, err := http.Post(base+emulator.ProviderStatesPath, "application/json", strings.NewReader(change))
@@ -132,6 +132,7 @@ func TestEmulatorProviderStateEndpoint(t *testing.T) {
 
 // Usage errors exit 2 with a message that says what to do.
 func TestEmulatorCommandErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -140,7 +141,7 @@ func TestEmulatorCommandErrors(t *testing.T) {
 		{[]string{"emulator", "--org", "/nonexistent/org.yaml"}, "--org"},
 	}
 	for _, c := range cases {
-		code, stderr := runEmulatorCLI(t, c.args)
+		code, _, stderr := runShapeCLI(t, c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d stderr %q, want %d mentioning %q", c.args, code, stderr, exitUsage, c.want)
 		}
@@ -149,41 +150,23 @@ func TestEmulatorCommandErrors(t *testing.T) {
 
 // --print-org prints an org file that loads back.
 func TestEmulatorPrintOrg(t *testing.T) {
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs([]string{"emulator", "--print-org"})
-	root.SetOut(&out)
-	if err := root.Execute(); err != nil {
-		t.Fatal(err)
+	t.Parallel()
+	code, out, stderr := runShapeCLI(t, "emulator", "--print-org")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	org, err := emulator.ParseOrg(out.Bytes())
+	org, err := emulator.ParseOrg([]byte(out))
 	if err != nil {
-		t.Fatalf("printed org does not parse: %v\n%s", err, out.String())
+		t.Fatalf("printed org does not parse: %v\n%s", err, out)
 	}
 	if org.Agents[0].ID != emulator.DemoAgentID || org.ClientApps[0].ClientSecret != emulator.DemoClientSecret {
 		t.Errorf("printed org %+v", org)
 	}
 }
 
-// runEmulatorCLI runs the CLI in-process as main does and returns the exit
-// code and stderr. (Tests of this package do not run in parallel.)
-func runEmulatorCLI(t *testing.T, args []string) (int, string) {
-	t.Helper()
-	f, err := os.CreateTemp(t.TempDir(), "stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	old := os.Stderr
-	os.Stderr = f
-	code := run(args)
-	os.Stderr = old
-	b, _ := os.ReadFile(f.Name())
-	return code, string(b)
-}
-
 // The built binary: `agentshape emulator` runs until SIGINT, then exits 0.
 func TestEmulatorBinaryStopsOnSignal(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "agentshape")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -16,6 +16,7 @@ import (
 // manifest's plugin path or an --input is refused at once with exit 2,
 // naming it as not a regular file — reading one used to block forever.
 func TestFIFOInputsAreRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifo := func(name string) string {
 		p := filepath.Join(dir, name)

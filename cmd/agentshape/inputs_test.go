@@ -19,6 +19,7 @@ func hostileInput(name string) string {
 // a message naming the flag, the file and the limit. (A 50 MB --context took
 // 1.7 GB and 12 s before "must be a JSON object".)
 func TestInputsOverTheCapRefused(t *testing.T) {
+	t.Parallel()
 	huge := testfs.Sparse(t, "huge.json", 1<<30)
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	manifest := examplePipeline(t)
@@ -40,6 +41,7 @@ func TestInputsOverTheCapRefused(t *testing.T) {
 // TestOversizeModuleRefused: plugin inspect refuses a module file over
 // inputlimit.MaxModuleBytes by its size (exit 2).
 func TestOversizeModuleRefused(t *testing.T) {
+	t.Parallel()
 	huge := testfs.Sparse(t, "huge.wasm", 1<<40)
 	code, _, stderr := runShapeCLI(t, "plugin", "inspect", huge)
 	if code != exitUsage || !strings.Contains(stderr, huge+": exceeds 67108864 bytes (64 MiB), agentshape's limit for a WebAssembly module; a plugin is a few MiB at most") {
@@ -51,6 +53,7 @@ func TestOversizeModuleRefused(t *testing.T) {
 // is the input's fault (exit 2), not the plugin's; so is a memory limit
 // over the wasm32 maximum.
 func TestPluginCallBlamesTheInput(t *testing.T) {
+	t.Parallel()
 	env := writeShapeFile(t, "env.json", `{"abi":1,"plugin":{"name":"p","config":{}},"context":{},"request":{"tz":"`+strings.Repeat("x", 70_000)+`"}}`)
 	wasm := catalog.MustPath(t, "testdata/passthrough")
 	code, _, stderr := runShapeCLI(t, "plugin", "call", wasm, "--input", env, "--memory-max-pages", "1", "--cache-dir", "-")
@@ -71,6 +74,7 @@ func TestPluginCallBlamesTheInput(t *testing.T) {
 // json kept the last, so it was judged by one endpoint and sent with both)
 // is refused wherever it enters, naming the member and where it is.
 func TestDuplicateMembersRefused(t *testing.T) {
+	t.Parallel()
 	dup := hostileInput("duplicate-members.json")
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	manifest := examplePipeline(t)
@@ -98,6 +102,7 @@ func TestDuplicateMembersRefused(t *testing.T) {
 // 60 KB manifest nesting 30,000 levels (15 GB in validate, 24 GB in shape),
 // its org file, deep JSON — exit 2 naming the file, the line and the limit.
 func TestNestedInputsRefused(t *testing.T) {
+	t.Parallel()
 	nested := hostileInput("nested-manifest.yaml")
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	for _, c := range []struct {
@@ -114,7 +119,7 @@ func TestNestedInputsRefused(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, stderr, c.says)
 		}
 	}
-	code, stderr := runEmulatorCLI(t, []string{"emulator", "--org", hostileInput("nested-org.yaml")})
+	code, _, stderr := runShapeCLI(t, "emulator", "--org", hostileInput("nested-org.yaml"))
 	if code != exitUsage || !strings.Contains(stderr, "line 7: nested deeper than 128 levels") {
 		t.Errorf("emulator --org: exit %d, stderr %q", code, stderr)
 	}
@@ -124,6 +129,7 @@ func TestNestedInputsRefused(t *testing.T) {
 // directory, and a pin YAML reads as a number, are usage errors naming the
 // line and what to write.
 func TestManifestRulesAtTheCLI(t *testing.T) {
+	t.Parallel()
 	ctx := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"acme"}}`)
 	for _, c := range []struct{ manifest, says string }{
 		{"version: 1\nplugins:\n  - path: ../../../../etc/passwd\n", `pipeline.yaml:3: plugins[0].path: "../../../../etc/passwd" leaves the manifest's root`},

@@ -8,9 +8,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,16 +52,38 @@ func positive[T int | int64 | uint32 | time.Duration](flag string, v T, hint str
 	return withCode(exitUsage, fmt.Errorf("%s %v: must be greater than zero (%s)", flag, v, hint))
 }
 
-// commandFactories are the sub-commands registered by the files of this package.
-var commandFactories []func() *cobra.Command
+// cli is one run of the command line: the streams, the environment and
+// the logger every command uses. The CLI keeps no package-level state, so
+// runs are independent (the tests run many at once).
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// getenv reads the environment (os.Getenv in main): the SF_* variables
+	// that select an org, and the user cache directory's.
+	getenv func(string) string
+	// logLevel is the value of the global --log-level flag.
+	logLevel string
+	// logger writes to stderr at --log-level; set before any command runs.
+	logger *slog.Logger
+}
 
-// register adds a sub-command; call it from an init function.
-func register(f func() *cobra.Command) { commandFactories = append(commandFactories, f) }
+// usageError marks err as a usage error (exit 2): bad flags or arguments.
+func usageError(err error) error { return withCode(exitUsage, err) }
 
-// logLevel is the value of the global --log-level flag.
-var logLevel string
+// usageArgs makes an argument validator's refusal a usage error.
+func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error { return usageError(validate(cmd, args)) }
+}
 
-func newRootCmd() *cobra.Command {
+// newCLI is a run over these streams and environment, logging at the
+// default level until --log-level is read.
+func newCLI(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) *cli {
+	return &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
+		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+}
+
+// newRootCmd builds the command tree of one run.
+func (c *cli) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "agentshape",
 		Short: "Shape, validate and send the Agentforce Agent API Start Session request",
@@ -72,44 +94,87 @@ a pipeline of sandboxed WebAssembly plugins, validates it against JSON Schemas, 
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			var lvl slog.Level
-			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
-				return withCode(exitUsage, fmt.Errorf("--log-level %q: use debug, info, warn or error", logLevel))
+			if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+				return usageError(fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel))
 			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			c.logger = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
+			// cobra checks required flags and flag groups after this hook,
+			// with errors of no type of their own: check them here first.
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return usageError(err)
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return usageError(err)
+			}
 			return nil
 		},
 	}
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	// Unknown flags and malformed flag values, on every command.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	// --version prints what `agentshape version` prints.
 	root.Version = versionLine()
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.Flags().BoolP("version", "v", false, "print the version and the commit it was built from")
-	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
-	for _, f := range commandFactories {
-		root.AddCommand(f())
-	}
+	root.PersistentFlags().StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
+	root.AddCommand(
+		c.newConformanceCmd(),
+		c.newEmulatorCmd(),
+		c.newPluginCmd(),
+		newSchemasCmd(),
+		c.newSessionCmd(),
+		c.newShapeCmd(),
+		c.newStartCmd(),
+		newValidateCmd(),
+		newVersionCmd(),
+	)
+	usageErrorsFromArgs(root)
 	return root
 }
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() { os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)) }
 
-// run executes the CLI with args and returns the process exit code.
-func run(args []string) int {
-	root := newRootCmd()
+// run executes the CLI with args, the environment getenv reads and the
+// given streams, and returns the process exit code.
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newCLI(getenv, stdin, stdout, stderr).newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
 	}
+	code := exitFailure
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(os.Stderr, "agentshape:", ee.err)
-		}
-		return ee.code
+	switch {
+	case errors.As(err, &ee):
+		code, err = ee.code, ee.err
+	case unknownCommand(root, args):
+		code = exitUsage
 	}
-	fmt.Fprintln(os.Stderr, "agentshape:", err)
-	if strings.Contains(err.Error(), "unknown command") || strings.Contains(err.Error(), "flag") || strings.Contains(err.Error(), "arg(s)") {
-		return exitUsage
+	if err != nil && err.Error() != "" {
+		fmt.Fprintln(stderr, "agentshape:", err)
 	}
-	return exitFailure
+	return code
+}
+
+// unknownCommand reports whether args start with a word that names no
+// command. cobra refuses that while it looks the command up, before any
+// hook or validator of ours runs, with an error of no type of its own; the
+// same look-up, asked again, tells that error apart.
+func unknownCommand(root *cobra.Command, args []string) bool {
+	_, _, err := root.Find(args)
+	return err != nil
+}
+
+// usageErrorsFromArgs makes the refusals of every command's argument
+// validator under cmd usage errors.
+func usageErrorsFromArgs(cmd *cobra.Command) {
+	if cmd.Args != nil {
+		cmd.Args = usageArgs(cmd.Args)
+	}
+	for _, sub := range cmd.Commands() {
+		usageErrorsFromArgs(sub)
+	}
 }

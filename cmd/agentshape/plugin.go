@@ -2,17 +2,8 @@ package main
 
 import "github.com/spf13/cobra"
 
-func init() { register(newPluginCmd) }
-
-// pluginSubcommands are the `agentshape plugin …` sub-commands registered by
-// the files of this package (call, and others such as new or inspect).
-var pluginSubcommands []func() *cobra.Command
-
-// registerPlugin adds a sub-command under `agentshape plugin`; call it from an
-// init function, as register is called for top-level commands.
-func registerPlugin(f func() *cobra.Command) { pluginSubcommands = append(pluginSubcommands, f) }
-
-func newPluginCmd() *cobra.Command {
+// newPluginCmd groups the commands on one plugin module.
+func (c *cli) newPluginCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin",
 		Short: "Work with a single WebAssembly plugin (call it, and more)",
@@ -21,8 +12,6 @@ The plugin ABI (exports, imports, envelope, output, limits) is documented in plu
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	for _, f := range pluginSubcommands {
-		cmd.AddCommand(f())
-	}
+	cmd.AddCommand(c.newPluginCallCmd(), c.newPluginInspectCmd(), newPluginNewCmd(), c.newPluginPullCmd(), c.newPluginPushCmd())
 	return cmd
 }

@@ -18,9 +18,7 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-func init() { registerPlugin(newPluginCallCmd) }
-
-func newPluginCallCmd() *cobra.Command {
+func (c *cli) newPluginCallCmd() *cobra.Command {
 	var (
 		inputPath, name string
 		configs         []string
@@ -99,7 +97,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			} else if !fi.Mode().IsRegular() {
 				return withCode(exitUsage, fmt.Errorf("plugin %s: %w (a FIFO or device cannot be loaded): pass the plugin's .wasm file", path, inputlimit.ErrNotRegular))
 			}
-			raw, err := readObjectFile(inputPath, "--input")
+			raw, err := c.readObjectFile(inputPath, "--input")
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -121,7 +119,7 @@ and the error is printed on stderr; 2 bad flags or unreadable input.`,
 			if stats && !cmd.Flags().Changed("deterministic") {
 				rf.deterministic = true
 			}
-			rt, err := rf.newRuntime(ctx)
+			rt, err := rf.newRuntime(ctx, c.logger)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}

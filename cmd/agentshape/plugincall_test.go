@@ -38,6 +38,7 @@ func callStats(t *testing.T, rel string, args ...string) (int, string, stats) {
 // which; the fuel of a Go plugin (whose runtime seeds its maps from the
 // randomness it reads at start-up) repeats on every run.
 func TestPluginCallStats(t *testing.T) {
+	t.Parallel()
 	code, stderr, first := callStats(t, "endpoint")
 	if code != 0 || first.Fuel <= 0 || first.MemoryPages <= 0 || first.DurationNs <= 0 {
 		t.Fatalf("exit %d, stats %+v; want exit 0 and positive fuel, memoryPages, durationNs\n%s", code, first, stderr)
@@ -62,6 +63,7 @@ func TestPluginCallStats(t *testing.T) {
 // fails with "fuel exhausted" (exit 1) having used the limit plus one; a
 // negative --fuel is a usage error.
 func TestPluginCallFuel(t *testing.T) {
+	t.Parallel()
 	code, stderr, st := callStats(t, "testdata/hostile/infinite-loop", "--fuel", "1000000", "--timeout", "1h")
 	if code != exitFailure || !strings.Contains(stderr, `plugin "infinite-loop": call: fuel exhausted: the call used more than limits.fuel 1000000`) || st.Fuel != 1_000_001 {
 		t.Fatalf("exit %d, stats %v, stderr %q", code, st, stderr)
@@ -77,6 +79,7 @@ func TestPluginCallFuel(t *testing.T) {
 // is on stderr, exit 1; the plugin's own refusal is an output the host
 // reads, so it is printed (and still exits 1).
 func TestPluginCallPrintsOnlyAnOutputTheHostReads(t *testing.T) {
+	t.Parallel()
 	env := writeShapeFile(t, "envp.json", `{"abi":1,"context":{},"request":{},"config":{}}`)
 	code, stdout, stderr := runShapeCLI(t, "plugin", "call", catalog.MustPath(t, "testdata/hostile/duplicate-keys"), "--input", env, "--cache-dir", "-")
 	if code != exitFailure || stdout != "" || !strings.Contains(stderr, "twice") {

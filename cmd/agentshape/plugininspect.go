@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +14,7 @@ import (
 	"github.com/agentshape/agentshape/internal/inspect"
 )
 
-func init() { registerPlugin(newPluginInspectCmd) }
-
-func newPluginInspectCmd() *cobra.Command {
+func (c *cli) newPluginInspectCmd() *cobra.Command {
 	var (
 		format         string
 		memoryMaxPages uint32
@@ -60,7 +59,7 @@ file, or a file that is not a WebAssembly module.`,
 			var bin []byte
 			var err error
 			if isReference(path) {
-				if bin, path, err = pullForInspect(cmd.Context(), &rf, path); err != nil {
+				if bin, path, err = pullForInspect(cmd.Context(), &rf, path, c.logger); err != nil {
 					return err
 				}
 			} else if bin, err = inputlimit.ReadFile(path, inputlimit.MaxModuleBytes, inputlimit.Module); err != nil {
@@ -99,8 +98,8 @@ file, or a file that is not a WebAssembly module.`,
 
 // pullForInspect pulls a reference (a tag is fine: the report names the
 // digest) and returns the module and the pinned reference.
-func pullForInspect(ctx context.Context, rf *registryFlags, ref string) ([]byte, string, error) {
-	c, err := rf.client()
+func pullForInspect(ctx context.Context, rf *registryFlags, ref string, logger *slog.Logger) ([]byte, string, error) {
+	c, err := rf.client(logger)
 	if err != nil {
 		return nil, "", err
 	}

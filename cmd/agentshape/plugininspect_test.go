@@ -12,6 +12,7 @@ import (
 // an accepted AssemblyScript example, a hostile module the host refuses, and
 // a file that is not WebAssembly at all.
 func TestPluginInspect(t *testing.T) {
+	t.Parallel()
 	ok := catalog.MustPath(t, "session-key-as")
 	code, out, errOut := runShapeCLI(t, "plugin", "inspect", "--cache-dir", shapeCacheDir, ok)
 	if code != exitOK {

@@ -10,8 +10,6 @@ import (
 	"github.com/agentshape/agentshape/plugins/scaffold"
 )
 
-func init() { registerPlugin(newPluginNewCmd) }
-
 func newPluginNewCmd() *cobra.Command {
 	var opts scaffold.Options
 	cmd := &cobra.Command{

@@ -128,6 +128,7 @@ func ciCommands(t *testing.T, dir string) []ciStep {
 // the My Domain from the context passes while one hard-coding the demo My
 // Domain fails, naming --org.
 func TestPluginNewBuildsAndPasses(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is not installed: install it (Debian: apt-get install make)")
 	}
@@ -360,6 +361,7 @@ func checkOrgFile(t *testing.T, bin, dir string) {
 // TestPluginNewRefuses checks the mistakes an author can make leave nothing
 // behind and say what to do.
 func TestPluginNewRefuses(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	occupied := filepath.Join(tmp, "occupied")
 	if err := os.MkdirAll(occupied, 0o755); err != nil {
@@ -412,6 +414,7 @@ func TestPluginNewRefuses(t *testing.T) {
 // that meets the missing build says to run the project's own `make build`
 // (in the project), not the agentshape checkout's `make plugins`.
 func TestUnbuiltProjectHints(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "tier")
 	if code, _, errOut := runShapeCLI(t, "plugin", "new", "tier", "--lang", "c", "--dir", dir); code != exitOK {
 		t.Fatalf("plugin new: exit %d %s", code, errOut)

@@ -9,9 +9,7 @@ import (
 	"github.com/agentshape/agentshape/host/ociplugin"
 )
 
-func init() { registerPlugin(newPluginPullCmd) }
-
-func newPluginPullCmd() *cobra.Command {
+func (c *cli) newPluginPullCmd() *cobra.Command {
 	var (
 		rf     registryFlags
 		output string
@@ -37,11 +35,11 @@ malformed reference.`,
   agentshape plugin pull oci://ghcr.io/acme/agentshape/endpoint@sha256:… -o endpoint.wasm`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := rf.client()
+			client, err := rf.client(c.logger)
 			if err != nil {
 				return err
 			}
-			m, err := c.Pull(cmd.Context(), args[0], ociplugin.PullOptions{AllowTag: true})
+			m, err := client.Pull(cmd.Context(), args[0], ociplugin.PullOptions{AllowTag: true})
 			if err != nil {
 				return withCode(registryCode(err), err)
 			}

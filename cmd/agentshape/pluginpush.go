@@ -13,9 +13,7 @@ import (
 	"github.com/agentshape/agentshape/internal/inspect"
 )
 
-func init() { registerPlugin(newPluginPushCmd) }
-
-func newPluginPushCmd() *cobra.Command {
+func (c *cli) newPluginPushCmd() *cobra.Command {
 	var (
 		rf       registryFlags
 		cacheDir string
@@ -44,7 +42,7 @@ an unreadable file or a malformed reference.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, ref := args[0], args[1]
-			c, err := rf.client()
+			client, err := rf.client(c.logger)
 			if err != nil {
 				return err
 			}
@@ -59,7 +57,7 @@ an unreadable file or a malformed reference.`,
 			if !rep.Accepted {
 				return withCode(exitFailure, fmt.Errorf("%s: not pushed: the host will refuse this plugin (%d refused finding(s)); `agentshape plugin inspect %s` says why", path, countRefused(rep), path))
 			}
-			pushed, err := c.Push(cmd.Context(), ref, bin, ociplugin.Info{ABIVersion: rep.ABIVersion, Kind: rep.Kind, Title: filepath.Base(path)})
+			pushed, err := client.Push(cmd.Context(), ref, bin, ociplugin.Info{ABIVersion: rep.ABIVersion, Kind: rep.Kind, Title: filepath.Base(path)})
 			if err != nil {
 				return withCode(registryCode(err), err)
 			}

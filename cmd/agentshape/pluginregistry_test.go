@@ -42,6 +42,7 @@ func pushPlugin(t *testing.T, host, plugin, ref string) string {
 }
 
 func TestPluginPushPullInspect(t *testing.T) {
+	t.Parallel()
 	reg := testregistry.Start(t, testregistry.Options{})
 	digest := pushPlugin(t, reg.Host, "timezone", "team/timezone:1.0.0")
 	mod, err := os.ReadFile(catalog.MustPath(t, "timezone"))
@@ -83,6 +84,7 @@ func TestPluginPushPullInspect(t *testing.T) {
 }
 
 func TestPluginPushRefusesWhatTheHostRefuses(t *testing.T) {
+	t.Parallel()
 	reg := testregistry.Start(t, testregistry.Options{})
 	args, _ := registryArgs(t)
 	bad := catalog.MustPath(t, "testdata/hostile/unknown-import")
@@ -100,6 +102,7 @@ func TestPluginPushRefusesWhatTheHostRefuses(t *testing.T) {
 // pipeline names them by digest, shape and the gate resolve them; then the
 // registry goes away and the pipeline still runs from the plugin cache.
 func TestRegistryPushPullShapeGate(t *testing.T) {
+	t.Parallel()
 	reg := testregistry.Start(t, testregistry.Options{})
 	endpoint := pushPlugin(t, reg.Host, "endpoint", "platform/endpoint:1.4.0")
 	tz := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
@@ -160,6 +163,7 @@ plugins:
 // A manifest naming a tag without a digest is refused with the digest to
 // pin; allowUnpinnedTags follows the tag.
 func TestRegistryTagWithoutDigest(t *testing.T) {
+	t.Parallel()
 	reg := testregistry.Start(t, testregistry.Options{})
 	digest := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
 	ctxFile := writeShapeFile(t, "ctx.json", `{"agentId":"0XxAA0000000001AAA","org":{"myDomain":"acme"},"user":{"timezone":"Europe/Berlin"}}`)
@@ -179,6 +183,7 @@ func TestRegistryTagWithoutDigest(t *testing.T) {
 // A module changed in the registry's storage after it was pushed: shape
 // refuses it before compiling anything, names the entry, and caches nothing.
 func TestRegistryShapeRefusesTamperedModule(t *testing.T) {
+	t.Parallel()
 	reg := testregistry.Start(t, testregistry.Options{})
 	digest := pushPlugin(t, reg.Host, "timezone", "platform/timezone:2.0.0")
 	mod, err := os.ReadFile(catalog.MustPath(t, "timezone"))

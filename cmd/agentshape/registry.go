@@ -36,8 +36,9 @@ func (f *registryFlags) register(fs *pflag.FlagSet, withOffline bool) {
 	fs.DurationVar(&f.timeout, "registry-timeout", ociplugin.DefaultTimeout, "time limit of each plugin's pull or push")
 }
 
-// client returns a registry client configured by the flags.
-func (f *registryFlags) client() (*ociplugin.Client, error) {
+// client returns a registry client configured by the flags, logging to
+// logger.
+func (f *registryFlags) client(logger *slog.Logger) (*ociplugin.Client, error) {
 	if err := positive("--registry-timeout", f.timeout, "the time limit of one plugin's pull or push"); err != nil {
 		return nil, err
 	}
@@ -46,7 +47,7 @@ func (f *registryFlags) client() (*ociplugin.Client, error) {
 			return nil, withCode(exitUsage, fmt.Errorf("--insecure-registry %q: name a registry as HOST or HOST:PORT", h))
 		}
 		if !ociplugin.IsLoopback(h) {
-			slog.Warn("plain HTTP allowed for a registry that is not on this machine: its answers and any credentials sent to it can be read and changed on the way", "registry", h)
+			logger.Warn("plain HTTP allowed for a registry that is not on this machine: its answers and any credentials sent to it can be read and changed on the way", "registry", h)
 		}
 	}
 	c, err := ociplugin.New(ociplugin.Options{
@@ -55,7 +56,7 @@ func (f *registryFlags) client() (*ociplugin.Client, error) {
 		RegistryConfig:     f.config,
 		InsecureRegistries: f.insecure,
 		Timeout:            f.timeout,
-		Logger:             slog.Default(),
+		Logger:             logger,
 	})
 	if err != nil {
 		return nil, withCode(exitUsage, err)
@@ -65,31 +66,25 @@ func (f *registryFlags) client() (*ociplugin.Client, error) {
 
 // resolver is a pipeline.Resolver that makes its client on first use, so a
 // manifest with no registry plugin needs no cache directory or credentials.
-func (f *registryFlags) resolver() pipeline.Resolver { return &lazyResolver{flags: f} }
+func (f *registryFlags) resolver(logger *slog.Logger) pipeline.Resolver {
+	return &lazyResolver{flags: f, logger: logger}
+}
 
 type lazyResolver struct {
 	flags  *registryFlags
+	logger *slog.Logger
 	client *ociplugin.Client
 }
 
 func (r *lazyResolver) ResolveModule(ctx context.Context, ref, pin string, allowTag bool) (string, string, error) {
 	if r.client == nil {
-		c, err := r.flags.client()
+		c, err := r.flags.client(r.logger)
 		if err != nil {
 			return "", "", err
 		}
 		r.client = c
 	}
 	return r.client.ResolveModule(ctx, ref, pin, allowTag)
-}
-
-// resolve fetches the manifest's registry plugins, or finds them in the
-// plugin cache; the error carries its exit code.
-func (f *registryFlags) resolve(ctx context.Context, m *pipeline.Manifest) error {
-	if err := m.ResolveRemote(ctx, f.resolver()); err != nil {
-		return withCode(registryCode(err), err)
-	}
-	return nil
 }
 
 // gateSetupCode is the exit code of an error setting the gate up: a

@@ -10,8 +10,6 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-func init() { register(newSchemasCmd) }
-
 func newSchemasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schemas",

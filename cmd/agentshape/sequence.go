@@ -29,10 +29,11 @@ const sequenceStateMaxBytes = 32
 // another one is written (an Agent API session has long ended by then).
 const sequenceStateMaxAge = 7 * 24 * time.Hour
 
-// userSequenceStore is the store under the user cache directory:
-// <user cache dir>/agentshape/sessions (XDG_CACHE_HOME or ~/.cache on Linux).
-func userSequenceStore() (sequenceStore, error) {
-	cache, err := os.UserCacheDir()
+// userSequenceStore is the store under the user cache directory of the
+// environment getenv reads: <user cache dir>/agentshape/sessions
+// (XDG_CACHE_HOME or ~/.cache on Linux).
+func userSequenceStore(getenv func(string) string) (sequenceStore, error) {
+	cache, err := userCacheDir(getenv)
 	if err != nil {
 		return sequenceStore{}, fmt.Errorf("no user cache directory to remember sequenceIds in (%w): pass --sequence N", err)
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,10 +10,8 @@ import (
 	"github.com/agentshape/agentshape/host/agentapi"
 )
 
-func init() { register(newSessionCmd) }
-
 // newSessionCmd groups the calls on a started session: send and end.
-func newSessionCmd() *cobra.Command {
+func (c *cli) newSessionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "session",
 		Short: "Send a message to, or end, a session started with start",
@@ -30,13 +26,13 @@ exception; 5 the API could not be reached.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newSessionSendCmd(), newSessionEndCmd())
+	cmd.AddCommand(c.newSessionSendCmd(), c.newSessionEndCmd())
 	return cmd
 }
 
-// sessionClient builds a client for the org named by the SF_* environment.
-func sessionClient() (*agentapi.Client, error) {
-	org, err := agentshape.OrgFromEnv()
+// sessionClient builds a client for the org named by the SF_* variables.
+func (c *cli) sessionClient() (*agentapi.Client, error) {
+	org, err := agentshape.OrgFromGetenv(c.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +41,10 @@ func sessionClient() (*agentapi.Client, error) {
 			envMyDomain, envClientID, envClientSecret, envAPIBaseURL, envTokenURL)
 	}
 	return agentapi.New(agentapi.Config{MyDomain: org.MyDomain, ClientID: org.ClientID, ClientSecret: org.ClientSecret,
-		APIBaseURL: org.APIBaseURL, TokenURL: org.TokenURL, Logger: slog.Default()})
+		APIBaseURL: org.APIBaseURL, TokenURL: org.TokenURL, Logger: c.logger})
 }
 
-func newSessionSendCmd() *cobra.Command {
+func (c *cli) newSessionSendCmd() *cobra.Command {
 	var (
 		sessionID, text, msgType, inReplyTo, reply, reason, description, details string
 		seq                                                                      int64
@@ -76,12 +72,12 @@ number; "session end" removes it); stderr says which it used. --sequence N sends
 use it when another machine or tool also sends to the session.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := sessionClient()
+			client, err := c.sessionClient()
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			defer c.Close()
-			sequenceID, err := nextSequence(sessionID, seq, cmd.Flags().Changed("sequence"))
+			defer client.Close()
+			sequenceID, err := c.nextSequence(sessionID, seq, cmd.Flags().Changed("sequence"))
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -103,7 +99,7 @@ use it when another machine or tool also sends to the session.`,
 			var o *agentapi.Outcome
 			if stream {
 				enc := json.NewEncoder(out)
-				o, err = c.SendMessageStream(cmd.Context(), sessionID, body, func(e agentapi.StreamEvent) error {
+				o, err = client.SendMessageStream(cmd.Context(), sessionID, body, func(e agentapi.StreamEvent) error {
 					return enc.Encode(struct {
 						Event     string          `json:"event"`
 						Data      json.RawMessage `json:"data"`
@@ -117,7 +113,7 @@ use it when another machine or tool also sends to the session.`,
 					}
 				}
 			} else {
-				o, err = c.SendMessage(cmd.Context(), sessionID, body)
+				o, err = client.SendMessage(cmd.Context(), sessionID, body)
 				if o != nil {
 					if werr := writeJSON(out, o); werr != nil {
 						return withCode(exitFailure, werr)
@@ -145,23 +141,23 @@ use it when another machine or tool also sends to the session.`,
 	return cmd
 }
 
-func newSessionEndCmd() *cobra.Command {
+func (c *cli) newSessionEndCmd() *cobra.Command {
 	var sessionID, reason string
 	cmd := &cobra.Command{
 		Use:   "end --session-id ID [--reason UserRequest]",
 		Short: "End a session (x-session-end-reason) and print the outcome",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := sessionClient()
+			client, err := c.sessionClient()
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			defer c.Close()
-			o, err := c.EndSession(cmd.Context(), sessionID, agentapi.EndReason(reason))
+			defer client.Close()
+			o, err := client.EndSession(cmd.Context(), sessionID, agentapi.EndReason(reason))
 			if o == nil {
 				return withCode(exitUsage, err)
 			}
-			forgetSequence(sessionID)
+			c.forgetSequence(sessionID)
 			if werr := writeJSON(cmd.OutOrStdout(), o); werr != nil {
 				return withCode(exitFailure, werr)
 			}
@@ -179,8 +175,8 @@ func newSessionEndCmd() *cobra.Command {
 // it before it is sent (a message that may have reached the API must not
 // have its number reused; gaps are tolerated): the --sequence value when
 // given, else one more than the last one remembered.
-func nextSequence(sessionID string, flagValue int64, flagSet bool) (int64, error) {
-	store, storeErr := userSequenceStore()
+func (c *cli) nextSequence(sessionID string, flagValue int64, flagSet bool) (int64, error) {
+	store, storeErr := userSequenceStore(c.getenv)
 	if flagSet {
 		if flagValue < 1 {
 			return 0, fmt.Errorf("--sequence %d: must be 1 or more, and increase within the session", flagValue)
@@ -189,7 +185,7 @@ func nextSequence(sessionID string, flagValue int64, flagSet bool) (int64, error
 			storeErr = store.record(sessionID, flagValue)
 		}
 		if storeErr != nil {
-			slog.Warn("the next send without --sequence will not know this sequenceId", "err", storeErr)
+			c.logger.Warn("the next send without --sequence will not know this sequenceId", "err", storeErr)
 		}
 		return flagValue, nil
 	}
@@ -205,20 +201,20 @@ func nextSequence(sessionID string, flagValue int64, flagSet bool) (int64, error
 		return 0, fmt.Errorf("%w: pass --sequence %d to send without remembering it", err, next)
 	}
 	if last == 0 {
-		fmt.Fprintf(os.Stderr, "agentshape: sequenceId 1: the first message from this machine to session %s (--sequence sets it)\n", sessionID)
+		fmt.Fprintf(c.stderr, "agentshape: sequenceId 1: the first message from this machine to session %s (--sequence sets it)\n", sessionID)
 	} else {
-		fmt.Fprintf(os.Stderr, "agentshape: sequenceId %d: one more than the last this machine sent to session %s (--sequence sets it)\n", next, sessionID)
+		fmt.Fprintf(c.stderr, "agentshape: sequenceId %d: one more than the last this machine sent to session %s (--sequence sets it)\n", next, sessionID)
 	}
 	return next, nil
 }
 
 // forgetSequence drops what nextSequence remembered of an ended session.
-func forgetSequence(sessionID string) {
-	store, err := userSequenceStore()
+func (c *cli) forgetSequence(sessionID string) {
+	store, err := userSequenceStore(c.getenv)
 	if err == nil {
 		err = store.forget(sessionID)
 	}
 	if err != nil {
-		slog.Debug("could not remove the session's sequenceId state", "err", err)
+		c.logger.Debug("could not remove the session's sequenceId state", "err", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"reflect"
 
 	"github.com/spf13/cobra"
@@ -23,9 +22,7 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-func init() { register(newShapeCmd) }
-
-func newShapeCmd() *cobra.Command {
+func (c *cli) newShapeCmd() *cobra.Command {
 	var (
 		manifestPath, contextPath, requestPath string
 		explain                                bool
@@ -67,23 +64,23 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			if manifestPath == "" {
 				return withCode(exitUsage, errors.New("--manifest is empty: name the pipeline manifest file"))
 			}
-			var c abi.Context
-			if err := readJSONFile(contextPath, "--context", &c, true); err != nil {
+			var actx abi.Context
+			if err := c.readJSONFile(contextPath, "--context", &actx, true); err != nil {
 				return withCode(exitUsage, err)
 			}
 			var base json.RawMessage
 			if requestPath != "" {
 				var err error
-				if base, err = readObjectFile(requestPath, "--request"); err != nil {
+				if base, err = c.readObjectFile(requestPath, "--request"); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
-			h, err := agentshape.New(ctx, rf.options(manifestPath, &reg))
+			h, err := agentshape.New(ctx, rf.options(manifestPath, &reg, c.logger))
 			if err != nil {
 				return withCode(setupCode(err), err)
 			}
 			defer h.Close(ctx)
-			res, err := h.Explain(ctx, c, base)
+			res, err := h.Explain(ctx, actx, base)
 			if res == nil {
 				return withCode(exitFailure, err)
 			}
@@ -103,7 +100,7 @@ Exit codes: 0 shaped; 1 a plugin failed (the error names the plugin, phase and c
 			// The request is printed either way; violations name the plugin
 			// that last wrote each field, and make the command exit 3.
 			for _, a := range res.Request.Advice() {
-				slog.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
+				c.logger.WarnContext(ctx, "advice on the shaped request", "advice", shaper.Describe(a), "rule", a.Rule)
 			}
 			return withCode(exitInvalid, err)
 		},
@@ -133,20 +130,20 @@ func (f *runtimeFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.seed, "seed", 1, "seed for --deterministic randomness")
 }
 
-func (f *runtimeFlags) newRuntime(ctx context.Context) (*plugin.Runtime, error) {
+func (f *runtimeFlags) newRuntime(ctx context.Context, logger *slog.Logger) (*plugin.Runtime, error) {
 	return plugin.NewRuntime(ctx, plugin.RuntimeOptions{
 		CacheDir:      f.cacheDir,
 		Deterministic: f.deterministic,
 		Seed:          f.seed,
-		Logger:        slog.Default(),
+		Logger:        logger,
 	})
 }
 
 // options are the library options of a run over the manifest at manifest
-// with these runtime and registry flags.
-func (f *runtimeFlags) options(manifest string, reg *registryFlags) agentshape.Options {
+// with these runtime and registry flags, logging to logger.
+func (f *runtimeFlags) options(manifest string, reg *registryFlags, logger *slog.Logger) agentshape.Options {
 	return agentshape.Options{Manifest: manifest, CacheDir: f.cacheDir, Deterministic: f.deterministic, Seed: f.seed,
-		Resolver: reg.resolver(), Logger: slog.Default()}
+		Resolver: reg.resolver(logger), Logger: logger}
 }
 
 // setupCode is the exit code of an error of agentshape.New: a malformed
@@ -180,9 +177,9 @@ func oneStdin(contextPath, requestPath string) error {
 
 // readInput reads a JSON file, or stdin for "-", refusing more than
 // inputlimit.MaxJSONBytes before reading it whole.
-func readInput(path, flag string) ([]byte, error) {
+func (c *cli) readInput(path, flag string) ([]byte, error) {
 	if path == "-" {
-		b, err := inputlimit.Read(os.Stdin, "stdin", inputlimit.MaxJSONBytes, inputlimit.JSON)
+		b, err := inputlimit.Read(c.stdin, "stdin", inputlimit.MaxJSONBytes, inputlimit.JSON)
 		if err != nil {
 			return nil, fmt.Errorf("%s -: %w", flag, err)
 		}
@@ -200,8 +197,8 @@ func readInput(path, flag string) ([]byte, error) {
 
 // readJSONFile decodes a JSON file into v, refusing unknown fields when
 // strict. The file must hold exactly one well-formed JSON document.
-func readJSONFile(path, flag string, v any, strict bool) error {
-	b, err := readDocument(path, flag)
+func (c *cli) readJSONFile(path, flag string, v any, strict bool) error {
+	b, err := c.readDocument(path, flag)
 	if err != nil {
 		return err
 	}
@@ -244,8 +241,8 @@ func jsonKind(t reflect.Type) string {
 // readDocument reads a file (or stdin for "-") that must hold exactly one
 // well-formed JSON document: empty input, malformed JSON and trailing data
 // are refused with the line and column.
-func readDocument(path, flag string) ([]byte, error) {
-	b, err := readInput(path, flag)
+func (c *cli) readDocument(path, flag string) ([]byte, error) {
+	b, err := c.readInput(path, flag)
 	if err != nil {
 		return nil, err
 	}
@@ -256,8 +253,8 @@ func readDocument(path, flag string) ([]byte, error) {
 }
 
 // readObjectFile reads a file that must hold one JSON object.
-func readObjectFile(path, flag string) (json.RawMessage, error) {
-	b, err := readDocument(path, flag)
+func (c *cli) readObjectFile(path, flag string) (json.RawMessage, error) {
+	b, err := c.readDocument(path, flag)
 	if err != nil {
 		return nil, err
 	}

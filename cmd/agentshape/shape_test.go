@@ -1,47 +1,36 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/plugins/catalog"
 )
 
-// cliMu serialises in-process CLI runs: they swap os.Stdout and os.Stderr.
-var cliMu sync.Mutex
-
-// runShapeCLI runs the CLI in-process (run, as main does) and returns its exit
-// code, stdout and stderr.
+// runShapeCLI runs the CLI in-process (run, as main does) with an empty
+// environment and no stdin, and returns its exit code, stdout and stderr.
 func runShapeCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	cliMu.Lock()
-	defer cliMu.Unlock()
-	dir := t.TempDir()
-	outF, err := os.Create(filepath.Join(dir, "stdout"))
-	if err != nil {
-		t.Fatal(err)
+	return runCLI(t, nil, nil, args...)
+}
+
+// runCLI runs the CLI in-process with env as its whole environment and
+// stdin as its input (nil: empty), and returns its exit code, stdout and
+// stderr. Runs share nothing, so tests that use it may run in parallel.
+func runCLI(t *testing.T, env map[string]string, stdin io.Reader, args ...string) (int, string, string) {
+	t.Helper()
+	if stdin == nil {
+		stdin = strings.NewReader("")
 	}
-	errF, err := os.Create(filepath.Join(dir, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldOut, oldErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	code := run(args)
-	os.Stdout, os.Stderr = oldOut, oldErr
-	read := func(f *os.File) string {
-		_, _ = f.Seek(0, io.SeekStart)
-		b, _ := io.ReadAll(f)
-		f.Close()
-		return string(b)
-	}
-	return code, read(outF), read(errF)
+	var stdout, stderr bytes.Buffer
+	code := run(args, func(k string) string { return env[k] }, stdin, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
 }
 
 // shapeCacheDir is shared by the CLI tests so Go-guest plugins compile once.
@@ -71,6 +60,7 @@ plugins:
 const shapeContext = `{"agentId":"0XxAA0000000001AAA","org":{"myDomain":"acme"},"conversationId":"c-1","user":{"locale":"fr_FR"}}`
 
 func TestShapeCommandPrintsShapedRequest(t *testing.T) {
+	t.Parallel()
 	manifest := examplePipeline(t)
 	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
 	base := writeShapeFile(t, "base.json", `{"bypassUser":false}`)
@@ -110,6 +100,7 @@ func TestShapeCommandPrintsShapedRequest(t *testing.T) {
 }
 
 func TestShapeCommandErrors(t *testing.T) {
+	t.Parallel()
 	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
 	trapManifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - name: boom\n    path: "+catalog.MustPath(t, "testdata/hostile/trap")+"\n")
 	cases := []struct {
@@ -214,6 +205,7 @@ func TestPluginCallCommand(t *testing.T) {
 // the flag, the file and what is wrong with it, and exits 2; nothing that is
 // not one clean JSON document is taken.
 func TestInputFileErrors(t *testing.T) {
+	t.Parallel()
 	manifest := examplePipeline(t)
 	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
 	endpoint := catalog.MustPath(t, "endpoint")
@@ -257,7 +249,7 @@ func TestInputFileErrors(t *testing.T) {
 // count is refused with exit 2 naming the flag, instead of silently meaning
 // the default (timeouts cannot be switched off; README "Sandbox and limits").
 func TestLimitFlagsMustBePositive(t *testing.T) {
-	noOrgEnv(t)
+	t.Parallel()
 	env := writeShapeFile(t, "env.json", `{"abi":1,"context":{"org":{"myDomain":"acme"}},"request":{}}`)
 	endpoint := catalog.MustPath(t, "endpoint")
 	call := []string{"plugin", "call", endpoint, "--input", env, "--cache-dir", shapeCacheDir}
@@ -288,7 +280,7 @@ func TestLimitFlagsMustBePositive(t *testing.T) {
 // --request - together are a usage error naming both flags, not a confusing
 // "empty document" for whichever flag read second.
 func TestStdinForOneInputOnly(t *testing.T) {
-	noOrgEnv(t)
+	t.Parallel()
 	for _, args := range [][]string{
 		{"shape", "-m", demoManifest, "-c", "-", "-r", "-"},
 		{"start", "-m", demoManifest, "--agent-id", "0XxAA0000000001AAA", "-c", "-", "-r", "-"},
@@ -305,17 +297,18 @@ func TestStdinForOneInputOnly(t *testing.T) {
 // (exit 1), saying so with the build line; they used to load it and report
 // a trap in alloc, and start sent nothing either way.
 func TestGoPluginBuiltWithoutCSharedRefusedAtLoad(t *testing.T) {
+	t.Parallel()
 	wasm := catalog.MustPath(t, "testdata/inspect/go-without-c-shared")
 	manifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n  - name: gokit\n    path: "+wasm+"\n")
 	ctxFile := writeShapeFile(t, "ctx.json", shapeContext)
 	envelope := writeShapeFile(t, "envelope.json", `{"abi":1,"plugin":{"name":"gokit","config":{}},"context":{},"request":{}}`)
-	srv := orgEnv(t, nil)
+	env, srv := orgEnv(t, nil)
 	for name, args := range map[string][]string{
 		"plugin call": {"plugin", "call", wasm, "--input", envelope, "--cache-dir", shapeCacheDir},
 		"shape":       {"shape", "-m", manifest, "-c", ctxFile, "--cache-dir", shapeCacheDir},
 		"start":       {"start", "-m", manifest, "-c", ctxFile, "--cache-dir", shapeCacheDir},
 	} {
-		code, stdout, stderr := runShapeCLI(t, args...)
+		code, stdout, stderr := runCLI(t, env, nil, args...)
 		if code != exitFailure || stdout != "" {
 			t.Errorf("%s: exit %d, stdout %q; want exit %d and nothing printed", name, code, stdout, exitFailure)
 		}

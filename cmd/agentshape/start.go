@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -19,8 +17,6 @@ import (
 	"github.com/agentshape/agentshape/internal/flowbody"
 	"github.com/agentshape/agentshape/internal/shaper"
 )
-
-func init() { register(newStartCmd) }
 
 // Environment variables that select a real org for `start`.
 const (
@@ -39,7 +35,7 @@ type startReport struct {
 	End *agentapi.Outcome `json:"end,omitempty"`
 }
 
-func newStartCmd() *cobra.Command {
+func (c *cli) newStartCmd() *cobra.Command {
 	var (
 		manifestPath, contextPath, requestPath, agentID string
 		flowBodyPath, tenantKeyID, orgPath              string
@@ -140,25 +136,25 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 			}
 			var actx abi.Context
 			if contextPath != "" {
-				if err := readJSONFile(contextPath, "--context", &actx, true); err != nil {
+				if err := c.readJSONFile(contextPath, "--context", &actx, true); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
 			var base json.RawMessage
 			if requestPath != "" {
 				var err error
-				if base, err = readObjectFile(requestPath, "--request"); err != nil {
+				if base, err = c.readObjectFile(requestPath, "--request"); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
 			var flowBody []byte
 			if flowBodyPath != "" {
 				var err error
-				if flowBody, err = readDocument(flowBodyPath, "--flow-body"); err != nil {
+				if flowBody, err = c.readDocument(flowBodyPath, "--flow-body"); err != nil {
 					return withCode(exitUsage, err)
 				}
 			}
-			org, embedded, err := startTarget(orgPath)
+			org, embedded, err := c.startTarget(orgPath)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -168,7 +164,7 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 			} else {
 				myDomain = embedded.MyDomain
 			}
-			if agentID, err = resolveAgentID(agentID, actx.AgentID, contextPath); err != nil {
+			if agentID, err = resolveAgentID(cmd.ErrOrStderr(), agentID, actx.AgentID, contextPath); err != nil {
 				return err
 			}
 			actx.AgentID = agentID
@@ -181,7 +177,7 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 				}
 			}
 
-			opts := rf.options(manifestPath, &reg)
+			opts := rf.options(manifestPath, &reg, c.logger)
 			opts.Org, opts.Timeout, opts.RetryUnsafe = org, timeout, retryUnsafe
 			if org == nil {
 				opts.EmulatorOrg = embedded
@@ -203,11 +199,11 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 			}
 			if manifestPath != "" {
 				for _, a := range req.Advice() {
-					slog.Warn("advice: " + shaper.Describe(a))
+					c.logger.Warn("advice: " + shaper.Describe(a))
 				}
 			}
 			if ep := endpointOf(req.Body()); ep != "" && !strings.EqualFold(strings.TrimRight(ep, "/"), strings.TrimRight(myDomain, "/")) {
-				fmt.Fprintf(os.Stderr, "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, myDomain)
+				fmt.Fprintf(cmd.ErrOrStderr(), "agentshape: warning: instanceConfig.endpoint %q is not the My Domain %q the token comes from; the API answers 500 EngineConfigLookupException (agent-api.md §8): check the context's org.myDomain\n", ep, myDomain)
 			}
 
 			if org == nil {
@@ -217,14 +213,14 @@ sent; 4 the API answered with an exception; 5 the API could not be reached.`,
 				}
 				app := embedded.ClientApps[0].ClientID
 				if orgPath == "" {
-					fmt.Fprintf(os.Stderr, "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
+					fmt.Fprintf(cmd.ErrOrStderr(), "agentshape: %s, %s and %s are not set: using the embedded Agent API emulator at %s (org %s, client app %s)\n",
 						envMyDomain, envClientID, envClientSecret, url, myDomain, app)
 				} else {
 					left := ""
 					if len(embedded.Faults) > 0 || embedded.RateLimit != nil {
 						left = fmt.Sprintf("; its injected faults and rate limit are left out, as the conformance gate leaves them out (agentshape emulator --org %s serves them)", orgPath)
 					}
-					fmt.Fprintf(os.Stderr, "agentshape: using the embedded Agent API emulator at %s as the org in %s (My Domain %s, client app %s)%s\n",
+					fmt.Fprintf(cmd.ErrOrStderr(), "agentshape: using the embedded Agent API emulator at %s as the org in %s (My Domain %s, client app %s)%s\n",
 						url, orgPath, myDomain, app, left)
 				}
 			}
@@ -307,13 +303,13 @@ func outcomeCode(err error) int {
 	}
 }
 
-// startTarget returns the org named by the SF_* environment or, when none
+// startTarget returns the org named by the SF_* variables or, when none
 // is set, the org the embedded emulator serves (embedded, non-nil when org
 // is nil): the org in the emulator-org file orgPath, or the demo org when
 // orgPath is "". An org file with SF_* credentials set is refused.
-func startTarget(orgPath string) (org *agentshape.Org, embedded *emulator.Org, err error) {
+func (c *cli) startTarget(orgPath string) (org *agentshape.Org, embedded *emulator.Org, err error) {
 	if orgPath != "" {
-		if set := agentshape.OrgEnvSet(); len(set) > 0 {
+		if set := agentshape.OrgEnvSet(c.getenv); len(set) > 0 {
 			verb := "are"
 			if len(set) == 1 {
 				verb = "is"
@@ -327,7 +323,7 @@ func startTarget(orgPath string) (org *agentshape.Org, embedded *emulator.Org, e
 		}
 		return nil, eo, nil
 	}
-	if org, err = agentshape.OrgFromEnv(); err != nil || org != nil {
+	if org, err = agentshape.OrgFromGetenv(c.getenv); err != nil || org != nil {
 		return org, nil, err
 	}
 	return nil, emulator.DefaultOrg(), nil

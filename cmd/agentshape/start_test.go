@@ -21,15 +21,10 @@ var (
 	demoContext  = filepath.Join("..", "..", "plugins", "examples", "context.json")
 )
 
-// noOrgEnv clears the SF_* variables so start uses the embedded emulator.
-func noOrgEnv(t *testing.T) {
-	for _, k := range []string{envMyDomain, envClientID, envClientSecret, envAPIBaseURL, envTokenURL} {
-		t.Setenv(k, "")
-	}
-}
-
-// orgEnv points start at a stand-alone emulator as if it were an org.
-func orgEnv(t *testing.T, org *emulator.Org) *emulator.Server {
+// orgEnv is an environment that points start at a stand-alone emulator as
+// if it were an org (an environment without SF_* variables, such as nil,
+// makes start use the embedded emulator).
+func orgEnv(t *testing.T, org *emulator.Org) (map[string]string, *emulator.Server) {
 	t.Helper()
 	if org == nil {
 		org = emulator.DefaultOrg()
@@ -39,24 +34,30 @@ func orgEnv(t *testing.T, org *emulator.Org) *emulator.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	t.Setenv(envMyDomain, emulator.DemoMyDomain)
-	t.Setenv(envClientID, emulator.DemoClientID)
-	t.Setenv(envClientSecret, emulator.DemoClientSecret)
-	t.Setenv(envTokenURL, srv.URL+emulator.TokenPath)
-	t.Setenv(envAPIBaseURL, srv.URL)
-	return srv
+	return map[string]string{
+		envMyDomain:     emulator.DemoMyDomain,
+		envClientID:     emulator.DemoClientID,
+		envClientSecret: emulator.DemoClientSecret,
+		envTokenURL:     srv.URL + emulator.TokenPath,
+		envAPIBaseURL:   srv.URL,
+		// session send remembers sequenceIds under the user cache directory.
+		"XDG_CACHE_HOME": t.TempDir(),
+		"HOME":           t.TempDir(),
+	}, srv
 }
 
-func runStart(t *testing.T, extra ...string) (int, map[string]any, string) {
+// runStart runs start on the demo pipeline and context in the environment env.
+func runStart(t *testing.T, env map[string]string, extra ...string) (int, map[string]any, string) {
 	t.Helper()
-	return startOutcome(t, append([]string{"--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+	return startOutcome(t, env, append([]string{"--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
 		"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)...)
 }
 
-// startOutcome runs `agentshape start args…` and decodes the outcome it prints.
-func startOutcome(t *testing.T, args ...string) (int, map[string]any, string) {
+// startOutcome runs `agentshape start args…` in the environment env and
+// decodes the outcome it prints.
+func startOutcome(t *testing.T, env map[string]string, args ...string) (int, map[string]any, string) {
 	t.Helper()
-	code, stdout, stderr := runShapeCLI(t, append([]string{"start"}, args...)...)
+	code, stdout, stderr := runCLI(t, env, nil, append([]string{"start"}, args...)...)
 	var out map[string]any
 	if strings.TrimSpace(stdout) != "" {
 		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
@@ -67,8 +68,8 @@ func startOutcome(t *testing.T, args ...string) (int, map[string]any, string) {
 }
 
 func TestStartEmbeddedEmulator(t *testing.T) {
-	noOrgEnv(t)
-	code, out, stderr := runStart(t)
+	t.Parallel()
+	code, out, stderr := runStart(t, nil)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -89,8 +90,9 @@ func TestStartEmbeddedEmulator(t *testing.T) {
 }
 
 func TestStartAgainstOrgAndEnd(t *testing.T) {
-	srv := orgEnv(t, nil)
-	code, out, stderr := runStart(t, "--end", "--log-level", "debug")
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t, env, "--end", "--log-level", "debug")
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -118,8 +120,9 @@ func TestStartAgainstOrgAndEnd(t *testing.T) {
 }
 
 func TestStartShapedRequestReachesTheAPI(t *testing.T) {
-	srv := orgEnv(t, nil)
-	code, out, stderr := runStart(t)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t, env)
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -144,11 +147,12 @@ func TestStartShapedRequestReachesTheAPI(t *testing.T) {
 }
 
 func TestStartAPIExceptionExit4(t *testing.T) {
+	t.Parallel()
 	org := emulator.DefaultOrg()
 	inactive := false
 	org.Agents[0].ActiveVersion = &inactive
-	orgEnv(t, org)
-	code, out, stderr := runStart(t)
+	env, _ := orgEnv(t, org)
+	code, out, stderr := runStart(t, env)
 	if code != exitAPIError {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitAPIError, stderr)
 	}
@@ -163,10 +167,11 @@ func TestStartAPIExceptionExit4(t *testing.T) {
 }
 
 func TestStartUnreachableExit5(t *testing.T) {
-	orgEnv(t, nil)
+	t.Parallel()
+	env, _ := orgEnv(t, nil)
 	dead := "http://" + testnet.ClosedAddr(t)
-	t.Setenv(envAPIBaseURL, dead)
-	code, out, stderr := runStart(t, "--timeout", "2s")
+	env[envAPIBaseURL] = dead
+	code, out, stderr := runStart(t, env, "--timeout", "2s")
 	if code != exitUnreachable {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitUnreachable, stderr)
 	}
@@ -176,9 +181,10 @@ func TestStartUnreachableExit5(t *testing.T) {
 }
 
 func TestStartInvalidRequestNotSent(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	base := writeShapeFile(t, "base.json", `{"userId":"005AA0000000001AAA"}`)
-	code, out, stderr := runStart(t, "--request", base)
+	code, out, stderr := runStart(t, env, "--request", base)
 	if code != exitInvalid || out != nil {
 		t.Fatalf("exit %d, stdout %v; want %d and nothing printed", code, out, exitInvalid)
 	}
@@ -191,7 +197,7 @@ func TestStartInvalidRequestNotSent(t *testing.T) {
 }
 
 func TestStartUsageErrors(t *testing.T) {
-	noOrgEnv(t)
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		env   map[string]string
@@ -205,10 +211,8 @@ func TestStartUsageErrors(t *testing.T) {
 		{name: "no agent id anywhere", args: []string{"start", "-m", demoManifest, "-c", writeShapeFile(t, "ctx.json", `{"user": {"locale": "en_US"}}`)}, code: exitUsage, inErr: "--agent-id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			code, stdout, stderr := runShapeCLI(t, tc.args...)
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, tc.env, nil, tc.args...)
 			if code != tc.code || stdout != "" || !strings.Contains(stderr, tc.inErr) {
 				t.Fatalf("exit %d (want %d), stdout %q, stderr %q (want %q)", code, tc.code, stdout, stderr, tc.inErr)
 			}
@@ -217,44 +221,45 @@ func TestStartUsageErrors(t *testing.T) {
 }
 
 func TestSessionCommands(t *testing.T) {
-	srv := orgEnv(t, nil)
-	code, out, stderr := runStart(t)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
+	code, out, stderr := runStart(t, env)
 	if code != exitOK {
 		t.Fatalf("start: exit %d\n%s", code, stderr)
 	}
 	sid := out["session"].(map[string]any)["sessionId"].(string)
 
-	code, stdout, stderr := runShapeCLI(t, "session", "send", "--session-id", sid, "--text", "Where is my order?")
+	code, stdout, stderr := runCLI(t, env, nil, "session", "send", "--session-id", sid, "--text", "Where is my order?")
 	if code != exitOK || !strings.Contains(stdout, `"output": "200"`) {
 		t.Fatalf("send: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = runShapeCLI(t, "session", "send", "--session-id", sid, "--text", "and the invoice", "--sequence", "2", "--stream")
+	code, stdout, stderr = runCLI(t, env, nil, "session", "send", "--session-id", sid, "--text", "and the invoice", "--sequence", "2", "--stream")
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if code != exitOK || len(lines) < 3 || !strings.Contains(lines[0], `"event":"TEXT_CHUNK"`) || !strings.Contains(lines[len(lines)-1], `"output":"200"`) {
 		t.Fatalf("send --stream: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = runShapeCLI(t, "session", "end", "--session-id", sid)
+	code, stdout, stderr = runCLI(t, env, nil, "session", "end", "--session-id", sid)
 	if code != exitOK || !strings.Contains(stdout, "SessionEnded") || srv.State().SessionsEnded != 1 {
 		t.Fatalf("end: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	code, stdout, _ = runShapeCLI(t, "session", "end", "--session-id", sid)
+	code, stdout, _ = runCLI(t, env, nil, "session", "end", "--session-id", sid)
 	if code != exitAPIError || !strings.Contains(stdout, `"output": "404 Exception"`) {
 		t.Fatalf("second end: exit %d, want %d with 404 Exception\n%s", code, exitAPIError, stdout)
 	}
-	code, _, stderr = runShapeCLI(t, "session", "end", "--session-id", sid, "--reason", "Bored")
+	code, _, stderr = runCLI(t, env, nil, "session", "end", "--session-id", sid, "--reason", "Bored")
 	if code != exitUsage || !strings.Contains(stderr, "UserRequest") {
 		t.Fatalf("bad reason: exit %d\n%s", code, stderr)
 	}
-	noOrgEnv(t)
 	if code, _, stderr = runShapeCLI(t, "session", "end", "--session-id", sid); code != exitUsage || !strings.Contains(stderr, "SF_MY_DOMAIN") {
 		t.Fatalf("no org: exit %d\n%s", code, stderr)
 	}
 }
 
 func TestStartWarnsOnEndpointMismatch(t *testing.T) {
-	orgEnv(t, nil)
+	t.Parallel()
+	env, _ := orgEnv(t, nil)
 	ctxFile := writeShapeFile(t, "ctx.json", `{"org":{"myDomain":"other-co"},"conversationId":"c-1"}`)
-	code, stdout, stderr := runShapeCLI(t, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+	code, stdout, stderr := runCLI(t, env, nil, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
 		"--context", ctxFile, "--deterministic", "--cache-dir", shapeCacheDir)
 	if code != exitAPIError || !strings.Contains(stdout, "EngineConfigLookupException") || !strings.Contains(stdout, `"output": "Default Exception"`) {
 		t.Fatalf("exit %d; stdout:\n%s", code, stdout)
@@ -269,10 +274,11 @@ func TestStartWarnsOnEndpointMismatch(t *testing.T) {
 // it); the endpoint check compares against that normalised My Domain, so a
 // matching endpoint gets no warning (agent-api.md §8).
 func TestStartNoFalseEndpointWarning(t *testing.T) {
-	orgEnv(t, nil)
+	t.Parallel()
+	env, _ := orgEnv(t, nil)
 	for _, md := range []string{"example-co.my.salesforce.com", "HTTPS://Example-Co.my.salesforce.com/"} {
-		t.Setenv(envMyDomain, md)
-		code, out, stderr := runStart(t)
+		env[envMyDomain] = md
+		code, out, stderr := runStart(t, env)
 		if code != exitOK || out["output"] != "200" {
 			t.Fatalf("SF_MY_DOMAIN=%s: exit %d, outcome %v\n%s", md, code, out, stderr)
 		}
@@ -285,14 +291,15 @@ func TestStartNoFalseEndpointWarning(t *testing.T) {
 // A password in SF_TOKEN_URL is refused before anything is sent, and never
 // printed: it used to appear in full in start's "could not reach" message.
 func TestStartTokenURLPasswordNeverShown(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	dead := testnet.ClosedAddr(t)
 	for _, u := range []string{
 		"http://agentshape:hunter2-pw@" + dead + emulator.TokenPath,
 		"http://" + dead + emulator.TokenPath + "?client_secret=hunter2-pw",
 	} {
-		t.Setenv(envTokenURL, u)
-		code, stdout, stderr := runShapeCLI(t, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
+		env[envTokenURL] = u
+		code, stdout, stderr := runCLI(t, env, nil, "start", "--manifest", demoManifest, "--agent-id", emulator.DemoAgentID,
 			"--context", demoContext, "--deterministic", "--cache-dir", shapeCacheDir, "--timeout", "2s")
 		if strings.Contains(stdout+stderr, "hunter2-pw") {
 			t.Fatalf("SF_TOKEN_URL %s: the secret shows (exit %d):\n%s\n%s", u, code, stdout, stderr)
@@ -310,7 +317,8 @@ func TestStartTokenURLPasswordNeverShown(t *testing.T) {
 // no session was created. --retry-unsafe repeats it, and its help warns
 // that this can start a second session.
 func TestStartRetryUnsafe(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	inject := func() {
 		t.Helper()
 		if _, err := srv.InjectFault(emulator.Fault{Operations: []emulator.Operation{emulator.OpStart}, Status: 503, AfterProcessing: true, Count: 1}); err != nil {
@@ -318,7 +326,7 @@ func TestStartRetryUnsafe(t *testing.T) {
 		}
 	}
 	inject()
-	code, out, stderr := runStart(t)
+	code, out, stderr := runStart(t, env)
 	if code != exitAPIError || out["output"] != "503 Exception" || out["attempts"] != float64(1) || srv.SessionsCreated() != 1 {
 		t.Fatalf("default: exit %d, outcome %v, %d sessions; want the 503 after one attempt and one session\n%s", code, out, srv.SessionsCreated(), stderr)
 	}
@@ -326,7 +334,7 @@ func TestStartRetryUnsafe(t *testing.T) {
 		t.Fatalf("stderr should name the opt-in:\n%s", stderr)
 	}
 	inject()
-	code, out, stderr = runStart(t, "--retry-unsafe")
+	code, out, stderr = runStart(t, env, "--retry-unsafe")
 	if code != exitOK || out["attempts"] != float64(2) || srv.SessionsCreated() != 3 {
 		t.Fatalf("--retry-unsafe: exit %d, outcome %v, %d sessions; want 200 on the second attempt and the lost session plus a new one (3 in all)\n%s",
 			code, out, srv.SessionsCreated(), stderr)
@@ -348,7 +356,7 @@ var acmeOrgFile = filepath.Join("..", "..", "host", "emulator", "testdata", "acm
 // types (exit 4 otherwise, with the API's answer), its faults and rate
 // limit are left out, and SF_* credentials with --org are refused.
 func TestStartOrg(t *testing.T) {
-	noOrgEnv(t)
+	t.Parallel()
 	org := acmeOrgFile
 	manifest := writeShapeFile(t, "pipeline.yaml", "version: 1\nplugins:\n"+
 		"  - name: endpoint\n    path: "+catalog.MustPath(t, "endpoint")+"\n"+
@@ -358,7 +366,7 @@ func TestStartOrg(t *testing.T) {
 		return append([]string{"--manifest", manifest, "--context", ctxFile, "--org", org, "--deterministic", "--cache-dir", shapeCacheDir}, extra...)
 	}
 
-	code, out, stderr := startOutcome(t, args(acme)...)
+	code, out, stderr := startOutcome(t, nil, args(acme)...)
 	if code != exitOK || out["output"] != "200" {
 		t.Fatalf("acme's plugins on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
 	}
@@ -373,7 +381,7 @@ func TestStartOrg(t *testing.T) {
 
 	// A context naming the demo org: its endpoint is not acme's My Domain.
 	demo := writeShapeFile(t, "demo.json", `{"agentId":"0XxAA0000000002AAA","org":{"myDomain":"example-co"}}`)
-	code, out, stderr = startOutcome(t, args(demo)...)
+	code, out, stderr = startOutcome(t, nil, args(demo)...)
 	if code != exitAPIError || out["responseCode"] != float64(500) || !strings.Contains(fmt.Sprint(out["message"]), "EngineConfigLookupException") {
 		t.Fatalf("the demo org's endpoint on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
 	}
@@ -385,24 +393,23 @@ func TestStartOrg(t *testing.T) {
 		"  - name: context-vars\n    path: "+catalog.MustPath(t, "context-vars")+"\n"+
 		"    config: {language: false, variables: [{attribute: tier, name: orderTier, type: Text}]}\n")
 	tier := writeShapeFile(t, "tier.json", `{"agentId":"0XxAA0000000002AAA","org":{"myDomain":"acme"},"user":{"attributes":{"tier":"gold"}}}`)
-	code, out, stderr = startOutcome(t, "--manifest", vars, "--context", tier, "--org", org, "--cache-dir", shapeCacheDir)
+	code, out, stderr = startOutcome(t, nil, "--manifest", vars, "--context", tier, "--org", org, "--cache-dir", shapeCacheDir)
 	if code != exitAPIError || out["output"] != "400 Exception" || !strings.Contains(fmt.Sprint(out["message"]), "orderTier") {
 		t.Fatalf("orderTier as Text on acme's org: exit %d, outcome %v; stderr:\n%s", code, out, stderr)
 	}
 	for _, tc := range []struct {
-		name, env string
-		args      []string
-		says      string
+		name string
+		env  map[string]string
+		args []string
+		says string
 	}{
-		{"with SF_CLIENT_ID", envClientID, args(acme), "--org " + org + " runs the embedded emulator as the org in that file, but SF_CLIENT_ID is set"},
-		{"missing file", "", []string{"-m", manifest, "-c", acme, "--org", filepath.Join(t.TempDir(), "missing.yaml")}, "agentshape emulator --print-org"},
-		{"not an org", "", []string{"-m", manifest, "-c", acme, "--org", manifest}, "org file " + manifest},
+		{"with SF_CLIENT_ID", map[string]string{envClientID: "someone"}, args(acme), "--org " + org + " runs the embedded emulator as the org in that file, but SF_CLIENT_ID is set"},
+		{"missing file", nil, []string{"-m", manifest, "-c", acme, "--org", filepath.Join(t.TempDir(), "missing.yaml")}, "agentshape emulator --print-org"},
+		{"not an org", nil, []string{"-m", manifest, "-c", acme, "--org", manifest}, "org file " + manifest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.env != "" {
-				t.Setenv(tc.env, "someone")
-			}
-			code, out, stderr := startOutcome(t, tc.args...)
+			t.Parallel()
+			code, out, stderr := startOutcome(t, tc.env, tc.args...)
 			if code != exitUsage || out != nil || !strings.Contains(stderr, tc.says) {
 				t.Fatalf("exit %d, outcome %v, stderr %q; want exit %d saying %q", code, out, stderr, exitUsage, tc.says)
 			}

@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/agentshape/agentshape/host/agentapi"
@@ -25,7 +25,7 @@ func checkAgentIDFlag(flagValue string) error {
 // when it is absent, the context's agentId (and says so on stderr). Both
 // given and naming different agents is a usage error naming both: plugins
 // would see one agent and the API another.
-func resolveAgentID(flagValue, contextValue, contextPath string) (string, error) {
+func resolveAgentID(stderr io.Writer, flagValue, contextValue, contextPath string) (string, error) {
 	contextValue = strings.TrimSpace(contextValue)
 	switch {
 	case flagValue == "" && contextValue == "" && contextPath == "":
@@ -36,7 +36,7 @@ func resolveAgentID(flagValue, contextValue, contextPath string) (string, error)
 		if err := agentapi.ValidateAgentID(contextValue); err != nil {
 			return "", withCode(exitInvalid, fmt.Errorf("the context's agentId (%s): %w; nothing was sent", contextPath, err))
 		}
-		fmt.Fprintf(os.Stderr, "agentshape: agent %s from the context's agentId (%s); --agent-id was not given\n", contextValue, contextPath)
+		fmt.Fprintf(stderr, "agentshape: agent %s from the context's agentId (%s); --agent-id was not given\n", contextValue, contextPath)
 		return contextValue, nil
 	case contextValue == "" || sameAgentID(flagValue, contextValue):
 		return flagValue, nil

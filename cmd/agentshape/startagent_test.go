@@ -11,11 +11,12 @@ import (
 // agentId when --agent-id is absent and says so; --agent-id and a different
 // agentId is a usage error naming both, and nothing is sent.
 func TestStartAgentIDFromTheContext(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	run := func(context string, agentFlag ...string) (int, string, string) {
 		args := []string{"start", "--manifest", demoManifest, "--context", writeShapeFile(t, "ctx.json", context),
 			"--deterministic", "--cache-dir", shapeCacheDir}
-		return runShapeCLI(t, append(args, agentFlag...)...)
+		return runCLI(t, env, nil, append(args, agentFlag...)...)
 	}
 	ctxWith := func(agent string) string {
 		return `{"agentId": "` + agent + `", "org": {"myDomain": "example-co"}, "user": {"locale": "en_US"}}`

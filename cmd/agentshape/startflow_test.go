@@ -27,7 +27,8 @@ const esFlowBody = `{"externalSessionKey_set":true,"externalSessionKey":"5b2e8c1
  "bypassUser_set":false,"bypassUser":true}`
 
 func TestStartFlowBodyBothForms(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	for _, c := range []struct {
 		name, body string
 		want       []emulator.Variable
@@ -38,7 +39,7 @@ func TestStartFlowBodyBothForms(t *testing.T) {
 			{Name: "orderTier", Type: "Text", Value: "gold"}, {Name: "$Context.EndUserContactId", Type: "Ref", Value: "003AA000001abcdAAA"}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, stderr := startOutcome(t, "--flow-body", writeShapeFile(t, "body.json", c.body), "--agent-id", emulator.DemoAgentID)
+			code, out, stderr := startOutcome(t, env, "--flow-body", writeShapeFile(t, "body.json", c.body), "--agent-id", emulator.DemoAgentID)
 			if code != exitOK || out["output"] != "200" {
 				t.Fatalf("exit %d, outcome %v; stderr:\n%s", code, out, stderr)
 			}
@@ -60,7 +61,8 @@ func TestStartFlowBodyBothForms(t *testing.T) {
 }
 
 func TestStartFlowBodyRefusals(t *testing.T) {
-	srv := orgEnv(t, nil)
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
 	twoKinds := `{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"},"variables":[
 	  {"TextVariable_set":true,"TextVariable":{"z0type":"Text","name":"a","value":"x"},"NumberVariable_set":true,"NumberVariable":{"z0type":"Number","name":"b","value":2}}]}`
 	unsetKey := `{"externalSessionKey_set":false,"externalSessionKey":"k","instanceConfig":{"endpoint":"https://example-co.my.salesforce.com"}}`
@@ -83,7 +85,7 @@ func TestStartFlowBodyRefusals(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := srv.Handler.SessionsCreated()
-			code, out, stderr := startOutcome(t, append(c.args, "--agent-id", emulator.DemoAgentID)...)
+			code, out, stderr := startOutcome(t, env, append(c.args, "--agent-id", emulator.DemoAgentID)...)
 			if code != c.code || out != nil {
 				t.Fatalf("exit %d (want %d), stdout %v; stderr:\n%s", code, c.code, out, stderr)
 			}
@@ -102,8 +104,9 @@ func TestStartFlowBodyRefusals(t *testing.T) {
 // A manifest may shape the mapped body further: the plugins see it as the
 // base request and the context defaults to an empty one.
 func TestStartFlowBodyWithManifest(t *testing.T) {
-	srv := orgEnv(t, nil)
-	code, out, stderr := startOutcome(t, "--flow-body", writeShapeFile(t, "b.json", helpFlowBody), "--manifest", demoManifest,
+	t.Parallel()
+	env, srv := orgEnv(t, nil)
+	code, out, stderr := startOutcome(t, env, "--flow-body", writeShapeFile(t, "b.json", helpFlowBody), "--manifest", demoManifest,
 		"--agent-id", emulator.DemoAgentID, "--deterministic", "--cache-dir", shapeCacheDir)
 	if code != exitOK {
 		t.Fatalf("exit %d, outcome %v; stderr:\n%s", code, out, stderr)
@@ -123,6 +126,7 @@ func TestStartFlowBodyWithManifest(t *testing.T) {
 // validate --schema flow-start-session-request accepts the bodies start
 // --flow-body maps and refuses the ones it refuses.
 func TestValidateFlowBodyAgreesWithStart(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		body string
 		code int

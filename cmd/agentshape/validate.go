@@ -15,8 +15,6 @@ import (
 	"github.com/agentshape/agentshape/schemas"
 )
 
-func init() { register(newValidateCmd) }
-
 // validateReport is the --format json output of validate.
 type validateReport struct {
 	File       string              `json:"file"`

@@ -22,6 +22,7 @@ func writeTemp(t *testing.T, name, content string) string {
 }
 
 func TestValidateCLI(t *testing.T) {
+	t.Parallel()
 	valid := writeTemp(t, "ok.json", `{"externalSessionKey":"3f0c2d9e-7a41-4b6e-9c15-0d2e8f4a6b71","instanceConfig":{"endpoint":"https://acme.my.salesforce.com"}}`)
 	invalid := writeTemp(t, "bad.json", `{"externalSessionKey":"k","instanceConfig":{"endpoint":"https://acme.lightning.force.com"},"tenantKeyId":"t"}`)
 	malformed := writeTemp(t, "broken.json", "{\n  \"a\": ]")
@@ -85,24 +86,16 @@ func TestValidateCLI(t *testing.T) {
 }
 
 func TestValidateStdin(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdin
-	os.Stdin = r
-	defer func() { os.Stdin = old }()
-	go func() {
-		w.WriteString(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"http://acme.my.salesforce.com"}}`)
-		w.Close()
-	}()
-	code, out, _ := runShapeCLI(t, "validate", "-")
+	t.Parallel()
+	stdin := strings.NewReader(`{"externalSessionKey":"k","instanceConfig":{"endpoint":"http://acme.my.salesforce.com"}}`)
+	code, out, _ := runCLI(t, nil, stdin, "validate", "-")
 	if code != exitFailure || !strings.Contains(out, "-: instanceConfig.endpoint: must use https") {
 		t.Errorf("stdin: %d %q", code, out)
 	}
 }
 
 func TestSchemasCLI(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runShapeCLI(t, "schemas", "list")
 	if code != exitOK {
 		t.Fatalf("list: %d", code)
@@ -132,6 +125,7 @@ func TestSchemasCLI(t *testing.T) {
 // request; a plugin that adds an unknown field makes it exit 3 with the
 // violation attributed to that plugin.
 func TestShapeValidatesAndAttributes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	manifest := filepath.Join(dir, "pipeline.yaml")
 	body := "version: 1\nplugins:\n" +
@@ -151,6 +145,7 @@ func TestShapeValidatesAndAttributes(t *testing.T) {
 // A YAML manifest whose aliases expand a few hundred bytes into millions of
 // nodes is refused before it is expanded (exit 2), not validated for minutes.
 func TestValidateRefusesAliasBombs(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("version: 1\nplugins:\n  - path: a.wasm\n    config:\n      a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
 	for i := 1; i <= 7; i++ {

@@ -9,8 +9,6 @@ import (
 	"github.com/agentshape/agentshape/internal/version"
 )
 
-func init() { register(newVersionCmd) }
-
 // versionLine is what `agentshape --version` and `agentshape version` print:
 // the version and commit (internal/version), then the Go toolchain and
 // platform the binary was built for, which a bug report needs too.

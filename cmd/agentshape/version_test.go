@@ -17,6 +17,7 @@ import (
 // build without the stamp still prints a line (with "unknown" where the
 // toolchain recorded nothing) rather than an empty version.
 func TestVersionIsStampedAtBuildTime(t *testing.T) {
+	t.Parallel()
 	root, err := catalog.RepoRoot()
 	if err != nil {
 		t.Fatal(err)

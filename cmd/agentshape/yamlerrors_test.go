@@ -14,6 +14,7 @@ import (
 // document's text (go-yaml's own error quotes the lines around it, and an
 // org file holds client secrets, a manifest config values).
 func TestYAMLErrorsNeverQuoteTheDocument(t *testing.T) {
+	t.Parallel()
 	const secret = "Sup3rS3cretValue-zz"
 	dir := t.TempDir()
 	org := filepath.Join(dir, "org4.yaml")
@@ -45,6 +46,7 @@ func TestYAMLErrorsNeverQuoteTheDocument(t *testing.T) {
 // TestConformanceOrgSchemaHintOnce: an org file that breaks the schema is
 // refused with the --print-org hint said once, not once per layer.
 func TestConformanceOrgSchemaHintOnce(t *testing.T) {
+	t.Parallel()
 	org := filepath.Join(t.TempDir(), "org.yaml")
 	if err := os.WriteFile(org, []byte("myDomain: 5\nagents: [{id: 0XxAA0000000002AAA}]\n"+
 		"clientApps: [{clientId: ci, clientSecret: s3cret, runAs: {username: ci@acme.example, manageAIAgents: true}}]\n"), 0o644); err != nil {
@@ -60,6 +62,7 @@ func TestConformanceOrgSchemaHintOnce(t *testing.T) {
 // document (by its .yaml name or its content) says it looks like YAML and
 // names the schemas that take YAML; malformed JSON gets no such hint.
 func TestValidateNamesYAMLSchemas(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{"org.yaml": "myDomain: https://acme.my.salesforce.com\n", "org.txt": "a: 1\nb: [2]\n", "bad.json": "{\"a\":"}
 	for name, body := range files {

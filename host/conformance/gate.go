@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -78,6 +79,9 @@ type Options struct {
 	ReproDir string
 	// Progress receives the run's progress (a dot per step); nil discards it.
 	Progress io.Writer
+	// Logger receives the plugins' logs (capped per run, MaxPluginLogBytes)
+	// and the line saying what was dropped; nil discards them.
+	Logger *slog.Logger
 	// Command is how the reproducer commands call agentshape (default "agentshape").
 	Command string
 	// Org is an emulator-org file (YAML or JSON, the format of `agentshape
@@ -264,7 +268,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			opts.CacheDir = dir
 		}
 	}
-	ctx, logs := withLogCap(ctx, nil)
+	ctx, logs := withLogCap(ctx, opts.Logger)
 	defer logs.report()
 	g := newGate(ctx, opts, sub)
 	defer g.close()

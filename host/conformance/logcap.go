@@ -41,7 +41,7 @@ type logCapKey struct{}
 // plugin runtime the run opens (openRunner); report writes its summary.
 func withLogCap(ctx context.Context, logger *slog.Logger) (context.Context, *logCap) {
 	if logger == nil {
-		logger = slog.Default()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &logCap{out: logger, per: map[string]*pluginLogs{}}
 	return context.WithValue(ctx, logCapKey{}, c), c

@@ -131,7 +131,7 @@ func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
 	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
 	l, _ := ctx.Value(callLoggerKey{}).(*slog.Logger)
 	if l == nil {
-		l = slog.Default()
+		l = slog.New(slog.DiscardHandler)
 	}
 	if uint64(ptr)+uint64(n) > uint64(mod.Memory().Size()) {
 		l.Warn("agentshape.log called with a message outside the plugin's memory; ignored", "ptr", ptr, "len", n)

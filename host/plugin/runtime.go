@@ -28,7 +28,7 @@ type RuntimeOptions struct {
 	// Seed seeds deterministic randomness.
 	Seed int64
 	// Logger receives plugin logs (agentshape.log, reactor stdout/stderr),
-	// tagged plugin=<name>. nil means slog.Default().
+	// tagged plugin=<name>. nil discards them.
 	Logger *slog.Logger
 	// Engine chooses how wazero runs plugin code; the zero value,
 	// EngineAuto, compiles where wazero's compiler supports the platform and
@@ -99,7 +99,7 @@ func DefaultCacheDir() (string, error) {
 func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	r := &Runtime{opts: opts, logger: opts.Logger, plugins: map[*Plugin]struct{}{}}
 	if r.logger == nil {
-		r.logger = slog.Default()
+		r.logger = slog.New(slog.DiscardHandler)
 	}
 	cfg, err := opts.Engine.config()
 	if err != nil {
