@@ -103,6 +103,9 @@ func (pl *Pipeline) Close(ctx context.Context) error {
 type Result struct {
 	// Request is the final shaped request.
 	Request json.RawMessage
+	// Value is Request decoded, as schemas.Decode decodes it (numbers as
+	// json.Number), for validating it without decoding it again.
+	Value map[string]any
 	// Provenance maps every JSON pointer of Request to the plugin that last
 	// set or changed it (BaseOwner for untouched base fields).
 	Provenance Provenance
@@ -138,13 +141,11 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 	t := newTracer(prev)
 	var reserved []ReservedWrite
 	for i, p := range pl.plugins {
-		out, err := p.Shape(ctx, c, req)
+		// The value is the one the plugin's output checks decoded: the
+		// request is decoded once per step.
+		out, next, err := p.ShapeDecoded(ctx, c, req)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline step %d of %d: %w", i+1, len(pl.plugins), err)
-		}
-		next, err := decode(out)
-		if err != nil {
-			return nil, &plugin.Error{Plugin: p.Name(), Phase: plugin.PhaseDecode, Kind: plugin.ErrBadOutput, Err: err}
 		}
 		t.step(p.Name(), next)
 		for _, ptr := range schemas.ReservedPointers(next) {
@@ -154,7 +155,7 @@ func (pl *Pipeline) Run(ctx context.Context, c abi.Context, base json.RawMessage
 		}
 		req = out
 	}
-	return &Result{Request: json.RawMessage(req), Provenance: t.prov, Reserved: reserved}, nil
+	return &Result{Request: json.RawMessage(req), Value: t.prev.(map[string]any), Provenance: t.prov, Reserved: reserved}, nil
 }
 
 // tracer follows field provenance from a base request through each

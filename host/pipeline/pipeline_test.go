@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +150,10 @@ func TestRunShapesInOrderWithProvenance(t *testing.T) {
 	if o := res.Provenance.Owner("/streamingCapabilities/nope/deeper"); o != pipeline.BaseOwner {
 		t.Errorf("Owner(/streamingCapabilities/nope/deeper) = %q, want base", o)
 	}
+	// Value is Request decoded.
+	if decoded, err := schemas.Decode(res.Request); err != nil || !reflect.DeepEqual(any(res.Value), decoded) {
+		t.Fatalf("Value %#v, want Request decoded %#v (%v)", res.Value, decoded, err)
+	}
 	// Deterministic mode: the same inputs give the same request.
 	res2, err := pl.Run(context.Background(), ctxAcme, base)
 	if err != nil || string(res2.Request) != string(res.Request) {
@@ -202,6 +207,22 @@ plugins:
 	}
 	if _, err := pl.Run(context.Background(), abi.Context{}, json.RawMessage(`[]`)); err == nil || !strings.Contains(err.Error(), "not a JSON object") {
 		t.Fatalf("array base: err = %v", err)
+	}
+}
+
+// TestRunWithoutPluginsReturnsTheBase: a pipeline of no plugins returns the
+// base request, decoded in Value, every field owned by the base.
+func TestRunWithoutPluginsReturnsTheBase(t *testing.T) {
+	res, err := pipeline.FromPlugins().Run(context.Background(), abi.Context{}, json.RawMessage(` {"tz":"UTC","variables":[{"name":"n","value":2.0}]} `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"tz": "UTC", "variables": []any{map[string]any{"name": "n", "value": json.Number("2.0")}}}
+	if string(res.Request) != `{"tz":"UTC","variables":[{"name":"n","value":2.0}]}` || !reflect.DeepEqual(res.Value, want) {
+		t.Fatalf("Request %s, Value %#v", res.Request, res.Value)
+	}
+	if res.Provenance.Owner("/variables/0/value") != pipeline.BaseOwner || res.Provenance[""] != pipeline.BaseOwner {
+		t.Fatalf("provenance %v", res.Provenance)
 	}
 }
 

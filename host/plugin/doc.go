@@ -14,8 +14,9 @@
 // (NewRuntime with RuntimeOptions, DefaultCacheDir; Engine and
 // StopMechanism choose wazero's engine and how plugins are stopped), a
 // Plugin from Runtime.Load with a Spec (Limits, Grants and the Check*
-// functions a manifest reader validates grants with), its calls (Shape, or
-// Envelope, Call and Decode; Warm, Stats, Close), per-call options in the
+// functions a manifest reader validates grants with), its calls (Shape —
+// ShapeDecoded also returns the new request decoded — or Envelope, Call
+// and Decode; Warm, Stats, Close), per-call options in the
 // context (WithLogger, WithCallStats and CallStats), and the errors (Error,
 // Phase, the Err* kinds). How limits are enforced is not part of it: the
 // module rewrite behind timeouts, fuel and the stack budget is

@@ -53,40 +53,45 @@ func preview(b []byte) string {
 // Decode checks raw output from Call as an ABI v1 output and returns its
 // request, or an *Error (ErrPluginRefused wrapping *abi.PluginError for a
 // refusal, ErrBadOutput for anything else that is not a valid output).
-func (p *Plugin) Decode(out []byte) (json.RawMessage, error) { return p.decodeOutput(out) }
+func (p *Plugin) Decode(out []byte) (json.RawMessage, error) {
+	req, _, err := p.decodeOutput(out)
+	return req, err
+}
 
 // decodeOutput checks an ABI v1 output: exactly one of request (an object) or
 // error ({code, message}). It is decoded with the project's JSON decoder,
 // which refuses a member named twice (at any depth: encoding/json would
-// keep the last) and nesting deeper than inputlimit.MaxDepth.
-func (p *Plugin) decodeOutput(out []byte) (json.RawMessage, error) {
+// keep the last) and nesting deeper than inputlimit.MaxDepth. It returns
+// the request's text and its decoded value.
+func (p *Plugin) decodeOutput(out []byte) (json.RawMessage, map[string]any, error) {
 	o, raw, err := schemas.DecodeObject(out)
 	if err != nil {
-		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
+		return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "%w", err)
 	}
 	for k := range o {
 		if k != "request" && k != "error" {
-			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has unknown member %q; the output is {\"request\": {...}} or {\"error\": {\"code\": ..., \"message\": ...}}", k)
+			return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has unknown member %q; the output is {\"request\": {...}} or {\"error\": {\"code\": ..., \"message\": ...}}", k)
 		}
 	}
 	req, hasReq := o["request"]
 	perr, hasErr := o["error"]
 	switch {
 	case hasReq && hasErr:
-		return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has both \"request\" and \"error\"; return exactly one")
+		return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has both \"request\" and \"error\"; return exactly one")
 	case hasErr:
 		m, _ := perr.(map[string]any)
 		code, _ := m["code"].(string)
 		msg, _ := m["message"].(string)
 		if len(m) != 2 || code == "" || msg == "" {
-			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"error\" must be {\"code\": non-empty string, \"message\": non-empty string}, got %s", preview(raw["error"]))
+			return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"error\" must be {\"code\": non-empty string, \"message\": non-empty string}, got %s", preview(raw["error"]))
 		}
-		return nil, &Error{Plugin: p.name, Phase: PhaseDecode, Kind: ErrPluginRefused, Err: &abi.PluginError{Code: code, Message: msg}}
+		return nil, nil, &Error{Plugin: p.name, Phase: PhaseDecode, Kind: ErrPluginRefused, Err: &abi.PluginError{Code: code, Message: msg}}
 	case hasReq:
-		if _, ok := req.(map[string]any); !ok {
-			return nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"request\" must be a JSON object (the whole new request), got %s", preview(raw["request"]))
+		m, ok := req.(map[string]any)
+		if !ok {
+			return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "\"request\" must be a JSON object (the whole new request), got %s", preview(raw["request"]))
 		}
-		return raw["request"], nil
+		return raw["request"], m, nil
 	}
-	return nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has neither \"request\" nor \"error\"")
+	return nil, nil, newError(p.name, PhaseDecode, ErrBadOutput, "output has neither \"request\" nor \"error\"")
 }

@@ -203,13 +203,24 @@ func (p *Plugin) callCommand(ctx context.Context, env []byte) ([]byte, error) {
 // {"error": ...} yields an *Error of kind ErrPluginRefused wrapping the
 // *abi.PluginError.
 func (p *Plugin) Shape(ctx context.Context, c abi.Context, request json.RawMessage) (json.RawMessage, error) {
+	req, _, err := p.ShapeDecoded(ctx, c, request)
+	return req, err
+}
+
+// ShapeDecoded is Shape that also returns the new request decoded, as
+// schemas.Decode decodes it (objects as map[string]any, numbers as
+// json.Number), from the one decoding that checks the output: a caller
+// that needs the value as well as the text (a pipeline, for field
+// provenance) need not decode the request again. The value is the
+// caller's; nothing else holds it.
+func (p *Plugin) ShapeDecoded(ctx context.Context, c abi.Context, request json.RawMessage) (json.RawMessage, map[string]any, error) {
 	env, err := p.Envelope(c, request)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out, err := p.Call(ctx, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return p.decodeOutput(out)
 }

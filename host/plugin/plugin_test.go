@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/agentshape/agentshape/internal/buildhint"
 	"github.com/agentshape/agentshape/internal/wasmbin"
 	"github.com/agentshape/agentshape/plugins/catalog"
+	"github.com/agentshape/agentshape/schemas"
 )
 
 // syncBuffer is a log sink safe for concurrent writers.
@@ -88,6 +90,41 @@ func TestPassthroughReturnsTheRequestAndLogs(t *testing.T) {
 	got, err = p.Shape(context.Background(), abi.Context{}, nil)
 	if err != nil || string(got) != "{}" {
 		t.Fatalf("Shape(nil) = %s, %v; want {}", got, err)
+	}
+}
+
+// TestShapeDecodedIsShapeWithTheValue: ShapeDecoded returns Shape's text
+// and, beside it, that text as schemas.Decode decodes it (json.Number,
+// nesting, escapes), and Shape's errors with no value.
+func TestShapeDecodedIsShapeWithTheValue(t *testing.T) {
+	rt := newRuntime(t, plugin.RuntimeOptions{})
+	p := load(t, rt, "testdata/passthrough", plugin.Limits{}, nil)
+	ctx := context.Background()
+	req := json.RawMessage(`{"n":1.50,"big":12345678901234567890,"s":"a\u00e9\"b","v":[{"name":"x","value":null},true,[]],"o":{}}`)
+	text, value, err := p.ShapeDecoded(ctx, abi.Context{}, req)
+	if err != nil {
+		t.Fatalf("ShapeDecoded: %v", err)
+	}
+	shaped, err := p.Shape(ctx, abi.Context{}, req)
+	if err != nil || !bytes.Equal(text, shaped) {
+		t.Fatalf("ShapeDecoded text %s, Shape %s (%v)", text, shaped, err)
+	}
+	want, err := schemas.Decode(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(any(value), want) {
+		t.Fatalf("ShapeDecoded value %#v, want schemas.Decode of its text %#v", value, want)
+	}
+	if _, value, err := p.ShapeDecoded(ctx, abi.Context{}, nil); err != nil || value == nil || len(value) != 0 {
+		t.Fatalf("ShapeDecoded(nil) value %#v, %v; want an empty object", value, err)
+	}
+
+	refuses := load(t, rt, "testdata/hostile/read-env", plugin.Limits{}, nil)
+	_, wantErr := refuses.Shape(ctx, abi.Context{}, nil)
+	text, value, err = refuses.ShapeDecoded(ctx, abi.Context{}, nil)
+	if !errors.Is(err, plugin.ErrPluginRefused) || err.Error() != wantErr.Error() || text != nil || value != nil {
+		t.Fatalf("refusal: ShapeDecoded = %s, %#v, %v; want no request and Shape's error %v", text, value, err, wantErr)
 	}
 }
 

@@ -121,8 +121,15 @@ func Shape(ctx context.Context, p Runner, c abi.Context, base json.RawMessage) (
 // plugin set the reserved Tenant Key ID that a later plugin then removed:
 // neither a caller nor a plugin may set it (agent-api.md §6), even in
 // passing, and the plugin that did is named.
+//
+// It validates res.Value, which must be res.Request decoded (Run's Result
+// is), when it is set, and decodes res.Request when it is not.
 func CheckResult(res *pipeline.Result) (Request, error) {
-	req, err := Check(res.Request, res.Provenance)
+	var doc any
+	if res.Value != nil {
+		doc = res.Value
+	}
+	req, err := check(res.Request, doc, res.Provenance)
 	var ie *InvalidError
 	if err != nil && !errors.As(err, &ie) {
 		return req, err
@@ -158,9 +165,17 @@ func CheckResult(res *pipeline.Result) (Request, error) {
 // *InvalidError carrying the violations. A body that is not JSON is an
 // error wrapping *schemas.SyntaxError.
 func Check(body []byte, prov pipeline.Provenance) (Request, error) {
-	doc, err := schemas.Decode(body)
-	if err != nil {
-		return Request{}, fmt.Errorf("the shaped Start Session request is not JSON: %w", err)
+	return check(body, nil, prov)
+}
+
+// check is Check of body already decoded into doc by schemas.Decode, or
+// decoding body when doc is nil.
+func check(body []byte, doc any, prov pipeline.Provenance) (Request, error) {
+	if doc == nil {
+		var err error
+		if doc, err = schemas.Decode(body); err != nil {
+			return Request{}, fmt.Errorf("the shaped Start Session request is not JSON: %w", err)
+		}
 	}
 	vs, err := schemas.ValidateValue(schemas.StartSessionRequest, doc)
 	if err != nil {
