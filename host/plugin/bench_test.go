@@ -174,7 +174,7 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 // host runs it — instrumented with the stop-flag checks that make per-call
 // timeouts work (internal/instrument, yield.go) — vs the same module without any checks
 // (timeouts not enforceable), and vs wazero's own close-on-context-done
-// checks, which call out of the guest at every loop header (and miss
+// the fallback), which calls out of the guest at every loop header (and misses
 // loop-free recursion). Reported: guarded-ns/op, unguarded-ns/op,
 // wazerochecks-ns/op, guarded/unguarded (target ≤ 2) and
 // wazerochecks/unguarded. The variants run interleaved, so ns/op is the sum
@@ -183,7 +183,7 @@ func BenchmarkTimeoutEnforcement(b *testing.B) {
 	ctx := context.Background()
 	guarded := benchLoad(b, benchRuntime(b, false), "endpoint")
 	unguarded := benchLoad(b, benchRuntime(b, true), "endpoint")
-	wazeroChecks := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", unguarded: true, wazeroChecks: true}), "endpoint")
+	wazeroChecks := benchLoad(b, benchRuntimeOpts(b, RuntimeOptions{CacheDir: "-", Stop: StopByWazero}), "endpoint")
 	env := envelope1K(b, guarded)
 	for i := 0; i < 200; i++ {
 		_, _ = guarded.Call(ctx, env)

@@ -41,10 +41,6 @@ type RuntimeOptions struct {
 	// unguarded loads modules without the stop-flag instrumentation; only
 	// for the benchmark that measures its cost. Timeouts are not enforced.
 	unguarded bool
-	// wazeroChecks, with unguarded, turns on wazero's own close-on-context-done
-	// checks instead; only for the benchmark that compares the two mechanisms
-	// (wazero's misses loop-free recursion).
-	wazeroChecks bool
 	// unmetered instruments modules with the timeout check as it was before
 	// fuel (a tick counting up, a trip into Go every 4096th); only for the
 	// benchmark that measures what metering costs. Fuel reads zero.
@@ -108,7 +104,7 @@ func NewRuntime(ctx context.Context, opts RuntimeOptions) (*Runtime, error) {
 	if opts.Stop != StopByChecks && opts.Stop != StopByWazero {
 		return nil, fmt.Errorf("plugin: unknown stop mechanism %d; use StopByChecks or StopByWazero", opts.Stop)
 	}
-	cfg = cfg.WithCloseOnContextDone(opts.wazeroChecks || opts.Stop == StopByWazero).
+	cfg = cfg.WithCloseOnContextDone(opts.Stop == StopByWazero).
 		WithCoreFeatures(api.CoreFeaturesV2)
 	if opts.CacheDir != "-" {
 		dir := opts.CacheDir
