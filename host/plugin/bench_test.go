@@ -173,10 +173,9 @@ func BenchmarkABIRoundTrip(b *testing.B) {
 // built with GOOS=wasip1 -buildmode=c-shared) shaping a 1 KiB envelope as the
 // host runs it — instrumented with the stop-flag checks that make per-call
 // timeouts work (internal/instrument, yield.go) — vs the same module without any checks
-// (timeouts not enforceable), and vs wazero's own close-on-context-done (Stop:
-// StopByWazero,
-// the fallback), which calls out of the guest at every loop header (and misses
-// loop-free recursion). Reported: guarded-ns/op, unguarded-ns/op,
+// (timeouts not enforceable), and vs wazero's own close-on-context-done
+// (Stop: StopByWazero, the fallback), which calls out of the guest at every
+// loop header (and misses loop-free recursion). Reported: guarded-ns/op, unguarded-ns/op,
 // wazerochecks-ns/op, guarded/unguarded (target ≤ 2) and
 // wazerochecks/unguarded. The variants run interleaved, so ns/op is the sum
 // of all three.
